@@ -1,0 +1,163 @@
+# fsweep Makefile. `make` builds build/fsweep (MPI) and build/fsweep-serial (no MPI).
+# Targets: all serial test asan lint bench run deps clean help
+# Options: SAN=1 (ASan+UBSan), NATIVE=1 (-march=native), FAST=1 (-O3), V=1 (verbose)
+
+SHELL      := /bin/bash
+BUILD      ?= build
+CC         ?= cc
+ifeq ($(origin CC),default)
+CC         := gcc
+endif
+VERSION    := 0.1.0
+GIT_HASH   := $(shell git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)$(shell git diff --quiet HEAD 2>/dev/null || echo -dirty)
+
+export PKG_CONFIG_PATH := /usr/lib/x86_64-linux-gnu/openblas-pthread/pkgconfig:$(PKG_CONFIG_PATH)
+
+# ---------------------------------------------------------------- dependency detection
+define need_pc
+$(if $(shell pkg-config --exists $(1) && echo y),$(info [fsweep] found $(1) $(shell pkg-config --modversion $(1))),$(error [fsweep] missing $(1): run 'make deps' as root, or: $(DEPS_APT)))
+endef
+DEPS_APT := $(shell bash jobs/setup.sh --check 2>&1 | sed 's/.*packages: /apt-get install -y /')
+
+ifeq ($(filter deps clean help,$(MAKECMDGOALS)),)
+# Install missing Debian packages first when run as root (prints the apt-get line otherwise).
+ifneq ($(NO_SETUP),1)
+SETUP_RC := $(shell bash jobs/setup.sh --auto >&2; echo $$?)
+endif
+ifeq ($(shell command -v pkg-config),)
+$(error [fsweep] pkg-config not found: run 'make deps' as root, or: $(DEPS_APT))
+endif
+HDF5_PC := $(firstword $(foreach p,hdf5-serial hdf5,$(shell pkg-config --exists $(p) && echo $(p))))
+$(if $(HDF5_PC),$(info [fsweep] found HDF5 via $(HDF5_PC) $(shell pkg-config --modversion $(HDF5_PC))),$(error [fsweep] HDF5 not found: run 'make deps' as root, or: $(DEPS_APT)))
+$(call need_pc,openblas)
+$(call need_pc,fftw3f)
+$(call need_pc,fftw3)
+$(call need_pc,ompi-c)
+$(call need_pc,zlib)
+$(call need_pc,libpng)
+$(call need_pc,libjpeg)
+ifeq ($(wildcard /usr/include/fftw3-mpi.h),)
+$(error [fsweep] fftw3-mpi.h not found (libfftw3-mpi-dev has no pkg-config file): run 'make deps' as root, or: $(DEPS_APT))
+endif
+ifeq ($(wildcard /usr/include/iniparser/iniparser.h),)
+$(error [fsweep] iniparser not found: run 'make deps' as root, or: $(DEPS_APT))
+endif
+$(info [fsweep] found FFTW MPI (-lfftw3f_mpi, no .pc) and iniparser)
+endif
+
+PKGS       := $(HDF5_PC) openblas fftw3f fftw3 zlib libpng libjpeg
+DEP_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null) -I/usr/include/iniparser
+DEP_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -liniparser -lm
+MPI_CFLAGS := $(shell pkg-config --cflags ompi-c 2>/dev/null)
+MPI_LIBS   := $(shell pkg-config --libs ompi-c 2>/dev/null) -lfftw3f_mpi -lfftw3f
+
+# ---------------------------------------------------------------- flags
+OPT        := -O2
+ifeq ($(FAST),1)
+OPT        := -O3
+endif
+ifeq ($(NATIVE),1)
+OPT        += -march=native
+endif
+WARN       := -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+              -Wcast-qual -Wpointer-arith -Wformat=2 -Wundef -Wvla -Wwrite-strings \
+              -Wold-style-definition -Wnull-dereference -Wdouble-promotion
+CFLAGS_BASE := -std=c11 $(OPT) -g $(WARN) -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -fno-strict-aliasing
+ifeq ($(SAN),1)
+CFLAGS_BASE += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+LDSAN      := -fsanitize=address,undefined
+BUILD      := build/san
+endif
+ifeq ($(WERROR),1)
+CFLAGS_BASE += -Werror
+endif
+CFLAGS_ALL := $(CFLAGS_BASE) -Iinclude -I$(BUILD) $(DEP_CFLAGS) -MMD -MP
+LDFLAGS_ALL := $(LDSAN) -pthread
+
+# ---------------------------------------------------------------- sources
+# Every src/*.c except main.c and par.c forms the library. par.c is compiled twice:
+# with MPI (build/obj/par.o) and without (build/serial/par.o, FS_NO_MPI).
+LIB_SRCS   := $(filter-out src/main.c src/par.c,$(sort $(wildcard src/*.c)))
+LIB_OBJS   := $(LIB_SRCS:src/%.c=$(BUILD)/obj/%.o)
+PAR_MPI    := $(BUILD)/obj/par.o
+PAR_SER    := $(BUILD)/serial/par.o
+MAIN_OBJ   := $(BUILD)/obj/main.o
+TEST_SRCS  := $(sort $(wildcard tests/test_*.c))
+TEST_BINS  := $(TEST_SRCS:tests/%.c=$(BUILD)/tests/%)
+BENCH_SRCS := $(sort $(wildcard tests/bench_*.c))
+BENCH_BINS := $(BENCH_SRCS:tests/%.c=$(BUILD)/tests/%)
+
+.PHONY: all serial test test-unit test-mpi asan lint bench run deps clean help info
+all: $(BUILD)/fsweep $(BUILD)/fsweep-serial
+
+serial: $(BUILD)/fsweep-serial
+
+$(BUILD)/build_info.h: FORCE | $(BUILD)
+	@printf '#define FS_VERSION "%s"\n#define FS_GIT_HASH "%s"\n#define FS_CC "%s"\n#define FS_CFLAGS "%s"\n' \
+	  "$(VERSION)" "$(GIT_HASH)" "$$($(CC) --version | head -1)" "$(CFLAGS_BASE)" > $@.tmp
+	@cmp -s $@.tmp $@ && rm -f $@.tmp || mv -f $@.tmp $@
+FORCE:
+
+$(BUILD) $(BUILD)/obj $(BUILD)/serial $(BUILD)/tests:
+	@mkdir -p $@
+
+$(BUILD)/obj/%.o: src/%.c $(BUILD)/build_info.h | $(BUILD)/obj
+	@echo "  CC    $<"
+	@$(CC) $(CFLAGS_ALL) -c $< -o $@
+
+$(PAR_MPI): src/par.c | $(BUILD)/obj
+	@echo "  CC    $< (MPI)"
+	@$(CC) $(CFLAGS_ALL) $(MPI_CFLAGS) -c $< -o $@
+
+$(PAR_SER): src/par.c | $(BUILD)/serial
+	@echo "  CC    $< (serial)"
+	@$(CC) $(CFLAGS_ALL) -DFS_NO_MPI -c $< -o $@
+
+$(BUILD)/fsweep: $(MAIN_OBJ) $(LIB_OBJS) $(PAR_MPI)
+	@echo "  LD    $@"
+	@$(CC) $(LDFLAGS_ALL) $^ -o $@ $(MPI_LIBS) $(DEP_LIBS)
+
+$(BUILD)/fsweep-serial: $(MAIN_OBJ) $(LIB_OBJS) $(PAR_SER)
+	@echo "  LD    $@"
+	@$(CC) $(LDFLAGS_ALL) $^ -o $@ $(DEP_LIBS)
+
+# Unit tests link the serial par.o; tests named test_mpi_* link the MPI one.
+$(BUILD)/tests/test_mpi_%: tests/test_mpi_%.c tests/harness.h $(LIB_OBJS) $(PAR_MPI) | $(BUILD)/tests
+	@echo "  TEST  $@"
+	@$(CC) $(CFLAGS_ALL) $(MPI_CFLAGS) -Itests $< $(LIB_OBJS) $(PAR_MPI) -o $@ $(LDFLAGS_ALL) $(MPI_LIBS) $(DEP_LIBS)
+
+$(BUILD)/tests/%: tests/%.c tests/harness.h $(LIB_OBJS) $(PAR_SER) | $(BUILD)/tests
+	@echo "  TEST  $@"
+	@$(CC) $(CFLAGS_ALL) -Itests $< $(LIB_OBJS) $(PAR_SER) -o $@ $(LDFLAGS_ALL) $(DEP_LIBS)
+
+-include $(wildcard $(BUILD)/obj/*.d $(BUILD)/serial/*.d $(BUILD)/tests/*.d)
+
+# ---------------------------------------------------------------- workflows
+test: all $(TEST_BINS)
+	@BUILD=$(BUILD) bash tests/run_tests.sh
+
+asan:
+	@LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp:fast_unwind_on_malloc=0 \
+	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 ASAN_OPTIONS=detect_leaks=1 \
+	  $(MAKE) --no-print-directory SAN=1 test
+
+lint:
+	@command -v cppcheck >/dev/null && cppcheck --quiet --std=c11 --enable=warning,performance,portability \
+	  --inline-suppr --error-exitcode=1 -Iinclude --suppress=missingIncludeSystem src/ || echo "cppcheck not installed"
+	@command -v clang-tidy >/dev/null && clang-tidy --quiet src/*.c -- -std=c11 -Iinclude -I$(BUILD) $(DEP_CFLAGS) $(MPI_CFLAGS) \
+	  -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE 2>/dev/null | grep -E 'warning|error' ; true
+
+bench: all $(BENCH_BINS)
+	@BUILD=$(BUILD) bash tests/run_bench.sh
+
+run: all
+	@bash jobs/local.sh
+
+deps:
+	@bash jobs/setup.sh
+
+clean:
+	rm -rf build
+
+help:
+	@sed -n '1,4p' Makefile

@@ -1,0 +1,67 @@
+/* cmd_info.c: `fsweep info` and `fsweep version`: what this binary is and what it runs on. */
+#include "commands.h"
+#include "linalg.h"
+#include "par.h"
+#include "spectral.h"
+#include "store.h"
+#include "util.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "build_info.h"
+
+int cmd_version(int argc, char **argv)
+{
+    FS_UNUSED(argc);
+    FS_UNUSED(argv);
+    printf("fsweep %s (git %s)\n", FS_VERSION, FS_GIT_HASH);
+    return FS_EXIT_OK;
+}
+
+/* The CPU's vector extensions, as the compiler's runtime detects them. */
+static void cpu_features(char *buf, size_t n)
+{
+    buf[0] = 0;
+    __builtin_cpu_init();
+    struct {
+        const char *name;
+        int on;
+    } f[] = {
+        {"sse4.2", __builtin_cpu_supports("sse4.2")},   {"avx", __builtin_cpu_supports("avx")},
+        {"avx2", __builtin_cpu_supports("avx2")},       {"fma", __builtin_cpu_supports("fma")},
+        {"avx512f", __builtin_cpu_supports("avx512f")}, {"avx512bw", __builtin_cpu_supports("avx512bw")},
+        {"avx512vl", __builtin_cpu_supports("avx512vl")},
+        {"avx512vnni", __builtin_cpu_supports("avx512vnni")},
+    };
+    size_t used = 0;
+    for (size_t i = 0; i < FS_ARRAY_LEN(f); i++)
+        if (f[i].on && used + strlen(f[i].name) + 2 < n)
+            used += (size_t)snprintf(buf + used, n - used, "%s%s", used ? " " : "", f[i].name);
+}
+
+int cmd_info(int argc, char **argv)
+{
+    if (argc > 1 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
+        printf("usage: fsweep info\n  Print the versions of the libraries actually linked, the OpenBLAS "
+               "core type and thread count, and the CPU's vector extensions.\n");
+        return FS_EXIT_OK;
+    }
+    char feats[256];
+    cpu_features(feats, sizeof feats);
+    const char *ct = getenv("OPENBLAS_CORETYPE");
+    printf("fsweep      %s (git %s)\n", FS_VERSION, FS_GIT_HASH);
+    printf("compiler    %s\n", FS_CC);
+    printf("cflags      %s\n", FS_CFLAGS);
+    printf("mpi         %s%s\n", par_library_version(),
+           par_built_with_mpi() ? "" : "");
+    printf("fftw        %s\n", spectral_library_version());
+    printf("hdf5        %s\n", store_library_version());
+    printf("openblas    %s\n", linalg_config());
+    printf("blas core   %s (OPENBLAS_CORETYPE=%s)\n", linalg_corename(), ct ? ct : "unset");
+    printf("blas threads %d\n", linalg_threads());
+    printf("cpu         %s\n", feats);
+    printf("host        %s\n", par_host());
+    return FS_EXIT_OK;
+}
