@@ -1,0 +1,67 @@
+/* h5file.h: small typed HDF5 helpers over slash paths, shared by model files, DFM/ADCS/logits
+ * files and the results store. Part of the store module: only src/store*.c include hdf5.h.
+ *
+ * Paths: "/a/b/name"; intermediate groups are created on write. Datasets larger than 64 KiB are
+ * chunked and deflate-compressed (level 4) with the shuffle filter. Attribute owners are given
+ * by object path ("/" for the root). Every HDF5 return value is checked: failures return
+ * FS_ERR_IO/FS_ERR_LIB with fs_last_error naming the file, the object and the call; HDF5's own
+ * error stack is printed at debug log level. Readers allocate with xmalloc; the caller frees.
+ * Not thread-safe (serial HDF5). */
+#ifndef FS_H5FILE_H
+#define FS_H5FILE_H
+
+#include "util.h"
+
+#include <stdint.h>
+
+#define H5F_MAX_RANK 8
+
+typedef struct H5File H5File;
+
+typedef enum { H5T_F32, H5T_F64, H5T_I32, H5T_I64, H5T_U8 } H5Type;
+
+H5File *h5f_create(const char *path);                /* truncates; NULL + fs_last_error */
+H5File *h5f_open(const char *path, int writable);    /* NULL + fs_last_error */
+FsStatus h5f_flush(H5File *f);
+FsStatus h5f_close(H5File *f);                       /* NULL is fine */
+const char *h5f_path(const H5File *f);
+
+int h5f_exists(H5File *f, const char *path);         /* dataset or group */
+FsStatus h5f_create_group(H5File *f, const char *path);
+/* Names of the direct children of a group, sorted; *names and each name xmalloc'd. */
+FsStatus h5f_list(H5File *f, const char *group, char ***names, int *n);
+FsStatus h5f_delete(H5File *f, const char *path);    /* unlink if present */
+
+/* Write a whole dataset (replaces an existing one of that name). */
+FsStatus h5f_write(H5File *f, const char *path, H5Type t, int rank, const int64_t *dims,
+                   const void *data);
+/* Read a whole dataset converted to type t. dims gets rank values; *data xmalloc'd. */
+FsStatus h5f_read(H5File *f, const char *path, H5Type t, int *rank, int64_t dims[H5F_MAX_RANK],
+                  void **data);
+/* Read into a caller buffer whose shape must equal (rank, dims) exactly, else FS_ERR_FORMAT
+ * naming the expected and found shapes. */
+FsStatus h5f_read_into(H5File *f, const char *path, H5Type t, int rank, const int64_t *dims,
+                       void *data);
+/* Variable-length UTF-8 string dataset (1-D). */
+FsStatus h5f_write_strings(H5File *f, const char *path, int n, const char *const *s);
+FsStatus h5f_read_strings(H5File *f, const char *path, int *n, char ***s);
+
+/* Attributes on the object at obj ("/" = root). Set replaces. */
+FsStatus h5f_attr_set_str(H5File *f, const char *obj, const char *name, const char *value);
+FsStatus h5f_attr_set_i64(H5File *f, const char *obj, const char *name, int64_t v);
+FsStatus h5f_attr_set_f64(H5File *f, const char *obj, const char *name, double v);
+FsStatus h5f_attr_set_f64_array(H5File *f, const char *obj, const char *name, int n,
+                                const double *v);
+int h5f_attr_exists(H5File *f, const char *obj, const char *name);
+FsStatus h5f_attr_get_str(H5File *f, const char *obj, const char *name, char **out);
+FsStatus h5f_attr_get_i64(H5File *f, const char *obj, const char *name, int64_t *v);
+FsStatus h5f_attr_get_f64(H5File *f, const char *obj, const char *name, double *v);
+FsStatus h5f_attr_get_f64_array(H5File *f, const char *obj, const char *name, int *n,
+                                double **v);
+
+/* Dimension scales (netCDF-4 style, so xarray/h5netcdf see named dimensions): make the 1-D
+ * dataset `scale` a dimension scale named `dim_name`, and attach it to dimension `idx` of `dset`. */
+FsStatus h5f_make_scale(H5File *f, const char *scale, const char *dim_name);
+FsStatus h5f_attach_scale(H5File *f, const char *dset, const char *scale, int idx);
+
+#endif
