@@ -14,11 +14,11 @@
 
 #include <stdint.h>
 
-#define H5F_MAX_RANK 8
+#define FSH5_MAX_RANK 8
 
 typedef struct H5File H5File;
 
-typedef enum { H5T_F32, H5T_F64, H5T_I32, H5T_I64, H5T_U8 } H5Type;
+typedef enum { FSH5_F32, FSH5_F64, FSH5_I32, FSH5_I64, FSH5_U8 } FsH5Type;
 
 H5File *h5f_create(const char *path);                /* truncates; NULL + fs_last_error */
 H5File *h5f_open(const char *path, int writable);    /* NULL + fs_last_error */
@@ -33,14 +33,14 @@ FsStatus h5f_list(H5File *f, const char *group, char ***names, int *n);
 FsStatus h5f_delete(H5File *f, const char *path);    /* unlink if present */
 
 /* Write a whole dataset (replaces an existing one of that name). */
-FsStatus h5f_write(H5File *f, const char *path, H5Type t, int rank, const int64_t *dims,
+FsStatus h5f_write(H5File *f, const char *path, FsH5Type t, int rank, const int64_t *dims,
                    const void *data);
 /* Read a whole dataset converted to type t. dims gets rank values; *data xmalloc'd. */
-FsStatus h5f_read(H5File *f, const char *path, H5Type t, int *rank, int64_t dims[H5F_MAX_RANK],
+FsStatus h5f_read(H5File *f, const char *path, FsH5Type t, int *rank, int64_t dims[FSH5_MAX_RANK],
                   void **data);
 /* Read into a caller buffer whose shape must equal (rank, dims) exactly, else FS_ERR_FORMAT
  * naming the expected and found shapes. */
-FsStatus h5f_read_into(H5File *f, const char *path, H5Type t, int rank, const int64_t *dims,
+FsStatus h5f_read_into(H5File *f, const char *path, FsH5Type t, int rank, const int64_t *dims,
                        void *data);
 /* Variable-length UTF-8 string dataset (1-D). */
 FsStatus h5f_write_strings(H5File *f, const char *path, int n, const char *const *s);
