@@ -47,7 +47,7 @@ endif
 
 PKGS       := $(HDF5_PC) openblas fftw3f fftw3 zlib libpng libjpeg
 DEP_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null) -I/usr/include/iniparser
-DEP_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -liniparser -lm
+DEP_LIBS   := -L/usr/lib/x86_64-linux-gnu/hdf5/serial -lhdf5_hl $(shell pkg-config --libs $(PKGS) 2>/dev/null) -liniparser -lm
 MPI_CFLAGS := $(shell pkg-config --cflags ompi-c 2>/dev/null)
 MPI_LIBS   := $(shell pkg-config --libs ompi-c 2>/dev/null) -lfftw3f_mpi -lfftw3f
 
