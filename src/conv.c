@@ -95,6 +95,14 @@ void conv_col2im_add(const ConvArgs *a, const float *cols, int ld, float *dx)
                     if (iy < 0 || iy >= a->h) continue;
                     const float *r = row + (size_t)oy * wo;
                     float *xr = xc + (size_t)iy * a->w;
+                    if (s == 1) { /* contiguous: ox in [lo, hi) maps to ix = ox - p + kj */
+                        int lo = p - kj, hi = a->w + p - kj;
+                        if (lo < 0) lo = 0;
+                        if (hi > wo) hi = wo;
+                        float *xo = xr - p + kj;
+                        for (int ox = lo; ox < hi; ox++) xo[ox] += r[ox];
+                        continue;
+                    }
                     for (int ox = 0; ox < wo; ox++) {
                         int ix = ox * s - p + kj;
                         if (ix >= 0 && ix < a->w) xr[ix] += r[ox];
