@@ -67,6 +67,11 @@ static void test_conv_vs_ref(void)
     check_conv_case(5, 16, 4, 4, 8, 3, 1, 1, 0);  /* batched small maps */
     check_conv_case(70, 2, 2, 2, 3, 3, 1, 1, 1);  /* chunk with remainder */
     check_conv_case(2, 3, 40, 33, 4, 3, 1, 1, 1); /* > 1024 columns per image */
+    /* Winograd F(2x2,3x3): odd sizes (partial tiles), bias, chunk remainders */
+    check_conv_case(3, 9, 7, 5, 10, 3, 1, 1, 1);
+    check_conv_case(10, 8, 16, 16, 8, 3, 1, 1, 0);
+    check_conv_case(2, 12, 1, 1, 16, 3, 1, 1, 0);
+    check_conv_case(4, 20, 3, 6, 8, 3, 1, 1, 1);
 }
 
 /* The engine's gemm (AVX-512 kernel where available) against the double-precision reference:
