@@ -6,6 +6,7 @@
 
 #include "linalg.h"
 
+#include <pthread.h>
 #include <string.h>
 
 #if defined(__x86_64__) && defined(__GNUC__)
@@ -135,6 +136,45 @@ static void scale_c(int M, int N, float beta, float *C, int ldc)
     }
 }
 
+#ifdef GEMM_HAVE_X86
+typedef struct {
+    int ta, tb, M, N, K;
+    float alpha;
+    const float *A, *B;
+    int lda, ldb, ldc;
+    float *C, *ws;
+} GemmJob;
+
+/* C[:, 0..N) += alpha op(A) op(B) for the job's column range (B and C already offset). */
+static void gemm_blocked(const GemmJob *j)
+{
+    float *pa = j->ws, *pb = j->ws + GEMM_MC * GEMM_KC;
+    for (int j0 = 0; j0 < j->N; j0 += GEMM_NC) {
+        int nc = j->N - j0 < GEMM_NC ? j->N - j0 : GEMM_NC;
+        for (int k0 = 0; k0 < j->K; k0 += GEMM_KC) {
+            int kc = j->K - k0 < GEMM_KC ? j->K - k0 : GEMM_KC;
+            pack_b(j->tb, j->B, j->ldb, k0, kc, j0, nc, pb);
+            for (int i0 = 0; i0 < j->M; i0 += GEMM_MC) {
+                int mc = j->M - i0 < GEMM_MC ? j->M - i0 : GEMM_MC;
+                pack_a(j->ta, j->A, j->lda, i0, mc, k0, kc, pa);
+                for (int q = 0; q < nc; q += GEMM_NR)
+                    for (int p = 0; p < mc; p += GEMM_MR)
+                        kernel_12x32(kc, pa + (size_t)p * kc, pb + (size_t)q * kc,
+                                     j->C + (size_t)(i0 + p) * j->ldc + j0 + q, j->ldc, j->alpha,
+                                     mc - p < GEMM_MR ? mc - p : GEMM_MR,
+                                     nc - q < GEMM_NR ? nc - q : GEMM_NR);
+            }
+        }
+    }
+}
+
+static void *gemm_thread(void *arg)
+{
+    gemm_blocked(arg);
+    return NULL;
+}
+#endif
+
 void gemm_f32(int transa, int transb, int M, int N, int K, float alpha, const float *A, int lda,
               const float *B, int ldb, float beta, float *C, int ldc, float *ws)
 {
@@ -143,23 +183,27 @@ void gemm_f32(int transa, int transb, int M, int N, int K, float alpha, const fl
     if (use_avx512()) {
         scale_c(M, N, beta, C, ldc);
         if (K <= 0 || alpha == 0.0f) return;
-        float *pa = ws, *pb = ws + GEMM_MC * GEMM_KC;
-        for (int j0 = 0; j0 < N; j0 += GEMM_NC) {
-            int nc = N - j0 < GEMM_NC ? N - j0 : GEMM_NC;
-            for (int k0 = 0; k0 < K; k0 += GEMM_KC) {
-                int kc = K - k0 < GEMM_KC ? K - k0 : GEMM_KC;
-                pack_b(transb, B, ldb, k0, kc, j0, nc, pb);
-                for (int i0 = 0; i0 < M; i0 += GEMM_MC) {
-                    int mc = M - i0 < GEMM_MC ? M - i0 : GEMM_MC;
-                    pack_a(transa, A, lda, i0, mc, k0, kc, pa);
-                    for (int q = 0; q < nc; q += GEMM_NR)
-                        for (int p = 0; p < mc; p += GEMM_MR)
-                            kernel_12x32(kc, pa + (size_t)p * kc, pb + (size_t)q * kc,
-                                         C + (size_t)(i0 + p) * ldc + j0 + q, ldc, alpha,
-                                         mc - p < GEMM_MR ? mc - p : GEMM_MR,
-                                         nc - q < GEMM_NR ? nc - q : GEMM_NR);
-                }
-            }
+        int nt = linalg_threads();
+        if (nt > GEMM_MAX_THREADS) nt = GEMM_MAX_THREADS;
+        if ((double)M * N * K < 4e6) nt = 1; /* thread start-up would dominate */
+        int panels = (N + GEMM_NR - 1) / GEMM_NR;
+        if (nt > panels) nt = panels;
+        if (nt < 1) nt = 1;
+        GemmJob jobs[GEMM_MAX_THREADS];
+        pthread_t tid[GEMM_MAX_THREADS];
+        int started[GEMM_MAX_THREADS] = {0};
+        for (int t = 0; t < nt; t++) { /* whole NR panels per thread */
+            int c0 = panels * t / nt * GEMM_NR, c1 = panels * (t + 1) / nt * GEMM_NR;
+            if (c1 > N) c1 = N;
+            jobs[t] = (GemmJob){transa, transb, M, c1 - c0, K, alpha, A,
+                                transb ? B + (size_t)c0 * ldb : B + c0, lda, ldb, ldc, C + c0,
+                                ws + (size_t)t * GEMM_WS_THREAD};
+        }
+        for (int t = 1; t < nt; t++) started[t] = pthread_create(&tid[t], NULL, gemm_thread, &jobs[t]) == 0;
+        gemm_blocked(&jobs[0]);
+        for (int t = 1; t < nt; t++) {
+            if (started[t]) pthread_join(tid[t], NULL);
+            else gemm_blocked(&jobs[t]); /* could not start a thread: do its share here */
         }
         return;
     }
