@@ -80,6 +80,9 @@ struct Layer {
     float *buf[2];
     int64_t *nbt;             /* bn num_batches_tracked */
     int counter;              /* index of nbt in the model's counters */
+    int fold_into;            /* conv: 1 + index of the BN layer right after it that is its
+                               * output's only reader (folded at inference), else 0 */
+    size_t foff;              /* conv with fold_into: offset of its folded weights, bias */
     unsigned char *cache;     /* cache_bytes(...) bytes; arena view */
 };
 
