@@ -50,27 +50,34 @@ static void pack_a(int ta, const float *A, int lda, int i0, int mc, int k0, int 
     }
 }
 
-/* pb[(q*kc + k)*NR + j] = op(B)(k0 + k, j0 + q*NR + j), zero beyond column nc. */
+/* pb[(q*kc + k)*NR + j] = op(B)(k0 + k, j0 + q*NR + j), zero beyond column nc. Untransposed B
+ * is walked row by row (sequential reads for the prefetcher), scattering into the panels. */
 static void pack_b(int tb, const float *B, int ldb, int k0, int kc, int j0, int nc, float *pb)
 {
+    if (!tb) {
+        const int full = nc / GEMM_NR * GEMM_NR;
+        for (int k = 0; k < kc; k++) {
+            const float *src = B + (size_t)(k0 + k) * ldb + j0;
+            for (int q = 0; q < full; q += GEMM_NR)
+                memcpy(pb + (size_t)q * kc + (size_t)k * GEMM_NR, src + q, sizeof(float) * GEMM_NR);
+            if (full < nc) {
+                float *d = pb + (size_t)full * kc + (size_t)k * GEMM_NR;
+                int cols = nc - full, j = 0;
+                for (; j < cols; j++) d[j] = src[full + j];
+                for (; j < GEMM_NR; j++) d[j] = 0;
+            }
+        }
+        return;
+    }
     for (int q = 0; q < nc; q += GEMM_NR) {
         int cols = nc - q < GEMM_NR ? nc - q : GEMM_NR;
         float *dst = pb + (size_t)q * kc;
-        if (!tb) {
-            for (int k = 0; k < kc; k++) {
-                const float *src = B + (size_t)(k0 + k) * ldb + j0 + q;
-                float *d = dst + (size_t)k * GEMM_NR;
-                memcpy(d, src, sizeof(float) * (size_t)cols);
-                for (int j = cols; j < GEMM_NR; j++) d[j] = 0;
-            }
-        } else {
-            for (int j = 0; j < cols; j++) {
-                const float *src = B + (size_t)(j0 + q + j) * ldb + k0;
-                for (int k = 0; k < kc; k++) dst[(size_t)k * GEMM_NR + j] = src[k];
-            }
-            for (int j = cols; j < GEMM_NR; j++)
-                for (int k = 0; k < kc; k++) dst[(size_t)k * GEMM_NR + j] = 0;
+        for (int j = 0; j < cols; j++) {
+            const float *src = B + (size_t)(j0 + q + j) * ldb + k0;
+            for (int k = 0; k < kc; k++) dst[(size_t)k * GEMM_NR + j] = src[k];
         }
+        for (int j = cols; j < GEMM_NR; j++)
+            for (int k = 0; k < kc; k++) dst[(size_t)k * GEMM_NR + j] = 0;
     }
 }
 
