@@ -44,6 +44,8 @@ void spectral_plan_shape(const SpectralPlan *sp, int *c, int *h, int *w);
 void spectral_filter(SpectralPlan *sp, const float *mask, const float *x, float *y);
 /* The same in double precision (x, y: (C, H, W) doubles; y may equal x). */
 void spectral_filter_double(SpectralPlan *sp, const float *mask, const double *x, double *y);
+/* Double precision with a double mask (e.g. the 1/f amplitude of the synthetic generator). */
+void spectral_filter_dmask(SpectralPlan *sp, const double *mask, const double *x, double *y);
 /* Filter n images (n, C, H, W) in place-or-not with one mask. */
 void spectral_filter_batch(SpectralPlan *sp, const float *mask, const float *x, float *y, int n);
 /* Full complex spectrum of each channel in the centred layout, double precision:

@@ -178,6 +178,25 @@ void spectral_filter_double(SpectralPlan *sp, const float *mask, const double *x
     memcpy(y, sp->din, nr * sizeof *y);
 }
 
+void spectral_filter_dmask(SpectralPlan *sp, const double *mask, const double *x, double *y)
+{
+    size_t nr = (size_t)sp->c * (size_t)sp->h * (size_t)sp->w;
+    int nh = sp->h * sp->wh;
+    double s = 0.5 / ((double)sp->h * (double)sp->w);
+    memcpy(sp->din, x, nr * sizeof *x);
+    fftw_execute(sp->d_fwd);
+    for (int k = 0; k < nh; k++) sp->mhd[k] = (mask[sp->ia[k]] + mask[sp->ib[k]]) * s;
+    for (int ch = 0; ch < sp->c; ch++) {
+        fftw_complex *F = sp->dout + (size_t)ch * (size_t)nh;
+        for (int k = 0; k < nh; k++) {
+            F[k][0] *= sp->mhd[k];
+            F[k][1] *= sp->mhd[k];
+        }
+    }
+    fftw_execute(sp->d_inv);
+    memcpy(y, sp->din, nr * sizeof *y);
+}
+
 /* Forward double transform of x into sp->dout. */
 static void plan_forward_double(SpectralPlan *sp, const float *x)
 {
