@@ -15,7 +15,9 @@ enum {
 
 #define FS_COMMAND_LIST                                                                            \
     FS_COMMAND(info, "print linked library versions, BLAS core type and CPU features")            \
-    FS_COMMAND(version, "print the version and git hash")
+    FS_COMMAND(version, "print the version and git hash")                                         \
+    FS_COMMAND(train, "train a classifier from scratch on the CPU and write MODEL.h5")            \
+    FS_COMMAND(eval, "accuracy, per-class accuracy and confusion matrix of MODEL.h5 on a dataset")
 
 #define FS_COMMAND(name, help) int cmd_##name(int argc, char **argv);
 FS_COMMAND_LIST
