@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 static const char *const kind_names[TASK_KIND_COUNT] = {"train", "eval", "adcs",  "dfm",
@@ -141,7 +142,7 @@ static void lower(char *s)
 static int key_find(const char *sec, const char *key)
 {
     for (int i = 0; i < NKEYS; i++)
-        if ((!sec || !strcmp(sec, keys[i].sec)) && !strcmp(key, keys[i].key)) return i;
+        if ((!sec || !strcasecmp(sec, keys[i].sec)) && !strcasecmp(key, keys[i].key)) return i;
     return -1;
 }
 
@@ -172,7 +173,7 @@ static int find_line(const char *text, const char *sec, const char *key)
                 *eq = 0;
                 char *k = trim(s);
                 lower(k);
-                if (!strcmp(cur, sec) && !strcmp(k, key)) found = line; /* last one wins */
+                if (!strcasecmp(cur, sec) && !strcasecmp(k, key)) found = line; /* last one wins */
             }
         }
         p = e ? e + 1 : p + n;
@@ -282,7 +283,7 @@ static FsStatus apply_override(const char *o, RawValues *raw)
     } else {
         idx = key_find(NULL, nm);
         for (int i = idx + 1; idx >= 0 && i < NKEYS; i++)
-            if (!strcmp(keys[i].key, nm))
+            if (!strcasecmp(keys[i].key, nm))
                 return fs_errorf(FS_ERR_CONFIG, "override '%s': key '%s' is ambiguous; write "
                                  "section.key (%s.%s or %s.%s)", o, nm, keys[idx].sec, nm,
                                  keys[i].sec, nm);
