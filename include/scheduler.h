@@ -55,6 +55,7 @@ typedef struct {
     int *heap, heap_n;      /* ready tasks: max cost first, then lowest index */
     int64_t n_skipped, n_done, n_failed, n_blocked, n_running, n_fail_attempts;
     double t0, last_progress, cost_left;
+    uint64_t order_seed; /* FSWEEP_ORDER_SEED (tests): hand out ready tasks in a random order */
 } SchedGraph;
 
 void sgraph_init(SchedGraph *g, const SweepConfig *cfg, Store *store, FILE *out);

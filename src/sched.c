@@ -12,6 +12,10 @@
 /* ------------------------------------------------------------------ ready heap */
 static int heap_less(const SchedGraph *g, int a, int b) /* a before b? */
 {
+    if (g->order_seed) { /* tests: a pseudo-random order, to show results do not depend on it */
+        uint64_t x[2] = {g->order_seed, (uint64_t)a}, y[2] = {g->order_seed, (uint64_t)b};
+        return fs_hash64(x, sizeof x) < fs_hash64(y, sizeof y);
+    }
     double ca = g->cfg->tasks[a].cost, cb = g->cfg->tasks[b].cost;
     if (ca != cb) return ca > cb;
     return a < b;
@@ -67,6 +71,8 @@ void sgraph_init(SchedGraph *g, const SweepConfig *cfg, Store *store, FILE *out)
     g->cfg = cfg;
     g->store = store;
     g->out = out;
+    const char *os = getenv("FSWEEP_ORDER_SEED");
+    g->order_seed = os ? strtoull(os, NULL, 10) : 0;
     int n = g->n = cfg->n_tasks;
     g->state = xcalloc((size_t)n + 1, 1);
     g->tries = xcalloc((size_t)n + 1, sizeof(int));

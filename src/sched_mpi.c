@@ -34,9 +34,11 @@ static int worker_loop(const SchedOptions *o)
         size_t n = 0;
         int tag = 0;
         par_recv(0, -1, &buf, &n, NULL, &tag);
-        if (tag == TAG_STOP) {
+        if (tag == TAG_STOP) { /* carries the job's exit code, so every rank exits alike */
+            int code = FS_EXIT_OK;
+            if (n == sizeof code) memcpy(&code, buf, sizeof code);
             free(buf);
-            return FS_EXIT_OK;
+            return code;
         }
         FS_CHECK(tag == TAG_TASK && n >= sizeof(TaskMsgHeader), "worker: unexpected message %d",
                  tag);
@@ -151,12 +153,13 @@ static int master_loop(const SchedOptions *o, SchedSummary *sum)
         idle[n_idle++] = src;
         sgraph_progress(&g, 0);
     }
-    if (code < 0 && !busy)
-        for (int k = 0; k < n_idle; k++) par_send(idle[k], TAG_STOP, NULL, 0);
+    int stopping = code < 0 && !busy;
     sgraph_progress(&g, 1);
     sgraph_summary(&g, sum);
     sum->interrupted = draining;
     if (code < 0) code = sgraph_exit_code(&g, draining || busy);
+    if (stopping)
+        for (int k = 0; k < n_idle; k++) par_send(idle[k], TAG_STOP, &code, sizeof code);
     if (busy || (code == FS_EXIT_ERROR && n_idle < nw)) {
         /* workers still inside tasks: the caller closes the store, then aborts the job */
         LOG_WARN("%d worker(s) still busy after the drain timeout; ending the job", nw - n_idle);
