@@ -1242,21 +1242,38 @@ Store *store_open(const char *path, const SweepConfig *cfg, int force, int *crea
         rebuild = 1;
     }
     if (s->f < 0) {
+        /* create under a temporary name, then rename: a file at `path` is always a store */
+        size_t tl = strlen(path) + 32;
+        char *tmp = xmalloc(tl);
+        fs_snprintf(tmp, tl, "%s.tmp-%ld", path, (long)getpid());
         hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
         H5Pset_libver_bounds(fapl, H5F_LIBVER_V18, H5F_LIBVER_LATEST);
-        s->f = H5Fcreate(path, H5F_ACC_EXCL, H5P_DEFAULT, fapl);
+        s->f = H5Fcreate(tmp, H5F_ACC_TRUNC, H5P_DEFAULT, fapl);
         H5Pclose(fapl);
         if (s->f < 0) {
             fs_errorf(FS_ERR_IO, "%s: cannot create the store (directory missing or not "
                       "writable?)", path);
+            free(tmp);
             store_free(s);
             return NULL;
         }
         *created = !rebuild;
         hid_t r = H5Gopen2(s->f, "/", H5P_DEFAULT);
         int64_t fv = STORE_FORMAT_VERSION;
-        attr_num(s, r, "format_version", H5T_NATIVE_INT64, &fv);
+        FsStatus a = attr_num(s, r, "format_version", H5T_NATIVE_INT64, &fv);
         H5Gclose(r);
+        herr_t e = H5Fclose(s->f);
+        s->f = -1;
+        if (a == FS_OK && e >= 0 && rename(tmp, path) == 0)
+            s->f = H5Fopen(path, H5F_ACC_RDWR, H5P_DEFAULT);
+        if (s->f < 0) {
+            fs_errorf(FS_ERR_IO, "%s: cannot create the store: %s", path, strerror(errno));
+            unlink(tmp);
+            free(tmp);
+            store_free(s);
+            return NULL;
+        }
+        free(tmp);
     } else {
         hid_t r = H5Gopen2(s->f, "/", H5P_DEFAULT);
         int64_t fv = -1, open_flag = 0;
