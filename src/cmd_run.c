@@ -197,7 +197,7 @@ int cmd_run(int argc, char **argv)
     char *text = NULL;
     int ok = 1;
     if (root) {
-        if (sweep_load(a.config, a.n_over, a.over, &cfg) != FS_OK) {
+        if (sweep_load(a.config, a.n_over, (const char *const *)a.over, &cfg) != FS_OK) {
             fprintf(stderr, "fsweep: error: %s\n", fs_last_error());
             ok = 0;
         } else {
@@ -290,7 +290,7 @@ int cmd_plan(int argc, char **argv)
         return rc;
     }
     SweepConfig cfg;
-    if (sweep_load(a.config, a.n_over, a.over, &cfg) != FS_OK) {
+    if (sweep_load(a.config, a.n_over, (const char *const *)a.over, &cfg) != FS_OK) {
         fprintf(stderr, "fsweep: error: %s\n", fs_last_error());
         free(a.over);
         return FS_EXIT_ERROR;

@@ -1303,6 +1303,25 @@ Store *store_open(const char *path, const SweepConfig *cfg, int force, int *crea
         st = replay(s, cfg, 0, 1);
         if (st == FS_OK) LOG_WARN("%s: rebuilt %lld task rows from the journal", path,
                                   (long long)s->nrows);
+        /* the journal's last config stands in for the lost attributes, so a changed config is
+         * still refused */
+        StoreRow *rows = NULL;
+        int64_t nr = 0;
+        char *old = NULL;
+        SweepConfig oc;
+        if (st == FS_OK && store_journal_read(s->jpath, &rows, &nr, &old, NULL, NULL) == FS_OK &&
+            old && sweep_load_text(old, s->jpath, &oc) == FS_OK) {
+            char h[24];
+            fs_snprintf(h, sizeof h, "%016llx", (unsigned long long)oc.result_hash);
+            hid_t r = H5Gopen2(s->f, "/", H5P_DEFAULT);
+            st = attr_str(s, r, "result_hash", h);
+            if (st == FS_OK) st = attr_str(s, r, "config", old);
+            H5Gclose(r);
+            sweep_free(&oc);
+            if (st == FS_OK) st = check_config(s, cfg, force);
+        }
+        free(rows);
+        free(old);
     }
     /* merge the config's axis values: new values extend the grid */
     static const int axis_of[NGRID] = {AX_DATASET, AX_ARCH, AX_AUG, AX_BAND, AX_SEED};
@@ -1332,6 +1351,7 @@ Store *store_open(const char *path, const SweepConfig *cfg, int force, int *crea
         char h[24];
         fs_snprintf(h, sizeof h, "%016llx", (unsigned long long)cfg->result_hash);
         if (st == FS_OK) st = attr_str(s, r, "result_hash", h);
+        if (st == FS_OK) st = attr_str(s, r, "config", cfg->text);
         H5Gclose(r);
         if (st == FS_OK && H5Fflush(s->f, H5F_SCOPE_GLOBAL) < 0)
             st = fs_errorf(FS_ERR_LIB, "%s: H5Fflush failed", path);
