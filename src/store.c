@@ -225,13 +225,13 @@ static FsStatus attr_str(Store *s, hid_t obj, const char *name, const char *v)
 {
     if (H5Aexists(obj, name) > 0 && H5Adelete(obj, name) < 0)
         return fs_errorf(FS_ERR_LIB, "%s: cannot replace attribute %s", s->path, name);
+    /* variable-length UTF-8: h5py reads it as str */
     hid_t t = H5Tcopy(H5T_C_S1);
-    H5Tset_size(t, strlen(v) + 1);
+    H5Tset_size(t, H5T_VARIABLE);
     H5Tset_cset(t, H5T_CSET_UTF8);
-    H5Tset_strpad(t, H5T_STR_NULLTERM);
     hid_t sp = H5Screate(H5S_SCALAR);
     hid_t a = H5Acreate2(obj, name, t, sp, H5P_DEFAULT, H5P_DEFAULT);
-    herr_t e = a < 0 ? -1 : H5Awrite(a, t, v);
+    herr_t e = a < 0 ? -1 : H5Awrite(a, t, &v);
     if (a >= 0) H5Aclose(a);
     H5Sclose(sp);
     H5Tclose(t);
@@ -269,13 +269,10 @@ static char *attr_get_str(hid_t obj, const char *name)
     char *out = NULL;
     if (H5Tis_variable_str(t) > 0) {
         char *p = NULL;
-        hid_t mt = H5Tcopy(H5T_C_S1);
-        H5Tset_size(mt, H5T_VARIABLE);
-        if (H5Aread(a, mt, &p) >= 0 && p) {
+        if (H5Aread(a, t, &p) >= 0 && p) { /* the file's own type: no charset conversion */
             out = xstrdup(p);
             H5free_memory(p);
         }
-        H5Tclose(mt);
     } else {
         size_t n = H5Tget_size(t);
         out = xcalloc(n + 1, 1);
