@@ -55,6 +55,8 @@ struct Store {
     size_t map_cap, map_n;
     int64_t nrows;
     hid_t str_t, row_t, hist_t;
+    hid_t dxpl;            /* transfer properties with our own conversion buffers: HDF5's */
+    void *tconv, *bkg;     /* default callocs 1 MiB on every converting read or write */
 };
 
 #define H5TRY(call, what)                                                                          \
@@ -341,7 +343,7 @@ static FsStatus table_append(Store *s, const char *path, hid_t type, const void 
     fsp = H5Dget_space(ds);
     H5TRY(H5Sselect_hyperslab(fsp, H5S_SELECT_SET, &n, NULL, &one, NULL), "select row");
     msp = H5Screate_simple(1, &one, NULL);
-    H5TRY(H5Dwrite(ds, type, msp, fsp, H5P_DEFAULT, row), "write row");
+    H5TRY(H5Dwrite(ds, type, msp, fsp, s->dxpl, row), "write row");
 out:
     if (msp >= 0) H5Sclose(msp);
     if (fsp >= 0) H5Sclose(fsp);
@@ -644,7 +646,7 @@ static FsStatus blob_write(Store *s, const SweepConfig *cfg, const StoreKey *k, 
     fsp = H5Dget_space(ds);
     H5TRY(H5Sselect_hyperslab(fsp, H5S_SELECT_SET, start, NULL, count, NULL), "select");
     msp = H5Screate_simple(rank, count, NULL);
-    H5TRY(H5Dwrite(ds, H5T_NATIVE_DOUBLE, msp, fsp, H5P_DEFAULT, b->data), "write result");
+    H5TRY(H5Dwrite(ds, H5T_NATIVE_DOUBLE, msp, fsp, s->dxpl, b->data), "write result");
 out:
     if (msp >= 0) H5Sclose(msp);
     if (fsp >= 0) H5Sclose(fsp);
@@ -1046,7 +1048,7 @@ FsStatus store_read_input(Store *s, const SweepConfig *cfg, const TaskSpec *spec
     b.data = xmalloc((size_t)n * sizeof(double) + 1);
     H5TRY(H5Sselect_hyperslab(fsp, H5S_SELECT_SET, start, NULL, count, NULL), "select");
     msp = H5Screate_simple(rank, count, NULL);
-    if (H5Dread(ds, H5T_NATIVE_DOUBLE, msp, fsp, H5P_DEFAULT, b.data) < 0) {
+    if (H5Dread(ds, H5T_NATIVE_DOUBLE, msp, fsp, s->dxpl, b.data) < 0) {
         free(b.data);
         st = fs_errorf(FS_ERR_LIB, "%s: cannot read %s", s->path, path);
         goto out;
@@ -1075,6 +1077,11 @@ static Store *store_new(const char *path)
     s->jpath = xmalloc(n);
     fs_snprintf(s->jpath, n, "%s.journal", path);
     make_types(s);
+    const size_t tb = (size_t)1 << 18;
+    s->tconv = xcalloc(tb, 1);
+    s->bkg = xcalloc(tb, 1);
+    s->dxpl = H5Pcreate(H5P_DATASET_XFER);
+    H5Pset_buffer(s->dxpl, tb, s->tconv, s->bkg);
     return s;
 }
 
@@ -1087,6 +1094,9 @@ static void store_free(Store *s)
     }
     H5Tclose(s->row_t);
     H5Tclose(s->hist_t);
+    H5Pclose(s->dxpl);
+    free(s->tconv);
+    free(s->bkg);
     H5Tclose(s->str_t);
     free(s->map);
     free(s->path);
