@@ -3,6 +3,8 @@
 #include "dfm.h"
 #include "harness.h"
 #include "hfss.h"
+#include "model.h"
+#include "toy_data.h"
 #include "par.h"
 #include "fixtures_freq.h"
 
@@ -60,6 +62,34 @@ static void test_hfss_split(void)
     synth_free(&d);
 }
 
+/* A real (untrained) cnn from the engine: the split is bitwise the single-rank result. */
+static void test_dfm_split_cnn(void)
+{
+    Dataset d;
+    FS_CHECK(toy_dataset_make("toy:3:n=10:size=16:c=1:seed=4", &d) == FS_OK, "%s", fs_last_error());
+    ModelOptions mo;
+    model_options_default(&mo);
+    mo.width = 0.25;
+    Model *m = NULL;
+    EXPECT(model_create("cnn", &mo, 1, 16, 16, 3, 7, &m) == FS_OK);
+    Classifier clf;
+    EXPECT(model_classifier(m, 40, &clf) == FS_OK);
+    DfmOptions o;
+    dfm_options_default(&o);
+    int nm = dfm_num_masks(16, 16, 1);
+    double *all = malloc((size_t)nm * 3 * sizeof *all), *one = malloc((size_t)nm * 3 * sizeof *one);
+    EXPECT(dfm_score_all(&clf, &d, &o, all) == FS_OK);
+    if (par_rank() == 0) {
+        EXPECT(dfm_score_range(&clf, &d, &o, 0, nm, one) == FS_OK);
+        EXPECT(memcmp(all, one, (size_t)nm * 3 * sizeof *all) == 0);
+    }
+    free(all);
+    free(one);
+    model_classifier_free(&clf);
+    model_free(m);
+    dataset_free(&d);
+}
+
 int main(int argc, char **argv)
 {
     par_init(&argc, &argv);
@@ -67,7 +97,8 @@ int main(int argc, char **argv)
         printf("test_mpi_dfm: not launched by mpirun\n0 passed, 1 failed\n");
         return 1;
     }
-    static const TestCase tests[] = {{"dfm_split", test_dfm_split}, {"hfss_split", test_hfss_split}};
+    static const TestCase tests[] = {{"dfm_split", test_dfm_split}, {"hfss_split", test_hfss_split},
+                                     {"dfm_split_cnn", test_dfm_split_cnn}};
     int pass = 0, fail = 0;
     for (size_t i = 0; i < FS_ARRAY_LEN(tests); i++) {
         harness_failures = 0;
