@@ -24,6 +24,10 @@ FsStatus maskeval_check(const Classifier *clf, const Dataset *d, const char *wha
 /* xn (n, c, h, w) = (x - mean[c]) / std[c]. Dies on std <= 0 (a malformed Dataset). */
 void maskeval_normalise(const Dataset *d, float *xn);
 
+/* y (c, h, w) = x filtered with mask in double precision (PAPER.md 2): x -> double,
+ * spectral_filter_double, -> float. tmp: c*h*w doubles of scratch. y may equal x. */
+void maskeval_filter(SpectralPlan *sp, const float *mask, const float *x, float *y, double *tmp);
+
 /* Cross-entropy of one logit row against label y, double log-sum-exp. */
 double maskeval_ce(const float *z, int k, int y);
 

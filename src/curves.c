@@ -76,9 +76,12 @@ LearningCurves *curves_create(const CurvesSet *sets, int n_sets, int k, const Cu
         cs->y = xmalloc((size_t)d->n * sizeof *cs->y);
         memcpy(cs->y, d->y, (size_t)d->n * sizeof *cs->y);
         maskeval_normalise(d, cs->xn);
-        if (sets[i].mask)
+        if (sets[i].mask) {
+            double *tmp = xmalloc(img * sizeof *tmp);
             for (int j = 0; j < d->n; j++)
-                spectral_filter(sp, sets[i].mask, cs->xn + j * img, cs->xn + j * img);
+                maskeval_filter(sp, sets[i].mask, cs->xn + j * img, cs->xn + j * img, tmp);
+            free(tmp);
+        }
     }
     spectral_plan_destroy(sp);
     return lc;

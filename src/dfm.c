@@ -142,6 +142,7 @@ DfmScorer *dfm_scorer_create(const Classifier *clf, const Dataset *test, const D
     s->bpos = xmalloc((size_t)s->mb * sizeof *s->bpos);
     s->bimg = xmalloc((size_t)s->mb * sizeof *s->bimg);
     s->mask = xmalloc(s->hw * sizeof *s->mask);
+    s->tmp = xmalloc(s->img * sizeof *s->tmp);
     return s;
 }
 
@@ -158,6 +159,7 @@ void dfm_scorer_destroy(DfmScorer *s)
     free(s->bpos);
     free(s->bimg);
     free(s->mask);
+    free(s->tmp);
     free(s);
 }
 
@@ -196,7 +198,7 @@ FsStatus dfm_scorer_score_masks(DfmScorer *s, int n_masks, const float *masks, d
                 float *dst = s->batch + (size_t)fill * s->img;
                 const float *src = s->xn + (size_t)i * s->img;
                 if (fast) dfm_fast_apply(&s->fast, s, i, src, dst);
-                else spectral_filter(s->sp, m, src, dst);
+                else maskeval_filter(s->sp, m, src, dst, s->tmp);
                 s->bpos[fill] = pos;
                 s->bimg[fill] = i;
                 if (++fill == s->mb) {

@@ -30,6 +30,7 @@ typedef struct DfmScorer {
     int64_t *counts;         /* (K) */
     SpectralPlan *sp;
     float *batch, *z, *mask; /* (mb, c, H, W), (mb, K), (H, W) */
+    double *tmp;             /* (c, H, W) double-precision filter scratch */
     int *bpos, *bimg;        /* (mb) list position and image of each batch slot */
     DfmFast fast;
     long passes;             /* filtered forward passes (images) done */

@@ -32,6 +32,16 @@ void maskeval_normalise(const Dataset *d, float *xn)
         }
 }
 
+void maskeval_filter(SpectralPlan *sp, const float *mask, const float *x, float *y, double *tmp)
+{
+    int c, h, w;
+    spectral_plan_shape(sp, &c, &h, &w);
+    size_t n = (size_t)c * h * w;
+    for (size_t i = 0; i < n; i++) tmp[i] = (double)x[i];
+    spectral_filter_double(sp, mask, tmp, tmp);
+    for (size_t i = 0; i < n; i++) y[i] = (float)tmp[i];
+}
+
 double maskeval_ce(const float *z, int k, int y)
 {
     double mx = (double)z[0];
@@ -57,12 +67,13 @@ FsStatus maskeval_run(const Classifier *clf, const float *xn, const int32_t *y, 
     int k = clf->k, mb = clf->max_batch > 0 ? clf->max_batch : 1;
     float *buf = mask ? xmalloc(fs_mul_size((size_t)mb, img * sizeof(float), "batch")) : NULL;
     float *z = xmalloc((size_t)mb * (size_t)k * sizeof(float));
+    double *tmp = mask ? xmalloc(img * sizeof(double)) : NULL;
     FsStatus st = FS_OK;
     for (int b0 = 0; b0 < n && st == FS_OK; b0 += mb) {
         int nb = n - b0 < mb ? n - b0 : mb;
         const float *in = xn + (size_t)b0 * img;
         if (mask) {
-            for (int i = 0; i < nb; i++) spectral_filter(sp, mask, in + i * img, buf + i * img);
+            for (int i = 0; i < nb; i++) maskeval_filter(sp, mask, in + i * img, buf + i * img, tmp);
             in = buf;
         }
         st = clf->logits(clf->ctx, in, nb, z);
@@ -82,6 +93,7 @@ FsStatus maskeval_run(const Classifier *clf, const float *xn, const int32_t *y, 
     }
     free(buf);
     free(z);
+    free(tmp);
     return st;
 }
 

@@ -28,7 +28,7 @@ static void test_grad_screen_definition(void)
         dfm_mask_build(idx, 8, 8, &o, mask);
         double v[3] = {0, 0, 0};
         for (int i = 0; i < 9; i++) {
-            spectral_filter(s->sp, mask, s->xn + i * 128, xf);
+            maskeval_filter(s->sp, mask, s->xn + i * 128, xf, s->tmp);
             for (int p = 0; p < 128; p++)
                 v[d.y[i]] -= (double)g[i * 128 + p] * ((double)s->xn[i * 128 + p] - (double)xf[p]);
         }
