@@ -294,6 +294,7 @@ static void test_demo_figures(void)
             for (int j = 0; j < N; j++)
                 maps[p][i * N + j] = (float)(p + 1) * expf(-(float)((i - 8) * (i - 8) + (j - 8) * (j - 8)) / 20.0f);
     }
+    free(maps[4]);
     maps[4] = NULL; /* a missing panel */
     const char *rows[2] = {"airplane", "automobile"}, *cols[3] = {"resnet18", "vgg11", "vit"};
     PlotGridSpec s = {.title = "DFM loss maps (pre-threshold)", .rows = 2, .cols = 3,
