@@ -141,11 +141,14 @@ asan:
 	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 ASAN_OPTIONS=detect_leaks=1 \
 	  $(MAKE) --no-print-directory SAN=1 test
 
-lint:
-	@command -v cppcheck >/dev/null && cppcheck --quiet --std=c11 --enable=warning,performance,portability \
-	  --inline-suppr --error-exitcode=1 -Iinclude --suppress=missingIncludeSystem src/ || echo "cppcheck not installed"
-	@command -v clang-tidy >/dev/null && clang-tidy --quiet src/*.c -- -std=c11 -Iinclude -I$(BUILD) $(DEP_CFLAGS) $(MPI_CFLAGS) \
-	  -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE 2>/dev/null | grep -E 'warning|error' ; true
+lint: $(BUILD)/build_info.h
+	@echo "== cppcheck"; command -v cppcheck >/dev/null || { echo "cppcheck missing: apt-get install -y cppcheck"; exit 1; }
+	@cppcheck --quiet --std=c11 --enable=warning,performance,portability --inline-suppr --error-exitcode=1 \
+	  -Iinclude -I$(BUILD) --suppress=missingIncludeSystem src/
+	@echo "== clang-tidy (.clang-tidy)"; command -v clang-tidy >/dev/null || { echo "clang-tidy missing: apt-get install -y clang-tidy"; exit 1; }
+	@out=$$(clang-tidy --quiet src/*.c -- -std=c11 -Iinclude -I$(BUILD) $(DEP_CFLAGS) $(MPI_CFLAGS) \
+	  -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE 2>/dev/null | grep -E '^/.*(warning|error):'); \
+	  if [ -n "$$out" ]; then echo "$$out"; echo "clang-tidy: $$(echo "$$out" | wc -l) findings"; exit 1; else echo "clang-tidy: clean"; fi
 
 bench: all $(BENCH_BINS)
 	@BUILD=$(BUILD) bash tests/run_bench.sh

@@ -14,6 +14,11 @@ enum {
 };
 
 #define FS_COMMAND_LIST                                                                            \
+    FS_COMMAND(run, "run a sweep (serial, or under mpirun: master + workers); resumes")           \
+    FS_COMMAND(plan, "print a sweep's tasks, counts per axis, stored tasks and estimated cost")   \
+    FS_COMMAND(status, "progress of a sweep store, also while its job runs")                      \
+    FS_COMMAND(train, "train a classifier from scratch on the CPU and write MODEL.h5")            \
+    FS_COMMAND(eval, "accuracy, per-class accuracy and confusion matrix of MODEL.h5 on a dataset") \
     FS_COMMAND(info, "print linked library versions, BLAS core type and CPU features")            \
     FS_COMMAND(version, "print the version and git hash")                                        \
     FS_COMMAND(report, "write figures and a self-contained index.html from a results store")

@@ -54,8 +54,7 @@ int cmd_info(int argc, char **argv)
     printf("fsweep      %s (git %s)\n", FS_VERSION, FS_GIT_HASH);
     printf("compiler    %s\n", FS_CC);
     printf("cflags      %s\n", FS_CFLAGS);
-    printf("mpi         %s%s\n", par_library_version(),
-           par_built_with_mpi() ? "" : "");
+    printf("mpi         %s\n", par_library_version());
     printf("fftw        %s\n", spectral_library_version());
     printf("hdf5        %s\n", store_library_version());
     printf("openblas    %s\n", linalg_config());

@@ -150,7 +150,7 @@ static FsStatus make_groups(H5File *f, const char *path, int whole)
         if (*s == '/' || s == end) {
             char c = *s;
             *s = 0;
-            if (*p && strcmp(p, "/") && H5Lexists(f->id, p, H5P_DEFAULT) <= 0) {
+            if (*p && strcmp(p, "/") != 0 && H5Lexists(f->id, p, H5P_DEFAULT) <= 0) {
                 hid_t g = H5Gcreate2(f->id, p, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
                 if (g < 0) {
                     st = h5_fail(f, p, "H5Gcreate2");
@@ -261,8 +261,13 @@ static FsStatus read_shape(H5File *f, const char *path, hid_t *ds_out, int *rank
         H5Dclose(ds);
         return fs_errorf(FS_ERR_FORMAT, "%s: %s: unsupported dataspace", f->path, path);
     }
-    H5Sget_simple_extent_dims(sp, hd, NULL);
+    for (int i = 0; i < FSH5_MAX_RANK; i++) hd[i] = 0;
+    int got = H5Sget_simple_extent_dims(sp, hd, NULL);
     H5Sclose(sp);
+    if (got != r) {
+        H5Dclose(ds);
+        return h5_fail(f, path, "H5Sget_simple_extent_dims");
+    }
     *rank = r;
     *ds_out = ds;
     return FS_OK;
@@ -271,9 +276,9 @@ static FsStatus read_shape(H5File *f, const char *path, hid_t *ds_out, int *rank
 FsStatus h5f_read(H5File *f, const char *path, FsH5Type t, int *rank, int64_t dims[FSH5_MAX_RANK],
                   void **data)
 {
-    hid_t ds;
+    hid_t ds = -1;
     hsize_t hd[FSH5_MAX_RANK];
-    int r;
+    int r = 0;
     FsStatus st = read_shape(f, path, &ds, &r, hd);
     if (st) return st;
     size_t n = 1;
@@ -303,9 +308,9 @@ static void shape_str(char *b, size_t n, int rank, const int64_t *d)
 FsStatus h5f_read_into(H5File *f, const char *path, FsH5Type t, int rank, const int64_t *dims,
                        void *data)
 {
-    hid_t ds;
+    hid_t ds = -1;
     hsize_t hd[FSH5_MAX_RANK];
-    int r;
+    int r = 0;
     FsStatus st = read_shape(f, path, &ds, &r, hd);
     if (st) return st;
     int same = r == rank;
@@ -352,9 +357,9 @@ FsStatus h5f_write_strings(H5File *f, const char *path, int n, const char *const
 
 FsStatus h5f_read_strings(H5File *f, const char *path, int *n, char ***s)
 {
-    hid_t ds;
+    hid_t ds = -1;
     hsize_t hd[FSH5_MAX_RANK];
-    int r;
+    int r = 0;
     FsStatus st = read_shape(f, path, &ds, &r, hd);
     if (st) return st;
     if (r != 1) {

@@ -204,7 +204,7 @@ FsStatus fs_parse_long(const char *s, long lo, long hi, const char *what, long *
 
 FsStatus fs_parse_int(const char *s, int lo, int hi, const char *what, int *out)
 {
-    long v;
+    long v = 0;
     FsStatus st = fs_parse_long(s, lo, hi, what, &v);
     if (st == FS_OK) *out = (int)v;
     return st;

@@ -1,0 +1,83 @@
+/* model.h: neural-network classifiers built by architecture name, trained and run on the CPU
+ * without any NN library (PAPER.md 4). A Model owns its parameters, gradients, BN running
+ * statistics (each ONE allocation, with named views in PyTorch state_dict order) and its
+ * activation arena (one allocation per (model, largest batch), reused by every pass).
+ * Errors: construction and I/O return FsStatus with fs_last_error set; forward/backward cannot
+ * fail. Threads: a Model and its Classifier are used by one thread at a time; OpenBLAS may use
+ * several threads inside sgemm (linalg_set_threads). */
+#ifndef FS_MODEL_H
+#define FS_MODEL_H
+
+#include "classifier.h"
+#include "util.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct Model Model;
+
+typedef struct {
+    double width;   /* channel multiplier (CNNs) or ViT width multiplier; 1 = paper's size */
+    int vit_depth;  /* transformer blocks */
+    int vit_dim;    /* token width (divisible by vit_heads after the width multiplier) */
+    int vit_heads;
+    int vit_patch;  /* patch side in pixels; 0 = auto (4 up to 64 px, 16 above) */
+    int vit_mlp;    /* MLP hidden width; 0 = 4 * dim */
+    double dropout; /* < 0: the architecture's default (alexnet 0.5, vit 0) */
+} ModelOptions;
+
+void model_options_default(ModelOptions *opt);
+/* Set one option from text ("width", "vit_depth", "vit_dim", "vit_heads", "vit_patch", "vit_mlp",
+ * "dropout"). FS_ERR_CONFIG naming the key and the expected value on failure. */
+FsStatus model_options_set(ModelOptions *opt, const char *key, const char *value);
+/* Comma-separated list of the architecture names model_create accepts. */
+const char *model_arch_names(void);
+
+/* Build `arch` for c-channel h x w images and k classes, weights initialised PyTorch-style from
+ * rng_derive(seed, 0, RNG_STREAM_INIT). Unknown arch -> FS_ERR_CONFIG listing valid names. */
+FsStatus model_create(const char *arch, const ModelOptions *opt, int c, int h, int w, int k,
+                      uint64_t seed, Model **out);
+void model_free(Model *m);
+size_t model_num_params(const Model *m);     /* trainable parameters (PyTorch's count) */
+const char *model_arch(const Model *m);
+const ModelOptions *model_options(const Model *m);
+void model_input_shape(const Model *m, int *c, int *h, int *w, int *k);
+uint64_t model_seed(const Model *m);
+/* Multiply-accumulates of one forward pass for one image (convs, linears, attention). */
+double model_macs(const Model *m);
+
+/* Flat views, same offsets: params and grads (model_num_params floats each). */
+float *model_params(Model *m);
+float *model_grads(Model *m);
+void model_zero_grad(Model *m);
+
+/* Size the activation arena for batches up to n (grows only; no-op when large enough).
+ * Returns FS_ERR_NOMEM if the arena cannot be allocated. */
+FsStatus model_reserve(Model *m, int n);
+size_t model_arena_bytes(const Model *m);
+/* Forward pass over normalised x (n, c, h, w) with n <= reserved size; returns the logits
+ * (n, k), a view valid until the next pass. train = 1 uses batch statistics (and updates the
+ * running ones) and dropout. */
+const float *model_forward(Model *m, const float *x, int n, int train);
+/* Backward pass for the last forward: dlogits (n, k) is dLoss/dlogits. Accumulates parameter
+ * gradients when param_grad; returns dLoss/dx (n, c, h, w) (a view) when input_grad, else NULL. */
+const float *model_backward(Model *m, const float *dlogits, int param_grad, int input_grad);
+
+/* The model as a Classifier (eval mode; logits and input_grad). The Classifier borrows m. */
+FsStatus model_classifier(Model *m, int max_batch, Classifier *out);
+void model_classifier_free(Classifier *c);
+
+/* Model files (HDF5, see README "Model files"): attributes for the architecture and options,
+ * one dataset per state_dict tensor, normalisation constants mean/std (c floats each). */
+FsStatus model_save(const Model *m, const char *path, const float *mean, const float *std);
+FsStatus model_load(const char *path, Model **out, float *mean, float *std);
+/* Store an analysis curve (e.g. a learning curve) as /curves/<name> in an existing model file. */
+FsStatus model_file_add_curve(const char *path, const char *name, int rank, const int64_t *dims,
+                              const double *data);
+/* Set a string attribute (e.g. "train_config", "data") on an existing model file's root. */
+FsStatus model_file_set_note(const char *path, const char *key, const char *value);
+/* Logits file: /logits (n, k) float32, /labels (n) int32, attributes model and data. */
+FsStatus logits_save(const char *path, const float *logits, const int32_t *labels, int n, int k,
+                     const char *model_path, const char *data_spec);
+
+#endif
