@@ -426,8 +426,8 @@ void plot_format_tick(double v, double step, char *buf, size_t n)
 {
     if (fabs(v) < 1e-300 || (step > 0 && fabs(v) < 1e-6 * step)) v = 0.0; /* no "-0" */
     double a = fabs(v);
-    if (step <= 0 || a >= 1e6 || (a > 0 && a < 1e-4)) {
-        if (a == 0 || (a >= 1e-3 && a < 1e5)) {
+    if (step <= 0 || a >= 1e6 || (a > 0 && a < 1e-4) || step < 1e-4) {
+        if (a == 0 || (step <= 0 && a >= 1e-3 && a < 1e5)) {
             fs_snprintf(buf, n, v == floor(v) ? "%.0f" : "%.3g", v);
             return;
         }

@@ -1019,16 +1019,16 @@ static void section_cost(Report *r, const char *store_path)
         html_cell_num(&r->doc, c->ok, "%.0f", 0);
         html_cell_num(&r->doc, c->attempts, "%.0f", 0);
         html_cell_num(&r->doc, c->failed, "%.0f", c->failed ? HTML_CELL_WARN : 0);
-        html_cell_num(&r->doc, c->wall_s / 3600.0, "%.4f", 0);
-        html_cell_num(&r->doc, c->attempts ? c->wall_s / c->attempts : (double)NAN, "%.2f", 0);
-        html_cell_num(&r->doc, c->max_s, "%.2f", 0);
+        html_cell_num(&r->doc, c->wall_s / 3600.0, "%.4g", 0);
+        html_cell_num(&r->doc, c->attempts ? c->wall_s / c->attempts : (double)NAN, "%.3g", 0);
+        html_cell_num(&r->doc, c->max_s, "%.3g", 0);
         html_row_end(&r->doc);
         labels[i] = c->kind;
         hours[i] = c->wall_s / 3600.0;
     }
     html_table_end(&r->doc);
     r->sum.tables++;
-    html_para(&r->doc, "Total: %.4f CPU hours over all task attempts.", total_wall / 3600.0);
+    html_para(&r->doc, "Total: %.4g CPU hours over all task attempts.", total_wall / 3600.0);
     report_figure(r, plot_bars("CPU hours per task kind", "CPU hours", n, labels, hours, "%.3g h"),
                   "cost", "CPU hours per task kind (sum of task wall times).");
     free(hours);

@@ -224,6 +224,10 @@ static void test_ticks(void)
     EXPECT(!strcmp(buf, "1e6"));
     plot_format_tick(2.5e-6, 0, buf, sizeof buf);
     EXPECT(!strcmp(buf, "2.5e-6"));
+    plot_format_tick(0, 5e-6, buf, sizeof buf); /* small steps: 0 and 5e-6, not 0.000000 */
+    EXPECT(!strcmp(buf, "0"));
+    plot_format_tick(5e-6, 5e-6, buf, sizeof buf);
+    EXPECT(!strcmp(buf, "5e-6"));
 }
 
 /* Ink pixels of one colour deviate from the straight line through their extreme points by
