@@ -33,15 +33,15 @@
 
 typedef struct {
     const char *store_path;
-    const char *out_dir;   /* created when absent */
-    int write_png_files;   /* 1: also write every figure as DIR/<name>.png */
+    const char *out_dir; /* created when absent */
+    int write_png_files; /* 1: also write every figure as DIR/<name>.png */
 } ReportOptions;
 
 typedef struct {
-    int figures;           /* PNG figures embedded */
-    int tables;            /* HTML tables */
-    int sections_present;  /* analyses found in the store */
-    int sections_absent;   /* analyses listed as absent */
+    int figures;          /* PNG figures embedded */
+    int tables;           /* HTML tables */
+    int sections_present; /* analyses found in the store */
+    int sections_absent;  /* analyses listed as absent */
 } ReportSummary;
 
 FsStatus report_write(const ReportOptions *o, ReportSummary *sum);
@@ -50,11 +50,11 @@ FsStatus report_write(const ReportOptions *o, ReportSummary *sum);
 #define REPORT_MAX_KINDS 16
 typedef struct {
     char kind[16];
-    int ok;          /* tasks with a successful attempt */
-    int attempts;    /* rows (attempts), failed ones included */
-    int failed;      /* attempts that failed */
-    double wall_s;   /* sum of wall seconds over all attempts */
-    double max_s;    /* longest attempt, seconds */
+    int ok;        /* tasks with a successful attempt */
+    int attempts;  /* rows (attempts), failed ones included */
+    int failed;    /* attempts that failed */
+    double wall_s; /* sum of wall seconds over all attempts */
+    double max_s;  /* longest attempt, seconds */
 } ReportTaskCost;
 /* Fills at most cap kinds in order of first appearance; *total_wall = sum over kinds. */
 FsStatus report_task_costs(const char *store_path, ReportTaskCost *cost, int cap, int *n,

@@ -35,7 +35,7 @@ typedef struct {
     int write_png;
     HtmlDoc doc;
     ReportSummary sum;
-    FsBuf absent;  /* "name (what)" list of absent analyses */
+    FsBuf absent;      /* "name (what)" list of absent analyses */
     FsStatus io_error; /* first failure writing outputs */
     double tpr_threshold;
     int threshold_from_config;
@@ -60,7 +60,8 @@ static int rvar_read(Report *r, const char *ds, const char *name, RVar *out)
     memset(out, 0, sizeof *out);
     char path[256];
     fs_snprintf(path, sizeof path, "/results/%s/%s", ds, name);
-    if (!h5f_exists(r->f, path)) return 0;
+    if (!h5f_exists(r->f, path))
+        return 0;
     fs_snprintf(out->name, sizeof out->name, "%s", name);
     void *data = NULL;
     if (h5f_read(r->f, path, FSH5_F64, &out->rank, out->dims, &data) != FS_OK) {
@@ -78,7 +79,8 @@ static int rvar_read(Report *r, const char *ds, const char *name, RVar *out)
     int n = 0;
     char *save = NULL;
     for (char *t = strtok_r(dl, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
-        if (n < FSH5_MAX_RANK) fs_snprintf(out->dn[n], sizeof out->dn[n], "%.31s", t);
+        if (n < FSH5_MAX_RANK)
+            fs_snprintf(out->dn[n], sizeof out->dn[n], "%.31s", t);
         n++;
     }
     free(dl);
@@ -88,18 +90,22 @@ static int rvar_read(Report *r, const char *ds, const char *name, RVar *out)
         rvar_free(out);
         return -1;
     }
-    for (int g = 0; g < G_COUNT; g++) out->gpos[g] = -1;
+    for (int g = 0; g < G_COUNT; g++)
+        out->gpos[g] = -1;
     out->ng = 0;
     for (int i = 0; i < out->rank; i++) {
         int g = -1;
         for (int k = 0; k < G_COUNT; k++)
-            if (!strcmp(out->dn[i], grid_dim_names[k])) g = k;
-        if (g < 0 || i != out->ng) break;
+            if (!strcmp(out->dn[i], grid_dim_names[k]))
+                g = k;
+        if (g < 0 || i != out->ng)
+            break;
         out->gpos[g] = i;
         out->ng++;
     }
     out->extra_len = 1;
-    for (int i = out->ng; i < out->rank; i++) out->extra_len *= out->dims[i];
+    for (int i = out->ng; i < out->rank; i++)
+        out->extra_len *= out->dims[i];
     return 1;
 }
 
@@ -107,12 +113,15 @@ static int rvar_read(Report *r, const char *ds, const char *name, RVar *out)
 static int rvar_expect(Report *r, const char *ds, const RVar *v, int n, const char *const *names)
 {
     int ok = v->rank - v->ng == n;
-    for (int i = 0; ok && i < n; i++) ok = !strcmp(v->dn[v->ng + i], names[i]);
+    for (int i = 0; ok && i < n; i++)
+        ok = !strcmp(v->dn[v->ng + i], names[i]);
     if (!ok) {
         FsBuf b = {0};
-        for (int i = v->ng; i < v->rank; i++) fsbuf_printf(&b, "%s%s", i > v->ng ? "," : "", v->dn[i]);
+        for (int i = v->ng; i < v->rank; i++)
+            fsbuf_printf(&b, "%s%s", i > v->ng ? "," : "", v->dn[i]);
         FsBuf e = {0};
-        for (int i = 0; i < n; i++) fsbuf_printf(&e, "%s%s", i ? "," : "", names[i]);
+        for (int i = 0; i < n; i++)
+            fsbuf_printf(&e, "%s%s", i ? "," : "", names[i]);
         html_note(&r->doc, "Skipped /results/%s/%s: its dimensions are (%s), expected (%s).", ds,
                   v->name, b.s ? b.s : "", e.s ? e.s : "");
         fsbuf_free(&b);
@@ -126,7 +135,7 @@ static int rvar_expect(Report *r, const char *ds, const RVar *v, int n, const ch
  * at least one finite value. */
 static int rvar_model_mean(const RVar *v, const int64_t g[3], double *out)
 {
-    int64_t stride[FSH5_MAX_RANK];
+    int64_t stride[FSH5_MAX_RANK] = {0};
     int64_t s = 1;
     for (int i = v->rank - 1; i >= 0; i--) {
         stride[i] = s;
@@ -134,24 +143,28 @@ static int rvar_model_mean(const RVar *v, const int64_t g[3], double *out)
     }
     int64_t base = 0;
     for (int k = 0; k < 3; k++)
-        if (v->gpos[k] >= 0) base += g[k] * stride[v->gpos[k]];
+        if (v->gpos[k] >= 0)
+            base += g[k] * stride[v->gpos[k]];
     int64_t ns = rvar_gsize(v, G_SEED);
     int used = 0;
     int *cnt = xcalloc((size_t)v->extra_len, sizeof *cnt);
-    for (int64_t i = 0; i < v->extra_len; i++) out[i] = 0;
+    for (int64_t i = 0; i < v->extra_len; i++)
+        out[i] = 0;
     for (int64_t sd = 0; sd < ns; sd++) {
         int64_t off = base + (v->gpos[G_SEED] >= 0 ? sd * stride[v->gpos[G_SEED]] : 0);
         int any = 0;
         for (int64_t i = 0; i < v->extra_len; i++) {
             double x = v->v[off + i];
-            if (!isfinite(x)) continue;
+            if (!isfinite(x))
+                continue;
             out[i] += x;
             cnt[i]++;
             any = 1;
         }
         used += any;
     }
-    for (int64_t i = 0; i < v->extra_len; i++) out[i] = cnt[i] ? out[i] / cnt[i] : (double)NAN;
+    for (int64_t i = 0; i < v->extra_len; i++)
+        out[i] = cnt[i] ? out[i] / cnt[i] : (double)NAN;
     free(cnt);
     return used;
 }
@@ -164,7 +177,8 @@ typedef struct {
 
 static void labels_free(Labels *l)
 {
-    for (int i = 0; i < l->n; i++) free(l->s[i]);
+    for (int i = 0; i < l->n; i++)
+        free(l->s[i]);
     free(l->s);
     l->s = NULL;
     l->n = 0;
@@ -179,16 +193,19 @@ static Labels dim_labels(Report *r, const char *ds, const char *dim, int64_t n, 
     const char *cands[2] = {dim, !strcmp(dim, "class") ? "class_names" : NULL};
     for (int c = 0; c < 2 && cands[c]; c++) {
         fs_snprintf(path, sizeof path, "/results/%s/%s", ds, cands[c]);
-        if (!h5f_exists(r->f, path)) continue;
+        if (!h5f_exists(r->f, path))
+            continue;
         int m = 0;
         char **s = NULL;
         if (h5f_read_strings(r->f, path, &m, &s) == FS_OK) {
             if (m == n) {
-                for (int i = 0; i < m; i++) l.s[i] = s[i];
+                for (int i = 0; i < m; i++)
+                    l.s[i] = s[i];
                 free(s);
                 return l;
             }
-            for (int i = 0; i < m; i++) free(s[i]);
+            for (int i = 0; i < m; i++)
+                free(s[i]);
             free(s);
             continue;
         }
@@ -198,7 +215,8 @@ static Labels dim_labels(Report *r, const char *ds, const char *dim, int64_t n, 
         if (h5f_read(r->f, path, FSH5_F64, &rank, dims, &d) == FS_OK && rank == 1 && dims[0] == n) {
             const double *x = d;
             int varies = !strcmp(dim, "seed") || !strcmp(dim, "T") || n == 1;
-            for (int64_t i = 1; i < n; i++) varies |= x[i] != x[0];
+            for (int64_t i = 1; i < n; i++)
+                varies |= x[i] != x[0];
             if (varies) {
                 for (int64_t i = 0; i < n; i++) {
                     char b[64];
@@ -224,7 +242,8 @@ static Labels dim_labels(Report *r, const char *ds, const char *dim, int64_t n, 
 static double *dim_coords(Report *r, const char *ds, const char *dim, int64_t n)
 {
     double *x = xmalloc((size_t)(n > 0 ? n : 1) * sizeof *x);
-    for (int64_t i = 0; i < n; i++) x[i] = (double)(i + 1);
+    for (int64_t i = 0; i < n; i++)
+        x[i] = (double)(i + 1);
     char path[256];
     fs_snprintf(path, sizeof path, "/results/%s/%s", ds, dim);
     int rank;
@@ -234,8 +253,10 @@ static double *dim_coords(Report *r, const char *ds, const char *dim, int64_t n)
         rank == 1 && dims[0] == n) {
         const double *c = d;
         int incr = n > 1;
-        for (int64_t i = 1; i < n; i++) incr &= c[i] > c[i - 1];
-        if (incr) memcpy(x, c, (size_t)n * sizeof *x);
+        for (int64_t i = 1; i < n; i++)
+            incr &= c[i] > c[i - 1];
+        if (incr)
+            memcpy(x, c, (size_t)n * sizeof *x);
     }
     free(d);
     fs_clear_error();
@@ -304,7 +325,8 @@ static void report_figure(Report *r, PlotCanvas *c, const char *stem, const char
         st = fs_write_file_atomic(path, png, len);
     }
     if (st != FS_OK) {
-        if (r->io_error == FS_OK) r->io_error = st;
+        if (r->io_error == FS_OK)
+            r->io_error = st;
         LOG_ERROR("report: %s", fs_last_error());
     } else {
         int scale = c->w <= 600 ? 2 : 1;
@@ -342,7 +364,8 @@ static void section_adcs(Report *r, const char *ds)
     html_heading(&r->doc, 2, id, title);
     for (int which = 0; which < 2; which++) {
         RVar *v = which ? &s : &a;
-        if ((which ? hs : ha) <= 0 || !rvar_expect(r, ds, v, 3, dims)) continue;
+        if ((which ? hs : ha) <= 0 || !rvar_expect(r, ds, v, 3, dims))
+            continue;
         /* Dataset-level: grid dims (if any) are taken at index 0 / the seed mean. */
         int64_t k = v->dims[v->ng], h = v->dims[v->ng + 1], w = v->dims[v->ng + 2];
         double *m = xmalloc((size_t)v->extra_len * sizeof *m);
@@ -352,17 +375,29 @@ static void section_adcs(Report *r, const char *ds)
         float *buf = xmalloc((size_t)v->extra_len * sizeof *buf);
         for (int64_t i = 0; i < v->extra_len; i++) {
             double x = m[i];
-            if (which) x = x > 0 ? log10(x) : (double)NAN; /* spectra on a log scale */
+            if (which)
+                x = x > 0 ? log10(x) : (double)NAN; /* spectra on a log scale */
             buf[i] = (float)x;
         }
         const float **panels = xmalloc((size_t)k * sizeof *panels);
-        for (int64_t c = 0; c < k; c++) panels[c] = buf + c * h * w;
+        for (int64_t c = 0; c < k; c++)
+            panels[c] = buf + c * h * w;
         const char *rowlab[1] = {which ? "log10 E_c" : "ADCS_c"};
-        PlotGridSpec gs = {.rows = 1, .cols = (int)k, .row_labels = rowlab,
-                           .col_labels = (const char *const *)cl.s, .panels = panels,
-                           .ph = (int)h, .pw = (int)w, .cmap = PLOT_CMAP_VIRIDIS, .vmin = NAN,
-                           .vmax = NAN, .axes = 1, .x0 = (double)(-w / 2), .y0 = (double)(-h / 2),
-                           .x_label = "fx (cycles/image)", .y_label = "fy"};
+        PlotGridSpec gs = {.rows = 1,
+                           .cols = (int)k,
+                           .row_labels = rowlab,
+                           .col_labels = (const char *const *)cl.s,
+                           .panels = panels,
+                           .ph = (int)h,
+                           .pw = (int)w,
+                           .cmap = PLOT_CMAP_VIRIDIS,
+                           .vmin = NAN,
+                           .vmax = NAN,
+                           .axes = 1,
+                           .x0 = -floor((double)w / 2),
+                           .y0 = -floor((double)h / 2),
+                           .x_label = "fx (cycles/image)",
+                           .y_label = "fy"};
         char t[256], stem[200], cap[512];
         if (!which) {
             /* ADCS_c is a sum of K-1 signs: a fixed symmetric scale makes datasets comparable. */
@@ -393,8 +428,10 @@ static void section_adcs(Report *r, const char *ds)
         free(m);
         labels_free(&cl);
     }
-    if (ha > 0) rvar_free(&a);
-    if (hs > 0) rvar_free(&s);
+    if (ha > 0)
+        rvar_free(&a);
+    if (hs > 0)
+        rvar_free(&s);
 }
 
 /* ---------------------------------------------------------------- per-model map grids */
@@ -444,29 +481,40 @@ static void maps_figures(Report *r, const char *ds, const RVar *v, MapKind kind)
         for (int64_t a = 0; a < mg.na; a++)
             for (int64_t g = 0; g < mg.ng; g++) {
                 int64_t gi[3] = {a, g, b};
-                if (!rvar_model_mean(v, gi, mean)) continue;
+                if (!rvar_model_mean(v, gi, mean))
+                    continue;
                 if (mirror)
                     blocks[ncol] = mirror_half(mean, nT * k, h, w);
                 else {
                     blocks[ncol] = xmalloc((size_t)v->extra_len * sizeof(float));
-                    for (int64_t i = 0; i < v->extra_len; i++) blocks[ncol][i] = (float)mean[i];
+                    for (int64_t i = 0; i < v->extra_len; i++)
+                        blocks[ncol][i] = (float)mean[i];
                 }
                 char nm[160];
                 model_name(&mg, a, g, nm, sizeof nm);
                 colnames[ncol++] = xstrdup(nm);
             }
-        if (ncol == 0) continue;
+        if (ncol == 0)
+            continue;
         for (int64_t t = 0; t < nT; t++) {
             int64_t plen = h * fw;
             for (int64_t c = 0; c < k; c++)
-                for (int m = 0; m < ncol; m++) panels[c * ncol + m] = blocks[m] + (t * k + c) * plen;
+                for (int m = 0; m < ncol; m++)
+                    panels[c * ncol + m] = blocks[m] + (t * k + c) * plen;
             const char *heat_row[1] = {"error"};
-            PlotGridSpec gs = {.rows = (int)k, .cols = ncol,
+            PlotGridSpec gs = {.rows = (int)k,
+                               .cols = ncol,
                                .row_labels = has_class ? (const char *const *)cl.s : heat_row,
-                               .col_labels = (const char *const *)colnames, .panels = panels,
-                               .ph = (int)h, .pw = (int)fw, .cmap = PLOT_CMAP_VIRIDIS,
-                               .vmin = NAN, .vmax = NAN, .axes = 1,
-                               .x0 = (double)(-fw / 2), .y0 = (double)(-h / 2),
+                               .col_labels = (const char *const *)colnames,
+                               .panels = panels,
+                               .ph = (int)h,
+                               .pw = (int)fw,
+                               .cmap = PLOT_CMAP_VIRIDIS,
+                               .vmin = NAN,
+                               .vmax = NAN,
+                               .axes = 1,
+                               .x0 = -floor((double)fw / 2),
+                               .y0 = -floor((double)h / 2),
                                .x_label = kind == MAP_SCORE ? "patch column (fx / p)" : "fx",
                                .y_label = kind == MAP_SCORE ? "patch row" : "fy"};
             char title[256], stem[256], cap[600];
@@ -476,8 +524,8 @@ static void maps_figures(Report *r, const char *ds, const RVar *v, MapKind kind)
                 gs.vmin = 0;
                 gs.vmax = 1;
                 gs.cbar_label = "kept (seed mean)";
-                fs_snprintf(title, sizeof title, "%s, trained on band %s: DFMs at T = %s", ds,
-                            band, Tl.s[t]);
+                fs_snprintf(title, sizeof title, "%s, trained on band %s: DFMs at T = %s", ds, band,
+                            Tl.s[t]);
                 fs_snprintf(stem, sizeof stem, "dfm_%s_%s_T%s", ds, band, Tl.s[t]);
                 fs_snprintf(cap, sizeof cap,
                             "Dominant frequency maps (class x model) of %s, models trained on "
@@ -502,8 +550,8 @@ static void maps_figures(Report *r, const char *ds, const RVar *v, MapKind kind)
                 gs.vmin = 0;
                 gs.vmax = 1;
                 gs.cbar_label = "kept (seed mean)";
-                fs_snprintf(title, sizeof title, "%s, trained on band %s: HFSS shortcut maps",
-                            ds, band);
+                fs_snprintf(title, sizeof title, "%s, trained on band %s: HFSS shortcut maps", ds,
+                            band);
                 fs_snprintf(stem, sizeof stem, "hfss_%s_%s", ds, band);
                 fs_snprintf(cap, sizeof cap,
                             "HFSS frequency-shortcut maps of %s (band %s), seed mean.", ds, band);
@@ -561,7 +609,8 @@ static void section_maps(Report *r, const char *ds)
             report_absent(r, what);
             continue;
         }
-        if (h < 0) continue;
+        if (h < 0)
+            continue;
         if (rvar_expect(r, ds, &v, maps[i].n, maps[i].dims)) {
             r->sum.sections_present++;
             char id[160], title[256];
@@ -619,26 +668,40 @@ static void section_curves(Report *r, const char *ds)
                 PlotCanvas *c = plot_canvas_create(cols * CHART_W, rows * CHART_H + 20, PLOT_WHITE);
                 char nm[160], t[256];
                 model_name(&mg, a, g, nm, sizeof nm);
-                fs_snprintf(t, sizeof t, "%s, %s: per-class test accuracy while training, one "
-                            "chart per training band (seed mean)", ds, nm);
+                fs_snprintf(t, sizeof t,
+                            "%s, %s: per-class test accuracy while training, one "
+                            "chart per training band (seed mean)",
+                            ds, nm);
                 plot_draw_text(c, 6, 5, t, PLOT_BLACK, 1);
                 int drawn = 0;
                 for (int64_t b = 0; b < mg.nb; b++) {
                     int64_t gi[3] = {a, g, b};
-                    if (!rvar_model_mean(&acc, gi, mean)) continue;
+                    if (!rvar_model_mean(&acc, gi, mean))
+                        continue;
                     for (int64_t cc = 0; cc < k; cc++) {
-                        for (int64_t e = 0; e < ne; e++) ys[cc * ne + e] = mean[e * k + cc];
-                        se[cc] = (PlotSeries){.name = cl.s[cc], .n = (int)ne, .x = x,
-                                              .y = ys + cc * ne, .color = plot_palette((int)cc),
+                        for (int64_t e = 0; e < ne; e++)
+                            ys[cc * ne + e] = mean[e * k + cc];
+                        se[cc] = (PlotSeries){.name = cl.s[cc],
+                                              .n = (int)ne,
+                                              .x = x,
+                                              .y = ys + cc * ne,
+                                              .color = plot_palette((int)cc),
                                               .markers = ne <= 30};
                     }
                     char ct[160];
                     fs_snprintf(ct, sizeof ct, "band %s", mg.band.s[b]);
-                    PlotChart ch = {.title = ct, .x_label = "epoch", .y_label = "accuracy",
-                                    .n_series = (int)k, .series = se, .x_min = NAN,
-                                    .x_max = NAN, .y_min = 0, .y_max = 1, .legend = b == 0};
-                    plot_draw_chart(c, (int)(b % 4) * CHART_W, 20 + (int)(b / 4) * CHART_H,
-                                    CHART_W, CHART_H, &ch);
+                    PlotChart ch = {.title = ct,
+                                    .x_label = "epoch",
+                                    .y_label = "accuracy",
+                                    .n_series = (int)k,
+                                    .series = se,
+                                    .x_min = NAN,
+                                    .x_max = NAN,
+                                    .y_min = 0,
+                                    .y_max = 1,
+                                    .legend = b == 0};
+                    plot_draw_chart(c, (int)(b % 4) * CHART_W, 20 + (int)(b / 4) * CHART_H, CHART_W,
+                                    CHART_H, &ch);
                     drawn++;
                 }
                 if (drawn) {
@@ -679,17 +742,30 @@ static void section_curves(Report *r, const char *ds)
                 int ns = 0;
                 for (int64_t b = 0; b < mg.nb; b++) {
                     int64_t gi[3] = {a, g, b};
-                    if (!rvar_model_mean(&loss, gi, ys + b * ne)) continue;
-                    se[ns++] = (PlotSeries){.name = mg.band.s[b], .n = (int)ne, .x = x,
-                                            .y = ys + b * ne, .color = plot_palette((int)b),
+                    if (!rvar_model_mean(&loss, gi, ys + b * ne))
+                        continue;
+                    se[ns++] = (PlotSeries){.name = mg.band.s[b],
+                                            .n = (int)ne,
+                                            .x = x,
+                                            .y = ys + b * ne,
+                                            .color = plot_palette((int)b),
                                             .markers = ne <= 30};
                 }
-                if (!ns) continue;
+                if (!ns)
+                    continue;
                 char nm[160];
                 model_name(&mg, a, g, nm, sizeof nm);
-                PlotChart ch = {.title = nm, .x_label = "epoch", .y_label = "loss",
-                                .n_series = ns, .series = se, .log_y = 1, .x_min = NAN,
-                                .x_max = NAN, .y_min = NAN, .y_max = NAN, .legend = 1};
+                PlotChart ch = {.title = nm,
+                                .x_label = "epoch",
+                                .y_label = "loss",
+                                .n_series = ns,
+                                .series = se,
+                                .log_y = 1,
+                                .x_min = NAN,
+                                .x_max = NAN,
+                                .y_min = NAN,
+                                .y_max = NAN,
+                                .legend = 1};
                 plot_draw_chart(c, (m % 4) * CHART_W, 20 + (m / 4) * CHART_H, CHART_W, CHART_H,
                                 &ch);
                 drawn++;
@@ -710,8 +786,10 @@ static void section_curves(Report *r, const char *ds)
         free(x);
         model_grid_free(&mg);
     }
-    if (ha > 0) rvar_free(&acc);
-    if (hl > 0) rvar_free(&loss);
+    if (ha > 0)
+        rvar_free(&acc);
+    if (hl > 0)
+        rvar_free(&loss);
 }
 
 /* ---------------------------------------------------------------- band tests */
@@ -722,7 +800,8 @@ static int64_t reference_band(const Labels *tb)
     static const char *const refs[] = {"none", "orig", "original", "all", "full", "clean"};
     for (int i = 0; i < tb->n; i++)
         for (size_t j = 0; j < FS_ARRAY_LEN(refs); j++)
-            if (!strcmp(tb->s[i], refs[j])) return i;
+            if (!strcmp(tb->s[i], refs[j]))
+                return i;
     return 0;
 }
 
@@ -738,20 +817,23 @@ static void model_table(Report *r, const char *ds, const RVar *v, const Labels *
     html_cell_text(&r->doc, "aug", HTML_CELL_HEADER);
     html_cell_text(&r->doc, "band", HTML_CELL_HEADER);
     html_cell_text(&r->doc, "seeds", HTML_CELL_HEADER);
-    for (int i = 0; i < cols->n; i++) html_cell_text(&r->doc, cols->s[i], HTML_CELL_HEADER);
+    for (int i = 0; i < cols->n; i++)
+        html_cell_text(&r->doc, cols->s[i], HTML_CELL_HEADER);
     html_row_end(&r->doc);
     for (int64_t a = 0; a < mg.na; a++)
         for (int64_t g = 0; g < mg.ng; g++)
             for (int64_t b = 0; b < mg.nb; b++) {
                 int64_t gi[3] = {a, g, b};
                 int used = rvar_model_mean(v, gi, mean);
-                if (!used) continue;
+                if (!used)
+                    continue;
                 html_row_begin(&r->doc);
                 html_cell_text(&r->doc, mg.arch.s[a], 0);
                 html_cell_text(&r->doc, mg.aug.s[g], 0);
                 html_cell_text(&r->doc, mg.band.s[b], 0);
                 html_cell_num(&r->doc, used, "%.0f", 0);
-                for (int i = 0; i < cols->n; i++) html_cell_num(&r->doc, mean[i], fmt, 0);
+                for (int i = 0; i < cols->n; i++)
+                    html_cell_num(&r->doc, mean[i], fmt, 0);
                 html_row_end(&r->doc);
             }
     html_table_end(&r->doc);
@@ -809,34 +891,49 @@ static void section_band_tests(Report *r, const char *ds)
             for (int64_t g = 0; g < mg.ng; g++)
                 for (int64_t bb = 0; bb < mg.nb; bb++) {
                     int64_t gi[3] = {a, g, bb};
-                    if (!rvar_model_mean(&conf, gi, mean)) continue;
+                    if (!rvar_model_mean(&conf, gi, mean))
+                        continue;
                     int np = 0;
                     for (int64_t t = 0; t < nt; t++) {
-                        if (t == ref) continue;
+                        if (t == ref)
+                            continue;
                         for (int64_t i = 0; i < k; i++) {
                             double ni = 0;
-                            for (int64_t j = 0; j < k; j++) ni += mean[(ref * k + i) * k + j];
+                            for (int64_t j = 0; j < k; j++)
+                                ni += mean[(ref * k + i) * k + j];
                             for (int64_t j = 0; j < k; j++) {
-                                double d = (mean[(t * k + i) * k + j] - mean[(ref * k + i) * k + j]);
-                                delta[(np * k + i) * k + j] = (float)(ni > 0 ? 100.0 * d / ni : (double)NAN);
+                                double d =
+                                    (mean[(t * k + i) * k + j] - mean[(ref * k + i) * k + j]);
+                                delta[(np * k + i) * k + j] =
+                                    (float)(ni > 0 ? 100.0 * d / ni : (double)NAN);
                             }
                         }
                         panels[np] = delta + np * k * k;
                         names[np] = tb.s[t];
                         np++;
                     }
-                    if (!np) continue;
+                    if (!np)
+                        continue;
                     char nm[160], title[256], stem[256], cap[512];
                     model_name(&mg, a, g, nm, sizeof nm);
                     fs_snprintf(title, sizeof title,
                                 "%s, %s, band %s: confusion change vs '%s' (points)", ds, nm,
                                 mg.band.s[bb], tb.s[ref]);
                     const char *rl[1] = {"true class"};
-                    PlotGridSpec gs = {.title = title, .rows = 1, .cols = np, .row_labels = rl,
-                                       .col_labels = names, .panels = panels, .ph = (int)k,
-                                       .pw = (int)k, .cell_px = k <= 12 ? 10 : 0,
-                                       .cmap = PLOT_CMAP_DIVERGING, .vmin = NAN, .vmax = NAN,
-                                       .cbar_label = "change (% of class)", .axes = 2,
+                    PlotGridSpec gs = {.title = title,
+                                       .rows = 1,
+                                       .cols = np,
+                                       .row_labels = rl,
+                                       .col_labels = names,
+                                       .panels = panels,
+                                       .ph = (int)k,
+                                       .pw = (int)k,
+                                       .cell_px = k <= 12 ? 10 : 0,
+                                       .cmap = PLOT_CMAP_DIVERGING,
+                                       .vmin = NAN,
+                                       .vmax = NAN,
+                                       .cbar_label = "change (% of class)",
+                                       .axes = 2,
                                        .x_names = (const char *const *)cl.s,
                                        .y_names = (const char *const *)cl.s,
                                        .x_label = "predicted class"};
@@ -857,8 +954,10 @@ static void section_band_tests(Report *r, const char *ds)
         labels_free(&tb);
         model_grid_free(&mg);
     }
-    if (ha > 0) rvar_free(&acc);
-    if (hc > 0) rvar_free(&conf);
+    if (ha > 0)
+        rvar_free(&acc);
+    if (hc > 0)
+        rvar_free(&conf);
 }
 
 /* ---------------------------------------------------------------- TPR / FPR */
@@ -870,10 +969,13 @@ static void section_tprfpr(Report *r, const char *ds)
     if (ht == 0 || hf == 0) {
         char b[200];
         fs_snprintf(b, sizeof b, "TPR/FPR on DFM-filtered sets of %s (%s)", ds,
-                    ht == 0 && hf == 0 ? "tpr, fpr" : ht == 0 ? "tpr" : "fpr");
+                    ht == 0 && hf == 0 ? "tpr, fpr"
+                    : ht == 0          ? "tpr"
+                                       : "fpr");
         report_absent(r, b);
     }
-    if (ht > 0 && hf > 0 && rvar_expect(r, ds, &tpr, 2, dims) && rvar_expect(r, ds, &fpr, 2, dims)) {
+    if (ht > 0 && hf > 0 && rvar_expect(r, ds, &tpr, 2, dims) &&
+        rvar_expect(r, ds, &fpr, 2, dims)) {
         int same = tpr.rank == fpr.rank;
         for (int i = 0; same && i < tpr.rank; i++)
             same = tpr.dims[i] == fpr.dims[i] && !strcmp(tpr.dn[i], fpr.dn[i]);
@@ -902,8 +1004,8 @@ static void section_tprfpr(Report *r, const char *ds)
                                                  : " (default; the store has no config)");
             html_table_begin(&r->doc, id, cap);
             html_row_begin(&r->doc);
-            static const char *const hd[] = {"arch", "aug", "band", "T", "class", "seeds",
-                                             "TPR", "FPR", "verdict"};
+            static const char *const hd[] = {"arch",  "aug", "band", "T",      "class",
+                                             "seeds", "TPR", "FPR",  "verdict"};
             for (size_t i = 0; i < FS_ARRAY_LEN(hd); i++)
                 html_cell_text(&r->doc, hd[i], HTML_CELL_HEADER);
             html_row_end(&r->doc);
@@ -914,7 +1016,8 @@ static void section_tprfpr(Report *r, const char *ds)
                         int64_t gi[3] = {a, g, b};
                         int used = rvar_model_mean(&tpr, gi, mt);
                         rvar_model_mean(&fpr, gi, mf);
-                        if (!used) continue;
+                        if (!used)
+                            continue;
                         for (int64_t t = 0; t < nT; t++)
                             for (int64_t c = 0; c < k; c++) {
                                 double tp = mt[t * k + c], fp = mf[t * k + c];
@@ -929,11 +1032,11 @@ static void section_tprfpr(Report *r, const char *ds)
                                 html_cell_num(&r->doc, used, "%.0f", 0);
                                 html_cell_num(&r->doc, tp, "%.3f", fl);
                                 html_cell_num(&r->doc, fp, "%.3f", 0);
-                                const char *verdict = !isfinite(tp)      ? "not computed"
-                                                      : strong && sc     ? "strong shortcut"
-                                                      : sc               ? "shortcut"
-                                                      : strong           ? "strong (TPR >= 0.6)"
-                                                                         : "-";
+                                const char *verdict = !isfinite(tp)  ? "not computed"
+                                                      : strong && sc ? "strong shortcut"
+                                                      : sc           ? "shortcut"
+                                                      : strong       ? "strong (TPR >= 0.6)"
+                                                                     : "-";
                                 html_cell_text(&r->doc, verdict, fl);
                                 html_row_end(&r->doc);
                                 n_short += sc;
@@ -943,8 +1046,10 @@ static void section_tprfpr(Report *r, const char *ds)
                     }
             html_table_end(&r->doc);
             r->sum.tables++;
-            html_para(&r->doc, "%d of %d (model, T, class) rows show a shortcut (TPR > %.2f), %d a "
-                      "strong one (TPR >= 0.6).", n_short, n_rows, r->tpr_threshold, n_strong);
+            html_para(&r->doc,
+                      "%d of %d (model, T, class) rows show a shortcut (TPR > %.2f), %d a "
+                      "strong one (TPR >= 0.6).",
+                      n_short, n_rows, r->tpr_threshold, n_strong);
             free(mt);
             free(mf);
             labels_free(&Tl);
@@ -952,8 +1057,10 @@ static void section_tprfpr(Report *r, const char *ds)
             model_grid_free(&mg);
         }
     }
-    if (ht > 0) rvar_free(&tpr);
-    if (hf > 0) rvar_free(&fpr);
+    if (ht > 0)
+        rvar_free(&tpr);
+    if (hf > 0)
+        rvar_free(&fpr);
 }
 
 /* ---------------------------------------------------------------- OOD */
@@ -968,7 +1075,8 @@ static void section_ood(Report *r, const char *ds)
         report_absent(r, b);
         return;
     }
-    if (h < 0) return;
+    if (h < 0)
+        return;
     if (rvar_expect(r, ds, &v, 1, dims)) {
         r->sum.sections_present++;
         char id[160], title[256], cap[300];
@@ -977,8 +1085,8 @@ static void section_ood(Report *r, const char *ds)
         html_heading(&r->doc, 2, id, title);
         Labels ol = dim_labels(r, ds, "ood", v.dims[v.ng], "ood");
         fs_snprintf(id, sizeof id, "ood_acc-%s", ds);
-        fs_snprintf(cap, sizeof cap,
-                    "Accuracy (fraction) of %s models on each OOD set, seed mean", ds);
+        fs_snprintf(cap, sizeof cap, "Accuracy (fraction) of %s models on each OOD set, seed mean",
+                    ds);
         model_table(r, ds, &v, &ol, id, cap, "%.3f");
         labels_free(&ol);
     }
@@ -1005,10 +1113,11 @@ static void section_cost(Report *r, const char *store_path)
                      "CPU time per task kind: every task runs on one rank with one BLAS thread, "
                      "so CPU hours = the sum of task wall times / 3600 (all attempts, failed "
                      "ones included)");
-    static const char *const hd[] = {"kind", "tasks ok", "attempts", "failed attempts",
+    static const char *const hd[] = {"kind",      "tasks ok",    "attempts", "failed attempts",
                                      "CPU hours", "mean s/task", "max s"};
     html_row_begin(&r->doc);
-    for (size_t i = 0; i < FS_ARRAY_LEN(hd); i++) html_cell_text(&r->doc, hd[i], HTML_CELL_HEADER);
+    for (size_t i = 0; i < FS_ARRAY_LEN(hd); i++)
+        html_cell_text(&r->doc, hd[i], HTML_CELL_HEADER);
     html_row_end(&r->doc);
     const char **labels = xmalloc((size_t)n * sizeof *labels);
     double *hours = xmalloc((size_t)n * sizeof *hours);
@@ -1042,10 +1151,12 @@ static int config_threshold(const char *text, double *t)
     for (const char *p = text; p && *p;) {
         const char *eol = strchr(p, '\n');
         size_t len = eol ? (size_t)(eol - p) : strlen(p);
-        while (len && (*p == ' ' || *p == '\t')) p++, len--;
+        while (len && (*p == ' ' || *p == '\t'))
+            p++, len--;
         if (len > 13 && !strncmp(p, "tpr_threshold", 13)) {
             const char *q = p + 13;
-            while (*q == ' ' || *q == '\t') q++;
+            while (*q == ' ' || *q == '\t')
+                q++;
             if (*q == '=') {
                 char *end;
                 double v = strtod(q + 1, &end);
@@ -1069,10 +1180,12 @@ static void section_overview(Report *r, const char *store_path, char **datasets,
     html_cell_text(&r->doc, store_path, 0);
     html_row_end(&r->doc);
     static const char *const attrs[] = {"format_version", "version", "fsweep_version", "git_hash",
-                                        "git_describe", "created", "host", "hdf5", "fftw",
-                                        "mpi", "blas", "cflags", "config_hash", "seed"};
+                                        "git_describe",   "created", "host",           "hdf5",
+                                        "fftw",           "mpi",     "blas",           "cflags",
+                                        "config_hash",    "seed"};
     for (size_t i = 0; i < FS_ARRAY_LEN(attrs); i++) {
-        if (!h5f_attr_exists(r->f, "/", attrs[i])) continue;
+        if (!h5f_attr_exists(r->f, "/", attrs[i]))
+            continue;
         char *s = NULL;
         char buf[64];
         int64_t iv;
@@ -1097,7 +1210,8 @@ static void section_overview(Report *r, const char *store_path, char **datasets,
         free(s);
     }
     FsBuf dl = {0};
-    for (int i = 0; i < nds; i++) fsbuf_printf(&dl, "%s%s", i ? ", " : "", datasets[i]);
+    for (int i = 0; i < nds; i++)
+        fsbuf_printf(&dl, "%s%s", i ? ", " : "", datasets[i]);
     html_row_begin(&r->doc);
     html_cell_text(&r->doc, "datasets", HTML_CELL_HEADER);
     html_cell_text(&r->doc, dl.s ? dl.s : "(none)", nds ? 0 : HTML_CELL_WARN);
@@ -1106,7 +1220,8 @@ static void section_overview(Report *r, const char *store_path, char **datasets,
     html_table_end(&r->doc);
     r->sum.tables++;
     char *cfg = NULL;
-    if (h5f_attr_exists(r->f, "/", "config") && h5f_attr_get_str(r->f, "/", "config", &cfg) == FS_OK) {
+    if (h5f_attr_exists(r->f, "/", "config") &&
+        h5f_attr_get_str(r->f, "/", "config", &cfg) == FS_OK) {
         r->threshold_from_config = config_threshold(cfg, &r->tpr_threshold);
         html_raw(&r->doc, "<details><summary>Effective configuration</summary><pre>");
         html_escape(&r->doc.b, cfg);
@@ -1118,7 +1233,7 @@ static void section_overview(Report *r, const char *store_path, char **datasets,
 
 FsStatus report_write(const ReportOptions *o, ReportSummary *sum)
 {
-    FS_CHECK(o && o->store_path && o->out_dir, "report_write: missing options");
+    FS_CHECK(o->store_path && o->out_dir, "report_write: missing options");
     Report r;
     memset(&r, 0, sizeof r);
     r.out_dir = o->out_dir;
@@ -1127,9 +1242,11 @@ FsStatus report_write(const ReportOptions *o, ReportSummary *sum)
     if (!fs_file_exists(o->store_path))
         return fs_errorf(FS_ERR_IO, "%s: no such store", o->store_path);
     FsStatus st = fs_mkdir_p(o->out_dir);
-    if (st != FS_OK) return st;
+    if (st != FS_OK)
+        return st;
     r.f = h5f_open(o->store_path, 0);
-    if (!r.f) return fs_errorf(FS_ERR_IO, "%s: cannot open as an HDF5 store", o->store_path);
+    if (!r.f)
+        return fs_errorf(FS_ERR_IO, "%s: cannot open as an HDF5 store", o->store_path);
     char **ds = NULL;
     int nds = 0;
     if (h5f_exists(r.f, "/results")) {
@@ -1162,7 +1279,8 @@ FsStatus report_write(const ReportOptions *o, ReportSummary *sum)
         section_tprfpr(&r, ds[i]);
         section_ood(&r, ds[i]);
     }
-    if (nds == 0) report_absent(&r, "all analyses (the store has no /results group)");
+    if (nds == 0)
+        report_absent(&r, "all analyses (the store has no /results group)");
     html_end(&r.doc);
     {
         /* Summary at the top: what is present, what is absent. */
@@ -1187,11 +1305,14 @@ FsStatus report_write(const ReportOptions *o, ReportSummary *sum)
     fs_snprintf(path, sizeof path, "%s/index.html", o->out_dir);
     st = r.io_error != FS_OK ? r.io_error : html_save(&r.doc, path);
 out:
-    for (int i = 0; i < nds; i++) free(ds[i]);
+    for (int i = 0; i < nds; i++)
+        free(ds[i]);
     free(ds);
     html_free(&r.doc);
     fsbuf_free(&r.absent);
-    if (r.f) h5f_close(r.f);
-    if (sum) *sum = r.sum;
+    if (r.f)
+        h5f_close(r.f);
+    if (sum)
+        *sum = r.sum;
     return st;
 }

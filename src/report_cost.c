@@ -24,12 +24,14 @@ FsStatus report_task_costs(const char *store_path, ReportTaskCost *cost, int cap
     *n = 0;
     *total_wall = 0;
     Store *st = store_open_read(store_path);
-    if (!st) return FS_ERR_IO; /* fs_last_error names the file */
+    if (!st)
+        return FS_ERR_IO; /* fs_last_error names the file */
     StoreRow *rows = NULL;
     int64_t nr = 0;
     FsStatus s = store_rows(st, &rows, &nr);
     store_close(st);
-    if (s != FS_OK) return s;
+    if (s != FS_OK)
+        return s;
     /* A task counts as ok once even if stored twice: collect (id, kind) of ok rows, sort by
      * id, count unique ids. */
     OkRow *ok = xmalloc((size_t)(nr > 0 ? nr : 1) * sizeof *ok);
@@ -37,9 +39,11 @@ FsStatus report_task_costs(const char *store_path, ReportTaskCost *cost, int cap
     for (int64_t i = 0; i < nr; i++) {
         const StoreRow *r = &rows[i];
         int k = 0;
-        while (k < *n && strncmp(cost[k].kind, r->kind, sizeof cost[k].kind)) k++;
+        while (k < *n && strncmp(cost[k].kind, r->kind, sizeof cost[k].kind - 1) != 0)
+            k++;
         if (k == *n) {
-            if (*n == cap) continue; /* more kinds than the table holds: ignored */
+            if (*n == cap)
+                continue; /* more kinds than the table holds: ignored */
             memset(&cost[k], 0, sizeof cost[k]);
             fs_snprintf(cost[k].kind, sizeof cost[k].kind, "%.15s", r->kind);
             (*n)++;
@@ -48,7 +52,8 @@ FsStatus report_task_costs(const char *store_path, ReportTaskCost *cost, int cap
         double w = r->wall > 0 ? r->wall : 0;
         c->attempts++;
         c->wall_s += w;
-        if (w > c->max_s) c->max_s = w;
+        if (w > c->max_s)
+            c->max_s = w;
         *total_wall += w;
         if (r->status != FS_OK)
             c->failed++;
@@ -57,7 +62,8 @@ FsStatus report_task_costs(const char *store_path, ReportTaskCost *cost, int cap
     }
     qsort(ok, (size_t)n_ok, sizeof *ok, okrow_cmp);
     for (int64_t i = 0; i < n_ok; i++)
-        if (i == 0 || ok[i].id != ok[i - 1].id) cost[ok[i].kind].ok++;
+        if (i == 0 || ok[i].id != ok[i - 1].id)
+            cost[ok[i].kind].ok++;
     free(ok);
     free(rows);
     return FS_OK;

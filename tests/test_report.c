@@ -47,7 +47,8 @@ static void put(H5File *f, const char *name, FsH5Type t, int rank, const int64_t
     char p[128];
     fs_snprintf(p, sizeof p, "/results/syn/%s", name);
     EXPECT(h5f_write(f, p, t, rank, dims, data) == FS_OK);
-    if (dimlist) EXPECT(h5f_attr_set_str(f, p, "fsweep_dims", dimlist) == FS_OK);
+    if (dimlist)
+        EXPECT(h5f_attr_set_str(f, p, "fsweep_dims", dimlist) == FS_OK);
 }
 
 static void fixture_make(Fixture *fx)
@@ -58,7 +59,8 @@ static void fixture_make(Fixture *fx)
     fs_snprintf(fx->out, sizeof fx->out, "%s/report", fx->dir);
     H5File *f = h5f_create(fx->store);
     EXPECT(f != NULL);
-    if (!f) return;
+    if (!f)
+        return;
     EXPECT(h5f_attr_set_str(f, "/", "config", "[analyses]\ntpr_threshold = 0.5\n") == FS_OK);
     EXPECT(h5f_attr_set_i64(f, "/", "format_version", 1) == FS_OK);
     const char *arch[NA] = {"resnet_s", "vgg<s>"}, *aug[NG] = {"none"}, *band[NB] = {"B1", "B2"};
@@ -101,7 +103,8 @@ static void fixture_make(Fixture *fx)
                     for (int t = 0; t < NT; t++)
                         for (int c = 0; c < K; c++) {
                             for (int i = 0; i < N * N; i++)
-                                dfm[a][g][b][s][t][c][i / N][i % N] = m ? NAN : (float)(unif(&rs) < 0.2);
+                                dfm[a][g][b][s][t][c][i / N][i % N] =
+                                    m ? NAN : (float)(unif(&rs) < 0.2);
                             fx->tpr[a][g][b][s][t][c] = m ? DNAN : unif(&rs);
                             fx->fpr[a][g][b][s][t][c] = m ? DNAN : 0.3 * unif(&rs);
                         }
@@ -143,13 +146,16 @@ static void fixture_make(Fixture *fx)
 static void rm_rf(const char *dir)
 {
     DIR *d = opendir(dir);
-    if (!d) return;
+    if (!d)
+        return;
     struct dirent *e;
     char p[512];
     while ((e = readdir(d))) {
-        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..")) continue;
+        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+            continue;
         fs_snprintf(p, sizeof p, "%s/%s", dir, e->d_name);
-        if (unlink(p) != 0) rm_rf(p);
+        if (unlink(p) != 0)
+            rm_rf(p);
     }
     closedir(d);
     rmdir(dir);
@@ -157,11 +163,16 @@ static void rm_rf(const char *dir)
 
 static int b64v(int c)
 {
-    if (c >= 'A' && c <= 'Z') return c - 'A';
-    if (c >= 'a' && c <= 'z') return c - 'a' + 26;
-    if (c >= '0' && c <= '9') return c - '0' + 52;
-    if (c == '+') return 62;
-    if (c == '/') return 63;
+    if (c >= 'A' && c <= 'Z')
+        return c - 'A';
+    if (c >= 'a' && c <= 'z')
+        return c - 'a' + 26;
+    if (c >= '0' && c <= '9')
+        return c - '0' + 52;
+    if (c == '+')
+        return 62;
+    if (c == '/')
+        return 63;
     return -1;
 }
 
@@ -173,7 +184,8 @@ static size_t b64_decode(const char *s, uint8_t *out)
     int bits = 0;
     for (; *s && *s != '"'; s++) {
         int v = b64v((unsigned char)*s);
-        if (v < 0) continue; /* '=' padding */
+        if (v < 0)
+            continue; /* '=' padding */
         acc = acc << 6 | (uint32_t)v;
         bits += 6;
         if (bits >= 8) {
@@ -193,7 +205,8 @@ static int check_embedded_images(const char *html)
         const char *s = p + strlen(key);
         const char *e = strchr(s, '"');
         EXPECT(e != NULL);
-        if (!e) break;
+        if (!e)
+            break;
         uint8_t *buf = xmalloc((size_t)(e - s) + 4);
         size_t len = b64_decode(s, buf);
         PlotCanvas *c = NULL;
@@ -212,13 +225,15 @@ static int check_png_files(const char *dir)
 {
     DIR *d = opendir(dir);
     EXPECT(d != NULL);
-    if (!d) return 0;
+    if (!d)
+        return 0;
     int n = 0;
     struct dirent *e;
     char p[512];
     while ((e = readdir(d))) {
         size_t l = strlen(e->d_name);
-        if (l < 5 || strcmp(e->d_name + l - 4, ".png")) continue;
+        if (l < 5 || strcmp(e->d_name + l - 4, ".png"))
+            continue;
         fs_snprintf(p, sizeof p, "%s/%s", dir, e->d_name);
         PlotCanvas *c = NULL;
         EXPECT_MSG(plot_png_read(p, &c) == FS_OK, "%s: %s", p, fs_last_error());
@@ -237,15 +252,18 @@ static int table_numbers(const char *html, const char *id, double *out, int cap,
     fs_snprintf(key, sizeof key, "<table id=\"%s\">", id);
     const char *t = strstr(html, key);
     EXPECT_MSG(t != NULL, "table %s missing", id);
-    if (!t) return 0;
+    if (!t)
+        return 0;
     const char *end = strstr(t, "</table>");
     int n = 0;
     for (const char *p = strstr(t, "<td class=\""); p && p < end && n < cap;
          p = strstr(p + 1, "<td class=\"")) {
         const char *cls = p + 11, *q = strchr(cls, '"');
         const char *dv = strstr(p, "data-v=\"");
-        if (!dv || dv > strchr(p, '>')) continue; /* not a numeric cell */
-        if (classes) classes[n] = strndup(cls, (size_t)(q - cls));
+        if (!dv || dv > strchr(p, '>'))
+            continue; /* not a numeric cell */
+        if (classes)
+            classes[n] = strndup(cls, (size_t)(q - cls));
         out[n++] = strtod(dv + 8, NULL);
     }
     return n;
@@ -276,7 +294,8 @@ static void test_report_full(void)
     size_t len;
     fs_snprintf(path, sizeof path, "%s/index.html", fx.out);
     EXPECT(fs_read_file(path, &html, &len) == FS_OK);
-    if (!html) return;
+    if (!html)
+        return;
     /* Figures: ADCS + spectra, loss maps (2 bands), DFMs (2 bands x 2 T), curves (2 models),
      * loss, confusion (2 models x 2 bands; the missing seed leaves its mean intact). */
     EXPECT_EQ_INT(sum.figures, 2 + 2 + 4 + 2 + 1 + 4);
@@ -307,7 +326,8 @@ static void test_report_full(void)
                         i += 3;
                     }
     EXPECT(expect_hl > 0 && highlighted == expect_hl);
-    for (int j = 0; j < n; j++) free(cls[j]);
+    for (int j = 0; j < n; j++)
+        free(cls[j]);
     /* Test accuracy table: seeds then one column per test band. */
     n = table_numbers(html, "test_acc-syn", got, 4096, NULL);
     EXPECT_EQ_INT(n, NA * NG * NB * (1 + NTB));
@@ -320,7 +340,8 @@ static void test_report_full(void)
                 EXPECT_EQ_INT(got[i], used);
                 EXPECT_EQ_INT(used, missing(a, b, 1) ? 1 : 2);
                 for (int t = 0; t < NTB; t++)
-                    EXPECT_NEAR(got[i + 1 + t], mean_seeds(&fx.test_acc[a][g][b][0][t], NTB, NS, &used), 1e-15);
+                    EXPECT_NEAR(got[i + 1 + t],
+                                mean_seeds(&fx.test_acc[a][g][b][0][t], NTB, NS, &used), 1e-15);
                 i += 1 + NTB;
             }
     /* Visible text is the rounded value: one spot check. */
@@ -337,8 +358,10 @@ static void test_report_full(void)
            strstr(html, "https://") == NULL && strstr(html, "<link") == NULL);
     EXPECT(strstr(html, "tpr_threshold = 0.5") != NULL); /* the config is shown */
     free(html);
-    if (!getenv("FSWEEP_KEEP_REPORT")) rm_rf(fx.dir);
-    else printf("    kept %s\n", fx.dir);
+    if (!getenv("FSWEEP_KEEP_REPORT"))
+        rm_rf(fx.dir);
+    else
+        printf("    kept %s\n", fx.dir);
 }
 
 static void test_report_empty_and_errors(void)
@@ -369,4 +392,5 @@ static void test_report_empty_and_errors(void)
     rm_rf(dir);
 }
 
-TEST_MAIN({"report_full", test_report_full}, {"report_empty_and_errors", test_report_empty_and_errors})
+TEST_MAIN({"report_full", test_report_full},
+          {"report_empty_and_errors", test_report_empty_and_errors})
