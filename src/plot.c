@@ -672,8 +672,8 @@ PlotCanvas *plot_heatmap_grid(const PlotGridSpec *s)
     if (s->title)
         plot_draw_text(c, 6, 5, s->title, PLOT_BLACK, 1);
     for (int cc = 0; s->col_labels && cc < s->cols; cc++)
-        plot_draw_text_box(c, left + cc * (pw + gap) - gap / 2, title_h, pw + gap,
-                           s->col_labels[cc], PLOT_BLACK, 2);
+        plot_draw_text_box(c, left + cc * (pw + gap), title_h, pw, s->col_labels[cc], PLOT_BLACK,
+                           2);
     for (int r = 0; r < s->rows; r++) {
         int py = top + r * (ph + gap);
         if (s->row_labels) {

@@ -36,6 +36,7 @@ typedef struct {
     HtmlDoc doc;
     ReportSummary sum;
     FsBuf absent;      /* "name (what)" list of absent analyses */
+    FsBuf toc;         /* <li> links to the sections, in page order */
     FsStatus io_error; /* first failure writing outputs */
     double tpr_threshold;
     int threshold_from_config;
@@ -337,6 +338,17 @@ static void report_figure(Report *r, PlotCanvas *c, const char *stem, const char
     plot_canvas_destroy(c);
 }
 
+/* A section heading, also listed in the table of contents. */
+static void report_heading(Report *r, const char *id, const char *title)
+{
+    html_heading(&r->doc, 2, id, title);
+    fsbuf_printf(&r->toc, "<li><a href=\"#");
+    html_escape(&r->toc, id);
+    fsbuf_printf(&r->toc, "\">");
+    html_escape(&r->toc, title);
+    fsbuf_printf(&r->toc, "</a></li>\n");
+}
+
 static void report_absent(Report *r, const char *what)
 {
     fsbuf_printf(&r->absent, "%s%s", r->absent.len ? "; " : "", what);
@@ -361,7 +373,7 @@ static void section_adcs(Report *r, const char *ds)
     char id[128], title[256];
     fs_snprintf(id, sizeof id, "adcs-%s", ds);
     fs_snprintf(title, sizeof title, "ADCS and class-average spectra: %s", ds);
-    html_heading(&r->doc, 2, id, title);
+    report_heading(r, id, title);
     for (int which = 0; which < 2; which++) {
         RVar *v = which ? &s : &a;
         if ((which ? hs : ha) <= 0 || !rvar_expect(r, ds, v, 3, dims))
@@ -616,7 +628,7 @@ static void section_maps(Report *r, const char *ds)
             char id[160], title[256];
             fs_snprintf(id, sizeof id, "%s-%s", maps[i].name, ds);
             fs_snprintf(title, sizeof title, "%s: %s", maps[i].heading, ds);
-            html_heading(&r->doc, 2, id, title);
+            report_heading(r, id, title);
             maps_figures(r, ds, &v, maps[i].kind);
         }
         rvar_free(&v);
@@ -650,7 +662,7 @@ static void section_curves(Report *r, const char *ds)
         char id[160], title[256];
         fs_snprintf(id, sizeof id, "curves-%s", ds);
         fs_snprintf(title, sizeof title, "Learning curves: %s", ds);
-        html_heading(&r->doc, 2, id, title);
+        report_heading(r, id, title);
     }
     if (ok_a) {
         /* One row of charts per model, one chart per training band, one line per class. */
@@ -842,13 +854,97 @@ static void model_table(Report *r, const char *ds, const RVar *v, const Labels *
     model_grid_free(&mg);
 }
 
+/* Per-class accuracy change on each filtered test set against the unfiltered one, in points
+ * (the diagonal of the relative confusion change): one figure per training band, one panel
+ * per model, rows = test bands, columns = classes. */
+static void class_acc_figures(Report *r, const char *ds, const RVar *v)
+{
+    ModelGrid mg = model_grid(r, ds, v);
+    int64_t nt = v->dims[v->ng], k = v->dims[v->ng + 1];
+    Labels tb = dim_labels(r, ds, "test_band", nt, "tb");
+    Labels cl = dim_labels(r, ds, "class", k, "C");
+    int64_t ref = reference_band(&tb);
+    int64_t nmod = mg.na * mg.ng;
+    double *mean = xmalloc((size_t)v->extra_len * sizeof *mean);
+    float *delta = xmalloc((size_t)(nmod * nt * k) * sizeof *delta);
+    const float **panels = xmalloc((size_t)nmod * sizeof *panels);
+    char **names = xcalloc((size_t)nmod, sizeof *names);
+    for (int64_t b = 0; b < mg.nb; b++) {
+        int np = 0;
+        for (int64_t a = 0; a < mg.na; a++)
+            for (int64_t g = 0; g < mg.ng; g++) {
+                int64_t gi[3] = {a, g, b};
+                if (!rvar_model_mean(v, gi, mean))
+                    continue;
+                float *d = delta + np * nt * k;
+                for (int64_t t = 0; t < nt; t++)
+                    for (int64_t c = 0; c < k; c++)
+                        d[t * k + c] = (float)(100.0 * (mean[t * k + c] - mean[ref * k + c]));
+                char nm[160];
+                model_name(&mg, a, g, nm, sizeof nm);
+                names[np] = xstrdup(nm);
+                panels[np++] = d;
+            }
+        if (np) {
+            char title[256], stem[256], cap[600];
+            fs_snprintf(title, sizeof title,
+                        "%s, trained on band %s: per-class accuracy change vs '%s' (points)", ds,
+                        mg.band.s[b], tb.s[ref]);
+            const char *rl[1] = {"test set"};
+            PlotGridSpec gs = {.title = title,
+                               .rows = 1,
+                               .cols = np,
+                               .row_labels = rl,
+                               .col_labels = (const char *const *)names,
+                               .panels = panels,
+                               .ph = (int)nt,
+                               .pw = (int)k,
+                               .cell_px = 0,
+                               .cmap = PLOT_CMAP_DIVERGING,
+                               .vmin = NAN,
+                               .vmax = NAN,
+                               .cbar_label = "change (points)",
+                               .axes = 2,
+                               .x_names = (const char *const *)cl.s,
+                               .y_names = (const char *const *)tb.s,
+                               .x_label = "class"};
+            fs_snprintf(stem, sizeof stem, "class_acc_change_%s_%s", ds, mg.band.s[b]);
+            fs_snprintf(cap, sizeof cap,
+                        "Per-class test accuracy on each filtered test set minus that on the "
+                        "unfiltered set '%s', in percentage points (the diagonal of the relative "
+                        "confusion change), models trained on band %s of %s; seed mean. Blue: "
+                        "the filter removes what the class relies on.",
+                        tb.s[ref], mg.band.s[b], ds);
+            report_figure(r, plot_heatmap_grid(&gs), stem, cap);
+        }
+        for (int m = 0; m < np; m++) {
+            free(names[m]);
+            names[m] = NULL;
+        }
+    }
+    free(names);
+    free(panels);
+    free(delta);
+    free(mean);
+    labels_free(&cl);
+    labels_free(&tb);
+    model_grid_free(&mg);
+}
+
 static void section_band_tests(Report *r, const char *ds)
+
 {
     static const char *const d1[1] = {"test_band"};
     static const char *const d3[3] = {"test_band", "class", "pred"};
-    RVar acc, conf;
+    static const char *const d2[2] = {"test_band", "class"};
+    RVar acc, conf, cacc;
     int ha = rvar_read(r, ds, "test_acc", &acc), hc = rvar_read(r, ds, "confusion", &conf);
+    int hk = rvar_read(r, ds, "class_acc", &cacc);
     char b[200];
+    if (hk == 0) {
+        fs_snprintf(b, sizeof b, "per-class accuracy per test band of %s (class_acc)", ds);
+        report_absent(r, b);
+    }
     if (ha == 0) {
         fs_snprintf(b, sizeof b, "test accuracy per test band of %s (test_acc)", ds);
         report_absent(r, b);
@@ -859,12 +955,13 @@ static void section_band_tests(Report *r, const char *ds)
     }
     int ok_a = ha > 0 && rvar_expect(r, ds, &acc, 1, d1);
     int ok_c = hc > 0 && rvar_expect(r, ds, &conf, 3, d3);
-    if (ok_a || ok_c) {
+    int ok_k = hk > 0 && rvar_expect(r, ds, &cacc, 2, d2) && cacc.dims[cacc.ng] >= 2;
+    if (ok_a || ok_c || ok_k) {
         r->sum.sections_present++;
         char id[160], title[256];
         fs_snprintf(id, sizeof id, "bandtests-%s", ds);
         fs_snprintf(title, sizeof title, "Band-stop and band-pass tests: %s", ds);
-        html_heading(&r->doc, 2, id, title);
+        report_heading(r, id, title);
     }
     if (ok_a) {
         Labels tb = dim_labels(r, ds, "test_band", acc.dims[acc.ng], "tb");
@@ -876,6 +973,8 @@ static void section_band_tests(Report *r, const char *ds)
         model_table(r, ds, &acc, &tb, id, cap, "%.3f");
         labels_free(&tb);
     }
+    if (ok_k)
+        class_acc_figures(r, ds, &cacc);
     if (ok_c) {
         /* Delta(i, j) = (Pred_bs(i, j) - Pred_org(i, j)) / N_i * 100, N_i from the reference. */
         ModelGrid mg = model_grid(r, ds, &conf);
@@ -928,7 +1027,7 @@ static void section_band_tests(Report *r, const char *ds)
                                        .panels = panels,
                                        .ph = (int)k,
                                        .pw = (int)k,
-                                       .cell_px = k <= 12 ? 10 : 0,
+                                       .cell_px = 0,
                                        .cmap = PLOT_CMAP_DIVERGING,
                                        .vmin = NAN,
                                        .vmax = NAN,
@@ -958,6 +1057,8 @@ static void section_band_tests(Report *r, const char *ds)
         rvar_free(&acc);
     if (hc > 0)
         rvar_free(&conf);
+    if (hk > 0)
+        rvar_free(&cacc);
 }
 
 /* ---------------------------------------------------------------- TPR / FPR */
@@ -986,28 +1087,54 @@ static void section_tprfpr(Report *r, const char *ds)
             char id[160], title[256], cap[600];
             fs_snprintf(id, sizeof id, "shortcuts-%s", ds);
             fs_snprintf(title, sizeof title, "Shortcut evaluation (TPR/FPR): %s", ds);
-            html_heading(&r->doc, 2, id, title);
+            report_heading(r, id, title);
             ModelGrid mg = model_grid(r, ds, &tpr);
             int64_t nT = tpr.dims[tpr.ng], k = tpr.dims[tpr.ng + 1];
             Labels Tl = dim_labels(r, ds, "T", nT, "T");
             Labels cl = dim_labels(r, ds, "class", k, "C");
             double *mt = xmalloc((size_t)tpr.extra_len * sizeof *mt);
             double *mf = xmalloc((size_t)fpr.extra_len * sizeof *mf);
+            /* TPR on the unfiltered test set = per-class accuracy there (class_acc at the
+             * reference test band), when the store has it for the same model grid. */
+            static const char *const dca[2] = {"test_band", "class"};
+            RVar ca;
+            int hk = rvar_read(r, ds, "class_acc", &ca);
+            int use_ca = hk > 0 && ca.rank - ca.ng == 2 && !strcmp(ca.dn[ca.ng], dca[0]) &&
+                         !strcmp(ca.dn[ca.ng + 1], dca[1]) && ca.dims[ca.ng + 1] == k;
+            for (int gd = 0; use_ca && gd < G_SEED; gd++)
+                use_ca = rvar_gsize(&ca, gd) == rvar_gsize(&tpr, gd);
+            int64_t ref = 0;
+            char ref_name[64] = "";
+            double *mc = NULL;
+            if (use_ca) {
+                Labels tb = dim_labels(r, ds, "test_band", ca.dims[ca.ng], "tb");
+                ref = reference_band(&tb);
+                fs_snprintf(ref_name, sizeof ref_name, "%.60s", tb.s[ref]);
+                labels_free(&tb);
+                mc = xmalloc((size_t)ca.extra_len * sizeof *mc);
+            }
             fs_snprintf(id, sizeof id, "tprfpr-%s", ds);
             fs_snprintf(cap, sizeof cap,
                         "TPR and FPR of each class on test sets filtered with that class's DFM "
                         "(fractions, seed mean). Shortcut: TPR > %.2f%s (highlighted); strong "
                         "shortcut: TPR >= 0.6 (bold). A high FPR means the DFM pulls other "
-                        "classes into the class.",
+                        "classes into the class.%s%s%s",
                         r->tpr_threshold,
                         r->threshold_from_config ? " (tpr_threshold of the run's config)"
-                                                 : " (default; the store has no config)");
+                                                 : " (default; the store has no config)",
+                        use_ca ? " TPR orig: the class's accuracy on the unfiltered test set '"
+                               : "",
+                        ref_name, use_ca ? "'." : "");
             html_table_begin(&r->doc, id, cap);
             html_row_begin(&r->doc);
-            static const char *const hd[] = {"arch",  "aug", "band", "T",      "class",
-                                             "seeds", "TPR", "FPR",  "verdict"};
+            static const char *const hd[] = {"arch", "aug", "band", "T", "class", "seeds"};
             for (size_t i = 0; i < FS_ARRAY_LEN(hd); i++)
                 html_cell_text(&r->doc, hd[i], HTML_CELL_HEADER);
+            if (use_ca)
+                html_cell_text(&r->doc, "TPR orig", HTML_CELL_HEADER);
+            html_cell_text(&r->doc, "TPR", HTML_CELL_HEADER);
+            html_cell_text(&r->doc, "FPR", HTML_CELL_HEADER);
+            html_cell_text(&r->doc, "verdict", HTML_CELL_HEADER);
             html_row_end(&r->doc);
             int n_short = 0, n_strong = 0, n_rows = 0;
             for (int64_t a = 0; a < mg.na; a++)
@@ -1018,6 +1145,9 @@ static void section_tprfpr(Report *r, const char *ds)
                         rvar_model_mean(&fpr, gi, mf);
                         if (!used)
                             continue;
+                        if (use_ca && !rvar_model_mean(&ca, gi, mc))
+                            for (int64_t i = 0; i < ca.extra_len; i++)
+                                mc[i] = NAN;
                         for (int64_t t = 0; t < nT; t++)
                             for (int64_t c = 0; c < k; c++) {
                                 double tp = mt[t * k + c], fp = mf[t * k + c];
@@ -1030,6 +1160,8 @@ static void section_tprfpr(Report *r, const char *ds)
                                 html_cell_text(&r->doc, Tl.s[t], 0);
                                 html_cell_text(&r->doc, cl.s[c], 0);
                                 html_cell_num(&r->doc, used, "%.0f", 0);
+                                if (use_ca)
+                                    html_cell_num(&r->doc, mc[ref * k + c], "%.3f", 0);
                                 html_cell_num(&r->doc, tp, "%.3f", fl);
                                 html_cell_num(&r->doc, fp, "%.3f", 0);
                                 const char *verdict = !isfinite(tp)  ? "not computed"
@@ -1052,6 +1184,9 @@ static void section_tprfpr(Report *r, const char *ds)
                       n_short, n_rows, r->tpr_threshold, n_strong);
             free(mt);
             free(mf);
+            free(mc);
+            if (hk > 0)
+                rvar_free(&ca);
             labels_free(&Tl);
             labels_free(&cl);
             model_grid_free(&mg);
@@ -1082,7 +1217,7 @@ static void section_ood(Report *r, const char *ds)
         char id[160], title[256], cap[300];
         fs_snprintf(id, sizeof id, "ood-%s", ds);
         fs_snprintf(title, sizeof title, "OOD transfer: %s", ds);
-        html_heading(&r->doc, 2, id, title);
+        report_heading(r, id, title);
         Labels ol = dim_labels(r, ds, "ood", v.dims[v.ng], "ood");
         fs_snprintf(id, sizeof id, "ood_acc-%s", ds);
         fs_snprintf(cap, sizeof cap, "Accuracy (fraction) of %s models on each OOD set, seed mean",
@@ -1108,7 +1243,7 @@ static void section_cost(Report *r, const char *store_path)
         return;
     }
     r->sum.sections_present++;
-    html_heading(&r->doc, 2, "cost", "Run cost");
+    report_heading(r, "cost", "Run cost");
     html_table_begin(&r->doc, "cost-table",
                      "CPU time per task kind: every task runs on one rank with one BLAS thread, "
                      "so CPU hours = the sum of task wall times / 3600 (all attempts, failed "
@@ -1173,7 +1308,7 @@ static int config_threshold(const char *text, double *t)
 
 static void section_overview(Report *r, const char *store_path, char **datasets, int nds)
 {
-    html_heading(&r->doc, 2, "overview", "Store");
+    report_heading(r, "overview", "Store");
     html_table_begin(&r->doc, "provenance", "Provenance");
     html_row_begin(&r->doc);
     html_cell_text(&r->doc, "store", HTML_CELL_HEADER);
@@ -1295,6 +1430,8 @@ FsStatus report_write(const ReportOptions *o, ReportSummary *sum)
             fsbuf_printf(&top, "Every analysis the report knows is present.");
         }
         fsbuf_printf(&top, "</p>\n");
+        if (r.toc.len)
+            fsbuf_printf(&top, "<ul class=\"toc\">\n%s</ul>\n", r.toc.s);
         FsBuf all = {0};
         fsbuf_printf(&all, "%.*s%s%s", (int)head_len, r.doc.b.s, top.s, r.doc.b.s + head_len);
         fsbuf_free(&top);
@@ -1310,6 +1447,7 @@ out:
     free(ds);
     html_free(&r.doc);
     fsbuf_free(&r.absent);
+    fsbuf_free(&r.toc);
     if (r.f)
         h5f_close(r.f);
     if (sum)

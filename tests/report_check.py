@@ -131,6 +131,13 @@ def main(store, out):
         if "tpr" in g and "fpr" in g:
             tpr, used = seed_mean(g["tpr"][()], 3)  # (arch, aug, band, T, class)
             fpr, _ = seed_mean(g["fpr"][()], 3)
+            orig = None
+            if "class_acc" in g and g["class_acc"].shape[:3] == g["tpr"].shape[:3]:
+                # TPR on the unfiltered set: class_acc at the reference test band
+                tb = [x.decode() if isinstance(x, bytes) else x for x in g["test_band"][()]]
+                refs = [i for i, x in enumerate(tb) if x in ("none", "orig", "original", "all", "full", "clean")]
+                ca, _ = seed_mean(g["class_acc"][()], 3)
+                orig = ca[:, :, :, refs[0] if refs else 0, :]
             want = []
             for a in range(tpr.shape[0]):
                 for au in range(tpr.shape[1]):
@@ -139,7 +146,10 @@ def main(store, out):
                             continue
                         for t in range(tpr.shape[3]):
                             for c in range(tpr.shape[4]):
-                                want += [used[a, au, b], tpr[a, au, b, t, c], fpr[a, au, b, t, c]]
+                                want += [used[a, au, b]]
+                                if orig is not None:
+                                    want += [orig[a, au, b, c]]
+                                want += [tpr[a, au, b, t, c], fpr[a, au, b, t, c]]
             got = table_values(html, "tprfpr-" + ds)
             check(got is not None, "TPR/FPR table of " + ds)
             if got is not None:
