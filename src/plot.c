@@ -310,7 +310,9 @@ int plot_draw_text_box(PlotCanvas *c, int x, int y, int w, const char *s, PlotRG
         int k = 0;
         while (*q && k < per_line) {
             if (*q == ' ')
-                brk = q;
+                brk = q; /* break before a space ... */
+            else if (k < per_line - 1 && q > p && strchr("+/_-,", *q))
+                brk = q + 1; /* ... or after a separator that still fits */
             text_next_glyph(&q);
             k++;
         }

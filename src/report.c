@@ -185,6 +185,29 @@ static void labels_free(Labels *l)
     l->n = 0;
 }
 
+/* Class names of the datasets the sweep knows (sweep_dataset_info), used when the store has no
+ * names of its own; label order as in PAPER.md 3-4 and the loaders. */
+static const char *const *known_class_names(const char *ds, int64_t k)
+{
+    static const char *const fmnist[10] = {"T-shirt/top", "Trouser",   "Pullover", "Dress",
+                                           "Coat",        "Sandal",    "Shirt",    "Sneaker",
+                                           "Bag",         "Ankle boot"};
+    static const char *const cifar10[10] = {"airplane", "automobile", "bird",  "cat",  "deer",
+                                            "dog",      "frog",       "horse", "ship", "truck"};
+    static const char *const in10[10] = {
+        "airliner",         "wagon",       "hummingbird", "Siamese cat",    "ox",
+        "golden retriever", "tailed frog", "zebra",       "container ship", "trailer truck"};
+    if (k != 10)
+        return NULL;
+    if (!strncmp(ds, "fashion_mnist", 13) || !strncmp(ds, "fashion-mnist", 13))
+        return fmnist;
+    if (!strcmp(ds, "cifar10"))
+        return cifar10;
+    if (!strcmp(ds, "imagenet10"))
+        return in10;
+    return NULL;
+}
+
 /* Labels of dimension `dim` (n entries) of dataset group ds: the sibling dataset's strings,
  * else its numbers (when they vary, or for seed/T), else "<prefix><index>". */
 static Labels dim_labels(Report *r, const char *ds, const char *dim, int64_t n, const char *prefix)
@@ -231,10 +254,11 @@ static Labels dim_labels(Report *r, const char *ds, const char *dim, int64_t n, 
         free(d);
     }
     fs_clear_error();
+    const char *const *known = !strcmp(dim, "class") ? known_class_names(ds, n) : NULL;
     for (int64_t i = 0; i < n; i++) {
         char b[64];
         fs_snprintf(b, sizeof b, "%s%lld", prefix, (long long)i);
-        l.s[i] = xstrdup(b);
+        l.s[i] = xstrdup(known ? known[i] : b);
     }
     return l;
 }
@@ -374,6 +398,18 @@ static void section_adcs(Report *r, const char *ds)
     fs_snprintf(id, sizeof id, "adcs-%s", ds);
     fs_snprintf(title, sizeof title, "ADCS and class-average spectra: %s", ds);
     report_heading(r, id, title);
+    {
+        /* The class names in label order, as the figures below use them. */
+        const RVar *v = ha > 0 ? &a : &s;
+        int64_t k = v->rank > v->ng ? v->dims[v->ng] : 0;
+        Labels cl = dim_labels(r, ds, "class", k, "C");
+        FsBuf b = {0};
+        for (int i = 0; i < cl.n; i++)
+            fsbuf_printf(&b, "%s%d = %s", i ? ", " : "", i, cl.s[i]);
+        html_para(&r->doc, "Classes of %s in label order: %s.", ds, b.s ? b.s : "none");
+        fsbuf_free(&b);
+        labels_free(&cl);
+    }
     for (int which = 0; which < 2; which++) {
         RVar *v = which ? &s : &a;
         if ((which ? hs : ha) <= 0 || !rvar_expect(r, ds, v, 3, dims))

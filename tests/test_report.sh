@@ -44,11 +44,12 @@ grep -q 'Shortcut: TPR &gt; 0.40 (tpr_threshold of the run' "$tmp/out/index.html
 grep -q '<tr><td>train</td>.*class="num warn" data-v="4"' "$tmp/out/index.html"; check $? "4 failed train attempts (2 bands x 2 seeds) in the cost table"
 # A store with some analyses only: sections it has, the rest listed as absent.
 sed -e 's/^heatmap = true/heatmap = false\nhfss = false\ntprfpr = false\ndfm = false/' \
-    -e 's/^ood = c1, c2/ood = none/' -e 's/^datasets = .*/datasets = tiny/' "$tmp/s.ini" > "$tmp/p.ini"
+    -e 's/^ood = c1, c2/ood = none/' -e 's/^datasets = .*/datasets = cifar10/' "$tmp/s.ini" > "$tmp/p.ini"
 $B/fsweep-serial run "$tmp/p.ini" --store "$tmp/p.h5" -q >>"$tmp/log" 2>&1; check $? "partial sweep"
 $B/fsweep-serial report "$tmp/p.h5" -o "$tmp/pout" --no-png >"$tmp/rep.log" 2>&1; check $? "report of a partial store"
 cat "$tmp/rep.log"
 grep -q 'Absent from this store:.*TPR/FPR.*OOD transfer' "$tmp/pout/index.html"; check $? "absent sections listed"
+grep -q '1 = automobile, 2 = bird' "$tmp/pout/index.html"; check $? "CIFAR-10 class names when the store has none"
 [ -z "$(ls "$tmp/pout"/*.png 2>/dev/null)" ]; check $? "--no-png writes no PNG files"
 grep -q 'data:image/png;base64,' "$tmp/pout/index.html"; check $? "figures still embedded"
 # Bad input: one-line errors, non-zero exit.
