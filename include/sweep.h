@@ -1,0 +1,134 @@
+/* sweep.h: the sweep configuration (INI file + CLI overrides) and the task graph it defines.
+ *
+ * A config names fixed settings and axes (datasets, architectures, augmentations, training
+ * bands, seeds, classes, test bands, OOD sets) plus the analyses to run. sweep_load parses and
+ * validates it (unknown keys and bad values are FS_ERR_CONFIG naming file, line and key),
+ * renders the *effective* config as canonical INI text (every key, defaults included) and
+ * hashes it. sweep_build expands the grid into a dependency graph: one TRAIN task per model
+ * (dataset x arch x aug x band x seed), whose evaluation tasks fan out after it (EVAL, DFM
+ * mask-range parts, SHORTCUT = thresholds + TPR/FPR, HFSS, OOD, HEATMAP), plus one ADCS task
+ * per dataset. Task identity is its key string ("train/Syn_B1/resnet_s/none/all/s0"); its id
+ * is fs_hash64(key), so ids and seeds stay the same when the grid grows.
+ *
+ * Ownership: SweepConfig owns its strings (sweep_free). The graph is plain arrays inside the
+ * config (cfg->tasks), built once, read-only afterwards. Pure functions of the config: every
+ * rank builds the same graph from the same text. Not thread-safe while loading. */
+#ifndef FS_SWEEP_H
+#define FS_SWEEP_H
+
+#include "util.h"
+
+#include <stdint.h>
+
+typedef enum {
+    TASK_TRAIN = 0, /* train one model; writes weights, loss and per-class accuracy curves */
+    TASK_EVAL,      /* test accuracy per test band, per-class accuracy */
+    TASK_ADCS,      /* dataset-level ADCS maps and class spectra (no model) */
+    TASK_DFM,       /* DFM patch-removal scores for one range of patch rows */
+    TASK_SHORTCUT,  /* thresholds DFM scores into maps; TPR/FPR per class (needs all DFM parts) */
+    TASK_HFSS,      /* hierarchical frequency shortcut search */
+    TASK_OOD,       /* accuracy on OOD sets */
+    TASK_HEATMAP,   /* Fourier heat map */
+    TASK_KIND_COUNT
+} TaskKind;
+const char *task_kind_name(TaskKind k);
+
+/* Grid axes. The order is the order of dimensions in the store. */
+typedef enum {
+    AX_DATASET = 0,
+    AX_ARCH,
+    AX_AUG,
+    AX_BAND,
+    AX_SEED,
+    AX_TEST_BAND, /* test filters, an extra dimension of EVAL results */
+    AX_OOD,       /* OOD sets, an extra dimension of OOD results */
+    AX_COUNT
+} SweepAxisId;
+#define AX_MODEL_MASK ((1u << AX_ARCH) | (1u << AX_AUG) | (1u << AX_BAND) | (1u << AX_SEED))
+
+typedef struct {
+    const char *name; /* "dataset", "arch", ... (the store's dimension name) */
+    int n;
+    char **v; /* n values, each xmalloc'd */
+} SweepAxis;
+
+/* What a dataset looks like (classes, image shape); from a built-in table of known sets. */
+typedef struct {
+    int classes, c, h, w;
+} SweepDatasetInfo;
+FsStatus sweep_dataset_info(const char *name, SweepDatasetInfo *out);
+
+typedef struct {
+    int index;       /* position in cfg->tasks */
+    uint64_t id;     /* fs_hash64(key): stable across grid changes; seeds derive from it */
+    char key[160];   /* "dfm/Syn_B1/resnet_s/none/all/s0/p1" */
+    TaskKind kind;
+    int dataset, arch, aug, band, seed; /* indices into the axes; -1 where not applicable */
+    int part, n_parts; /* DFM: this task scores patch rows [part*rows/n_parts, ...) */
+    int n_deps;
+    int deps[2];     /* indices of tasks that must finish first: [0] the TRAIN task, [1] the
+                        first DFM part (SHORTCUT needs parts deps[1] .. deps[1]+n_parts-1) */
+    double cost;     /* estimated seconds (longest first) */
+} TaskSpec;
+
+typedef struct {
+    char *path;        /* config file given */
+    char *text;        /* effective config: canonical INI with every key */
+    uint64_t hash;     /* fs_hash64(text) */
+    uint64_t result_hash; /* hash of the keys that change results (axes excluded) */
+    SweepAxis axes[AX_COUNT];
+    SweepDatasetInfo *dsinfo; /* per dataset value */
+    /* [sweep] */
+    char *name;
+    uint64_t seed;
+    char *runner;      /* "fake" or "real" */
+    int retries;       /* extra attempts after a failure */
+    double task_timeout; /* seconds; 0 = none */
+    double drain_timeout; /* seconds to wait for running tasks after SIGTERM/SIGUSR1 */
+    double progress_every; /* seconds between summaries */
+    int store_fsync;
+    /* [analyses] */
+    int learning_order, adcs, dfm, tprfpr, hfss, heatmap;
+    char *dfm_method; /* "iccv" */
+    int dfm_patch;
+    int dfm_parts;
+    int n_dfm_T;
+    double *dfm_T;
+    double tpr_threshold;
+    double hfss_p;
+    /* [train] */
+    int epochs, batch, n_train, n_test;
+    double lr, weight_decay;
+    char *optimizer;
+    /* [fake] (the test runner) */
+    double fake_ms;
+    char *fake_fail;      /* tasks whose key contains this fail ... */
+    int fake_fail_attempts; /* ... on their first N attempts (non-finite loss) */
+    char *fake_hang;      /* tasks whose key contains this hang until the timeout */
+    /* [cost] estimates in seconds per task kind (plan, longest-first order) */
+    double cost[TASK_KIND_COUNT];
+    /* the graph */
+    int n_tasks;
+    TaskSpec *tasks;
+    int count_kind[TASK_KIND_COUNT];
+} SweepConfig;
+
+/* Parse `path` then apply overrides ("key=value" or "section.key=value"; axes take
+ * comma-separated lists). Builds the task graph. On error returns FS_ERR_CONFIG with
+ * fs_last_error naming file:line and key (or the override). */
+FsStatus sweep_load(const char *path, int n_over, const char *const *over, SweepConfig *cfg);
+/* Parse an effective-config text (as broadcast to workers or stored); same checks. */
+FsStatus sweep_load_text(const char *text, const char *origin, SweepConfig *cfg);
+void sweep_free(SweepConfig *cfg);
+
+int sweep_count(const SweepConfig *cfg);
+/* The task at index i; pure. */
+const TaskSpec *sweep_spec_at(const SweepConfig *cfg, int i);
+/* Index of an axis value, -1 if absent. */
+int sweep_axis_find(const SweepAxis *ax, const char *v);
+/* The integer value of seed index i. */
+long sweep_seed_value(const SweepConfig *cfg, int i);
+/* Print counts per axis and per kind. */
+void sweep_print_counts(const SweepConfig *cfg, FILE *f);
+
+#endif

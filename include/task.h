@@ -1,0 +1,102 @@
+/* task.h: the seam between schedulers and science. One call runs one task:
+ *
+ *     FsStatus task_run(const TaskSpec *spec, const TaskEnv *env, TaskResult *out);
+ *
+ * It knows nothing of MPI or HDF5; its result depends only on (config, spec, env->inputs,
+ * env->attempt), never on the rank or the order of tasks. Results are a small fixed header plus
+ * named arrays (TaskBlob) that the store writes at the task's grid coordinates:
+ *   place RESULTS: /results/<dataset>/<name>, dims (grid dims in `grid`, then the extra dims)
+ *   place MODEL:   /models/<dataset>/<arch>/<name>, same rule (weights: grid aug,band,seed)
+ * An extra dim named like an axis (test_band, ood) takes that axis' values as coordinates.
+ * Blobs may cover part of their extra dims (start/count), e.g. one DFM part's patch rows.
+ *
+ * The runner is a pointer (TaskRunner) so tests and benchmarks pass the fake; task_run picks
+ * cfg->runner ("fake" = task_run_fake, "real" = task_run_real in src/task_real.c, where the
+ * engine and analyses plug in). Inputs (the TRAIN task's weights, the DFM scores) come from the
+ * store through the scheduler: task_inputs names them per kind.
+ *
+ * Ownership: a TaskResult owns its blobs (task_result_free). Packing gives a self-contained
+ * byte string (MPI messages and the store's journal). Thread safety: distinct results only. */
+#ifndef FS_TASK_H
+#define FS_TASK_H
+
+#include "sweep.h"
+#include "util.h"
+
+#include <signal.h>
+#include <stdint.h>
+
+#define TASK_BLOB_MAX_EXTRA 4
+#define TASK_NAME_LEN 32
+
+typedef enum { BLOB_RESULTS = 0, BLOB_MODEL = 1 } BlobPlace;
+
+typedef struct {
+    char name[TASK_NAME_LEN];
+    BlobPlace place;
+    uint32_t grid;   /* bit set of SweepAxisId among AX_ARCH..AX_SEED: the grid dims */
+    int f32;         /* stored as float32 (maps, weights), else float64 */
+    int n_extra;
+    char dim[TASK_BLOB_MAX_EXTRA][TASK_NAME_LEN];
+    int64_t size[TASK_BLOB_MAX_EXTRA];  /* full extent of each extra dim */
+    int64_t start[TASK_BLOB_MAX_EXTRA]; /* this blob covers [start, start+count) */
+    int64_t count[TASK_BLOB_MAX_EXTRA];
+    double *coord[TASK_BLOB_MAX_EXTRA]; /* optional size[i] coordinate values; NULL = index */
+    double *data;    /* prod(count) values, row-major; NaN = not computed */
+} TaskBlob;
+
+typedef struct {
+    uint64_t task_id;
+    int32_t index;   /* task index in this run's graph */
+    int32_t status;  /* FsStatus */
+    int32_t attempt; /* 1-based */
+    int32_t rank;
+    double start, end, wall; /* epoch seconds; wall = end - start */
+    char host[64];
+    char error[256];
+    int n_blobs;
+    TaskBlob *blobs;
+} TaskResult;
+
+typedef struct {
+    const SweepConfig *cfg;
+    int rank;
+    int attempt;                     /* 1-based */
+    const TaskBlob *inputs;          /* named by task_inputs(kind) */
+    int n_inputs;
+    volatile sig_atomic_t *stop;     /* non-zero: drain requested; may be NULL */
+    double deadline;                 /* fs_now() limit, 0 = none */
+    void *user;                      /* the runner's per-worker state (datasets, plans) */
+} TaskEnv;
+
+typedef FsStatus (*TaskRunner)(const TaskSpec *spec, const TaskEnv *env, TaskResult *out);
+
+FsStatus task_run(const TaskSpec *spec, const TaskEnv *env, TaskResult *out);
+FsStatus task_run_fake(const TaskSpec *spec, const TaskEnv *env, TaskResult *out);
+FsStatus task_run_real(const TaskSpec *spec, const TaskEnv *env, TaskResult *out);
+
+/* Names of the inputs a kind needs (from its dependencies' results); returns the count. */
+int task_inputs(TaskKind kind, const char *names[2]);
+const TaskBlob *task_input(const TaskEnv *env, const char *name);
+/* FS_OK, FS_ERR_INTERRUPT (drain) or FS_ERR_TIMEOUT (deadline passed); runners poll it. */
+FsStatus task_check(const TaskEnv *env);
+
+void task_result_init(TaskResult *r, const TaskSpec *spec);
+void task_result_free(TaskResult *r);
+/* Append a blob covering all of its extra dims; data NaN-filled. dims/size have n_extra. */
+TaskBlob *task_result_add(TaskResult *r, const char *name, BlobPlace place, uint32_t grid,
+                          int f32, int n_extra, const char *const *dims, const int64_t *size);
+int64_t task_blob_len(const TaskBlob *b); /* prod(count) */
+void task_blob_free(TaskBlob *b);
+
+/* Byte strings (host byte order: all ranks of one job share it). unpack checks every length
+ * and returns FS_ERR_FORMAT on a malformed string. */
+void task_result_pack(const TaskResult *r, FsBuf *out);
+FsStatus task_result_unpack(const void *buf, size_t n, TaskResult *r);
+void task_blobs_pack(const TaskBlob *b, int n, FsBuf *out);
+FsStatus task_blobs_unpack(const void *buf, size_t n, TaskBlob **b, int *nb);
+
+/* FsBuf used as a byte buffer (s may hold NULs; len is the byte count). */
+void fsbuf_put(FsBuf *b, const void *p, size_t n);
+
+#endif

@@ -1,0 +1,232 @@
+/* data_folder.c: ImageFolder trees root/<class>/<image>.png|jpg|jpeg, decoded with libpng's
+ * simplified API and libjpeg (error manager with setjmp), resized to size x size. */
+#include "data_internal.h"
+#include "log.h"
+
+#include <dirent.h>
+#include <jpeglib.h>
+#include <png.h>
+#include <setjmp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static int is_dir(const char *p)
+{
+    struct stat s;
+    return stat(p, &s) == 0 && S_ISDIR(s.st_mode);
+}
+
+static int has_image_ext(const char *name)
+{
+    const char *dot = strrchr(name, '.');
+    return dot && (!strcasecmp(dot, ".png") || !strcasecmp(dot, ".jpg") || !strcasecmp(dot, ".jpeg"));
+}
+
+/* Sorted entries of dir (no hidden ones); want_dirs selects folders or image files. */
+static FsStatus list_dir(const char *dir, int want_dirs, char ***names, int *n)
+{
+    DIR *d = opendir(dir);
+    if (!d) return fs_errorf(FS_ERR_IO, "%s: cannot open folder", dir);
+    int cap = 16;
+    *n = 0;
+    *names = xmalloc((size_t)cap * sizeof **names);
+    struct dirent *e;
+    char path[4096];
+    while ((e = readdir(d))) {
+        if (e->d_name[0] == '.') continue;
+        fs_snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+        int isd = is_dir(path);
+        if (want_dirs ? !isd : (isd || !has_image_ext(e->d_name))) continue;
+        if (*n == cap) *names = xrealloc(*names, (size_t)(cap *= 2) * sizeof **names);
+        (*names)[(*n)++] = xstrdup(e->d_name);
+    }
+    closedir(d);
+    qsort(*names, (size_t)*n, sizeof **names, cmp_str);
+    return FS_OK;
+}
+
+static void free_names(char **names, int n)
+{
+    for (int i = 0; i < n; i++) free(names[i]);
+    free(names);
+}
+
+static FsStatus decode_png(const char *path, int channels, unsigned char **buf, int *h, int *w)
+{
+    png_image im;
+    memset(&im, 0, sizeof im);
+    im.version = PNG_IMAGE_VERSION;
+    if (!png_image_begin_read_from_file(&im, path))
+        return fs_errorf(FS_ERR_FORMAT, "%s: undecodable image: expected PNG (libpng: %s)", path, im.message);
+    im.format = channels == 3 ? PNG_FORMAT_RGB : PNG_FORMAT_GRAY;
+    if (im.width == 0 || im.height == 0 || im.width > 65536 || im.height > 65536) {
+        png_image_free(&im);
+        return fs_errorf(FS_ERR_FORMAT, "%s: undecodable image: PNG size %ux%u", path, im.width, im.height);
+    }
+    *buf = xmalloc(PNG_IMAGE_SIZE(im));
+    if (!png_image_finish_read(&im, NULL, *buf, 0, NULL)) {
+        free(*buf);
+        *buf = NULL;
+        return fs_errorf(FS_ERR_FORMAT, "%s: undecodable image: expected PNG (libpng: %s)", path, im.message);
+    }
+    *h = (int)im.height;
+    *w = (int)im.width;
+    png_image_free(&im);
+    return FS_OK;
+}
+
+typedef struct {
+    struct jpeg_error_mgr pub;
+    jmp_buf jb;
+    char msg[JMSG_LENGTH_MAX];
+} JpegErr;
+
+static void jpeg_error_exit_cb(j_common_ptr cinfo)
+{
+    JpegErr *e = (JpegErr *)(void *)cinfo->err;
+    (*cinfo->err->format_message)(cinfo, e->msg);
+    longjmp(e->jb, 1);
+}
+
+static void jpeg_silent_cb(j_common_ptr cinfo, int level) { FS_UNUSED(cinfo), FS_UNUSED(level); }
+
+static FsStatus decode_jpeg(const char *path, int channels, unsigned char **buf, int *h, int *w)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) return fs_errorf(FS_ERR_IO, "%s: cannot open image", path);
+    struct jpeg_decompress_struct ci;
+    JpegErr je;
+    /* volatile: modified between setjmp and longjmp */
+    unsigned char *volatile out = NULL;
+    ci.err = jpeg_std_error(&je.pub);
+    je.pub.error_exit = jpeg_error_exit_cb;
+    je.pub.emit_message = jpeg_silent_cb;
+    je.msg[0] = 0;
+    if (setjmp(je.jb)) {
+        jpeg_destroy_decompress(&ci);
+        fclose(f);
+        free(out);
+        return fs_errorf(FS_ERR_FORMAT, "%s: undecodable image: expected JPEG (libjpeg: %s)", path, je.msg);
+    }
+    jpeg_create_decompress(&ci);
+    jpeg_stdio_src(&ci, f);
+    jpeg_read_header(&ci, TRUE);
+    ci.out_color_space = channels == 3 ? JCS_RGB : JCS_GRAYSCALE;
+    jpeg_start_decompress(&ci);
+    int ww = (int)ci.output_width, hh = (int)ci.output_height, oc = ci.output_components;
+    if (oc != channels) {
+        jpeg_destroy_decompress(&ci);
+        fclose(f);
+        return fs_errorf(FS_ERR_FORMAT, "%s: undecodable image: JPEG gives %d components, expected %d",
+                         path, oc, channels);
+    }
+    out = xmalloc((size_t)ww * (size_t)hh * (size_t)oc);
+    while (ci.output_scanline < ci.output_height) {
+        JSAMPROW row = out + (size_t)ci.output_scanline * (size_t)ww * (size_t)oc;
+        jpeg_read_scanlines(&ci, &row, 1);
+    }
+    jpeg_finish_decompress(&ci);
+    jpeg_destroy_decompress(&ci);
+    fclose(f);
+    *buf = out;
+    *h = hh;
+    *w = ww;
+    return FS_OK;
+}
+
+FsStatus data_decode_image(const char *path, int channels, float **px, int *h, int *w)
+{
+    unsigned char sig[8] = {0};
+    FILE *f = fopen(path, "rb");
+    if (!f) return fs_errorf(FS_ERR_IO, "%s: cannot open image", path);
+    size_t got = fread(sig, 1, sizeof sig, f);
+    fclose(f);
+    unsigned char *buf = NULL;
+    FsStatus st;
+    if (got >= 8 && !png_sig_cmp(sig, 0, 8))
+        st = decode_png(path, channels, &buf, h, w);
+    else if (got >= 3 && sig[0] == 0xFF && sig[1] == 0xD8 && sig[2] == 0xFF)
+        st = decode_jpeg(path, channels, &buf, h, w);
+    else
+        return fs_errorf(FS_ERR_FORMAT,
+                         "%s: undecodable image: offset 0: neither a PNG nor a JPEG signature", path);
+    if (st) return st;
+    size_t hw = (size_t)*h * (size_t)*w;
+    *px = xmalloc(fs_mul_size(hw, (size_t)channels * sizeof **px, "image pixels"));
+    for (int c = 0; c < channels; c++) /* interleaved HWC -> planar CHW */
+        for (size_t i = 0; i < hw; i++) (*px)[(size_t)c * hw + i] = (float)buf[i * (size_t)channels + (size_t)c] / 255.0f;
+    free(buf);
+    return FS_OK;
+}
+
+FsStatus data_load_folder(const char *dir, int size, int channels, char *const *classes,
+                          int nclasses, Dataset *out)
+{
+    memset(out, 0, sizeof *out);
+    if (!is_dir(dir)) return fs_errorf(FS_ERR_IO, "%s: not a folder: expected root/<class>/<image>", dir);
+    char **cls = NULL;
+    int k = 0;
+    FsStatus st = FS_OK;
+    if (classes && nclasses > 0) {
+        cls = dataset_copy_names((const char *const *)classes, nclasses);
+        k = nclasses;
+    } else {
+        st = list_dir(dir, 1, &cls, &k);
+        if (st) return st;
+        if (k == 0) {
+            free_names(cls, k);
+            return fs_errorf(FS_ERR_FORMAT, "%s: no class folders: expected root/<class>/<image>", dir);
+        }
+    }
+    char ***files = xcalloc((size_t)k, sizeof *files);
+    int *nf = xcalloc((size_t)k, sizeof *nf);
+    int total = 0;
+    char path[4096];
+    for (int c = 0; c < k && !st; c++) {
+        fs_snprintf(path, sizeof path, "%s/%s", dir, cls[c]);
+        if (!is_dir(path)) {
+            st = fs_errorf(FS_ERR_IO, "%s: class folder '%s' missing", path, cls[c]);
+            break;
+        }
+        st = list_dir(path, 0, &files[c], &nf[c]);
+        if (!st && nf[c] == 0)
+            st = fs_errorf(FS_ERR_FORMAT, "%s: empty class folder: expected at least one .png/.jpg image", path);
+        total += nf[c];
+    }
+    if (!st) {
+        dataset_alloc(out, total, channels, size, size, k);
+        out->class_names = cls;
+        cls = NULL;
+        int n = 0;
+        for (int c = 0; c < k && !st; c++)
+            for (int i = 0; i < nf[c] && !st; i++) {
+                fs_snprintf(path, sizeof path, "%s/%s/%s", dir, out->class_names[c], files[c][i]);
+                float *px = NULL;
+                int h, w;
+                st = data_decode_image(path, channels, &px, &h, &w);
+                if (st) break;
+                float *dst = out->x + (size_t)n * (size_t)channels * (size_t)size * (size_t)size;
+                if (h == size && w == size)
+                    memcpy(dst, px, (size_t)channels * (size_t)size * (size_t)size * sizeof *dst);
+                else
+                    image_resize(px, channels, h, w, dst, size, size);
+                free(px);
+                out->y[n++] = c;
+            }
+        if (st) dataset_free(out);
+    }
+    for (int c = 0; c < k; c++)
+        if (files[c]) free_names(files[c], nf[c]);
+    free(files);
+    free(nf);
+    if (cls) free_names(cls, k);
+    return st;
+}

@@ -1,0 +1,651 @@
+/* sweep.c: see sweep.h. INI through iniparser; line numbers found by scanning the file. */
+#include "sweep.h"
+
+#include "log.h"
+
+#include <ctype.h>
+#include <iniparser.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+static const char *const kind_names[TASK_KIND_COUNT] = {"train", "eval", "adcs",  "dfm",
+                                                        "shortcut", "hfss", "ood", "heatmap"};
+const char *task_kind_name(TaskKind k)
+{
+    return (unsigned)k < TASK_KIND_COUNT ? kind_names[k] : "?";
+}
+
+static const char *const axis_names[AX_COUNT] = {"dataset", "arch", "aug", "band",
+                                                 "seed",    "test_band", "ood"};
+
+/* ------------------------------------------------------------------ known datasets */
+FsStatus sweep_dataset_info(const char *name, SweepDatasetInfo *out)
+{
+    static const struct {
+        const char *name;
+        SweepDatasetInfo info;
+    } known[] = {
+        {"Syn_B1", {4, 3, 32, 32}},        {"Syn_B2", {4, 3, 32, 32}},
+        {"Syn_B3", {4, 3, 32, 32}},        {"Syn_B4", {4, 3, 32, 32}},
+        {"fashion_mnist", {10, 1, 28, 28}}, {"fashion_mnist32", {10, 1, 32, 32}},
+        {"cifar10", {10, 3, 32, 32}},      {"imagenet10", {10, 3, 224, 224}},
+        {"tiny", {3, 1, 8, 8}}, /* for tests and benchmarks */
+    };
+    for (size_t i = 0; i < FS_ARRAY_LEN(known); i++)
+        if (!strcmp(name, known[i].name)) {
+            *out = known[i].info;
+            return FS_OK;
+        }
+    return fs_errorf(FS_ERR_CONFIG, "unknown dataset '%s' (known: Syn_B1..Syn_B4, fashion_mnist, "
+                                    "fashion_mnist32, cifar10, imagenet10, tiny)", name);
+}
+
+/* ------------------------------------------------------------------ key table */
+typedef enum { K_STR, K_INT, K_DBL, K_BOOL, K_U64, K_DLIST, K_AXIS } KeyType;
+
+typedef struct {
+    const char *sec, *key;
+    KeyType t;
+    size_t off;   /* offset in SweepConfig; for K_AXIS the axis id */
+    const char *def;
+    double lo, hi;
+    int results;  /* 1: changes results (a resume with another value is refused) */
+    const char *help;
+} KeyDef;
+
+#define OFF(f) offsetof(SweepConfig, f)
+static const KeyDef keys[] = {
+    {"sweep", "name", K_STR, OFF(name), "sweep", 0, 0, 0, "a label"},
+    {"sweep", "seed", K_U64, OFF(seed), "1", 0, 0, 1, "sweep seed; task seeds derive from it"},
+    {"sweep", "runner", K_STR, OFF(runner), "fake", 0, 0, 1, "fake (pseudo-work) or real"},
+    {"sweep", "retries", K_INT, OFF(retries), "2", 0, 100, 0, "extra attempts after a failure"},
+    {"sweep", "task_timeout", K_DBL, OFF(task_timeout), "0", 0, 1e7, 0, "seconds, 0 = none"},
+    {"sweep", "drain_timeout", K_DBL, OFF(drain_timeout), "30", 0, 1e5, 0,
+     "seconds to wait for running tasks after SIGTERM/SIGUSR1"},
+    {"sweep", "progress_every", K_DBL, OFF(progress_every), "60", 0.01, 1e5, 0,
+     "seconds between progress summaries"},
+    {"sweep", "store_fsync", K_BOOL, OFF(store_fsync), "false", 0, 0, 0,
+     "fsync the journal after each result (survives node crashes, slower)"},
+    {"axes", "datasets", K_AXIS, AX_DATASET, "Syn_B1", 0, 0, 1, "datasets"},
+    {"axes", "archs", K_AXIS, AX_ARCH, "resnet_s", 0, 0, 1, "architectures"},
+    {"axes", "augs", K_AXIS, AX_AUG, "none", 0, 0, 1, "augmentations"},
+    {"axes", "bands", K_AXIS, AX_BAND, "all", 0, 0, 1, "training filters"},
+    {"axes", "seeds", K_AXIS, AX_SEED, "0", 0, 0, 1, "seeds (integers)"},
+    {"axes", "test_bands", K_AXIS, AX_TEST_BAND, "all", 0, 0, 1, "test filters"},
+    {"axes", "ood", K_AXIS, AX_OOD, "none", 0, 0, 1, "OOD sets (none = no OOD task)"},
+    {"analyses", "learning_order", K_BOOL, OFF(learning_order), "true", 0, 0, 1,
+     "per-class accuracy curves during training"},
+    {"analyses", "adcs", K_BOOL, OFF(adcs), "true", 0, 0, 1, "ADCS per dataset"},
+    {"analyses", "dfm", K_BOOL, OFF(dfm), "true", 0, 0, 1, "DFMs by patch removal"},
+    {"analyses", "dfm_method", K_STR, OFF(dfm_method), "iccv", 0, 0, 1, "iccv"},
+    {"analyses", "dfm_patch", K_INT, OFF(dfm_patch), "1", 1, 112, 1, "patch size p"},
+    {"analyses", "dfm_T", K_DLIST, OFF(dfm_T), "0.01,0.05,0.1,0.2", 0, 1, 1, "thresholds T"},
+    {"analyses", "dfm_parts", K_INT, OFF(dfm_parts), "4", 1, 100000, 1,
+     "DFM tasks per model (mask row ranges)"},
+    {"analyses", "tprfpr", K_BOOL, OFF(tprfpr), "true", 0, 0, 1, "TPR/FPR on DFM-filtered sets"},
+    {"analyses", "tpr_threshold", K_DBL, OFF(tpr_threshold), "0.6", 0, 1, 1, "shortcut TPR"},
+    {"analyses", "hfss", K_BOOL, OFF(hfss), "false", 0, 0, 1, "HFSS search"},
+    {"analyses", "hfss_p", K_DBL, OFF(hfss_p), "0.6", 0, 1, 1, "HFSS keep fraction"},
+    {"analyses", "heatmap", K_BOOL, OFF(heatmap), "false", 0, 0, 1, "Fourier heat map"},
+    {"train", "epochs", K_INT, OFF(epochs), "5", 1, 100000, 1, "epochs"},
+    {"train", "batch", K_INT, OFF(batch), "64", 1, 1 << 20, 1, "batch size"},
+    {"train", "lr", K_DBL, OFF(lr), "0.05", 0, 100, 1, "learning rate"},
+    {"train", "weight_decay", K_DBL, OFF(weight_decay), "0.0005", 0, 10, 1, "weight decay"},
+    {"train", "optimizer", K_STR, OFF(optimizer), "sgd", 0, 0, 1, "sgd or adamw"},
+    {"train", "n_train", K_INT, OFF(n_train), "0", 0, 1 << 30, 1, "training subset, 0 = all"},
+    {"train", "n_test", K_INT, OFF(n_test), "0", 0, 1 << 30, 1, "test subset, 0 = all"},
+    {"fake", "ms", K_DBL, OFF(fake_ms), "5", 0, 1e7, 1, "pseudo-work per task (ms)"},
+    {"fake", "fail", K_STR, OFF(fake_fail), "", 0, 0, 1, "keys containing this fail"},
+    {"fake", "fail_attempts", K_INT, OFF(fake_fail_attempts), "1", 0, 1000, 1,
+     "... on their first N attempts"},
+    {"fake", "hang", K_STR, OFF(fake_hang), "", 0, 0, 1, "keys containing this hang"},
+    {"cost", "train", K_DBL, OFF(cost[TASK_TRAIN]), "60", 0, 1e9, 0, "estimated s per task"},
+    {"cost", "eval", K_DBL, OFF(cost[TASK_EVAL]), "5", 0, 1e9, 0, "estimated s per task"},
+    {"cost", "adcs", K_DBL, OFF(cost[TASK_ADCS]), "2", 0, 1e9, 0, "estimated s per task"},
+    {"cost", "dfm", K_DBL, OFF(cost[TASK_DFM]), "30", 0, 1e9, 0, "estimated s per task"},
+    {"cost", "shortcut", K_DBL, OFF(cost[TASK_SHORTCUT]), "5", 0, 1e9, 0, "estimated s"},
+    {"cost", "hfss", K_DBL, OFF(cost[TASK_HFSS]), "60", 0, 1e9, 0, "estimated s per task"},
+    {"cost", "ood", K_DBL, OFF(cost[TASK_OOD]), "5", 0, 1e9, 0, "estimated s per task"},
+    {"cost", "heatmap", K_DBL, OFF(cost[TASK_HEATMAP]), "20", 0, 1e9, 0, "estimated s"},
+};
+#define NKEYS ((int)FS_ARRAY_LEN(keys))
+
+typedef struct {
+    char *val[NKEYS];   /* raw value */
+    char *where[NKEYS]; /* "file:line", "override 'k=v'" or "default" */
+} RawValues;
+
+static void raw_free(RawValues *r)
+{
+    for (int i = 0; i < NKEYS; i++) {
+        free(r->val[i]);
+        free(r->where[i]);
+    }
+}
+
+static char *trim(char *s)
+{
+    while (isspace((unsigned char)*s)) s++;
+    size_t n = strlen(s);
+    while (n && isspace((unsigned char)s[n - 1])) s[--n] = 0;
+    return s;
+}
+
+static void lower(char *s)
+{
+    for (; *s; s++) *s = (char)tolower((unsigned char)*s);
+}
+
+static int key_find(const char *sec, const char *key)
+{
+    for (int i = 0; i < NKEYS; i++)
+        if ((!sec || !strcasecmp(sec, keys[i].sec)) && !strcasecmp(key, keys[i].key)) return i;
+    return -1;
+}
+
+/* Line number of `sec`/`key` in text (1-based), 0 if not found (case-insensitive like
+ * iniparser). */
+static int find_line(const char *text, const char *sec, const char *key)
+{
+    char cur[128] = "";
+    int line = 0, found = 0;
+    const char *p = text;
+    while (*p) {
+        line++;
+        const char *e = strchr(p, '\n');
+        size_t n = e ? (size_t)(e - p) : strlen(p);
+        char buf[1024];
+        if (n >= sizeof buf) n = sizeof buf - 1;
+        memcpy(buf, p, n);
+        buf[n] = 0;
+        char *s = trim(buf);
+        if (*s == '[') {
+            char *c = strchr(s, ']');
+            if (c) *c = 0;
+            fs_snprintf(cur, sizeof cur, "%s", trim(s + 1));
+            lower(cur);
+        } else if (*s && *s != ';' && *s != '#') {
+            char *eq = strchr(s, '=');
+            if (eq) {
+                *eq = 0;
+                char *k = trim(s);
+                lower(k);
+                if (!strcasecmp(cur, sec) && !strcasecmp(k, key)) found = line; /* last one wins */
+            }
+        }
+        p = e ? e + 1 : p + n;
+    }
+    return found;
+}
+
+/* Normalise a list value: items trimmed, joined by ','. */
+static char *norm_list(const char *v)
+{
+    FsBuf b = {0};
+    char *tmp = xstrdup(v);
+    char *save = NULL;
+    for (char *t = strtok_r(tmp, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+        char *s = trim(t);
+        if (!*s) continue;
+        fsbuf_printf(&b, "%s%s", b.len ? "," : "", s);
+    }
+    free(tmp);
+    if (!b.s) return xstrdup("");
+    return b.s;
+}
+
+static FsStatus load_ini(const char *path, RawValues *raw)
+{
+    char *text = NULL;
+    size_t len = 0;
+    if (fs_read_file(path, &text, &len) != FS_OK) return FS_ERR_CONFIG;
+    /* iniparser prints syntax errors itself; we report them as a failed load. */
+    dictionary *d = iniparser_load(path);
+    if (!d) {
+        free(text);
+        return fs_errorf(FS_ERR_CONFIG, "%s: not a valid INI file", path);
+    }
+    FsStatus st = FS_OK;
+    int ns = iniparser_getnsec(d);
+    for (int s = 0; s < ns && st == FS_OK; s++) {
+        const char *sec = iniparser_getsecname(d, s);
+        int nk = iniparser_getsecnkeys(d, sec);
+        int known_sec = 0;
+        for (int i = 0; i < NKEYS; i++) known_sec |= !strcmp(keys[i].sec, sec);
+        if (!known_sec) {
+            int line = 0, ln = 0;
+            for (const char *p = text; *p && !line;) {
+                const char *e = strchr(p, '\n');
+                size_t n = e ? (size_t)(e - p) : strlen(p);
+                char buf[256];
+                fs_snprintf(buf, sizeof buf, "%.*s", (int)(n < 200 ? n : 200), p);
+                char *t = trim(buf);
+                lower(t);
+                ln++;
+                if (*t == '[' && !strncmp(t + 1, sec, strlen(sec)) && t[1 + strlen(sec)] == ']')
+                    line = ln;
+                p = e ? e + 1 : p + n;
+            }
+            st = fs_errorf(FS_ERR_CONFIG,
+                           "%s:%d: unknown section [%s] (known: sweep, axes, analyses, train, "
+                           "fake, cost)", path, line, sec);
+            break;
+        }
+        if (nk <= 0) continue;
+        const char **ks = xcalloc((size_t)nk, sizeof *ks);
+        iniparser_getseckeys(d, sec, ks);
+        for (int j = 0; j < nk; j++) {
+            const char *full = ks[j]; /* "sec:key" */
+            const char *k = strchr(full, ':');
+            k = k ? k + 1 : full;
+            int line = find_line(text, sec, k);
+            int idx = key_find(sec, k);
+            if (idx < 0) {
+                st = fs_errorf(FS_ERR_CONFIG, "%s:%d: unknown key '%s' in [%s]", path, line, k,
+                               sec);
+                break;
+            }
+            const char *v = iniparser_getstring(d, full, "");
+            free(raw->val[idx]);
+            free(raw->where[idx]);
+            raw->val[idx] = xstrdup(v ? v : "");
+            char w[1200];
+            fs_snprintf(w, sizeof w, "%s:%d: key '%s'", path, line, k);
+            raw->where[idx] = xstrdup(w);
+        }
+        free(ks);
+    }
+    iniparser_freedict(d);
+    free(text);
+    return st;
+}
+
+static FsStatus apply_override(const char *o, RawValues *raw)
+{
+    const char *eq = strchr(o, '=');
+    if (!eq || eq == o)
+        return fs_errorf(FS_ERR_CONFIG, "override '%s': expected key=value", o);
+    char name[128];
+    size_t n = (size_t)(eq - o);
+    if (n >= sizeof name) return fs_errorf(FS_ERR_CONFIG, "override '%s': key too long", o);
+    memcpy(name, o, n);
+    name[n] = 0;
+    char *nm = trim(name);
+    lower(nm);
+    char *dot = strchr(nm, '.');
+    int idx;
+    if (dot) {
+        *dot = 0;
+        idx = key_find(nm, dot + 1);
+    } else {
+        idx = key_find(NULL, nm);
+        for (int i = idx + 1; idx >= 0 && i < NKEYS; i++)
+            if (!strcasecmp(keys[i].key, nm))
+                return fs_errorf(FS_ERR_CONFIG, "override '%s': key '%s' is ambiguous; write "
+                                 "section.key (%s.%s or %s.%s)", o, nm, keys[idx].sec, nm,
+                                 keys[i].sec, nm);
+    }
+    if (idx < 0) return fs_errorf(FS_ERR_CONFIG, "override '%s': unknown key", o);
+    free(raw->val[idx]);
+    free(raw->where[idx]);
+    char *v = xstrdup(eq + 1);
+    raw->val[idx] = xstrdup(trim(v));
+    free(v);
+    char w[600];
+    fs_snprintf(w, sizeof w, "override '%.500s'", o);
+    raw->where[idx] = xstrdup(w);
+    return FS_OK;
+}
+
+static FsStatus bad(const RawValues *raw, int i, const char *expected)
+{
+    return fs_errorf(FS_ERR_CONFIG, "%s (%s.%s) = '%s': expected %s", raw->where[i], keys[i].sec,
+                     keys[i].key, raw->val[i], expected);
+}
+
+static FsStatus convert(RawValues *raw, SweepConfig *cfg)
+{
+    char *base = (char *)cfg;
+    for (int i = 0; i < NKEYS; i++) {
+        const KeyDef *k = &keys[i];
+        const char *v = raw->val[i];
+        char exp[160];
+        switch (k->t) {
+        case K_STR: {
+            char **dst = (char **)(void *)(base + k->off);
+            *dst = xstrdup(v);
+            break;
+        }
+        case K_INT: {
+            int x;
+            fs_snprintf(exp, sizeof exp, "an integer in [%.0f, %.0f]", k->lo, k->hi);
+            if (fs_parse_int(v, (int)k->lo, (int)k->hi, k->key, &x) != FS_OK)
+                return bad(raw, i, exp);
+            *(int *)(void *)(base + k->off) = x;
+            break;
+        }
+        case K_U64: {
+            long x;
+            if (fs_parse_long(v, 0, 0x7fffffffffffffffL, k->key, &x) != FS_OK)
+                return bad(raw, i, "a non-negative integer");
+            *(uint64_t *)(void *)(base + k->off) = (uint64_t)x;
+            break;
+        }
+        case K_DBL: {
+            double x;
+            fs_snprintf(exp, sizeof exp, "a number in [%g, %g]", k->lo, k->hi);
+            if (fs_parse_double(v, k->lo, k->hi, k->key, &x) != FS_OK) return bad(raw, i, exp);
+            *(double *)(void *)(base + k->off) = x;
+            break;
+        }
+        case K_BOOL: {
+            int x;
+            if (!strcmp(v, "true") || !strcmp(v, "yes") || !strcmp(v, "1") || !strcmp(v, "on"))
+                x = 1;
+            else if (!strcmp(v, "false") || !strcmp(v, "no") || !strcmp(v, "0") ||
+                     !strcmp(v, "off"))
+                x = 0;
+            else
+                return bad(raw, i, "true or false");
+            *(int *)(void *)(base + k->off) = x;
+            break;
+        }
+        case K_DLIST: {
+            fs_snprintf(exp, sizeof exp, "a comma-separated list of numbers in [%g, %g]", k->lo,
+                        k->hi);
+            double *d = NULL;
+            int n = 0;
+            if (fs_parse_double_list(v, k->lo, k->hi, k->key, &d, &n) != FS_OK || n < 1)
+                return bad(raw, i, exp);
+            cfg->dfm_T = d;
+            cfg->n_dfm_T = n;
+            break;
+        }
+        case K_AXIS: {
+            SweepAxis *ax = &cfg->axes[k->off];
+            ax->name = axis_names[k->off];
+            char *tmp = xstrdup(v);
+            char *save = NULL;
+            int cap = 8;
+            ax->v = xcalloc((size_t)cap, sizeof *ax->v);
+            for (char *t = strtok_r(tmp, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+                char *s = trim(t);
+                if (!*s) continue;
+                for (const char *c = s; *c; c++)
+                    if (!isalnum((unsigned char)*c) && !strchr("_-.+=:", *c)) {
+                        free(tmp);
+                        return bad(raw, i, "names of letters, digits and _-.+=: only");
+                    }
+                if (sweep_axis_find(ax, s) >= 0) {
+                    free(tmp);
+                    return bad(raw, i, "distinct values (one is repeated)");
+                }
+                if (ax->n == cap) {
+                    cap *= 2;
+                    ax->v = xrealloc(ax->v, (size_t)cap * sizeof *ax->v);
+                }
+                ax->v[ax->n++] = xstrdup(s);
+            }
+            free(tmp);
+            if (k->off == AX_OOD && ax->n == 1 && !strcmp(ax->v[0], "none")) {
+                free(ax->v[0]);
+                ax->n = 0;
+            } else if (ax->n == 0) {
+                return bad(raw, i, "a non-empty comma-separated list");
+            }
+            if (k->off == AX_SEED)
+                for (int j = 0; j < ax->n; j++) {
+                    long sv;
+                    if (fs_parse_long(ax->v[j], 0, 1L << 40, "seed", &sv) != FS_OK)
+                        return bad(raw, i, "non-negative integer seeds");
+                }
+            if (k->off == AX_DATASET) {
+                cfg->dsinfo = xcalloc((size_t)ax->n, sizeof *cfg->dsinfo);
+                for (int j = 0; j < ax->n; j++)
+                    if (sweep_dataset_info(ax->v[j], &cfg->dsinfo[j]) != FS_OK) {
+                        char msg[400];
+                        fs_snprintf(msg, sizeof msg, "%s", fs_last_error());
+                        return bad(raw, i, msg);
+                    }
+            }
+            break;
+        }
+        }
+    }
+    if (strcmp(cfg->runner, "fake") && strcmp(cfg->runner, "real")) {
+        int i = key_find("sweep", "runner");
+        return bad(raw, i, "fake or real");
+    }
+    if (strcmp(cfg->dfm_method, "iccv")) {
+        int i = key_find("analyses", "dfm_method");
+        return bad(raw, i, "iccv (HFSS is its own analysis: hfss = true)");
+    }
+    if (strcmp(cfg->optimizer, "sgd") && strcmp(cfg->optimizer, "adamw")) {
+        int i = key_find("train", "optimizer");
+        return bad(raw, i, "sgd or adamw");
+    }
+    for (int d = 0; d < cfg->axes[AX_DATASET].n; d++) {
+        if (cfg->dsinfo[d].h % cfg->dfm_patch) {
+            int i = key_find("analyses", "dfm_patch");
+            char msg[200];
+            fs_snprintf(msg, sizeof msg, "a patch size dividing the image size %d of %s",
+                        cfg->dsinfo[d].h, cfg->axes[AX_DATASET].v[d]);
+            return bad(raw, i, msg);
+        }
+    }
+    return FS_OK;
+}
+
+/* Canonical text: every key in table order, lists normalised. */
+static void render(const RawValues *raw, SweepConfig *cfg)
+{
+    FsBuf b = {0}, r = {0};
+    const char *sec = "";
+    for (int i = 0; i < NKEYS; i++) {
+        if (strcmp(sec, keys[i].sec)) {
+            sec = keys[i].sec;
+            fsbuf_printf(&b, "%s[%s]\n", b.len ? "\n" : "", sec);
+        }
+        char *v = (keys[i].t == K_AXIS || keys[i].t == K_DLIST) ? norm_list(raw->val[i])
+                                                                 : xstrdup(raw->val[i]);
+        fsbuf_printf(&b, "%s = %s\n", keys[i].key, v);
+        if (keys[i].results && keys[i].t != K_AXIS)
+            fsbuf_printf(&r, "%s.%s=%s\n", keys[i].sec, keys[i].key, v);
+        free(v);
+    }
+    cfg->text = b.s;
+    cfg->hash = fs_hash64(b.s, b.len);
+    cfg->result_hash = r.s ? fs_hash64(r.s, r.len) : 0;
+    fsbuf_free(&r);
+}
+
+/* ------------------------------------------------------------------ the graph */
+static void add_task(SweepConfig *cfg, int *cap, TaskKind kind, int d, int a, int g, int b, int s,
+                     int part, int n_parts)
+{
+    if (cfg->n_tasks == *cap) {
+        *cap = *cap ? *cap * 2 : 64;
+        cfg->tasks = xrealloc(cfg->tasks, (size_t)*cap * sizeof *cfg->tasks);
+    }
+    TaskSpec *t = &cfg->tasks[cfg->n_tasks];
+    memset(t, 0, sizeof *t);
+    t->index = cfg->n_tasks;
+    t->kind = kind;
+    t->dataset = d;
+    t->arch = a;
+    t->aug = g;
+    t->band = b;
+    t->seed = s;
+    t->part = part;
+    t->n_parts = n_parts;
+    SweepAxis *ax = cfg->axes;
+    if (kind == TASK_ADCS)
+        fs_snprintf(t->key, sizeof t->key, "adcs/%s", ax[AX_DATASET].v[d]);
+    else if (kind == TASK_DFM)
+        fs_snprintf(t->key, sizeof t->key, "dfm/%s/%s/%s/%s/s%s/p%d", ax[AX_DATASET].v[d],
+                    ax[AX_ARCH].v[a], ax[AX_AUG].v[g], ax[AX_BAND].v[b], ax[AX_SEED].v[s], part);
+    else
+        fs_snprintf(t->key, sizeof t->key, "%s/%s/%s/%s/%s/s%s", task_kind_name(kind),
+                    ax[AX_DATASET].v[d], ax[AX_ARCH].v[a], ax[AX_AUG].v[g], ax[AX_BAND].v[b],
+                    ax[AX_SEED].v[s]);
+    t->id = fs_hash64(t->key, strlen(t->key));
+    double c = cfg->cost[kind];
+    if (!strcmp(cfg->runner, "fake")) {
+        static const double factor[TASK_KIND_COUNT] = {4, 1, 1, 2, 1, 2, 1, 1};
+        c = cfg->fake_ms * 1e-3 * factor[kind];
+    } else if (kind == TASK_DFM) {
+        c /= n_parts;
+    }
+    t->cost = c;
+    cfg->count_kind[kind]++;
+    cfg->n_tasks++;
+}
+
+static void build_graph(SweepConfig *cfg)
+{
+    int cap = 0;
+    SweepAxis *ax = cfg->axes;
+    for (int d = 0; d < ax[AX_DATASET].n; d++) {
+        if (cfg->adcs) add_task(cfg, &cap, TASK_ADCS, d, -1, -1, -1, -1, 0, 0);
+        int rows = cfg->dsinfo[d].h / cfg->dfm_patch;
+        int parts = cfg->dfm_parts < rows ? cfg->dfm_parts : rows;
+        for (int a = 0; a < ax[AX_ARCH].n; a++)
+            for (int g = 0; g < ax[AX_AUG].n; g++)
+                for (int b = 0; b < ax[AX_BAND].n; b++)
+                    for (int s = 0; s < ax[AX_SEED].n; s++) {
+                        int tr = cfg->n_tasks;
+                        add_task(cfg, &cap, TASK_TRAIN, d, a, g, b, s, 0, 0);
+#define DEP1(...)                                                                                  \
+    do {                                                                                           \
+        add_task(cfg, &cap, __VA_ARGS__);                                                          \
+        cfg->tasks[cfg->n_tasks - 1].n_deps = 1;                                                   \
+        cfg->tasks[cfg->n_tasks - 1].deps[0] = tr;                                                 \
+    } while (0)
+                        DEP1(TASK_EVAL, d, a, g, b, s, 0, 0);
+                        if (cfg->dfm) {
+                            int first = cfg->n_tasks;
+                            for (int p = 0; p < parts; p++) DEP1(TASK_DFM, d, a, g, b, s, p, parts);
+                            DEP1(TASK_SHORTCUT, d, a, g, b, s, 0, parts);
+                            cfg->tasks[cfg->n_tasks - 1].n_deps = 2;
+                            cfg->tasks[cfg->n_tasks - 1].deps[1] = first;
+                        }
+                        if (cfg->hfss) DEP1(TASK_HFSS, d, a, g, b, s, 0, 0);
+                        if (ax[AX_OOD].n) DEP1(TASK_OOD, d, a, g, b, s, 0, 0);
+                        if (cfg->heatmap) DEP1(TASK_HEATMAP, d, a, g, b, s, 0, 0);
+#undef DEP1
+                    }
+    }
+}
+
+/* ------------------------------------------------------------------ public */
+static FsStatus finish(RawValues *raw, SweepConfig *cfg)
+{
+    FsStatus st = convert(raw, cfg);
+    if (st == FS_OK) {
+        render(raw, cfg);
+        build_graph(cfg);
+    }
+    raw_free(raw);
+    if (st != FS_OK) sweep_free(cfg);
+    return st;
+}
+
+static void raw_defaults(RawValues *raw)
+{
+    for (int i = 0; i < NKEYS; i++) {
+        raw->val[i] = xstrdup(keys[i].def);
+        raw->where[i] = xstrdup("default");
+    }
+}
+
+FsStatus sweep_load(const char *path, int n_over, const char *const *over, SweepConfig *cfg)
+{
+    memset(cfg, 0, sizeof *cfg);
+    RawValues raw;
+    memset(&raw, 0, sizeof raw);
+    raw_defaults(&raw);
+    FsStatus st = load_ini(path, &raw);
+    for (int i = 0; st == FS_OK && i < n_over; i++) st = apply_override(over[i], &raw);
+    if (st != FS_OK) {
+        raw_free(&raw);
+        return st;
+    }
+    cfg->path = xstrdup(path);
+    return finish(&raw, cfg);
+}
+
+FsStatus sweep_load_text(const char *text, const char *origin, SweepConfig *cfg)
+{
+    char tmpl[] = "/tmp/fsweep-cfg-XXXXXX";
+    int fd = mkstemp(tmpl);
+    if (fd < 0) return fs_errorf(FS_ERR_IO, "%s: cannot create a temporary file", origin);
+    size_t n = strlen(text);
+    ssize_t w = write(fd, text, n);
+    close(fd);
+    if (w < 0 || (size_t)w != n) {
+        unlink(tmpl);
+        return fs_errorf(FS_ERR_IO, "%s: cannot write a temporary file", origin);
+    }
+    FsStatus st = sweep_load(tmpl, 0, NULL, cfg);
+    unlink(tmpl);
+    if (st == FS_OK) {
+        free(cfg->path);
+        cfg->path = xstrdup(origin);
+    }
+    return st;
+}
+
+void sweep_free(SweepConfig *cfg)
+{
+    if (!cfg) return;
+    for (int a = 0; a < AX_COUNT; a++) {
+        for (int i = 0; i < cfg->axes[a].n; i++) free(cfg->axes[a].v[i]);
+        free(cfg->axes[a].v);
+    }
+    for (int i = 0; i < NKEYS; i++)
+        if (keys[i].t == K_STR) free(*(char **)(void *)((char *)cfg + keys[i].off));
+    free(cfg->dsinfo);
+    free(cfg->dfm_T);
+    free(cfg->path);
+    free(cfg->text);
+    free(cfg->tasks);
+    memset(cfg, 0, sizeof *cfg);
+}
+
+int sweep_count(const SweepConfig *cfg) { return cfg->n_tasks; }
+
+const TaskSpec *sweep_spec_at(const SweepConfig *cfg, int i)
+{
+    FS_CHECK(i >= 0 && i < cfg->n_tasks, "sweep_spec_at: task %d of %d", i, cfg->n_tasks);
+    return &cfg->tasks[i];
+}
+
+int sweep_axis_find(const SweepAxis *ax, const char *v)
+{
+    for (int i = 0; i < ax->n; i++)
+        if (!strcmp(ax->v[i], v)) return i;
+    return -1;
+}
+
+long sweep_seed_value(const SweepConfig *cfg, int i)
+{
+    return strtol(cfg->axes[AX_SEED].v[i], NULL, 10);
+}
+
+void sweep_print_counts(const SweepConfig *cfg, FILE *f)
+{
+    fprintf(f, "axes:\n");
+    for (int a = 0; a < AX_COUNT; a++) {
+        const SweepAxis *ax = &cfg->axes[a];
+        fprintf(f, "  %-10s %3d:", ax->name, ax->n);
+        for (int i = 0; i < ax->n; i++) fprintf(f, " %s", ax->v[i]);
+        fprintf(f, "\n");
+    }
+    fprintf(f, "tasks: %d (", cfg->n_tasks);
+    for (int k = 0; k < TASK_KIND_COUNT; k++)
+        fprintf(f, "%s%s %d", k ? ", " : "", task_kind_name((TaskKind)k), cfg->count_kind[k]);
+    fprintf(f, ")\n");
+}
