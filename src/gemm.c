@@ -50,6 +50,40 @@ static void pack_a(int ta, const float *A, int lda, int i0, int mc, int k0, int 
     }
 }
 
+#ifdef GEMM_HAVE_X86
+/* For 16 source rows src + j*ld (j < 16) and k in [0, kn) (kn a multiple of 16):
+ * dst[k*GEMM_NR + j] = src[j*ld + k]. unpack / shuffle / shuffle_f32x4 transpose network. */
+__attribute__((target("avx512f"))) static void transpose_16x16_blocks(const float *src, int ld,
+                                                                        int kn, float *dst)
+{
+    for (int k = 0; k < kn; k += 16) {
+        __m512 r[16], t[16];
+        for (int j = 0; j < 16; j++) r[j] = _mm512_loadu_ps(src + (size_t)j * ld + k);
+        for (int i = 0; i < 8; i++) {
+            t[2 * i] = _mm512_unpacklo_ps(r[2 * i], r[2 * i + 1]);
+            t[2 * i + 1] = _mm512_unpackhi_ps(r[2 * i], r[2 * i + 1]);
+        }
+        for (int i = 0; i < 4; i++) {
+            r[4 * i] = _mm512_shuffle_ps(t[4 * i], t[4 * i + 2], _MM_SHUFFLE(1, 0, 1, 0));
+            r[4 * i + 1] = _mm512_shuffle_ps(t[4 * i], t[4 * i + 2], _MM_SHUFFLE(3, 2, 3, 2));
+            r[4 * i + 2] = _mm512_shuffle_ps(t[4 * i + 1], t[4 * i + 3], _MM_SHUFFLE(1, 0, 1, 0));
+            r[4 * i + 3] = _mm512_shuffle_ps(t[4 * i + 1], t[4 * i + 3], _MM_SHUFFLE(3, 2, 3, 2));
+        }
+        for (int i = 0; i < 4; i++) {
+            t[i] = _mm512_shuffle_f32x4(r[i], r[4 + i], 0x88);
+            t[4 + i] = _mm512_shuffle_f32x4(r[i], r[4 + i], 0xdd);
+            t[8 + i] = _mm512_shuffle_f32x4(r[8 + i], r[12 + i], 0x88);
+            t[12 + i] = _mm512_shuffle_f32x4(r[8 + i], r[12 + i], 0xdd);
+        }
+        for (int i = 0; i < 8; i++) {
+            r[i] = _mm512_shuffle_f32x4(t[i], t[8 + i], 0x88);
+            r[8 + i] = _mm512_shuffle_f32x4(t[i], t[8 + i], 0xdd);
+        }
+        for (int i = 0; i < 16; i++) _mm512_storeu_ps(dst + (size_t)(k + i) * GEMM_NR, r[i]);
+    }
+}
+#endif
+
 /* pb[(q*kc + k)*NR + j] = op(B)(k0 + k, j0 + q*NR + j), zero beyond column nc. Untransposed B
  * is walked row by row (sequential reads for the prefetcher), scattering into the panels. */
 static void pack_b(int tb, const float *B, int ldb, int k0, int kc, int j0, int nc, float *pb)
@@ -69,16 +103,26 @@ static void pack_b(int tb, const float *B, int ldb, int k0, int kc, int j0, int 
         }
         return;
     }
+    const int simd = use_avx512();
     for (int q = 0; q < nc; q += GEMM_NR) {
         int cols = nc - q < GEMM_NR ? nc - q : GEMM_NR;
         float *dst = pb + (size_t)q * kc;
+        int k_done = 0;
+#ifdef GEMM_HAVE_X86
+        if (simd && cols == GEMM_NR) { /* 16x16 blocks transposed in registers */
+            k_done = kc / 16 * 16;
+            for (int h = 0; h < GEMM_NR; h += 16)
+                transpose_16x16_blocks(B + (size_t)(j0 + q + h) * ldb + k0, ldb, k_done, dst + h);
+        }
+#endif
         for (int j = 0; j < cols; j++) {
             const float *src = B + (size_t)(j0 + q + j) * ldb + k0;
-            for (int k = 0; k < kc; k++) dst[(size_t)k * GEMM_NR + j] = src[k];
+            for (int k = k_done; k < kc; k++) dst[(size_t)k * GEMM_NR + j] = src[k];
         }
         for (int j = cols; j < GEMM_NR; j++)
             for (int k = 0; k < kc; k++) dst[(size_t)k * GEMM_NR + j] = 0;
     }
+    (void)simd;
 }
 
 #ifdef GEMM_HAVE_X86
