@@ -83,7 +83,7 @@ struct Layer {
     int fold_into;            /* conv: 1 + index of the BN layer right after it that is its
                                * output's only reader (folded at inference), else 0 */
     size_t foff;              /* conv with fold_into: offset of its folded weights, bias */
-    unsigned char *cache;     /* cache_bytes(...) bytes; arena view */
+    void *cache;              /* cache_bytes(...) bytes, 64-byte aligned; arena view */
 };
 
 extern const LayerOps *const layer_ops_table[LAYER_KIND_COUNT];

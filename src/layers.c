@@ -83,7 +83,7 @@ static void bn_fwd(Layer *l, Tensor *t, const LayerCtx *c)
     const int C = in->c, n = c->n;
     const size_t hw = (size_t)in->h * in->w, cs = (size_t)C * hw;
     const double cnt = (double)n * (double)hw;
-    float *mean = (float *)l->cache, *invstd = mean + C;
+    float *mean = l->cache, *invstd = mean + C;
     const float *gamma = l->w[0], *beta = l->w[1];
     for (int ch = 0; ch < C; ch++) {
         double mu, var;
@@ -141,7 +141,7 @@ static void bn_bwd(Layer *l, Tensor *t, const LayerCtx *c)
     const int C = in->c, n = c->n;
     const size_t hw = (size_t)in->h * in->w, cs = (size_t)C * hw;
     const double cnt = (double)n * (double)hw;
-    const float *mean = (const float *)l->cache, *invstd = mean + C;
+    const float *mean = l->cache, *invstd = mean + C;
     const float *gamma = l->w[0];
     if (l->relu) relu_mask(out->v, out->g, (size_t)n * cs);
     for (int ch = 0; ch < C; ch++) {
@@ -246,7 +246,7 @@ static void maxpool_fwd(Layer *l, Tensor *t, const LayerCtx *c)
 {
     const Tensor *in = IN0(l, t);
     Tensor *out = OUT(l, t);
-    int32_t *arg = (int32_t *)l->cache;
+    int32_t *arg = l->cache;
     const size_t planes = (size_t)c->n * in->c, ip = (size_t)in->h * in->w,
                  op = (size_t)out->h * out->w;
     for (size_t pl = 0; pl < planes; pl++) {
@@ -279,7 +279,7 @@ static void maxpool_bwd(Layer *l, Tensor *t, const LayerCtx *c)
 {
     Tensor *in = IN0(l, t);
     const Tensor *out = OUT(l, t);
-    const int32_t *arg = (const int32_t *)l->cache;
+    const int32_t *arg = l->cache;
     const size_t planes = (size_t)c->n * in->c, ip = (size_t)in->h * in->w,
                  op = (size_t)out->h * out->w;
     for (size_t pl = 0; pl < planes; pl++)
@@ -408,9 +408,10 @@ static void dropout_fwd(Layer *l, Tensor *t, const LayerCtx *c)
         return;
     }
     const float keep = 1.0f / (1.0f - l->p);
+    unsigned char *mask = l->cache;
     for (size_t q = 0; q < len; q++) {
-        l->cache[q] = rng_uniform(c->rng) >= (double)l->p;
-        y[q] = l->cache[q] ? x[q] * keep : 0.0f;
+        mask[q] = rng_uniform(c->rng) >= (double)l->p;
+        y[q] = mask[q] ? x[q] * keep : 0.0f;
     }
 }
 static void dropout_bwd(Layer *l, Tensor *t, const LayerCtx *c)
@@ -423,8 +424,9 @@ static void dropout_bwd(Layer *l, Tensor *t, const LayerCtx *c)
         return;
     }
     const float keep = 1.0f / (1.0f - l->p);
+    const unsigned char *mask = l->cache;
     for (size_t q = 0; q < len; q++)
-        if (l->cache[q]) dx[q] += dy[q] * keep;
+        if (mask[q]) dx[q] += dy[q] * keep;
 }
 
 /* ---------------------------------------------------------------- residual add, flatten */
@@ -495,7 +497,7 @@ static size_t ln_cache(const Layer *l, const Tensor *t, int n)
 static void ln_fwd(Layer *l, Tensor *t, const LayerCtx *c)
 {
     const size_t D = (size_t)l->dim, rows = (size_t)c->n * tensor_size(IN0(l, t)) / D;
-    float *st = (float *)l->cache;
+    float *st = l->cache;
     for (size_t r = 0; r < rows; r++) {
         const float *x = IN0(l, t)->v + r * D;
         float *y = OUT(l, t)->v + r * D;
@@ -512,7 +514,7 @@ static void ln_fwd(Layer *l, Tensor *t, const LayerCtx *c)
 static void ln_bwd(Layer *l, Tensor *t, const LayerCtx *c)
 {
     const size_t D = (size_t)l->dim, rows = (size_t)c->n * tensor_size(IN0(l, t)) / D;
-    const float *st = (const float *)l->cache;
+    const float *st = l->cache;
     for (size_t r = 0; r < rows; r++) {
         const float *x = IN0(l, t)->v + r * D, *dy = OUT(l, t)->g + r * D;
         float *dx = IN0(l, t)->g + r * D;
@@ -603,7 +605,7 @@ static size_t mhsa_ws(const Layer *l, const Tensor *t, int n)
 static void mhsa_fwd(Layer *l, Tensor *t, const LayerCtx *c)
 {
     const int T = IN0(l, t)->c, D = l->dim, H = l->heads, dh = D / H, n = c->n;
-    float *qkv = (float *)l->cache, *P = qkv + (size_t)n * T * 3 * D,
+    float *qkv = l->cache, *P = qkv + (size_t)n * T * 3 * D,
           *O = P + (size_t)n * H * T * T;
     const float scale = 1.0f / sqrtf((float)dh);
     gemm_f32(0, 1, n * T, 3 * D, D, 1.0f, IN0(l, t)->v, D, l->w[0], D, 0.0f, qkv, 3 * D, GWS(c));
@@ -635,7 +637,7 @@ static void mhsa_fwd(Layer *l, Tensor *t, const LayerCtx *c)
 static void mhsa_bwd(Layer *l, Tensor *t, const LayerCtx *c)
 {
     const int T = IN0(l, t)->c, D = l->dim, H = l->heads, dh = D / H, n = c->n;
-    const float *qkv = (const float *)l->cache, *P = qkv + (size_t)n * T * 3 * D,
+    const float *qkv = l->cache, *P = qkv + (size_t)n * T * 3 * D,
                 *O = P + (size_t)n * H * T * T;
     const float scale = 1.0f / sqrtf((float)dh);
     const float *dy = OUT(l, t)->g;
@@ -709,6 +711,7 @@ static void cls_bwd(Layer *l, Tensor *t, const LayerCtx *c)
 double softmax_xent(const float *logits, const int32_t *y, int n, int k, float scale,
                     float *dlogits, int *correct)
 {
+    if (k < 1) return (double)NAN;
     double total = 0;
     int hits = 0;
     for (int i = 0; i < n; i++) {
