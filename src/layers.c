@@ -720,8 +720,9 @@ double softmax_xent(const float *logits, const int32_t *y, int n, int k, float s
         for (int j = 1; j < k; j++)
             if (z[j] > z[am]) am = j;
         hits += am == y[i];
-        double mx = (double)z[am], s = 0;
-        for (int j = 0; j < k; j++) s += exp((double)z[j] - mx);
+        double mx = (double)z[am], s = 1; /* exp(z[am] - mx) */
+        for (int j = 0; j < k; j++)
+            if (j != am) s += exp((double)z[j] - mx);
         double lse = mx + log(s);
         total += lse - (double)z[y[i]];
         if (dlogits)
