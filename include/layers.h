@@ -126,6 +126,9 @@ int conv_wino_ok(const ConvArgs *a);
 size_t conv_wino_ws_floats(const ConvArgs *a, int n);
 void conv2d_forward_wino(const ConvArgs *a, int n, const float *x, const float *w, const float *b,
                          float *y, float *ws);
+/* dw += dLoss/dw (Winograd F(2x2,3x3) of the weight gradient) */
+void conv2d_backward_weights_wino(const ConvArgs *a, int n, const float *x, const float *dy,
+                                  float *dw, float *ws);
 /* dx += conv^T(dy) */
 void conv2d_backward_data_wino(const ConvArgs *a, int n, const float *w, const float *dy, float *dx,
                                float *ws);
