@@ -72,6 +72,7 @@ static void test_conv_vs_ref(void)
     check_conv_case(10, 8, 16, 16, 8, 3, 1, 1, 0);
     check_conv_case(2, 12, 1, 1, 16, 3, 1, 1, 0);
     check_conv_case(4, 20, 3, 6, 8, 3, 1, 1, 1);
+    check_conv_case(3, 128, 5, 3, 130, 3, 1, 1, 1); /* Winograd weight gradient too */
 }
 
 /* The engine's gemm (AVX-512 kernel where available) against the double-precision reference:
