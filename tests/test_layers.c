@@ -273,6 +273,8 @@ static void test_grad_bn(void)
     grad_check("bn train", b_bn, 3, 3, 4, 3, 1);
     grad_check("bn+relu train", b_bn_relu, 2, 4, 3, 3, 1);
     grad_check("bn eval", b_bn, 3, 3, 3, 2, 0);
+    grad_check("bn train 6x5 (vector path)", b_bn, 2, 6, 5, 2, 1);
+    grad_check("bn eval 5x6", b_bn, 2, 5, 6, 2, 0);
 }
 static void test_grad_activations(void)
 {
