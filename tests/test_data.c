@@ -376,7 +376,8 @@ static void test_npy(void)
     lb[7] = -3;
     write_npy(lab, "<i8", "(10,)", lb, sizeof lb, 0, 0);
     expect_error(spec, FS_ERR_FORMAT, "label 7", "out of range");
-    write_bytes(img, "PK\x03\x04 not npy at all", 22, 0);
+    static const char notnpy[] = "PK\x03\x04 not npy at all";
+    write_bytes(img, notnpy, sizeof notnpy - 1, 0);
     expect_error(spec, FS_ERR_FORMAT, "wrong magic", "fog.npy");
     free(px);
 }
