@@ -4,6 +4,7 @@
  * with a one-line error naming the file, the header offset and what was expected. */
 #include "data_internal.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -189,4 +190,52 @@ FsStatus data_load_npy(const char *images, const char *labels, int first, int co
     free(px);
     free(lb);
     return FS_OK;
+}
+
+FsStatus data_write_npy(const char *path, const char *descr, int ndim, const int64_t *shape, const void *data,
+                        size_t bytes)
+{
+    char dict[256], sh[128] = "(";
+    for (int i = 0; i < ndim; i++) {
+        size_t l = strlen(sh);
+        snprintf(sh + l, sizeof sh - l, "%lld%s", (long long)shape[i], ndim == 1 ? ",)" : i + 1 < ndim ? ", " : ")");
+    }
+    int l = snprintf(dict, sizeof dict, "{'descr': '%s', 'fortran_order': False, 'shape': %s, }", descr, sh);
+    int hlen = ((10 + l + 1 + 63) / 64) * 64 - 10; /* header padded to a multiple of 64 */
+    unsigned char pre[10] = {0x93, 'N', 'U', 'M', 'P', 'Y', 1, 0, (unsigned char)(hlen & 255), (unsigned char)(hlen >> 8)};
+    char *hdr = xmalloc((size_t)hlen);
+    memset(hdr, ' ', (size_t)hlen);
+    memcpy(hdr, dict, (size_t)l);
+    hdr[hlen - 1] = '\n';
+    FILE *f = fopen(path, "wb");
+    FsStatus st = FS_OK;
+    if (!f) st = fs_errorf(FS_ERR_IO, "%s: cannot create", path);
+    else if (fwrite(pre, 1, 10, f) != 10 || fwrite(hdr, 1, (size_t)hlen, f) != (size_t)hlen ||
+             fwrite(data, 1, bytes, f) != bytes)
+        st = fs_errorf(FS_ERR_IO, "%s: write failed", path);
+    if (f && fclose(f) != 0 && !st) st = fs_errorf(FS_ERR_IO, "%s: close failed", path);
+    free(hdr);
+    return st;
+}
+
+FsStatus data_write_npy_images(const char *path, const Dataset *d, int as_uint8)
+{
+    size_t hw = (size_t)d->h * d->w, per = (size_t)d->c * hw, n = (size_t)d->n * per;
+    int64_t shape[4] = {d->n, d->h, d->w, d->c};
+    void *buf = xmalloc(n * (as_uint8 ? 1 : sizeof(float)));
+    for (size_t i = 0; i < (size_t)d->n; i++)
+        for (size_t p = 0; p < hw; p++)
+            for (int c = 0; c < d->c; c++) { /* CHW -> HWC */
+                float v = d->x[i * per + (size_t)c * hw + p];
+                size_t o = (i * hw + p) * (size_t)d->c + (size_t)c;
+                if (as_uint8) {
+                    double q = floor(255.0 * (double)v + 0.5);
+                    ((unsigned char *)buf)[o] = (unsigned char)(q < 0 ? 0 : q > 255 ? 255 : q);
+                } else {
+                    ((float *)buf)[o] = v;
+                }
+            }
+    FsStatus st = data_write_npy(path, as_uint8 ? "|u1" : "<f4", 4, shape, buf, n * (as_uint8 ? 1 : sizeof(float)));
+    free(buf);
+    return st;
 }
