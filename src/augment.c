@@ -254,8 +254,8 @@ static void describe(Augmenter *a)
 FsStatus augment_create(const char *pipeline, int c, int h, int w, Augmenter **out)
 {
     *out = NULL;
-    if (c < 1 || c > 3 || h < 2 || w < 2 || h % 2 || w % 2)
-        return fs_errorf(FS_ERR_CONFIG, "augmentation: image shape (%d, %d, %d): expected 1..3 channels, even H, W", c, h, w);
+    if (c < 1 || c > 3 || h < 2 || w < 2)
+        return fs_errorf(FS_ERR_CONFIG, "augmentation: image shape (%d, %d, %d): expected 1..3 channels, H, W >= 2", c, h, w);
     Augmenter *a = xcalloc(1, sizeof *a);
     a->c = c;
     a->h = h;
@@ -285,8 +285,8 @@ FsStatus augment_create(const char *pipeline, int c, int h, int w, Augmenter **o
         st = fs_errorf(FS_ERR_CONFIG, "augmentation '%s': pixel steps end at %dx%d, expected %dx%d (pad needs a later crop or rrc)",
                        pipeline, cur_h, cur_w, h, w);
     if (!st && augment_has_normalized_steps(a)) {
-        a->sp = spectral_plan_create(c, h, w, SPECTRAL_ESTIMATE);
-        if (!a->sp) st = FS_ERR_LIB;
+        a->sp = spectral_plan_create(c, h, w, SPECTRAL_ESTIMATE); /* needs even H, W */
+        if (!a->sp) st = fs_errorf(FS_ERR_CONFIG, "augmentation '%s': %s", pipeline, fs_last_error());
     }
     if (st) {
         augment_free(a);
