@@ -179,14 +179,16 @@ static FsStatus run_train(const SweepConfig *cfg, const TaskSpec *s, const TaskE
     }
     const int64_t E = cfg->epochs, K = tr.k;
     const char *de[] = {"epoch"};
-    TaskBlob *lb = task_result_add(out, "train_loss", BLOB_RESULTS, AX_MODEL_MASK, 0, 1, de, &E);
-    TaskBlob *cb = NULL;
+    /* keep data pointers, not TaskBlob pointers: the next add may move the blob array */
+    double *loss = task_result_add(out, "train_loss", BLOB_RESULTS, AX_MODEL_MASK, 0, 1, de, &E)->data;
+    double *curve = NULL;
     if (cfg->learning_order) {
         const char *dc[] = {"epoch", "class"};
         int64_t sz[] = {E, K};
-        cb = task_result_add(out, "class_acc_curve", BLOB_RESULTS, AX_MODEL_MASK, 0, 2, dc, sz);
+        curve = task_result_add(out, "class_acc_curve", BLOB_RESULTS, AX_MODEL_MASK, 0, 2, dc,
+                                sz)->data;
     }
-    TrainCtx ctx = {cfg, env, &te, 0, E, K, lb->data, cb ? cb->data : NULL,
+    TrainCtx ctx = {cfg, env, &te, 0, E, K, loss, curve,
                     xcalloc((size_t)(K * K), sizeof(int)), FS_OK};
     TrainHooks hooks;
     memset(&hooks, 0, sizeof hooks);
@@ -242,13 +244,13 @@ static FsStatus run_eval(const SweepConfig *cfg, const TaskSpec *s, const TaskEn
     st = eval_run(m, &te, cfg->batch, NULL, conf, &acc);
     if (st == FS_OK) {
         const char *d1[] = {"test_band"};
-        TaskBlob *a = task_result_add(out, "test_acc", BLOB_RESULTS, AX_MODEL_MASK, 0, 1, d1, &TB);
+        double *a = task_result_add(out, "test_acc", BLOB_RESULTS, AX_MODEL_MASK, 0, 1, d1, &TB)->data;
         const char *d2[] = {"test_band", "class"};
         int64_t s2[] = {TB, K};
-        TaskBlob *c = task_result_add(out, "class_acc", BLOB_RESULTS, AX_MODEL_MASK, 0, 2, d2, s2);
+        double *c = task_result_add(out, "class_acc", BLOB_RESULTS, AX_MODEL_MASK, 0, 2, d2, s2)->data;
         for (int64_t b = 0; b < TB; b++) {
-            a->data[b] = acc;
-            per_class_acc(conf, K, c->data + b * K);
+            a[b] = acc;
+            per_class_acc(conf, K, c + b * K);
         }
     }
     free(conf);
