@@ -25,6 +25,9 @@ for doc in README.md results/README.md; do
 import re, sys
 doc, tmp = sys.argv[1], sys.argv[2]
 text = open(doc).read()
+if doc == "README.md":  # only the sweep section's snippets (others may need e.g. torch)
+    m = re.search(r"<!-- section: sweep.*?-->(.*?)(?:<!-- section:|\Z)", text, re.S)
+    text = m.group(1) if m else ""
 blocks = re.findall(r"```python\n(.*?)```", text, re.S)
 for i, b in enumerate(blocks):
     open(f"{tmp}/{doc.replace('/', '_')}.{i}.py", "w").write(b)
