@@ -40,10 +40,10 @@ typedef enum { PLOT_ALIGN_LEFT = 0, PLOT_ALIGN_CENTER, PLOT_ALIGN_RIGHT } PlotAl
  * characters advance by 6 px. All sizes scale with the `scale` argument (>= 1). */
 enum { PLOT_GLYPH_W = 5, PLOT_GLYPH_H = 8, PLOT_CHAR_ADV = 6 };
 
-#define PLOT_WHITE ((PlotRGB){255, 255, 255})
-#define PLOT_BLACK ((PlotRGB){0, 0, 0})
-#define PLOT_GREY ((PlotRGB){128, 128, 128})
-#define PLOT_LIGHT ((PlotRGB){225, 225, 225})
+#define PLOT_WHITE   ((PlotRGB){255, 255, 255})
+#define PLOT_BLACK   ((PlotRGB){0, 0, 0})
+#define PLOT_GREY    ((PlotRGB){128, 128, 128})
+#define PLOT_LIGHT   ((PlotRGB){225, 225, 225})
 #define PLOT_NAN_RGB ((PlotRGB){190, 190, 190}) /* non-finite cells of a heatmap */
 
 /* ---------------------------------------------------------------- canvas and primitives */
@@ -79,7 +79,7 @@ int plot_draw_text_box(PlotCanvas *c, int x, int y, int w, const char *s, PlotRG
 int plot_font_has(int ch);
 
 /* ---------------------------------------------------------------- colour maps */
-PlotRGB plot_cmap(PlotCmap m, double t);  /* t in [0, 1], clamped; NaN -> PLOT_NAN_RGB */
+PlotRGB plot_cmap(PlotCmap m, double t); /* t in [0, 1], clamped; NaN -> PLOT_NAN_RGB */
 /* Colour of value v on the scale [vmin, vmax] (vmin < vmax). */
 PlotRGB plot_cmap_value(PlotCmap m, double v, double vmin, double vmax);
 /* Series colours (a 10-colour qualitative palette, cycling). */
@@ -113,44 +113,44 @@ int plot_finite_range(const float *v, size_t n, double *lo, double *hi);
 /* A grid of heatmap panels sharing one colour scale and one colour bar: panel (r, c) is
  * panels[r * cols + c], a (ph, pw) row-major array, or NULL (drawn grey, "n/a"). */
 typedef struct {
-    const char *title;              /* top line; may be NULL */
-    int rows, cols;                 /* panel grid, >= 1 */
-    const char *const *row_labels;  /* `rows` strings, left of each row; may be NULL */
-    const char *const *col_labels;  /* `cols` strings, above each column; may be NULL */
-    const float *const *panels;     /* rows * cols entries */
-    int ph, pw;                     /* data shape of every panel */
-    int cell_px;                    /* screen px per data cell; 0 = auto (panels about 96 px) */
+    const char *title;             /* top line; may be NULL */
+    int rows, cols;                /* panel grid, >= 1 */
+    const char *const *row_labels; /* `rows` strings, left of each row; may be NULL */
+    const char *const *col_labels; /* `cols` strings, above each column; may be NULL */
+    const float *const *panels;    /* rows * cols entries */
+    int ph, pw;                    /* data shape of every panel */
+    int cell_px;                   /* screen px per data cell; 0 = auto (panels about 96 px) */
     PlotCmap cmap;
-    double vmin, vmax;              /* NaN = from the data; a diverging map with NaN limits is
-                                       made symmetric about 0 */
-    const char *cbar_label;         /* colour bar units, e.g. "loss increase" */
+    double vmin, vmax;      /* NaN = from the data; a diverging map with NaN limits is
+                               made symmetric about 0 */
+    const char *cbar_label; /* colour bar units, e.g. "loss increase" */
     /* Optional axes of every panel (drawn on the bottom row and left column only): either
      * numeric, the value of data column 0 / row 0 (e.g. -16 for centred frequencies), or
      * names of each column / row (e.g. class names of a confusion matrix). */
-    int axes;                       /* 0 = none, 1 = numeric (x0, y0), 2 = names */
+    int axes; /* 0 = none, 1 = numeric (x0, y0), 2 = names */
     double x0, y0;
-    const char *const *x_names;     /* pw names (axes == 2) */
-    const char *const *y_names;     /* ph names (axes == 2) */
-    const char *x_label, *y_label;  /* axis titles, e.g. "fx (cycles/image)"; may be NULL */
+    const char *const *x_names;    /* pw names (axes == 2) */
+    const char *const *y_names;    /* ph names (axes == 2) */
+    const char *x_label, *y_label; /* axis titles, e.g. "fx (cycles/image)"; may be NULL */
 } PlotGridSpec;
 PlotCanvas *plot_heatmap_grid(const PlotGridSpec *s);
 
 /* ---------------------------------------------------------------- line charts */
 typedef struct {
-    const char *name;       /* legend entry; NULL = not in the legend */
-    int n;                  /* points */
-    const double *x, *y;    /* n each; a non-finite y (or y <= 0 on a log axis) breaks the line */
+    const char *name;    /* legend entry; NULL = not in the legend */
+    int n;               /* points */
+    const double *x, *y; /* n each; a non-finite y (or y <= 0 on a log axis) breaks the line */
     PlotRGB color;
-    int markers;            /* 1 = draw a 3x3 square at each point */
+    int markers; /* 1 = draw a 3x3 square at each point */
 } PlotSeries;
 
 typedef struct {
     const char *title, *x_label, *y_label; /* may be NULL */
     int n_series;
     const PlotSeries *series;
-    int log_x, log_y;                      /* 1 = logarithmic axis (values <= 0 skipped) */
-    double x_min, x_max, y_min, y_max;     /* NaN = from the data */
-    int legend;                            /* 1 = legend box in the top-right corner */
+    int log_x, log_y;                  /* 1 = logarithmic axis (values <= 0 skipped) */
+    double x_min, x_max, y_min, y_max; /* NaN = from the data */
+    int legend;                        /* 1 = legend box in the top-right corner */
 } PlotChart;
 /* Draw the chart (axes, ticks, labels, title, legend) inside (x, y, w, h). */
 void plot_draw_chart(PlotCanvas *c, int x, int y, int w, int h, const PlotChart *ch);
@@ -158,8 +158,8 @@ PlotCanvas *plot_chart(const PlotChart *ch, int w, int h);
 
 /* Horizontal bar chart: one bar per label, value axis from 0 (values >= 0), value printed at
  * the end of each bar with `fmt` (e.g. "%.2f h"). */
-PlotCanvas *plot_bars(const char *title, const char *value_label, int n,
-                      const char *const *labels, const double *values, const char *fmt);
+PlotCanvas *plot_bars(const char *title, const char *value_label, int n, const char *const *labels,
+                      const double *values, const char *fmt);
 
 /* ---------------------------------------------------------------- PNG (src/plot_png.c) */
 /* 8-bit RGB PNG of the canvas into an xmalloc'd buffer. */

@@ -41,9 +41,9 @@ void html_free(HtmlDoc *d);
 FsStatus html_save(const HtmlDoc *d, const char *path); /* atomic write */
 
 void html_heading(HtmlDoc *d, int level, const char *id, const char *text); /* id may be NULL */
-void html_para(HtmlDoc *d, const char *fmt, ...) FS_PRINTF(2, 3);        /* escaped text */
-void html_note(HtmlDoc *d, const char *fmt, ...) FS_PRINTF(2, 3);        /* grey small print */
-void html_raw(HtmlDoc *d, const char *html);                            /* trusted markup */
+void html_para(HtmlDoc *d, const char *fmt, ...) FS_PRINTF(2, 3);           /* escaped text */
+void html_note(HtmlDoc *d, const char *fmt, ...) FS_PRINTF(2, 3);           /* grey small print */
+void html_raw(HtmlDoc *d, const char *html);                                /* trusted markup */
 /* <figure> with the PNG embedded as a data: URI, shown at display_scale times its pixel size
  * (crisp nearest-neighbour upscaling), a caption, and a link to the same PNG written as
  * `file` (relative to the page; may be NULL). */

@@ -11,6 +11,7 @@
 /* ---------------------------------------------------------------- font */
 /* Printable ASCII 32..126, each glyph 8 rows of 5 columns ('#' = ink), rows top to bottom;
  * row 6 is the baseline row, row 7 holds descenders (g, j, p, q, y, ',', '_'). */
+// clang-format off
 static const char plot_font[95][PLOT_GLYPH_W * PLOT_GLYPH_H + 1] = {
     /* ' ' */ "....." "....." "....." "....." "....." "....." "....." ".....",
     /* '!' */ "..#.." "..#.." "..#.." "..#.." "..#.." "....." "..#.." ".....",
@@ -108,6 +109,7 @@ static const char plot_font[95][PLOT_GLYPH_W * PLOT_GLYPH_H + 1] = {
     /* '}' */ ".#..." "..#.." "..#.." "...#." "..#.." "..#.." ".#..." ".....",
     /* '~' */ "....." "....." ".#..." "#.#.#" "...#." "....." "....." ".....",
 };
+// clang-format on
 
 int plot_font_has(int ch)
 {
@@ -121,7 +123,8 @@ static const char *text_next_glyph(const char **s)
     unsigned char ch = (unsigned char)**s;
     (*s)++;
     if (ch >= 0x80) {
-        while ((**s & 0xC0) == 0x80) (*s)++;
+        while ((**s & 0xC0) == 0x80)
+            (*s)++;
         ch = '?';
     } else if (!plot_font_has(ch)) {
         ch = ch == '\t' || ch == '\n' || ch == '\r' ? ' ' : '?';
@@ -153,8 +156,7 @@ int plot_text_height(int scale)
 /* ---------------------------------------------------------------- canvas */
 PlotCanvas *plot_canvas_create(int w, int h, PlotRGB bg)
 {
-    FS_CHECK(w >= 1 && h >= 1 && w <= 16384 && h <= 16384, "plot: canvas %dx%d out of range", w,
-             h);
+    FS_CHECK(w >= 1 && h >= 1 && w <= 16384 && h <= 16384, "plot: canvas %dx%d out of range", w, h);
     PlotCanvas *c = xmalloc(sizeof *c);
     c->w = w;
     c->h = h;
@@ -170,7 +172,8 @@ PlotCanvas *plot_canvas_create(int w, int h, PlotRGB bg)
 
 void plot_canvas_destroy(PlotCanvas *c)
 {
-    if (!c) return;
+    if (!c)
+        return;
     free(c->px);
     free(c);
 }
@@ -185,7 +188,8 @@ PlotRGB plot_get(const PlotCanvas *c, int x, int y)
 
 void plot_set(PlotCanvas *c, int x, int y, PlotRGB col)
 {
-    if (x < 0 || y < 0 || x >= c->w || y >= c->h) return;
+    if (x < 0 || y < 0 || x >= c->w || y >= c->h)
+        return;
     uint8_t *p = c->px + ((size_t)y * (size_t)c->w + (size_t)x) * 3;
     p[0] = col.r;
     p[1] = col.g;
@@ -197,12 +201,14 @@ void plot_fill_rect(PlotCanvas *c, int x, int y, int w, int h, PlotRGB col)
     int x0 = x < 0 ? 0 : x, y0 = y < 0 ? 0 : y;
     int x1 = x + w > c->w ? c->w : x + w, y1 = y + h > c->h ? c->h : y + h;
     for (int j = y0; j < y1; j++)
-        for (int i = x0; i < x1; i++) plot_set(c, i, j, col);
+        for (int i = x0; i < x1; i++)
+            plot_set(c, i, j, col);
 }
 
 void plot_draw_rect(PlotCanvas *c, int x, int y, int w, int h, PlotRGB col)
 {
-    if (w <= 0 || h <= 0) return;
+    if (w <= 0 || h <= 0)
+        return;
     plot_fill_rect(c, x, y, w, 1, col);
     plot_fill_rect(c, x, y + h - 1, w, 1, col);
     plot_fill_rect(c, x, y, 1, h, col);
@@ -218,7 +224,8 @@ void plot_draw_line(PlotCanvas *c, int x0, int y0, int x1, int y1, PlotRGB col, 
     int err = dx + dy, off = (thick - 1) / 2;
     for (;;) {
         plot_fill_rect(c, x0 - off, y0 - off, thick, thick, col);
-        if (x0 == x1 && y0 == y1) break;
+        if (x0 == x1 && y0 == y1)
+            break;
         int e2 = 2 * err;
         if (e2 >= dy) {
             err += dy;
@@ -234,14 +241,16 @@ void plot_draw_line(PlotCanvas *c, int x0, int y0, int x1, int y1, PlotRGB col, 
 void plot_blit(PlotCanvas *c, const PlotCanvas *src, int x, int y)
 {
     for (int j = 0; j < src->h; j++)
-        for (int i = 0; i < src->w; i++) plot_set(c, x + i, y + j, plot_get(src, i, j));
+        for (int i = 0; i < src->w; i++)
+            plot_set(c, x + i, y + j, plot_get(src, i, j));
 }
 
 /* ---------------------------------------------------------------- text */
 int plot_draw_text(PlotCanvas *c, int x, int y, const char *s, PlotRGB col, int scale)
 {
     FS_CHECK(scale >= 1, "plot_draw_text: scale %d", scale);
-    if (!s) return 0;
+    if (!s)
+        return 0;
     int pen = x;
     while (*s) {
         const char *g = text_next_glyph(&s);
@@ -265,7 +274,8 @@ void plot_draw_text_aligned(PlotCanvas *c, int x, int y, const char *s, PlotRGB 
 void plot_draw_text_up(PlotCanvas *c, int x, int y, const char *s, PlotRGB col, int scale)
 {
     FS_CHECK(scale >= 1, "plot_draw_text_up: scale %d", scale);
-    if (!s) return;
+    if (!s)
+        return;
     int pen = 0;
     while (*s) {
         const char *g = text_next_glyph(&s);
@@ -281,35 +291,46 @@ void plot_draw_text_up(PlotCanvas *c, int x, int y, const char *s, PlotRGB col, 
 int plot_draw_text_box(PlotCanvas *c, int x, int y, int w, const char *s, PlotRGB col,
                        int max_lines)
 {
-    if (!s || !*s || max_lines < 1) return 0;
+    if (!s || !*s || max_lines < 1)
+        return 0;
     int per_line = (w + 1) / PLOT_CHAR_ADV; /* glyphs that fit in w */
-    if (per_line < 1) per_line = 1;
+    if (per_line < 1)
+        per_line = 1;
     size_t n = strlen(s);
     char *line = xmalloc(n + 2);
     const char *p = s;
     int lines = 0;
     while (*p && lines < max_lines) {
-        while (*p == ' ') p++;
-        if (!*p) break;
+        while (*p == ' ')
+            p++;
+        if (!*p)
+            break;
         /* Take up to per_line glyphs; prefer breaking at the last space. */
         const char *q = p, *brk = NULL;
         int k = 0;
         while (*q && k < per_line) {
-            if (*q == ' ') brk = q;
+            if (*q == ' ')
+                brk = q; /* break before a space ... */
+            else if (k < per_line - 1 && q > p && strchr("+/_-,", *q))
+                brk = q + 1; /* ... or after a separator that still fits */
             text_next_glyph(&q);
             k++;
         }
         const char *end = q;
-        if (*q && *q != ' ' && brk && brk > p) end = brk;
+        if (*q && *q != ' ' && brk && brk > p)
+            end = brk;
         size_t len = (size_t)(end - p);
         memcpy(line, p, len);
         line[len] = 0;
         p = end;
         if (lines == max_lines - 1 && *p) { /* last line and text left: mark the cut */
-            while (*p == ' ') p++;
+            while (*p == ' ')
+                p++;
             if (*p) {
-                if (text_glyph_count(line) >= per_line && len > 0) len--;
-                while (len > 0 && ((unsigned char)line[len] & 0xC0) == 0x80) len--;
+                if (text_glyph_count(line) >= per_line && len > 0)
+                    len--;
+                while (len > 0 && ((unsigned char)line[len] & 0xC0) == 0x80)
+                    len--;
                 line[len] = '~';
                 line[len + 1] = 0;
             }
@@ -343,14 +364,18 @@ static const CmapStop cmap_diverging[] = {
 
 PlotRGB plot_cmap(PlotCmap m, double t)
 {
-    if (!isfinite(t)) return PLOT_NAN_RGB;
+    if (!isfinite(t))
+        return PLOT_NAN_RGB;
     const CmapStop *st = m == PLOT_CMAP_DIVERGING ? cmap_diverging : cmap_viridis;
     int n = m == PLOT_CMAP_DIVERGING ? (int)FS_ARRAY_LEN(cmap_diverging)
                                      : (int)FS_ARRAY_LEN(cmap_viridis);
-    if (t <= 0.0) return st[0].c;
-    if (t >= 1.0) return st[n - 1].c;
+    if (t <= 0.0)
+        return st[0].c;
+    if (t >= 1.0)
+        return st[n - 1].c;
     int i = 0;
-    while (i < n - 2 && t > st[i + 1].t) i++;
+    while (i < n - 2 && t > st[i + 1].t)
+        i++;
     double u = (t - st[i].t) / (st[i + 1].t - st[i].t);
     PlotRGB a = st[i].c, b = st[i + 1].c;
     return (PlotRGB){(uint8_t)lround(a.r + u * (b.r - a.r)), (uint8_t)lround(a.g + u * (b.g - a.g)),
@@ -359,7 +384,8 @@ PlotRGB plot_cmap(PlotCmap m, double t)
 
 PlotRGB plot_cmap_value(PlotCmap m, double v, double vmin, double vmax)
 {
-    if (!isfinite(v)) return PLOT_NAN_RGB;
+    if (!isfinite(v))
+        return PLOT_NAN_RGB;
     double span = vmax - vmin;
     return plot_cmap(m, span > 0 ? (v - vmin) / span : 0.5);
 }
@@ -367,7 +393,7 @@ PlotRGB plot_cmap_value(PlotCmap m, double v, double vmin, double vmax)
 PlotRGB plot_palette(int i)
 {
     static const PlotRGB pal[10] = {
-        {31, 119, 180}, {255, 127, 14}, {44, 160, 44},  {214, 39, 40},   {148, 103, 189},
+        {31, 119, 180}, {255, 127, 14},  {44, 160, 44},   {214, 39, 40},  {148, 103, 189},
         {140, 86, 75},  {227, 119, 194}, {127, 127, 127}, {188, 189, 34}, {23, 190, 207},
     };
     return pal[((i % 10) + 10) % 10];
@@ -376,8 +402,10 @@ PlotRGB plot_palette(int i)
 /* ---------------------------------------------------------------- ticks */
 int plot_ticks_linear(double lo, double hi, int max_ticks, double *ticks, int cap, double *step)
 {
-    if (step) *step = 0;
-    if (!isfinite(lo) || !isfinite(hi) || cap < 1) return 0;
+    if (step)
+        *step = 0;
+    if (!isfinite(lo) || !isfinite(hi) || cap < 1)
+        return 0;
     if (hi < lo) {
         double t = lo;
         lo = hi;
@@ -387,7 +415,8 @@ int plot_ticks_linear(double lo, double hi, int max_ticks, double *ticks, int ca
         ticks[0] = lo;
         return 1;
     }
-    if (max_ticks < 2) max_ticks = 2;
+    if (max_ticks < 2)
+        max_ticks = 2;
     double raw = (hi - lo) / (max_ticks - 1);
     double mag = pow(10.0, floor(log10(raw)));
     double r = raw / mag;
@@ -396,16 +425,19 @@ int plot_ticks_linear(double lo, double hi, int max_ticks, double *ticks, int ca
     int n = 0;
     for (double k = ceil((lo - eps) / st); n < cap; k += 1.0) {
         double v = k * st;
-        if (v > hi + eps) break;
+        if (v > hi + eps)
+            break;
         ticks[n++] = fabs(v) < eps ? 0.0 : v;
     }
-    if (step) *step = st;
+    if (step)
+        *step = st;
     return n;
 }
 
 int plot_ticks_log(double lo, double hi, double *ticks, int cap)
 {
-    if (!(lo > 0) || !(hi > lo) || !isfinite(hi) || cap < 1) return 0;
+    if (!(lo > 0) || !(hi > lo) || !isfinite(hi) || cap < 1)
+        return 0;
     int e0 = (int)floor(log10(lo)), e1 = (int)ceil(log10(hi));
     int decades = e1 - e0;
     static const double mult_all[] = {1, 2, 5};
@@ -413,10 +445,12 @@ int plot_ticks_log(double lo, double hi, double *ticks, int cap)
     int stride = decades > 8 ? (decades + 7) / 8 : 1; /* at most ~8 labelled decades */
     int n = 0;
     for (int e = e0; e <= e1 && n < cap; e++) {
-        if ((e - e0) % stride) continue;
+        if ((e - e0) % stride)
+            continue;
         for (int m = 0; m < nm && n < cap; m++) {
             double v = mult_all[m] * pow(10.0, e);
-            if (v >= lo * (1 - 1e-9) && v <= hi * (1 + 1e-9)) ticks[n++] = v;
+            if (v >= lo * (1 - 1e-9) && v <= hi * (1 + 1e-9))
+                ticks[n++] = v;
         }
     }
     return n;
@@ -424,10 +458,11 @@ int plot_ticks_log(double lo, double hi, double *ticks, int cap)
 
 void plot_format_tick(double v, double step, char *buf, size_t n)
 {
-    if (fabs(v) < 1e-300 || (step > 0 && fabs(v) < 1e-6 * step)) v = 0.0; /* no "-0" */
+    if (fabs(v) < 1e-300 || (step > 0 && fabs(v) < 1e-6 * step))
+        v = 0.0; /* no "-0" */
     double a = fabs(v);
-    if (step <= 0 || a >= 1e6 || (a > 0 && a < 1e-4)) {
-        if (a == 0 || (a >= 1e-3 && a < 1e5)) {
+    if (step <= 0 || a >= 1e6 || (a > 0 && a < 1e-4) || step < 1e-4) {
+        if (a == 0 || (step <= 0 && a >= 1e-3 && a < 1e5)) {
             fs_snprintf(buf, n, v == floor(v) ? "%.0f" : "%.3g", v);
             return;
         }
@@ -441,8 +476,10 @@ void plot_format_tick(double v, double step, char *buf, size_t n)
         return;
     }
     int dec = (int)ceil(-log10(step) - 1e-9);
-    if (dec < 0) dec = 0;
-    if (dec > 6) dec = 6;
+    if (dec < 0)
+        dec = 0;
+    if (dec > 6)
+        dec = 6;
     fs_snprintf(buf, n, "%.*f", dec, v);
     if (!strncmp(buf, "-0", 2) && strspn(buf + 1, "0.") == strlen(buf + 1))
         memmove(buf, buf + 1, strlen(buf)); /* "-0.00" -> "0.00" */
@@ -454,10 +491,13 @@ int plot_finite_range(const float *v, size_t n, double *lo, double *hi)
     int any = 0;
     double a = 0, b = 0;
     for (size_t i = 0; i < n; i++) {
-        if (!isfinite(v[i])) continue;
+        if (!isfinite(v[i]))
+            continue;
         double x = (double)v[i];
-        if (!any || x < a) a = x;
-        if (!any || x > b) b = x;
+        if (!any || x < a)
+            a = x;
+        if (!any || x > b)
+            b = x;
         any = 1;
     }
     *lo = a;
@@ -473,8 +513,8 @@ void plot_draw_heatmap(PlotCanvas *c, int x, int y, int w, int h, const float *v
         int y0 = y + (int)((long)i * h / rows), y1 = y + (int)((long)(i + 1) * h / rows);
         for (int j = 0; j < cols; j++) {
             int x0 = x + (int)((long)j * w / cols), x1 = x + (int)((long)(j + 1) * w / cols);
-            PlotRGB col = plot_cmap_value(m, (double)v[(size_t)i * (size_t)cols + (size_t)j],
-                                          vmin, vmax);
+            PlotRGB col =
+                plot_cmap_value(m, (double)v[(size_t)i * (size_t)cols + (size_t)j], vmin, vmax);
             plot_fill_rect(c, x0, y0, x1 - x0, y1 - y0, col);
         }
     }
@@ -495,7 +535,8 @@ int plot_colorbar_width(int w, double vmin, double vmax, const char *label)
     for (int i = 0; i < n; i++) {
         plot_format_tick(t[i], step, buf, sizeof buf);
         int tw = plot_text_width(buf, 1);
-        if (tw > lw) lw = tw;
+        if (tw > lw)
+            lw = tw;
     }
     int total = w + 4 + lw;
     int labw = plot_text_width(label, 1);
@@ -519,7 +560,8 @@ int plot_draw_colorbar(PlotCanvas *c, int x, int y, int w, int h, double vmin, d
         plot_format_tick(t[i], step, buf, sizeof buf);
         plot_draw_text(c, x + w + 4, ty - 3, buf, PLOT_BLACK, 1);
     }
-    if (label) plot_draw_text(c, x, y - 14, label, PLOT_BLACK, 1);
+    if (label)
+        plot_draw_text(c, x, y - 14, label, PLOT_BLACK, 1);
     return plot_colorbar_width(w, vmin, vmax, label);
 }
 
@@ -531,7 +573,7 @@ static int grid_axis_ticks(int n, double v0, double *t, double *step)
 
 PlotCanvas *plot_heatmap_grid(const PlotGridSpec *s)
 {
-    FS_CHECK(s && s->rows >= 1 && s->cols >= 1 && s->ph >= 1 && s->pw >= 1 && s->panels,
+    FS_CHECK(s->rows >= 1 && s->cols >= 1 && s->ph >= 1 && s->pw >= 1 && s->panels,
              "plot_heatmap_grid: bad spec");
     const int np = s->rows * s->cols;
     size_t plen = (size_t)s->ph * (size_t)s->pw;
@@ -541,8 +583,10 @@ PlotCanvas *plot_heatmap_grid(const PlotGridSpec *s)
     for (int p = 0; p < np; p++) {
         double a, b;
         if (s->panels[p] && plot_finite_range(s->panels[p], plen, &a, &b)) {
-            if (!any || a < lo) lo = a;
-            if (!any || b > hi) hi = b;
+            if (!any || a < lo)
+                lo = a;
+            if (!any || b > hi)
+                hi = b;
             any = 1;
         }
     }
@@ -552,8 +596,10 @@ PlotCanvas *plot_heatmap_grid(const PlotGridSpec *s)
         vmin = -m;
         vmax = m;
     }
-    if (isnan(vmin)) vmin = lo;
-    if (isnan(vmax)) vmax = hi;
+    if (isnan(vmin))
+        vmin = lo;
+    if (isnan(vmax))
+        vmax = hi;
     if (!(vmax > vmin)) { /* constant data: widen so the scale is drawable */
         double d = fabs(vmin) > 0 ? 0.5 * fabs(vmin) : 0.5;
         vmin -= d;
@@ -563,8 +609,10 @@ PlotCanvas *plot_heatmap_grid(const PlotGridSpec *s)
     if (cell <= 0) {
         int big = s->pw > s->ph ? s->pw : s->ph;
         cell = 96 / big;
-        if (cell < 1) cell = 1;
-        if (cell > 16) cell = 16;
+        if (cell < 1)
+            cell = 1;
+        if (cell > 16)
+            cell = 16;
     }
     const int pw = s->pw * cell, ph = s->ph * cell, gap = 8;
     char buf[64];
@@ -572,9 +620,11 @@ PlotCanvas *plot_heatmap_grid(const PlotGridSpec *s)
     int row_lab_w = 0;
     for (int r = 0; s->row_labels && r < s->rows; r++) {
         int w = plot_text_width(s->row_labels[r], 1);
-        if (w > row_lab_w) row_lab_w = w;
+        if (w > row_lab_w)
+            row_lab_w = w;
     }
-    if (row_lab_w > 160) row_lab_w = 160;
+    if (row_lab_w > 160)
+        row_lab_w = 160;
     int ytick_w = 0, xtick_h = 0;
     double yt[8], xt[8], ystep = 0, xstep = 0;
     int nyt = 0, nxt = 0;
@@ -584,20 +634,25 @@ PlotCanvas *plot_heatmap_grid(const PlotGridSpec *s)
         for (int i = 0; i < nyt; i++) {
             plot_format_tick(yt[i], ystep, buf, sizeof buf);
             int w = plot_text_width(buf, 1) + 5;
-            if (w > ytick_w) ytick_w = w;
+            if (w > ytick_w)
+                ytick_w = w;
         }
         xtick_h = 12;
     } else if (s->axes == 2) {
         for (int i = 0; s->y_names && i < s->ph; i++) {
             int w = plot_text_width(s->y_names[i], 1) + 5;
-            if (w > ytick_w) ytick_w = w;
+            if (w > ytick_w)
+                ytick_w = w;
         }
-        if (ytick_w > 100) ytick_w = 100;
+        if (ytick_w > 100)
+            ytick_w = 100;
         for (int i = 0; s->x_names && i < s->pw; i++) {
             int w = plot_text_width(s->x_names[i], 1) + 5;
-            if (w > xtick_h) xtick_h = w; /* x names are drawn rotated */
+            if (w > xtick_h)
+                xtick_h = w; /* x names are drawn rotated */
         }
-        if (xtick_h > 100) xtick_h = 100;
+        if (xtick_h > 100)
+            xtick_h = 100;
     }
     int ylab_w = s->y_label ? 12 : 0;
     int left = 6 + (row_lab_w ? row_lab_w + 8 : 0) + ylab_w + ytick_w;
@@ -611,14 +666,16 @@ PlotCanvas *plot_heatmap_grid(const PlotGridSpec *s)
     int cbar_x = left + grid_w + 16;
     int width = cbar_x + plot_colorbar_width(12, vmin, vmax, s->cbar_label) + 8;
     int title_w = plot_text_width(s->title, 1) + 12;
-    if (width < title_w) width = title_w;
+    if (width < title_w)
+        width = title_w;
     int height = top + (grid_h > cbar_h ? grid_h : cbar_h) + bottom;
     PlotCanvas *c = plot_canvas_create(width, height, PLOT_WHITE);
 
-    if (s->title) plot_draw_text(c, 6, 5, s->title, PLOT_BLACK, 1);
+    if (s->title)
+        plot_draw_text(c, 6, 5, s->title, PLOT_BLACK, 1);
     for (int cc = 0; s->col_labels && cc < s->cols; cc++)
-        plot_draw_text_box(c, left + cc * (pw + gap) - gap / 2, title_h, pw + gap,
-                           s->col_labels[cc], PLOT_BLACK, 2);
+        plot_draw_text_box(c, left + cc * (pw + gap), title_h, pw, s->col_labels[cc], PLOT_BLACK,
+                           2);
     for (int r = 0; r < s->rows; r++) {
         int py = top + r * (ph + gap);
         if (s->row_labels) {
@@ -647,8 +704,7 @@ PlotCanvas *plot_heatmap_grid(const PlotGridSpec *s)
                     int ty = py + (int)((yt[i] - s->y0 + 0.5) * cell);
                     plot_fill_rect(c, px - 4, ty, 3, 1, PLOT_BLACK);
                     plot_format_tick(yt[i], ystep, buf, sizeof buf);
-                    plot_draw_text_aligned(c, px - 6, ty - 3, buf, PLOT_BLACK, 1,
-                                           PLOT_ALIGN_RIGHT);
+                    plot_draw_text_aligned(c, px - 6, ty - 3, buf, PLOT_BLACK, 1, PLOT_ALIGN_RIGHT);
                 }
             } else if (cc == 0 && s->axes == 2 && s->y_names) {
                 for (int i = 0; i < s->ph; i++) {
@@ -671,8 +727,8 @@ PlotCanvas *plot_heatmap_grid(const PlotGridSpec *s)
                     char cut[24];
                     fs_snprintf(cut, sizeof cut, "%.16s", s->x_names[i]);
                     int tx = px + i * cell + cell / 2 - 4;
-                    plot_draw_text_up(c, tx, py + ph + 3 + plot_text_width(cut, 1), cut,
-                                      PLOT_BLACK, 1);
+                    plot_draw_text_up(c, tx, py + ph + 3 + plot_text_width(cut, 1), cut, PLOT_BLACK,
+                                      1);
                 }
             }
         }
@@ -717,10 +773,13 @@ static void chart_range(const PlotChart *ch, int which, double *lo, double *hi)
         const PlotSeries *se = &ch->series[s];
         for (int i = 0; i < se->n; i++) {
             double x = se->x[i], y = se->y[i];
-            if (!axis_usable(ch->log_x, x) || !axis_usable(ch->log_y, y)) continue;
+            if (!axis_usable(ch->log_x, x) || !axis_usable(ch->log_y, y))
+                continue;
             double v = which ? y : x;
-            if (!any || v < a) a = v;
-            if (!any || v > b) b = v;
+            if (!any || v < a)
+                a = v;
+            if (!any || v > b)
+                b = v;
             any = 1;
         }
     }
@@ -729,8 +788,10 @@ static void chart_range(const PlotChart *ch, int which, double *lo, double *hi)
         b = log ? 10 : 1;
     }
     double fmin = which ? ch->y_min : ch->x_min, fmax_ = which ? ch->y_max : ch->x_max;
-    if (!isnan(fmin) && axis_usable(log, fmin)) a = fmin;
-    if (!isnan(fmax_) && axis_usable(log, fmax_)) b = fmax_;
+    if (!isnan(fmin) && axis_usable(log, fmin))
+        a = fmin;
+    if (!isnan(fmax_) && axis_usable(log, fmax_))
+        b = fmax_;
     if (!(b > a)) {
         if (log) {
             a /= 2;
@@ -744,15 +805,19 @@ static void chart_range(const PlotChart *ch, int which, double *lo, double *hi)
     if (log) { /* widen to whole decades when the data spans more than one */
         double la = floor(log10(a)), lb = ceil(log10(b));
         if (lb - la >= 2) {
-            if (isnan(fmin)) a = pow(10, la);
-            if (isnan(fmax_)) b = pow(10, lb);
+            if (isnan(fmin))
+                a = pow(10, la);
+            if (isnan(fmax_))
+                b = pow(10, lb);
         }
     } else { /* widen to the enclosing nice ticks */
         double t[32], st;
         plot_ticks_linear(a, b, 6, t, 32, &st);
         if (st > 0) {
-            if (isnan(fmin)) a = floor(a / st + 1e-9) * st;
-            if (isnan(fmax_)) b = ceil(b / st - 1e-9) * st;
+            if (isnan(fmin))
+                a = floor(a / st + 1e-9) * st;
+            if (isnan(fmax_))
+                b = ceil(b / st - 1e-9) * st;
         }
     }
     *lo = a;
@@ -770,7 +835,7 @@ static int axis_ticks(const Axis *a, int max_ticks, double *t, int cap, double *
 
 void plot_draw_chart(PlotCanvas *c, int x, int y, int w, int h, const PlotChart *ch)
 {
-    FS_CHECK(ch && (ch->n_series == 0 || ch->series), "plot_draw_chart: bad spec");
+    FS_CHECK((ch->n_series == 0 || ch->series), "plot_draw_chart: bad spec");
     Axis ax = {0, 0, ch->log_x, 0, 0}, ay = {0, 0, ch->log_y, 0, 0};
     chart_range(ch, 0, &ax.lo, &ax.hi);
     chart_range(ch, 1, &ay.lo, &ay.hi);
@@ -781,20 +846,23 @@ void plot_draw_chart(PlotCanvas *c, int x, int y, int w, int h, const PlotChart 
     for (int i = 0; i < nyt; i++) {
         plot_format_tick(yt[i], ystep, buf, sizeof buf);
         int tw = plot_text_width(buf, 1);
-        if (tw > ytw) ytw = tw;
+        if (tw > ytw)
+            ytw = tw;
     }
     int left = x + 6 + (ch->y_label ? 12 : 0) + ytw + 6;
     int top = y + (ch->title ? 18 : 6);
     int right = x + w - 10;
     int bottom = y + h - 1 - 14 - (ch->x_label ? 12 : 0);
-    if (right - left < 20 || bottom - top < 20) return; /* no room: draw nothing */
+    if (right - left < 20 || bottom - top < 20)
+        return; /* no room: draw nothing */
     ax.p0 = left;
     ax.p1 = right;
     ay.p0 = bottom;
     ay.p1 = top;
     int max_xt = (right - left) / 40;
     int nxt = axis_ticks(&ax, max_xt < 2 ? 2 : max_xt, xt, 32, &xstep);
-    if (ch->title) plot_draw_text(c, x + 6, y + 5, ch->title, PLOT_BLACK, 1);
+    if (ch->title)
+        plot_draw_text(c, x + 6, y + 5, ch->title, PLOT_BLACK, 1);
     /* Grid lines and ticks. */
     for (int i = 0; i < nyt; i++) {
         int ty = (int)lround(axis_map(&ay, yt[i]));
@@ -820,7 +888,8 @@ void plot_draw_chart(PlotCanvas *c, int x, int y, int w, int h, const PlotChart 
     /* Series, clipped to the plot box by drawing into a sub-canvas. */
     PlotCanvas *sub = plot_canvas_create(right - left - 1, bottom - top - 1, PLOT_WHITE);
     for (int j = 0; j < sub->h; j++)
-        for (int i = 0; i < sub->w; i++) plot_set(sub, i, j, plot_get(c, left + 1 + i, top + 1 + j));
+        for (int i = 0; i < sub->w; i++)
+            plot_set(sub, i, j, plot_get(c, left + 1 + i, top + 1 + j));
     for (int s = 0; s < ch->n_series; s++) {
         const PlotSeries *se = &ch->series[s];
         int have_prev = 0, px = 0, py = 0;
@@ -829,13 +898,17 @@ void plot_draw_chart(PlotCanvas *c, int x, int y, int w, int h, const PlotChart 
                 have_prev = 0;
                 continue;
             }
-            double fx = axis_map(&ax, se->x[i]) - (left + 1), fy = axis_map(&ay, se->y[i]) - (top + 1);
+            double fx = axis_map(&ax, se->x[i]) - (left + 1),
+                   fy = axis_map(&ay, se->y[i]) - (top + 1);
             fx = fmax(-1e4, fmin(1e4, fx));
             fy = fmax(-1e4, fmin(1e4, fy));
             int qx = (int)lround(fx), qy = (int)lround(fy);
-            if (have_prev) plot_draw_line(sub, px, py, qx, qy, se->color, 2);
-            if (se->markers) plot_fill_rect(sub, qx - 1, qy - 1, 3, 3, se->color);
-            else if (!have_prev) plot_fill_rect(sub, qx - 1, qy - 1, 2, 2, se->color);
+            if (have_prev)
+                plot_draw_line(sub, px, py, qx, qy, se->color, 2);
+            if (se->markers)
+                plot_fill_rect(sub, qx - 1, qy - 1, 3, 3, se->color);
+            else if (!have_prev)
+                plot_fill_rect(sub, qx - 1, qy - 1, 2, 2, se->color);
             px = qx;
             py = qy;
             have_prev = 1;
@@ -847,9 +920,11 @@ void plot_draw_chart(PlotCanvas *c, int x, int y, int w, int h, const PlotChart 
     if (ch->legend) {
         int n = 0, lw = 0;
         for (int s = 0; s < ch->n_series; s++) {
-            if (!ch->series[s].name) continue;
+            if (!ch->series[s].name)
+                continue;
             int tw = plot_text_width(ch->series[s].name, 1);
-            if (tw > lw) lw = tw;
+            if (tw > lw)
+                lw = tw;
             n++;
         }
         if (n > 0) {
@@ -859,7 +934,8 @@ void plot_draw_chart(PlotCanvas *c, int x, int y, int w, int h, const PlotChart 
             plot_draw_rect(c, bx, by, bw, bh, PLOT_GREY);
             int k = 0;
             for (int s = 0; s < ch->n_series; s++) {
-                if (!ch->series[s].name) continue;
+                if (!ch->series[s].name)
+                    continue;
                 int ly = by + 4 + k * 11;
                 plot_fill_rect(c, bx + 4, ly + 3, 14, 2, ch->series[s].color);
                 plot_draw_text(c, bx + 21, ly, ch->series[s].name, PLOT_BLACK, 1);
@@ -877,18 +953,21 @@ PlotCanvas *plot_chart(const PlotChart *ch, int w, int h)
 }
 
 /* ---------------------------------------------------------------- bar charts */
-PlotCanvas *plot_bars(const char *title, const char *value_label, int n,
-                      const char *const *labels, const double *values, const char *fmt)
+PlotCanvas *plot_bars(const char *title, const char *value_label, int n, const char *const *labels,
+                      const double *values, const char *fmt)
 {
     FS_CHECK(n >= 0 && (n == 0 || (labels && values && fmt)), "plot_bars: bad arguments");
     int lw = 0;
     double vmax = 0;
     for (int i = 0; i < n; i++) {
         int tw = plot_text_width(labels[i], 1);
-        if (tw > lw) lw = tw;
-        if (isfinite(values[i]) && values[i] > vmax) vmax = values[i];
+        if (tw > lw)
+            lw = tw;
+        if (isfinite(values[i]) && values[i] > vmax)
+            vmax = values[i];
     }
-    if (lw > 180) lw = 180;
+    if (lw > 180)
+        lw = 180;
     double t[32], step;
     int nt = plot_ticks_linear(0, vmax > 0 ? vmax : 1, 5, t, 32, &step);
     double top_v = nt > 0 && step > 0 ? ceil((vmax > 0 ? vmax : 1) / step - 1e-9) * step : 1;
@@ -897,7 +976,8 @@ PlotCanvas *plot_bars(const char *title, const char *value_label, int n,
     int h = top + n * (bar_h + gap) + 40;
     int w = left + plot_w + 90;
     PlotCanvas *c = plot_canvas_create(w, h, PLOT_WHITE);
-    if (title) plot_draw_text(c, 6, 5, title, PLOT_BLACK, 1);
+    if (title)
+        plot_draw_text(c, 6, 5, title, PLOT_BLACK, 1);
     int axis_y = top + n * (bar_h + gap);
     char buf[64];
     nt = plot_ticks_linear(0, top_v, 5, t, 32, &step);
@@ -913,7 +993,8 @@ PlotCanvas *plot_bars(const char *title, const char *value_label, int n,
     for (int i = 0; i < n; i++) {
         int by = top + i * (bar_h + gap) + gap / 2;
         char cut[40];
-        fs_snprintf(cut, sizeof cut, "%.*s", (lw + 1) / PLOT_CHAR_ADV < 39 ? (lw + 1) / PLOT_CHAR_ADV : 39,
+        fs_snprintf(cut, sizeof cut, "%.*s",
+                    (lw + 1) / PLOT_CHAR_ADV < 39 ? (lw + 1) / PLOT_CHAR_ADV : 39,
                     labels[i] ? labels[i] : "");
         plot_draw_text_aligned(c, left - 6, by + 3, cut, PLOT_BLACK, 1, PLOT_ALIGN_RIGHT);
         double v = isfinite(values[i]) && values[i] > 0 ? values[i] : 0;

@@ -9,15 +9,27 @@
 
 void html_escape(FsBuf *b, const char *s)
 {
-    if (!s) return;
+    if (!s)
+        return;
     for (; *s; s++) {
         switch (*s) {
-        case '&': fsbuf_printf(b, "&amp;"); break;
-        case '<': fsbuf_printf(b, "&lt;"); break;
-        case '>': fsbuf_printf(b, "&gt;"); break;
-        case '"': fsbuf_printf(b, "&quot;"); break;
-        case '\'': fsbuf_printf(b, "&#39;"); break;
-        default: fsbuf_printf(b, "%c", *s);
+        case '&':
+            fsbuf_printf(b, "&amp;");
+            break;
+        case '<':
+            fsbuf_printf(b, "&lt;");
+            break;
+        case '>':
+            fsbuf_printf(b, "&gt;");
+            break;
+        case '"':
+            fsbuf_printf(b, "&quot;");
+            break;
+        case '\'':
+            fsbuf_printf(b, "&#39;");
+            break;
+        default:
+            fsbuf_printf(b, "%c", *s);
         }
     }
 }
@@ -28,7 +40,8 @@ void html_base64(FsBuf *b, const uint8_t *data, size_t n)
     size_t out = (n + 2) / 3 * 4;
     if (b->len + out + 1 > b->cap) { /* one growth instead of a printf per quartet */
         size_t cap = b->cap ? b->cap : 256;
-        while (cap < b->len + out + 1) cap *= 2;
+        while (cap < b->len + out + 1)
+            cap *= 2;
         b->s = xrealloc(b->s, cap);
         b->cap = cap;
     }
@@ -144,7 +157,8 @@ void html_raw(HtmlDoc *d, const char *html)
 void html_image_png(HtmlDoc *d, const uint8_t *png, size_t len, int w, int h, int display_scale,
                     const char *file, const char *caption)
 {
-    if (display_scale < 1) display_scale = 1;
+    if (display_scale < 1)
+        display_scale = 1;
     fsbuf_printf(&d->b, "<figure><img width=\"%d\" height=\"%d\" alt=\"", w * display_scale,
                  h * display_scale);
     html_escape(&d->b, caption);
@@ -198,14 +212,19 @@ static void html_cell_open(HtmlDoc *d, int flags, int numeric)
     const char *tag = flags & HTML_CELL_HEADER ? "th" : "td";
     const char *cls[4];
     int n = 0;
-    if (numeric) cls[n++] = "num";
-    if (flags & HTML_CELL_STRONG) cls[n++] = "strong";
-    else if (flags & HTML_CELL_HIGHLIGHT) cls[n++] = "hl";
-    if (flags & HTML_CELL_WARN) cls[n++] = "warn";
+    if (numeric)
+        cls[n++] = "num";
+    if (flags & HTML_CELL_STRONG)
+        cls[n++] = "strong";
+    else if (flags & HTML_CELL_HIGHLIGHT)
+        cls[n++] = "hl";
+    if (flags & HTML_CELL_WARN)
+        cls[n++] = "warn";
     fsbuf_printf(&d->b, "<%s", tag);
     if (n) {
         fsbuf_printf(&d->b, " class=\"");
-        for (int i = 0; i < n; i++) fsbuf_printf(&d->b, "%s%s", i ? " " : "", cls[i]);
+        for (int i = 0; i < n; i++)
+            fsbuf_printf(&d->b, "%s%s", i ? " " : "", cls[i]);
         fsbuf_printf(&d->b, "\"");
     }
 }
@@ -222,7 +241,10 @@ void html_cell_num(HtmlDoc *d, double v, const char *fmt, int flags)
 {
     if (!isfinite(v)) {
         html_cell_open(d, flags | HTML_CELL_WARN, 1);
-        fsbuf_printf(&d->b, " data-v=\"%s\">-</%s>", isnan(v) ? "nan" : v > 0 ? "inf" : "-inf",
+        fsbuf_printf(&d->b, " data-v=\"%s\">-</%s>",
+                     isnan(v) ? "nan"
+                     : v > 0  ? "inf"
+                              : "-inf",
                      flags & HTML_CELL_HEADER ? "th" : "td");
         return;
     }

@@ -477,6 +477,7 @@ FsStatus h5f_attr_get_str(H5File *f, const char *obj, const char *name, char **o
         st = fs_errorf(FS_ERR_FORMAT, "%s: %s attribute '%s' is not a string", f->path, obj, name);
     } else if (H5Tis_variable_str(ft) > 0) {
         hid_t t = vlen_str_type();
+        H5Tset_cset(t, H5Tget_cset(ft)); /* HDF5 does not convert ASCII <-> UTF-8 */
         char *s = NULL;
         if (H5Aread(a, t, &s) < 0)
             st = h5_fail(f, obj, "H5Aread");
@@ -492,6 +493,7 @@ FsStatus h5f_attr_get_str(H5File *f, const char *obj, const char *name, char **o
         char *s = xcalloc(n + 1, 1);
         hid_t t = H5Tcopy(H5T_C_S1);
         H5Tset_size(t, n);
+        H5Tset_cset(t, H5Tget_cset(ft)); /* HDF5 does not convert ASCII <-> UTF-8 */
         if (H5Aread(a, t, s) < 0) {
             free(s);
             st = h5_fail(f, obj, "H5Aread");

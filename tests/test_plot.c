@@ -19,7 +19,8 @@ static int rgb_eq(PlotRGB a, PlotRGB b)
 static void demo_save(const PlotCanvas *c, const char *name)
 {
     const char *dir = getenv("FSWEEP_PLOT_DEMO");
-    if (!dir) return;
+    if (!dir)
+        return;
     char path[512];
     fs_snprintf(path, sizeof path, "%s/%s", dir, name);
     EXPECT(plot_png_write(c, path) == FS_OK);
@@ -40,7 +41,8 @@ static void test_png_round_trip(void)
     PlotCanvas *d = NULL;
     EXPECT(plot_png_decode(png, len, &d) == FS_OK);
     EXPECT(d && d->w == 37 && d->h == 23);
-    if (d) EXPECT(!memcmp(c->px, d->px, (size_t)37 * 23 * 3));
+    if (d)
+        EXPECT(!memcmp(c->px, d->px, (size_t)37 * 23 * 3));
     plot_canvas_destroy(d);
     /* A truncated stream and garbage are errors, not crashes. */
     d = NULL;
@@ -54,7 +56,8 @@ static void test_png_round_trip(void)
     if (fd >= 0) {
         EXPECT(plot_png_write(c, path) == FS_OK);
         EXPECT(plot_png_read(path, &d) == FS_OK);
-        if (d) EXPECT(!memcmp(c->px, d->px, (size_t)37 * 23 * 3));
+        if (d)
+            EXPECT(!memcmp(c->px, d->px, (size_t)37 * 23 * 3));
         plot_canvas_destroy(d);
         unlink(path);
     }
@@ -78,7 +81,8 @@ static void test_colormaps(void)
     for (int i = 0; i <= 100; i++) {
         PlotRGB c = plot_cmap(PLOT_CMAP_VIRIDIS, i / 100.0);
         int l = 2 * c.r + 5 * c.g + c.b;
-        if (l < prev) mono = 0;
+        if (l < prev)
+            mono = 0;
         prev = l;
     }
     EXPECT(mono);
@@ -99,9 +103,19 @@ static void test_colorbar_extremes(void)
     float a[4] = {-1.0f, 0.0f, 0.5f, 2.0f}, b[4] = {1.0f, 1.0f, -2.0f, 0.0f};
     const float *panels[2] = {a, b};
     const char *rows[1] = {"class 0"}, *cols[2] = {"resnet", "vgg"};
-    PlotGridSpec s = {.title = "t", .rows = 1, .cols = 2, .row_labels = rows,
-                      .col_labels = cols, .panels = panels, .ph = 2, .pw = 2, .cell_px = 10,
-                      .cmap = PLOT_CMAP_DIVERGING, .vmin = NAN, .vmax = NAN, .cbar_label = "d"};
+    PlotGridSpec s = {.title = "t",
+                      .rows = 1,
+                      .cols = 2,
+                      .row_labels = rows,
+                      .col_labels = cols,
+                      .panels = panels,
+                      .ph = 2,
+                      .pw = 2,
+                      .cell_px = 10,
+                      .cmap = PLOT_CMAP_DIVERGING,
+                      .vmin = NAN,
+                      .vmax = NAN,
+                      .cbar_label = "d"};
     PlotCanvas *c = plot_heatmap_grid(&s);
     int found_hi = 0, found_lo = 0, found_white = 0;
     for (int y = 0; y < c->h; y++)
@@ -127,7 +141,8 @@ static void test_font_glyphs(void)
         g[ch - 32] = plot_canvas_create(PLOT_GLYPH_W, PLOT_GLYPH_H, PLOT_WHITE);
         plot_draw_text(g[ch - 32], 0, 0, s, PLOT_BLACK, 1);
         int ink = 0;
-        for (int i = 0; i < PLOT_GLYPH_W * PLOT_GLYPH_H * 3; i++) ink += g[ch - 32]->px[i] == 0;
+        for (int i = 0; i < PLOT_GLYPH_W * PLOT_GLYPH_H * 3; i++)
+            ink += g[ch - 32]->px[i] == 0;
         EXPECT_MSG(ch == ' ' ? ink == 0 : ink > 0, "glyph '%c'", ch);
     }
     int dup = 0;
@@ -138,7 +153,8 @@ static void test_font_glyphs(void)
                 dup++;
             }
     EXPECT(dup == 0);
-    for (int i = 0; i < 95; i++) plot_canvas_destroy(g[i]);
+    for (int i = 0; i < 95; i++)
+        plot_canvas_destroy(g[i]);
 }
 
 /* Ink bounding box of colour col; returns the ink count. */
@@ -151,10 +167,14 @@ static int ink_box(const PlotCanvas *c, PlotRGB col, int *x0, int *y0, int *x1, 
         for (int x = 0; x < c->w; x++)
             if (rgb_eq(plot_get(c, x, y), col)) {
                 n++;
-                if (x < *x0) *x0 = x;
-                if (x > *x1) *x1 = x;
-                if (y < *y0) *y0 = y;
-                if (y > *y1) *y1 = y;
+                if (x < *x0)
+                    *x0 = x;
+                if (x > *x1)
+                    *x1 = x;
+                if (y < *y0)
+                    *y0 = y;
+                if (y > *y1)
+                    *y1 = y;
             }
     return n;
 }
@@ -203,7 +223,8 @@ static void test_ticks(void)
     EXPECT_NEAR(t[5], 1, 1e-12);
     n = plot_ticks_linear(-16, 15, 4, t, 32, &step);
     EXPECT(n >= 3 && n <= 5 && t[0] >= -16 && t[n - 1] <= 15);
-    for (int i = 0; i < n; i++) EXPECT_NEAR(fmod(fabs(t[i]), step), 0, 1e-9);
+    for (int i = 0; i < n; i++)
+        EXPECT_NEAR(fmod(fabs(t[i]), step), 0, 1e-9);
     n = plot_ticks_log(1e-3, 10, t, 32);
     EXPECT_EQ_INT(n, 5);
     EXPECT_NEAR(t[0], 1e-3, 1e-15);
@@ -224,6 +245,10 @@ static void test_ticks(void)
     EXPECT(!strcmp(buf, "1e6"));
     plot_format_tick(2.5e-6, 0, buf, sizeof buf);
     EXPECT(!strcmp(buf, "2.5e-6"));
+    plot_format_tick(0, 5e-6, buf, sizeof buf); /* small steps: 0 and 5e-6, not 0.000000 */
+    EXPECT(!strcmp(buf, "0"));
+    plot_format_tick(5e-6, 5e-6, buf, sizeof buf);
+    EXPECT(!strcmp(buf, "5e-6"));
 }
 
 /* Ink pixels of one colour deviate from the straight line through their extreme points by
@@ -231,13 +256,16 @@ static void test_ticks(void)
 static double ink_line_deviation(const PlotCanvas *c, PlotRGB col)
 {
     int x0, y0, x1, y1;
-    if (ink_box(c, col, &x0, &y0, &x1, &y1) == 0) return 1e9;
+    if (ink_box(c, col, &x0, &y0, &x1, &y1) == 0)
+        return 1e9;
     /* End points: mean y of the leftmost and rightmost columns. */
     double ya = 0, yb = 0;
     int na = 0, nb = 0;
     for (int y = 0; y < c->h; y++) {
-        if (rgb_eq(plot_get(c, x0, y), col)) ya += y, na++;
-        if (rgb_eq(plot_get(c, x1, y), col)) yb += y, nb++;
+        if (rgb_eq(plot_get(c, x0, y), col))
+            ya += y, na++;
+        if (rgb_eq(plot_get(c, x1, y), col))
+            yb += y, nb++;
     }
     ya /= na;
     yb /= nb;
@@ -246,7 +274,8 @@ static double ink_line_deviation(const PlotCanvas *c, PlotRGB col)
         for (int x = x0; x <= x1; x++)
             if (rgb_eq(plot_get(c, x, y), col)) {
                 double yl = ya + (yb - ya) * (x - x0) / (double)(x1 - x0);
-                if (fabs(y - yl) > worst) worst = fabs(y - yl);
+                if (fabs(y - yl) > worst)
+                    worst = fabs(y - yl);
             }
     return worst;
 }
@@ -257,9 +286,17 @@ static void test_chart_log_axis(void)
     double x[5] = {0, 1, 2, 3, 4}, y[5] = {1, 10, 100, 1000, 10000};
     PlotRGB col = {10, 200, 30};
     PlotSeries se = {.name = "10^x", .n = 5, .x = x, .y = y, .color = col};
-    PlotChart ch = {.title = "log", .x_label = "epoch", .y_label = "loss", .n_series = 1,
-                    .series = &se, .log_y = 1, .x_min = NAN, .x_max = NAN, .y_min = NAN,
-                    .y_max = NAN, .legend = 0};
+    PlotChart ch = {.title = "log",
+                    .x_label = "epoch",
+                    .y_label = "loss",
+                    .n_series = 1,
+                    .series = &se,
+                    .log_y = 1,
+                    .x_min = NAN,
+                    .x_max = NAN,
+                    .y_min = NAN,
+                    .y_max = NAN,
+                    .legend = 0};
     PlotCanvas *c = plot_chart(&ch, 300, 200);
     double dev = ink_line_deviation(c, col);
     EXPECT_MSG(dev <= 3.0, "deviation %g", dev);
@@ -273,8 +310,14 @@ static void test_chart_log_axis(void)
     double yn[5] = {0.1, 0.4, NAN, 0.6, 0.9};
     PlotSeries s2[2] = {{.name = "band 1", .n = 5, .x = x, .y = yn, .color = plot_palette(0)},
                         {.name = "band 2", .n = 5, .x = x, .y = y, .color = plot_palette(1)}};
-    PlotChart c2 = {.title = "curves", .n_series = 2, .series = s2, .x_min = NAN, .x_max = NAN,
-                    .y_min = 0, .y_max = 1, .legend = 1};
+    PlotChart c2 = {.title = "curves",
+                    .n_series = 2,
+                    .series = s2,
+                    .x_min = NAN,
+                    .x_max = NAN,
+                    .y_min = 0,
+                    .y_max = 1,
+                    .legend = 1};
     c = plot_chart(&c2, 300, 200);
     int bx0, by0, bx1, by1;
     EXPECT(ink_box(c, plot_palette(0), &bx0, &by0, &bx1, &by1) > 20);
@@ -292,15 +335,29 @@ static void test_demo_figures(void)
         maps[p] = xmalloc(sizeof(float) * N * N);
         for (int i = 0; i < N; i++)
             for (int j = 0; j < N; j++)
-                maps[p][i * N + j] = (float)(p + 1) * expf(-(float)((i - 8) * (i - 8) + (j - 8) * (j - 8)) / 20.0f);
+                maps[p][i * N + j] =
+                    (float)(p + 1) * expf(-(float)((i - 8) * (i - 8) + (j - 8) * (j - 8)) / 20.0f);
     }
+    free(maps[4]);
     maps[4] = NULL; /* a missing panel */
     const char *rows[2] = {"airplane", "automobile"}, *cols[3] = {"resnet18", "vgg11", "vit"};
-    PlotGridSpec s = {.title = "DFM loss maps (pre-threshold)", .rows = 2, .cols = 3,
-                      .row_labels = rows, .col_labels = cols, .panels = (const float *const *)maps,
-                      .ph = N, .pw = N, .cmap = PLOT_CMAP_VIRIDIS, .vmin = NAN, .vmax = NAN,
-                      .cbar_label = "loss increase", .axes = 1, .x0 = -8, .y0 = -8,
-                      .x_label = "fx (cycles/image)", .y_label = "fy"};
+    PlotGridSpec s = {.title = "DFM loss maps (pre-threshold)",
+                      .rows = 2,
+                      .cols = 3,
+                      .row_labels = rows,
+                      .col_labels = cols,
+                      .panels = (const float *const *)maps,
+                      .ph = N,
+                      .pw = N,
+                      .cmap = PLOT_CMAP_VIRIDIS,
+                      .vmin = NAN,
+                      .vmax = NAN,
+                      .cbar_label = "loss increase",
+                      .axes = 1,
+                      .x0 = -8,
+                      .y0 = -8,
+                      .x_label = "fx (cycles/image)",
+                      .y_label = "fy"};
     PlotCanvas *c = plot_heatmap_grid(&s);
     uint8_t *png;
     size_t len;
@@ -311,7 +368,8 @@ static void test_demo_figures(void)
     free(png);
     demo_save(c, "grid_viridis.png");
     plot_canvas_destroy(c);
-    for (int p = 0; p < 6; p++) free(maps[p]);
+    for (int p = 0; p < 6; p++)
+        free(maps[p]);
     const char *kinds[3] = {"train", "dfm", "eval"};
     double hours[3] = {12.5, 3.25, 0.4};
     c = plot_bars("CPU hours per task kind", "CPU hours", 3, kinds, hours, "%.2f h");
@@ -321,7 +379,8 @@ static void test_demo_figures(void)
     PlotCanvas *f = plot_canvas_create(6 * 32 + 4, 3 * 12 + 4, PLOT_WHITE);
     char line[33];
     for (int r = 0; r < 3; r++) {
-        for (int i = 0; i < 32; i++) line[i] = (char)(32 + r * 32 + i < 127 ? 32 + r * 32 + i : ' ');
+        for (int i = 0; i < 32; i++)
+            line[i] = (char)(32 + r * 32 + i < 127 ? 32 + r * 32 + i : ' ');
         line[32] = 0;
         plot_draw_text(f, 2, 2 + r * 12, line, PLOT_BLACK, 1);
     }
