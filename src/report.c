@@ -1417,7 +1417,10 @@ FsStatus report_write(const ReportOptions *o, ReportSummary *sum)
         return st;
     r.f = h5f_open(o->store_path, 0);
     if (!r.f)
-        return fs_errorf(FS_ERR_IO, "%s: cannot open as an HDF5 store", o->store_path);
+        return fs_errorf(FS_ERR_IO,
+                         "%s: cannot open as an HDF5 store (not HDF5, or a running job holds it "
+                         "open: report after the job ends; `fsweep status` shows progress)",
+                         o->store_path);
     char **ds = NULL;
     int nds = 0;
     if (h5f_exists(r.f, "/results")) {
