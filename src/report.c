@@ -675,13 +675,154 @@ static void section_maps(Report *r, const char *ds)
 #define CHART_W 300
 #define CHART_H 210
 
+/* What a per-class curve measures, from its name: class_acc_curve -> "accuracy". */
+static void curve_quantity(const char *name, char *buf, size_t n)
+{
+    if (!strcmp(name, "class_acc_curve"))
+        fs_snprintf(buf, n, "accuracy");
+    else if (!strcmp(name, "class_auc_curve"))
+        fs_snprintf(buf, n, "AUC");
+    else {
+        const char *p = !strncmp(name, "class_", 6) ? name + 6 : name;
+        size_t len = strlen(p);
+        if (len > 6 && !strcmp(p + len - 6, "_curve"))
+            len -= 6;
+        fs_snprintf(buf, n, "%.*s", (int)(len < 60 ? len : 60), p);
+    }
+}
+
+/* A per-class curve (X, class), X = epoch or step: one figure per model, one chart per
+ * training band, one line per class; y on [0, 1] when every value lies there. */
+static void class_curve_figures(Report *r, const char *ds, const RVar *v)
+{
+    ModelGrid mg = model_grid(r, ds, v);
+    const char *xdim = v->dn[v->ng];
+    int64_t ne = v->dims[v->ng], k = v->dims[v->ng + 1];
+    Labels cl = dim_labels(r, ds, "class", k, "C");
+    double *x = dim_coords(r, ds, xdim, ne);
+    double *mean = xmalloc((size_t)v->extra_len * sizeof *mean);
+    double *ys = xmalloc((size_t)(k * ne) * sizeof *ys);
+    PlotSeries *se = xmalloc((size_t)k * sizeof *se);
+    char qty[64];
+    curve_quantity(v->name, qty, sizeof qty);
+    int64_t total = 1;
+    for (int i = 0; i < v->rank; i++)
+        total *= v->dims[i];
+    int unit = 1;
+    for (int64_t i = 0; i < total && unit; i++)
+        unit = !isfinite(v->v[i]) || (v->v[i] >= 0 && v->v[i] <= 1);
+    for (int64_t a = 0; a < mg.na; a++)
+        for (int64_t g = 0; g < mg.ng; g++) {
+            int cols = (int)(mg.nb < 4 ? mg.nb : 4);
+            int rows = (int)((mg.nb + 3) / 4);
+            PlotCanvas *c = plot_canvas_create(cols * CHART_W, rows * CHART_H + 20, PLOT_WHITE);
+            char nm[160], t[256];
+            model_name(&mg, a, g, nm, sizeof nm);
+            fs_snprintf(t, sizeof t,
+                        "%s, %s: per-class %s while training, one chart per training band "
+                        "(seed mean)",
+                        ds, nm, qty);
+            plot_draw_text(c, 6, 5, t, PLOT_BLACK, 1);
+            int drawn = 0;
+            for (int64_t b = 0; b < mg.nb; b++) {
+                int64_t gi[3] = {a, g, b};
+                if (!rvar_model_mean(v, gi, mean))
+                    continue;
+                for (int64_t cc = 0; cc < k; cc++) {
+                    for (int64_t e = 0; e < ne; e++)
+                        ys[cc * ne + e] = mean[e * k + cc];
+                    se[cc] = (PlotSeries){.name = cl.s[cc],
+                                          .n = (int)ne,
+                                          .x = x,
+                                          .y = ys + cc * ne,
+                                          .color = plot_palette((int)cc),
+                                          .markers = ne <= 30};
+                }
+                char ct[160];
+                fs_snprintf(ct, sizeof ct, "band %s", mg.band.s[b]);
+                PlotChart ch = {.title = ct,
+                                .x_label = xdim,
+                                .y_label = qty,
+                                .n_series = (int)k,
+                                .series = se,
+                                .x_min = NAN,
+                                .x_max = NAN,
+                                .y_min = unit ? 0 : NAN,
+                                .y_max = unit ? 1 : NAN,
+                                .legend = b == 0};
+                plot_draw_chart(c, (int)(b % 4) * CHART_W, 20 + (int)(b / 4) * CHART_H, CHART_W,
+                                CHART_H, &ch);
+                drawn++;
+            }
+            if (drawn) {
+                char stem[256], cap[512];
+                fs_snprintf(stem, sizeof stem, "%s_%s_%s", v->name, ds, nm);
+                fs_snprintf(cap, sizeof cap,
+                            "Per-class %s (%s) against training %s for %s on %s, one chart per "
+                            "training band; mean over seeds.",
+                            qty, v->name, xdim, nm, ds);
+                report_figure(r, c, stem, cap);
+            } else {
+                plot_canvas_destroy(c);
+            }
+        }
+    free(se);
+    free(ys);
+    free(mean);
+    free(x);
+    labels_free(&cl);
+    model_grid_free(&mg);
+}
+
+/* Per-class curves: every result named *_curve with dims (epoch or step, class). */
+static int section_class_curves(Report *r, const char *ds, int *heading_done)
+{
+    char grp[256];
+    fs_snprintf(grp, sizeof grp, "/results/%s", ds);
+    char **names = NULL;
+    int n = 0, found = 0;
+    if (h5f_list(r->f, grp, &names, &n) != FS_OK) {
+        fs_clear_error();
+        return 0;
+    }
+    for (int i = 0; i < n; i++) {
+        size_t len = strlen(names[i]);
+        if (len < 6 || strcmp(names[i] + len - 6, "_curve"))
+            continue;
+        RVar v;
+        if (rvar_read(r, ds, names[i], &v) <= 0)
+            continue;
+        if (v.rank - v.ng == 2 && !strcmp(v.dn[v.ng + 1], "class") &&
+            (!strcmp(v.dn[v.ng], "epoch") || !strcmp(v.dn[v.ng], "step"))) {
+            if (!*heading_done) {
+                char id[160], title[256];
+                fs_snprintf(id, sizeof id, "curves-%s", ds);
+                fs_snprintf(title, sizeof title, "Learning curves: %s", ds);
+                report_heading(r, id, title);
+                *heading_done = 1;
+            }
+            class_curve_figures(r, ds, &v);
+            found++;
+        } else {
+            static const char *const want[2] = {"epoch or step", "class"};
+            rvar_expect(r, ds, &v, 2, want); /* names the mismatch in the page */
+        }
+        rvar_free(&v);
+    }
+    for (int i = 0; i < n; i++)
+        free(names[i]);
+    free(names);
+    return found;
+}
+
 static void section_curves(Report *r, const char *ds)
 {
-    static const char *const dims_acc[2] = {"epoch", "class"};
     static const char *const dims_loss[1] = {"epoch"};
-    RVar acc, loss;
-    int ha = rvar_read(r, ds, "class_acc_curve", &acc), hl = rvar_read(r, ds, "train_loss", &loss);
-    if (ha == 0) {
+    RVar loss;
+    int heading = 0;
+    int n_curves = section_class_curves(r, ds, &heading);
+    int hl = rvar_read(r, ds, "train_loss", &loss);
+    if (n_curves == 0) {
         char b[200];
         fs_snprintf(b, sizeof b, "per-band learning curves of %s (class_acc_curve)", ds);
         report_absent(r, b);
@@ -691,85 +832,14 @@ static void section_curves(Report *r, const char *ds)
         fs_snprintf(b, sizeof b, "training loss curves of %s (train_loss)", ds);
         report_absent(r, b);
     }
-    int ok_a = ha > 0 && rvar_expect(r, ds, &acc, 2, dims_acc);
     int ok_l = hl > 0 && rvar_expect(r, ds, &loss, 1, dims_loss);
-    if (ok_a || ok_l) {
+    if (n_curves || ok_l)
         r->sum.sections_present++;
+    if (ok_l && !heading) {
         char id[160], title[256];
         fs_snprintf(id, sizeof id, "curves-%s", ds);
         fs_snprintf(title, sizeof title, "Learning curves: %s", ds);
         report_heading(r, id, title);
-    }
-    if (ok_a) {
-        /* One row of charts per model, one chart per training band, one line per class. */
-        ModelGrid mg = model_grid(r, ds, &acc);
-        int64_t ne = acc.dims[acc.ng], k = acc.dims[acc.ng + 1];
-        Labels cl = dim_labels(r, ds, "class", k, "C");
-        double *x = dim_coords(r, ds, "epoch", ne);
-        double *mean = xmalloc((size_t)acc.extra_len * sizeof *mean);
-        double *ys = xmalloc((size_t)(k * ne) * sizeof *ys);
-        PlotSeries *se = xmalloc((size_t)k * sizeof *se);
-        for (int64_t a = 0; a < mg.na; a++)
-            for (int64_t g = 0; g < mg.ng; g++) {
-                int cols = (int)(mg.nb < 4 ? mg.nb : 4);
-                int rows = (int)((mg.nb + 3) / 4);
-                PlotCanvas *c = plot_canvas_create(cols * CHART_W, rows * CHART_H + 20, PLOT_WHITE);
-                char nm[160], t[256];
-                model_name(&mg, a, g, nm, sizeof nm);
-                fs_snprintf(t, sizeof t,
-                            "%s, %s: per-class test accuracy while training, one "
-                            "chart per training band (seed mean)",
-                            ds, nm);
-                plot_draw_text(c, 6, 5, t, PLOT_BLACK, 1);
-                int drawn = 0;
-                for (int64_t b = 0; b < mg.nb; b++) {
-                    int64_t gi[3] = {a, g, b};
-                    if (!rvar_model_mean(&acc, gi, mean))
-                        continue;
-                    for (int64_t cc = 0; cc < k; cc++) {
-                        for (int64_t e = 0; e < ne; e++)
-                            ys[cc * ne + e] = mean[e * k + cc];
-                        se[cc] = (PlotSeries){.name = cl.s[cc],
-                                              .n = (int)ne,
-                                              .x = x,
-                                              .y = ys + cc * ne,
-                                              .color = plot_palette((int)cc),
-                                              .markers = ne <= 30};
-                    }
-                    char ct[160];
-                    fs_snprintf(ct, sizeof ct, "band %s", mg.band.s[b]);
-                    PlotChart ch = {.title = ct,
-                                    .x_label = "epoch",
-                                    .y_label = "accuracy",
-                                    .n_series = (int)k,
-                                    .series = se,
-                                    .x_min = NAN,
-                                    .x_max = NAN,
-                                    .y_min = 0,
-                                    .y_max = 1,
-                                    .legend = b == 0};
-                    plot_draw_chart(c, (int)(b % 4) * CHART_W, 20 + (int)(b / 4) * CHART_H, CHART_W,
-                                    CHART_H, &ch);
-                    drawn++;
-                }
-                if (drawn) {
-                    char stem[256], cap[512];
-                    fs_snprintf(stem, sizeof stem, "curves_%s_%s", ds, nm);
-                    fs_snprintf(cap, sizeof cap,
-                                "Per-class test accuracy (fraction) against training epoch for "
-                                "%s on %s, one chart per training band; mean over seeds.",
-                                nm, ds);
-                    report_figure(r, c, stem, cap);
-                } else {
-                    plot_canvas_destroy(c);
-                }
-            }
-        free(se);
-        free(ys);
-        free(mean);
-        free(x);
-        labels_free(&cl);
-        model_grid_free(&mg);
     }
     if (ok_l) {
         /* One chart per model, one line per band, log loss axis. */
@@ -834,8 +904,6 @@ static void section_curves(Report *r, const char *ds)
         free(x);
         model_grid_free(&mg);
     }
-    if (ha > 0)
-        rvar_free(&acc);
     if (hl > 0)
         rvar_free(&loss);
 }

@@ -131,6 +131,11 @@ static void fixture_make(Fixture *fx)
     int64_t dc[6] = {NA, NG, NB, NS, NE, K};
     put(f, "class_acc_curve", FSH5_F64, 6, dc, curve, "arch,aug,band,seed,epoch,class");
     put(f, "train_loss", FSH5_F64, 5, dc, loss, "arch,aug,band,seed,epoch");
+    /* A per-class curve over checkpoint steps, with step coordinates. */
+    double steps[NE] = {10, 20, 50, 100, 200};
+    n = NE;
+    EXPECT(h5f_write(f, "/results/syn/step", FSH5_F64, 1, &n, steps) == FS_OK);
+    put(f, "class_margin_curve", FSH5_F64, 6, dc, curve, "arch,aug,band,seed,step,class");
     int64_t dt[6] = {NA, NG, NB, NS, NT, K};
     put(f, "tpr", FSH5_F64, 6, dt, fx->tpr, "arch,aug,band,seed,T,class");
     put(f, "fpr", FSH5_F64, 6, dt, fx->fpr, "arch,aug,band,seed,T,class");
@@ -297,8 +302,9 @@ static void test_report_full(void)
     if (!html)
         return;
     /* Figures: ADCS + spectra, loss maps (2 bands), DFMs (2 bands x 2 T), curves (2 models),
-     * loss, confusion (2 models x 2 bands; the missing seed leaves its mean intact). */
-    EXPECT_EQ_INT(sum.figures, 2 + 2 + 4 + 2 + 1 + 4);
+     * margin curves over steps (2 models), loss, confusion (2 models x 2 bands; the missing
+     * seed leaves its mean intact). */
+    EXPECT_EQ_INT(sum.figures, 2 + 2 + 4 + 2 + 2 + 1 + 4);
     EXPECT_EQ_INT(check_embedded_images(html), sum.figures);
     EXPECT_EQ_INT(check_png_files(fx.out), sum.figures);
     /* TPR/FPR table: rows in (arch, aug, band, T, class) order, cells seeds, TPR, FPR. */
