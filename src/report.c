@@ -15,6 +15,8 @@
 
 /* ---------------------------------------------------------------- result arrays */
 enum { G_ARCH = 0, G_AUG, G_BAND, G_SEED, G_COUNT };
+/* Panels per figure: classes per ADCS/spectra figure, class rows per DFM/loss-map figure. */
+enum { REPORT_CLASSES_PER_FIG = 10, REPORT_CLASS_ROWS_PER_FIG = 20 };
 static const char *const grid_dim_names[G_COUNT] = {"arch", "aug", "band", "seed"};
 
 /* One /results/<dataset>/<name> array, converted to double. */
@@ -446,7 +448,7 @@ static void section_adcs(Report *r, const char *ds)
                            .y0 = -floor((double)h / 2),
                            .x_label = "fx (cycles/image)",
                            .y_label = "fy"};
-        char t[256], stem[200], cap[512];
+        char t[256], stem[200], cap[512], tt[300], st[220];
         if (!which) {
             /* ADCS_c is a sum of K-1 signs: a fixed symmetric scale makes datasets comparable. */
             gs.cmap = PLOT_CMAP_DIVERGING;
@@ -461,6 +463,12 @@ static void section_adcs(Report *r, const char *ds)
                         "[-%lld, %lld].",
                         ds, (long long)(k - 1), (long long)(k - 1));
         } else {
+            /* One scale for all classes, also when they are split over several figures. */
+            double lo, hi;
+            if (plot_finite_range(buf, (size_t)v->extra_len, &lo, &hi) && hi > lo) {
+                gs.vmin = lo;
+                gs.vmax = hi;
+            }
             gs.cbar_label = "log10 mean |F|";
             fs_snprintf(t, sizeof t, "%s: class-average amplitude spectra (log10)", ds);
             fs_snprintf(stem, sizeof stem, "spectra_%s", ds);
@@ -469,8 +477,27 @@ static void section_adcs(Report *r, const char *ds)
                         "mean |FFT| per frequency), centred layout.",
                         ds);
         }
-        gs.title = t;
-        report_figure(r, plot_heatmap_grid(&gs), stem, cap);
+        /* At most REPORT_CLASSES_PER_FIG panels per figure (CIFAR-100 gives 10 figures). */
+        for (int64_t c0 = 0; c0 < k; c0 += REPORT_CLASSES_PER_FIG) {
+            int64_t nc = k - c0 < REPORT_CLASSES_PER_FIG ? k - c0 : REPORT_CLASSES_PER_FIG;
+            gs.cols = (int)nc;
+            gs.col_labels = (const char *const *)cl.s + c0;
+            gs.panels = panels + c0;
+            char cc[700];
+            if (k > REPORT_CLASSES_PER_FIG) {
+                fs_snprintf(tt, sizeof tt, "%s (classes %lld-%lld)", t, (long long)c0,
+                            (long long)(c0 + nc - 1));
+                fs_snprintf(st, sizeof st, "%s_c%lld", stem, (long long)c0);
+                fs_snprintf(cc, sizeof cc, "%s (classes %lld-%lld)", cap, (long long)c0,
+                            (long long)(c0 + nc - 1));
+            } else {
+                fs_snprintf(tt, sizeof tt, "%s", t);
+                fs_snprintf(st, sizeof st, "%s", stem);
+                fs_snprintf(cc, sizeof cc, "%s", cap);
+            }
+            gs.title = tt;
+            report_figure(r, plot_heatmap_grid(&gs), st, cc);
+        }
         free(panels);
         free(buf);
         free(m);
@@ -615,8 +642,43 @@ static void maps_figures(Report *r, const char *ds, const RVar *v, MapKind kind)
                             ds, band);
                 break;
             }
-            gs.title = title;
-            report_figure(r, plot_heatmap_grid(&gs), stem, cap);
+            if (isnan(gs.vmin)) { /* one scale for every class chunk of this figure */
+                double lo = 0, hi = 0, a0, a1;
+                int any = 0;
+                for (int64_t p = 0; p < k * ncol; p++)
+                    if (plot_finite_range(panels[p], (size_t)plen, &a0, &a1)) {
+                        lo = any && lo < a0 ? lo : a0;
+                        hi = any && hi > a1 ? hi : a1;
+                        any = 1;
+                    }
+                if (any && hi > lo) {
+                    gs.vmin = lo;
+                    gs.vmax = hi;
+                }
+            }
+            /* At most REPORT_CLASS_ROWS_PER_FIG class rows per figure. */
+            for (int64_t c0 = 0; c0 < k; c0 += REPORT_CLASS_ROWS_PER_FIG) {
+                int64_t nc =
+                    k - c0 < REPORT_CLASS_ROWS_PER_FIG ? k - c0 : REPORT_CLASS_ROWS_PER_FIG;
+                char tt[300], st[300], cc[700];
+                if (k > REPORT_CLASS_ROWS_PER_FIG) {
+                    fs_snprintf(tt, sizeof tt, "%s (classes %lld-%lld)", title, (long long)c0,
+                                (long long)(c0 + nc - 1));
+                    fs_snprintf(st, sizeof st, "%s_c%lld", stem, (long long)c0);
+                    fs_snprintf(cc, sizeof cc, "%s (classes %lld-%lld)", cap, (long long)c0,
+                                (long long)(c0 + nc - 1));
+                } else {
+                    fs_snprintf(tt, sizeof tt, "%s", title);
+                    fs_snprintf(st, sizeof st, "%s", stem);
+                    fs_snprintf(cc, sizeof cc, "%s", cap);
+                }
+                gs.rows = (int)nc;
+                gs.panels = panels + c0 * ncol;
+                if (has_class)
+                    gs.row_labels = (const char *const *)cl.s + c0;
+                gs.title = tt;
+                report_figure(r, plot_heatmap_grid(&gs), st, cc);
+            }
         }
         for (int m = 0; m < ncol; m++) {
             free(blocks[m]);
