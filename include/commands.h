@@ -19,6 +19,11 @@ enum {
     FS_COMMAND(status, "progress of a sweep store, also while its job runs")                      \
     FS_COMMAND(train, "train a classifier from scratch on the CPU and write MODEL.h5")            \
     FS_COMMAND(eval, "accuracy, per-class accuracy and confusion matrix of MODEL.h5 on a dataset") \
+    FS_COMMAND(adcs, "class-wise average spectra and ADCS maps of a dataset (MPI-sharded)")      \
+    FS_COMMAND(data, "describe a dataset spec; list specs, augmentations and OOD sets")           \
+    FS_COMMAND(dfm, "dominant frequency maps of MODEL.h5 (patch removal, screened, HFSS)")     \
+    FS_COMMAND(shortcut, "TPR/FPR with each class's DFM kept / removed; OOD and cross-model")    \
+    FS_COMMAND(heatmap, "Fourier heat map and accuracy against low-/high-pass radius")          \
     FS_COMMAND(info, "print linked library versions, BLAS core type and CPU features")            \
     FS_COMMAND(version, "print the version and git hash")                                        \
     FS_COMMAND(report, "write figures and a self-contained index.html from a results store")

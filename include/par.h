@@ -34,6 +34,10 @@ int par_iprobe(int src, int tag, int *src_out, int *tag_out);
 void par_reduce_sum_double(const double *in, double *out, size_t n, int root);
 void par_allreduce_sum_double(double *inout, size_t n);
 void par_allreduce_max_int(int *inout, size_t n);
+/* Gather variable-length double arrays to root in rank order: rank r sends counts[r] values
+ * (every rank passes the same counts); recv (sum of counts) is written on root only (may be
+ * NULL elsewhere). Serial: copies send to recv. */
+void par_gatherv_double(const double *send, const size_t *counts, double *recv, int root);
 /* FFTW: every rank ends up with rank 0's single-precision wisdom
  * (fftwf_mpi_broadcast_wisdom); a no-op in the serial build. */
 void par_bcast_fftw_wisdom(void);

@@ -116,7 +116,7 @@ typedef struct {
 /* Parse `path` then apply overrides ("key=value" or "section.key=value"; axes take
  * comma-separated lists). Builds the task graph. On error returns FS_ERR_CONFIG with
  * fs_last_error naming file:line and key (or the override). */
-FsStatus sweep_load(const char *path, int n_over, char *const *over, SweepConfig *cfg);
+FsStatus sweep_load(const char *path, int n_over, const char *const *over, SweepConfig *cfg);
 /* Parse an effective-config text (as broadcast to workers or stored); same checks. */
 FsStatus sweep_load_text(const char *text, const char *origin, SweepConfig *cfg);
 void sweep_free(SweepConfig *cfg);

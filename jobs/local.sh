@@ -1,6 +1,27 @@
 #!/usr/bin/env bash
-# The README's default run (make run): the quickstart sweep on this machine's cores.
-set -euo pipefail
+# The README's default run (make run): the quickstart sweep on this machine, under mpirun with 2
+# ranks (1 master + 1 worker) when mpirun exists, else serially. Results: results/quickstart.h5.
+# Running it again resumes (finished tasks are skipped). Extra arguments go to `fsweep run`
+# (e.g. `bash jobs/local.sh seeds=0,1`). NP=4 bash jobs/local.sh uses 4 ranks.
+set -uo pipefail
 cd "$(dirname "$0")/.."
 export OPENBLAS_NUM_THREADS=${OPENBLAS_NUM_THREADS:-1}
+CONFIG=${CONFIG:-jobs/quickstart.ini}
+STORE=${STORE:-results/quickstart.h5}
+NP=${NP:-2}
+mkdir -p "$(dirname "$STORE")"
 build/fsweep info
+if command -v mpirun >/dev/null 2>&1; then
+  if [ "$(id -u)" = 0 ]; then export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1; fi
+  mpirun --oversubscribe -np "$NP" -x OPENBLAS_NUM_THREADS build/fsweep run "$CONFIG" --store "$STORE" "$@"
+else
+  echo "mpirun not found: running serially"
+  build/fsweep run "$CONFIG" --store "$STORE" "$@"
+fi
+rc=$?
+case $rc in
+  0) echo "done: $STORE (fsweep status $STORE; README 'Reading the results')" ;;
+  3) echo "finished with failed tasks: fsweep status $STORE lists them" ;;
+  75) echo "interrupted: run 'make run' again to resume" ;;
+esac
+exit $rc

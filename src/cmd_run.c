@@ -197,7 +197,7 @@ int cmd_run(int argc, char **argv)
     char *text = NULL;
     int ok = 1;
     if (root) {
-        if (sweep_load(a.config, a.n_over, a.over, &cfg) != FS_OK) {
+        if (sweep_load(a.config, a.n_over, (const char *const *)a.over, &cfg) != FS_OK) {
             fprintf(stderr, "fsweep: error: %s\n", fs_last_error());
             ok = 0;
         } else {
@@ -290,7 +290,7 @@ int cmd_plan(int argc, char **argv)
         return rc;
     }
     SweepConfig cfg;
-    if (sweep_load(a.config, a.n_over, a.over, &cfg) != FS_OK) {
+    if (sweep_load(a.config, a.n_over, (const char *const *)a.over, &cfg) != FS_OK) {
         fprintf(stderr, "fsweep: error: %s\n", fs_last_error());
         free(a.over);
         return FS_EXIT_ERROR;
@@ -337,11 +337,11 @@ int cmd_plan(int argc, char **argv)
         else if (i == 20)
             printf("... (%d more; --list shows all)\n", cfg.n_tasks - 25);
     }
-    double maxeval = 0;
-    for (int k = 1; k < TASK_KIND_COUNT; k++) {
-        double c = nmean[k] ? mean[k] / nmean[k] : cfg.cost[k];
-        if (k == TASK_DFM || k == TASK_SHORTCUT) continue;
-        if (c > maxeval) maxeval = c;
+    double maxeval = 0; /* critical path: the longest train, then its longest follower */
+    for (int i = 0; i < cfg.n_tasks; i++) {
+        const TaskSpec *t = &cfg.tasks[i];
+        double c = nmean[t->kind] ? mean[t->kind] / nmean[t->kind] : t->cost;
+        if (t->kind != TASK_TRAIN && t->n_deps && c > maxeval) maxeval = c;
     }
     printf("stored: %lld of %d tasks%s\n", (long long)g.n_skipped, cfg.n_tasks,
            a.store ? "" : " (no --store given)");

@@ -2,7 +2,7 @@
  * Small spatial maps are batched: conv_chunk images are unrolled side by side so that one
  * sgemm has at least ~1024 columns (a 4x4 map alone would give a 16-column product). */
 #include "layers.h"
-#include "linalg.h"
+#include "gemm.h"
 
 #include <string.h>
 
@@ -32,8 +32,14 @@ size_t conv_ws_floats(const ConvArgs *a, int n_max)
 {
     size_t nb = (size_t)conv_chunk(a, n_max), hw = (size_t)a->hout * a->wout;
     size_t rows = (size_t)a->cin * a->kh * a->kw;
-    /* cols (rows, nb*hw) + gathered output (cout, nb*hw) when nb > 1 */
-    return rows * nb * hw + (nb > 1 ? (size_t)a->cout * nb * hw : 0);
+    /* cols (rows, nb*hw) + gathered output (cout, nb*hw) when nb > 1 + packed gemm panels */
+    return rows * nb * hw + (nb > 1 ? (size_t)a->cout * nb * hw : 0) + GEMM_WS_FLOATS;
+}
+
+/* The gemm's packing area at the end of a conv workspace. */
+static float *gemm_ws(const ConvArgs *a, int n, float *ws)
+{
+    return ws + conv_ws_floats(a, n) - GEMM_WS_FLOATS;
 }
 
 static int is_pointwise(const ConvArgs *a)
@@ -89,6 +95,14 @@ void conv_col2im_add(const ConvArgs *a, const float *cols, int ld, float *dx)
                     if (iy < 0 || iy >= a->h) continue;
                     const float *r = row + (size_t)oy * wo;
                     float *xr = xc + (size_t)iy * a->w;
+                    if (s == 1) { /* contiguous: ox in [lo, hi) maps to ix = ox - p + kj */
+                        int lo = p - kj, hi = a->w + p - kj;
+                        if (lo < 0) lo = 0;
+                        if (hi > wo) hi = wo;
+                        float *xo = xr - p + kj;
+                        for (int ox = lo; ox < hi; ox++) xo[ox] += r[ox];
+                        continue;
+                    }
                     for (int ox = 0; ox < wo; ox++) {
                         int ix = ox * s - p + kj;
                         if (ix >= 0 && ix < a->w) xr[ix] += r[ox];
@@ -103,6 +117,7 @@ void conv2d_forward(const ConvArgs *a, int n, const float *x, const float *w, co
     const int hw = a->hout * a->wout, rows = a->cin * a->kh * a->kw;
     const size_t xs = (size_t)a->cin * a->h * a->w, ys = (size_t)a->cout * hw;
     const int nb_max = conv_chunk(a, n);
+    float *gws = gemm_ws(a, n, ws);
     for (int i0 = 0; i0 < n; i0 += nb_max) {
         int nb = n - i0 < nb_max ? n - i0 : nb_max;
         int ld = nb * hw;
@@ -116,10 +131,10 @@ void conv2d_forward(const ConvArgs *a, int n, const float *x, const float *w, co
         }
         if (nb == 1) {
             float *yi = y + (size_t)i0 * ys;
-            linalg_sgemm(0, 0, a->cout, hw, rows, 1.0f, w, rows, cols, ld, 0.0f, yi, hw);
+            gemm_f32(0, 0, a->cout, hw, rows, 1.0f, w, rows, cols, ld, 0.0f, yi, hw, gws);
         } else {
             float *tmp = ws + (size_t)rows * ld; /* (cout, nb*hw) */
-            linalg_sgemm(0, 0, a->cout, ld, rows, 1.0f, w, rows, cols, ld, 0.0f, tmp, ld);
+            gemm_f32(0, 0, a->cout, ld, rows, 1.0f, w, rows, cols, ld, 0.0f, tmp, ld, gws);
             for (int j = 0; j < nb; j++)
                 for (int co = 0; co < a->cout; co++)
                     memcpy(y + (size_t)(i0 + j) * ys + (size_t)co * hw,
@@ -140,6 +155,7 @@ void conv2d_backward(const ConvArgs *a, int n, const float *x, const float *w, c
     const int hw = a->hout * a->wout, rows = a->cin * a->kh * a->kw;
     const size_t xs = (size_t)a->cin * a->h * a->w, ys = (size_t)a->cout * hw;
     const int nb_max = conv_chunk(a, n);
+    float *gws = gemm_ws(a, n, ws);
     if (db)
         for (int i = 0; i < n; i++)
             for (int co = 0; co < a->cout; co++) {
@@ -173,15 +189,15 @@ void conv2d_backward(const ConvArgs *a, int n, const float *x, const float *w, c
                 cols = ws;
             }
             /* dw (cout, rows) += g (cout, ld) cols^T (ld, rows) */
-            linalg_sgemm(0, 1, a->cout, rows, ld, 1.0f, g, ld, cols, ld, 1.0f, dw, rows);
+            gemm_f32(0, 1, a->cout, rows, ld, 1.0f, g, ld, cols, ld, 1.0f, dw, rows, gws);
         }
         if (dx) {
             if (direct) {
-                linalg_sgemm(1, 0, rows, hw, a->cout, 1.0f, w, rows, g, ld, 1.0f,
-                             dx + (size_t)i0 * xs, hw);
+                gemm_f32(1, 0, rows, hw, a->cout, 1.0f, w, rows, g, ld, 1.0f,
+                             dx + (size_t)i0 * xs, hw, gws);
             } else {
                 /* dcols (rows, ld) = w^T (rows, cout) g (cout, ld) */
-                linalg_sgemm(1, 0, rows, ld, a->cout, 1.0f, w, rows, g, ld, 0.0f, ws, ld);
+                gemm_f32(1, 0, rows, ld, a->cout, 1.0f, w, rows, g, ld, 0.0f, ws, ld, gws);
                 for (int j = 0; j < nb; j++)
                     conv_col2im_add(a, ws + (size_t)j * hw, ld, dx + (size_t)(i0 + j) * xs);
             }

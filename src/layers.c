@@ -2,13 +2,15 @@
  * Conventions: x = input tensor values, y = output values, dx/dy their gradients; backward
  * accumulates into dx and into the parameter gradients (only when ctx->param_grad). */
 #include "layers.h"
-#include "linalg.h"
+#include "gemm.h"
 
 #include <math.h>
 #include <string.h>
 
 #define IN0(l, t) (&(t)[(l)->in0])
 #define OUT(l, t) (&(t)[(l)->out])
+/* gemm packing area: the last GEMM_WS_FLOATS floats of the shared workspace */
+#define GWS(c) ((c)->ws + (c)->ws_len - GEMM_WS_FLOATS)
 
 static FsStatus same_shape(Layer *l, const Tensor *a, const Tensor *b, int *c, int *h, int *w)
 {
@@ -367,8 +369,8 @@ static void linear_fwd(Layer *l, Tensor *t, const LayerCtx *c)
 {
     int rows = (int)((size_t)c->n * tensor_size(IN0(l, t)) / (size_t)l->dim);
     float *y = OUT(l, t)->v;
-    linalg_sgemm(0, 1, rows, l->out_dim, l->dim, 1.0f, IN0(l, t)->v, l->dim, l->w[0], l->dim, 0.0f,
-                 y, l->out_dim);
+    gemm_f32(0, 1, rows, l->out_dim, l->dim, 1.0f, IN0(l, t)->v, l->dim, l->w[0], l->dim, 0.0f,
+                 y, l->out_dim, GWS(c));
     if (l->bias)
         for (int r = 0; r < rows; r++)
             for (int o = 0; o < l->out_dim; o++) y[(size_t)r * l->out_dim + o] += l->w[1][o];
@@ -378,11 +380,11 @@ static void linear_bwd(Layer *l, Tensor *t, const LayerCtx *c)
     int rows = (int)((size_t)c->n * tensor_size(IN0(l, t)) / (size_t)l->dim);
     const float *dy = OUT(l, t)->g;
     if (IN0(l, t)->g)
-        linalg_sgemm(0, 0, rows, l->dim, l->out_dim, 1.0f, dy, l->out_dim, l->w[0], l->dim, 1.0f,
-                     IN0(l, t)->g, l->dim);
+        gemm_f32(0, 0, rows, l->dim, l->out_dim, 1.0f, dy, l->out_dim, l->w[0], l->dim, 1.0f,
+                     IN0(l, t)->g, l->dim, GWS(c));
     if (!c->param_grad) return;
-    linalg_sgemm(1, 0, l->out_dim, l->dim, rows, 1.0f, dy, l->out_dim, IN0(l, t)->v, l->dim, 1.0f,
-                 l->dw[0], l->dim);
+    gemm_f32(1, 0, l->out_dim, l->dim, rows, 1.0f, dy, l->out_dim, IN0(l, t)->v, l->dim, 1.0f,
+                 l->dw[0], l->dim, GWS(c));
     if (l->bias)
         for (int r = 0; r < rows; r++)
             for (int o = 0; o < l->out_dim; o++) l->dw[1][o] += dy[(size_t)r * l->out_dim + o];
@@ -593,7 +595,7 @@ static size_t mhsa_cache(const Layer *l, const Tensor *t, int n)
 static size_t mhsa_ws(const Layer *l, const Tensor *t, int n)
 {
     size_t T = (size_t)IN0(l, t)->c, D = (size_t)l->dim;
-    return (size_t)n * T * D + (size_t)n * T * 3 * D + T * T;
+    return (size_t)n * T * D + (size_t)n * T * 3 * D + T * T + GEMM_WS_FLOATS;
 }
 static void mhsa_fwd(Layer *l, Tensor *t, const LayerCtx *c)
 {
@@ -601,14 +603,14 @@ static void mhsa_fwd(Layer *l, Tensor *t, const LayerCtx *c)
     float *qkv = (float *)l->cache, *P = qkv + (size_t)n * T * 3 * D,
           *O = P + (size_t)n * H * T * T;
     const float scale = 1.0f / sqrtf((float)dh);
-    linalg_sgemm(0, 1, n * T, 3 * D, D, 1.0f, IN0(l, t)->v, D, l->w[0], D, 0.0f, qkv, 3 * D);
+    gemm_f32(0, 1, n * T, 3 * D, D, 1.0f, IN0(l, t)->v, D, l->w[0], D, 0.0f, qkv, 3 * D, GWS(c));
     for (size_t r = 0; r < (size_t)n * T; r++)
         for (int j = 0; j < 3 * D; j++) qkv[r * 3 * D + j] += l->w[1][j];
     for (int i = 0; i < n; i++)
         for (int hh = 0; hh < H; hh++) {
             const float *q = qkv + (size_t)i * T * 3 * D + hh * dh, *k = q + D, *v = q + 2 * D;
             float *p = P + ((size_t)i * H + hh) * T * T;
-            linalg_sgemm(0, 1, T, T, dh, scale, q, 3 * D, k, 3 * D, 0.0f, p, T);
+            gemm_f32(0, 1, T, T, dh, scale, q, 3 * D, k, 3 * D, 0.0f, p, T, GWS(c));
             for (int r = 0; r < T; r++) {
                 float *pr = p + (size_t)r * T, mx = pr[0];
                 for (int j = 1; j < T; j++) mx = pr[j] > mx ? pr[j] : mx;
@@ -620,10 +622,10 @@ static void mhsa_fwd(Layer *l, Tensor *t, const LayerCtx *c)
                 float inv = (float)(1.0 / s);
                 for (int j = 0; j < T; j++) pr[j] *= inv;
             }
-            linalg_sgemm(0, 0, T, dh, T, 1.0f, p, T, v, 3 * D, 0.0f, O + (size_t)i * T * D + hh * dh, D);
+            gemm_f32(0, 0, T, dh, T, 1.0f, p, T, v, 3 * D, 0.0f, O + (size_t)i * T * D + hh * dh, D, GWS(c));
         }
     float *y = OUT(l, t)->v;
-    linalg_sgemm(0, 1, n * T, D, D, 1.0f, O, D, l->w[2], D, 0.0f, y, D);
+    gemm_f32(0, 1, n * T, D, D, 1.0f, O, D, l->w[2], D, 0.0f, y, D, GWS(c));
     for (size_t r = 0; r < (size_t)n * T; r++)
         for (int j = 0; j < D; j++) y[r * D + j] += l->w[3][j];
 }
@@ -636,9 +638,9 @@ static void mhsa_bwd(Layer *l, Tensor *t, const LayerCtx *c)
     const float *dy = OUT(l, t)->g;
     float *dO = c->ws, *dqkv = dO + (size_t)n * T * D, *dP = dqkv + (size_t)n * T * 3 * D;
     /* out projection */
-    linalg_sgemm(0, 0, n * T, D, D, 1.0f, dy, D, l->w[2], D, 0.0f, dO, D);
+    gemm_f32(0, 0, n * T, D, D, 1.0f, dy, D, l->w[2], D, 0.0f, dO, D, GWS(c));
     if (c->param_grad) {
-        linalg_sgemm(1, 0, D, D, n * T, 1.0f, dy, D, O, D, 1.0f, l->dw[2], D);
+        gemm_f32(1, 0, D, D, n * T, 1.0f, dy, D, O, D, 1.0f, l->dw[2], D, GWS(c));
         for (size_t r = 0; r < (size_t)n * T; r++)
             for (int j = 0; j < D; j++) l->dw[3][j] += dy[r * D + j];
     }
@@ -650,8 +652,8 @@ static void mhsa_bwd(Layer *l, Tensor *t, const LayerCtx *c)
             const float *p = P + ((size_t)i * H + hh) * T * T;
             const float *dOh = dO + (size_t)i * T * D + hh * dh;
             /* dP = dO_h V^T (T, T); dV = P^T dO_h */
-            linalg_sgemm(0, 1, T, T, dh, 1.0f, dOh, D, v, 3 * D, 0.0f, dP, T);
-            linalg_sgemm(1, 0, T, dh, T, 1.0f, p, T, dOh, D, 0.0f, dv, 3 * D);
+            gemm_f32(0, 1, T, T, dh, 1.0f, dOh, D, v, 3 * D, 0.0f, dP, T, GWS(c));
+            gemm_f32(1, 0, T, dh, T, 1.0f, p, T, dOh, D, 0.0f, dv, 3 * D, GWS(c));
             /* softmax backward, then the 1/sqrt(dh) scale */
             for (int r = 0; r < T; r++) {
                 const float *pr = p + (size_t)r * T;
@@ -661,14 +663,14 @@ static void mhsa_bwd(Layer *l, Tensor *t, const LayerCtx *c)
                 for (int j = 0; j < T; j++) gr[j] = pr[j] * (gr[j] - (float)s) * scale;
             }
             /* dQ = dS K; dK = dS^T Q */
-            linalg_sgemm(0, 0, T, dh, T, 1.0f, dP, T, k, 3 * D, 0.0f, dq, 3 * D);
-            linalg_sgemm(1, 0, T, dh, T, 1.0f, dP, T, q, 3 * D, 0.0f, dk, 3 * D);
+            gemm_f32(0, 0, T, dh, T, 1.0f, dP, T, k, 3 * D, 0.0f, dq, 3 * D, GWS(c));
+            gemm_f32(1, 0, T, dh, T, 1.0f, dP, T, q, 3 * D, 0.0f, dk, 3 * D, GWS(c));
         }
     /* in projection */
     if (IN0(l, t)->g)
-        linalg_sgemm(0, 0, n * T, D, 3 * D, 1.0f, dqkv, 3 * D, l->w[0], D, 1.0f, IN0(l, t)->g, D);
+        gemm_f32(0, 0, n * T, D, 3 * D, 1.0f, dqkv, 3 * D, l->w[0], D, 1.0f, IN0(l, t)->g, D, GWS(c));
     if (c->param_grad) {
-        linalg_sgemm(1, 0, 3 * D, D, n * T, 1.0f, dqkv, 3 * D, IN0(l, t)->v, D, 1.0f, l->dw[0], D);
+        gemm_f32(1, 0, 3 * D, D, n * T, 1.0f, dqkv, 3 * D, IN0(l, t)->v, D, 1.0f, l->dw[0], D, GWS(c));
         for (size_t r = 0; r < (size_t)n * T; r++)
             for (int j = 0; j < 3 * D; j++) l->dw[1][j] += dqkv[r * 3 * D + j];
     }
@@ -736,7 +738,14 @@ static const LayerOps ops_maxpool = {LAYER_MAXPOOL, "maxpool", pool_shape, maxpo
 static const LayerOps ops_avgpool = {LAYER_AVGPOOL, "avgpool", pool_shape, no_bytes, no_bytes,
                                      avgpool_fwd, avgpool_bwd};
 static const LayerOps ops_gap = {LAYER_GAP, "global_avgpool", gap_shape, no_bytes, no_bytes, gap_fwd, gap_bwd};
-static const LayerOps ops_linear = {LAYER_LINEAR, "linear", linear_shape, no_bytes, no_bytes,
+static size_t gemm_only_ws(const Layer *l, const Tensor *t, int n)
+{
+    FS_UNUSED(l);
+    FS_UNUSED(t);
+    FS_UNUSED(n);
+    return GEMM_WS_FLOATS;
+}
+static const LayerOps ops_linear = {LAYER_LINEAR, "linear", linear_shape, no_bytes, gemm_only_ws,
                                     linear_fwd, linear_bwd};
 static const LayerOps ops_dropout = {LAYER_DROPOUT, "dropout", same_shape, dropout_cache, no_bytes,
                                      dropout_fwd, dropout_bwd};

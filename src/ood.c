@@ -153,21 +153,29 @@ static void ood_motion(float *x, int c, int h, int w, double radius, double sigm
     size_t hw = (size_t)h * (size_t)w;
     float *tmp = xmalloc(hw * sizeof *tmp);
     double sy = sin(theta), sx = cos(theta);
+    int *oy = xmalloc((size_t)taps * sizeof *oy), *ox = xmalloc((size_t)taps * sizeof *ox);
+    for (int t = 0; t < taps; t++) { /* integer offset of tap t (pixel coordinates are integers) */
+        oy[t] = (int)lround(t * sy);
+        ox[t] = (int)lround(t * sx);
+        k[t] /= ks;
+    }
     for (int ch = 0; ch < c; ch++) {
         float *p = x + (size_t)ch * hw;
         for (int y = 0; y < h; y++)
             for (int xx = 0; xx < w; xx++) {
                 double s = 0;
                 for (int t = 0; t < taps; t++) {
-                    int yy = (int)lround(y - t * sy), xs = (int)lround(xx - t * sx);
+                    int yy = y - oy[t], xs = xx - ox[t];
                     yy = yy < 0 ? 0 : yy >= h ? h - 1 : yy;
                     xs = xs < 0 ? 0 : xs >= w ? w - 1 : xs;
                     s += k[t] * (double)p[yy * w + xs];
                 }
-                tmp[y * w + xx] = (float)(s / ks);
+                tmp[y * w + xx] = (float)s;
             }
         memcpy(p, tmp, hw * sizeof *tmp);
     }
+    free(oy);
+    free(ox);
     free(tmp);
     free(k);
 }

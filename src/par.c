@@ -171,6 +171,27 @@ void par_allreduce_max_int(int *inout, size_t n)
     MPI_CHECK(MPI_Allreduce(MPI_IN_PLACE, inout, (int)n, MPI_INT, MPI_MAX, MPI_COMM_WORLD));
 }
 
+void par_gatherv_double(const double *send, const size_t *counts, double *recv, int root)
+{
+    if (!mpi_on) {
+        if (recv != send) memmove(recv, send, counts[0] * sizeof *send);
+        return;
+    }
+    int *cnt = xmalloc((size_t)my_size * sizeof *cnt), *disp = xmalloc((size_t)my_size * sizeof *disp);
+    size_t off = 0;
+    for (int r = 0; r < my_size; r++) {
+        FS_CHECK(counts[r] <= (size_t)1 << 30 && off <= (size_t)1 << 30,
+                 "par_gatherv: %zu values too many for MPI int counts", off + counts[r]);
+        cnt[r] = (int)counts[r];
+        disp[r] = (int)off;
+        off += counts[r];
+    }
+    MPI_CHECK(MPI_Gatherv(send, cnt[my_rank], MPI_DOUBLE, recv, cnt, disp, MPI_DOUBLE, root,
+                          MPI_COMM_WORLD));
+    free(cnt);
+    free(disp);
+}
+
 void par_bcast_fftw_wisdom(void)
 {
     if (mpi_on) fftwf_mpi_broadcast_wisdom(MPI_COMM_WORLD);
@@ -267,6 +288,11 @@ void par_allreduce_max_int(int *inout, size_t n)
 {
     FS_UNUSED(inout);
     FS_UNUSED(n);
+}
+void par_gatherv_double(const double *send, const size_t *counts, double *recv, int root)
+{
+    FS_UNUSED(root);
+    if (recv != send) memmove(recv, send, counts[0] * sizeof *send);
 }
 void par_bcast_fftw_wisdom(void) {}
 const char *par_library_version(void) { return "none (serial build)"; }

@@ -7,6 +7,7 @@
  * which makes the product Hermitian so that c2r returns exactly Re(IFFT2(F .* M)). */
 #include "spectral.h"
 
+#include "par.h"
 #include "util.h"
 
 #include <fftw3.h>
@@ -26,6 +27,8 @@ struct SpectralPlan {
     int32_t *ia, *ib;       /* (H * wh): centred index of f and of -f */
     float *mh;              /* (H * wh): scaled M_h of the current call */
     double *mhd;            /* (H * wh): the same in double */
+    float *last_mask;       /* (H, W): the mask mh was made from (cache) */
+    int mh_valid;
 };
 
 const char *spectral_library_version(void) { return fftwf_version; }
@@ -38,6 +41,22 @@ const char *spectral_plan_flags_str(SpectralFlags f)
 char *spectral_export_wisdom(void) { return fftwf_export_wisdom_to_string(); }
 
 int spectral_import_wisdom(const char *w) { return w && fftwf_import_wisdom_from_string(w) == 1; }
+
+FsStatus spectral_wisdom_share(const int (*shapes)[3], int n, SpectralFlags flags)
+{
+    FsStatus st = FS_OK;
+    if (par_rank() == 0)
+        for (int i = 0; i < n && !st; i++) {
+            SpectralPlan *sp = spectral_plan_create(shapes[i][0], shapes[i][1], shapes[i][2], flags);
+            if (!sp) st = FS_ERR_CONFIG;
+            spectral_plan_destroy(sp);
+        }
+    int bad = st != FS_OK;
+    par_allreduce_max_int(&bad, 1); /* every rank learns of a failure before the collective */
+    if (bad) return st ? st : fs_errorf(FS_ERR_LIB, "spectral_wisdom_share: planning failed on rank 0");
+    par_bcast_fftw_wisdom();
+    return FS_OK;
+}
 
 void spectral_plan_destroy(SpectralPlan *sp)
 {
@@ -54,6 +73,7 @@ void spectral_plan_destroy(SpectralPlan *sp)
     free(sp->ib);
     free(sp->mh);
     free(sp->mhd);
+    free(sp->last_mask);
     free(sp);
 }
 
@@ -89,6 +109,7 @@ SpectralPlan *spectral_plan_create(int c, int h, int w, SpectralFlags flags)
     sp->ib = xmalloc(nh * sizeof *sp->ib);
     sp->mh = xmalloc(nh * sizeof *sp->mh);
     sp->mhd = xmalloc(nh * sizeof *sp->mhd);
+    sp->last_mask = xmalloc((size_t)h * (size_t)w * sizeof *sp->last_mask);
     for (int ky = 0; ky < h; ky++)
         for (int kx = 0; kx < sp->wh; kx++) {
             int i = (ky + h / 2) % h, j = (kx + w / 2) % w, pi, pj;
@@ -124,9 +145,13 @@ void spectral_plan_shape(const SpectralPlan *sp, int *c, int *h, int *w)
     if (w) *w = sp->w;
 }
 
-/* mh[k] = (M[ia[k]] + M[ib[k]]) / 2 / (H W): the symmetrised mask with the 1/N^2 folded in. */
+/* mh[k] = (M[ia[k]] + M[ib[k]]) / 2 / (H W): the symmetrised mask with the 1/N^2 folded in,
+ * float (mh) and double (mhd). Cached: recomputed only when the mask's contents change (masks
+ * are typically reused for many images; the comparison costs less than the rebuild). */
 static void plan_half_mask(SpectralPlan *sp, const float *mask)
 {
+    size_t hw = (size_t)sp->h * (size_t)sp->w;
+    if (sp->mh_valid && !memcmp(sp->last_mask, mask, hw * sizeof *mask)) return;
     int nh = sp->h * sp->wh;
     double s = 0.5 / ((double)sp->h * (double)sp->w);
     for (int k = 0; k < nh; k++) {
@@ -134,6 +159,8 @@ static void plan_half_mask(SpectralPlan *sp, const float *mask)
         sp->mhd[k] = v;
         sp->mh[k] = (float)v;
     }
+    memcpy(sp->last_mask, mask, hw * sizeof *mask);
+    sp->mh_valid = 1;
 }
 
 void spectral_filter(SpectralPlan *sp, const float *mask, const float *x, float *y)
@@ -185,6 +212,7 @@ void spectral_filter_dmask(SpectralPlan *sp, const double *mask, const double *x
     double s = 0.5 / ((double)sp->h * (double)sp->w);
     memcpy(sp->din, x, nr * sizeof *x);
     fftw_execute(sp->d_fwd);
+    sp->mh_valid = 0; /* mhd is reused below */
     for (int k = 0; k < nh; k++) sp->mhd[k] = (mask[sp->ia[k]] + mask[sp->ib[k]]) * s;
     for (int ch = 0; ch < sp->c; ch++) {
         fftw_complex *F = sp->dout + (size_t)ch * (size_t)nh;

@@ -55,6 +55,8 @@ struct Store {
     size_t map_cap, map_n;
     int64_t nrows;
     hid_t str_t, row_t, hist_t;
+    hid_t dxpl;            /* transfer properties with our own conversion buffers: HDF5's */
+    void *tconv, *bkg;     /* default callocs 1 MiB on every converting read or write */
 };
 
 #define H5TRY(call, what)                                                                          \
@@ -225,13 +227,13 @@ static FsStatus attr_str(Store *s, hid_t obj, const char *name, const char *v)
 {
     if (H5Aexists(obj, name) > 0 && H5Adelete(obj, name) < 0)
         return fs_errorf(FS_ERR_LIB, "%s: cannot replace attribute %s", s->path, name);
+    /* variable-length UTF-8: h5py reads it as str */
     hid_t t = H5Tcopy(H5T_C_S1);
-    H5Tset_size(t, strlen(v) + 1);
+    H5Tset_size(t, H5T_VARIABLE);
     H5Tset_cset(t, H5T_CSET_UTF8);
-    H5Tset_strpad(t, H5T_STR_NULLTERM);
     hid_t sp = H5Screate(H5S_SCALAR);
     hid_t a = H5Acreate2(obj, name, t, sp, H5P_DEFAULT, H5P_DEFAULT);
-    herr_t e = a < 0 ? -1 : H5Awrite(a, t, v);
+    herr_t e = a < 0 ? -1 : H5Awrite(a, t, &v);
     if (a >= 0) H5Aclose(a);
     H5Sclose(sp);
     H5Tclose(t);
@@ -269,13 +271,10 @@ static char *attr_get_str(hid_t obj, const char *name)
     char *out = NULL;
     if (H5Tis_variable_str(t) > 0) {
         char *p = NULL;
-        hid_t mt = H5Tcopy(H5T_C_S1);
-        H5Tset_size(mt, H5T_VARIABLE);
-        if (H5Aread(a, mt, &p) >= 0 && p) {
+        if (H5Aread(a, t, &p) >= 0 && p) { /* the file's own type: no charset conversion */
             out = xstrdup(p);
             H5free_memory(p);
         }
-        H5Tclose(mt);
     } else {
         size_t n = H5Tget_size(t);
         out = xcalloc(n + 1, 1);
@@ -344,7 +343,7 @@ static FsStatus table_append(Store *s, const char *path, hid_t type, const void 
     fsp = H5Dget_space(ds);
     H5TRY(H5Sselect_hyperslab(fsp, H5S_SELECT_SET, &n, NULL, &one, NULL), "select row");
     msp = H5Screate_simple(1, &one, NULL);
-    H5TRY(H5Dwrite(ds, type, msp, fsp, H5P_DEFAULT, row), "write row");
+    H5TRY(H5Dwrite(ds, type, msp, fsp, s->dxpl, row), "write row");
 out:
     if (msp >= 0) H5Sclose(msp);
     if (fsp >= 0) H5Sclose(fsp);
@@ -647,7 +646,7 @@ static FsStatus blob_write(Store *s, const SweepConfig *cfg, const StoreKey *k, 
     fsp = H5Dget_space(ds);
     H5TRY(H5Sselect_hyperslab(fsp, H5S_SELECT_SET, start, NULL, count, NULL), "select");
     msp = H5Screate_simple(rank, count, NULL);
-    H5TRY(H5Dwrite(ds, H5T_NATIVE_DOUBLE, msp, fsp, H5P_DEFAULT, b->data), "write result");
+    H5TRY(H5Dwrite(ds, H5T_NATIVE_DOUBLE, msp, fsp, s->dxpl, b->data), "write result");
 out:
     if (msp >= 0) H5Sclose(msp);
     if (fsp >= 0) H5Sclose(fsp);
@@ -1049,7 +1048,7 @@ FsStatus store_read_input(Store *s, const SweepConfig *cfg, const TaskSpec *spec
     b.data = xmalloc((size_t)n * sizeof(double) + 1);
     H5TRY(H5Sselect_hyperslab(fsp, H5S_SELECT_SET, start, NULL, count, NULL), "select");
     msp = H5Screate_simple(rank, count, NULL);
-    if (H5Dread(ds, H5T_NATIVE_DOUBLE, msp, fsp, H5P_DEFAULT, b.data) < 0) {
+    if (H5Dread(ds, H5T_NATIVE_DOUBLE, msp, fsp, s->dxpl, b.data) < 0) {
         free(b.data);
         st = fs_errorf(FS_ERR_LIB, "%s: cannot read %s", s->path, path);
         goto out;
@@ -1078,6 +1077,11 @@ static Store *store_new(const char *path)
     s->jpath = xmalloc(n);
     fs_snprintf(s->jpath, n, "%s.journal", path);
     make_types(s);
+    const size_t tb = (size_t)1 << 18;
+    s->tconv = xcalloc(tb, 1);
+    s->bkg = xcalloc(tb, 1);
+    s->dxpl = H5Pcreate(H5P_DATASET_XFER);
+    H5Pset_buffer(s->dxpl, tb, s->tconv, s->bkg);
     return s;
 }
 
@@ -1090,6 +1094,9 @@ static void store_free(Store *s)
     }
     H5Tclose(s->row_t);
     H5Tclose(s->hist_t);
+    H5Pclose(s->dxpl);
+    free(s->tconv);
+    free(s->bkg);
     H5Tclose(s->str_t);
     free(s->map);
     free(s->path);
@@ -1242,21 +1249,38 @@ Store *store_open(const char *path, const SweepConfig *cfg, int force, int *crea
         rebuild = 1;
     }
     if (s->f < 0) {
+        /* create under a temporary name, then rename: a file at `path` is always a store */
+        size_t tl = strlen(path) + 32;
+        char *tmp = xmalloc(tl);
+        fs_snprintf(tmp, tl, "%s.tmp-%ld", path, (long)getpid());
         hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
         H5Pset_libver_bounds(fapl, H5F_LIBVER_V18, H5F_LIBVER_LATEST);
-        s->f = H5Fcreate(path, H5F_ACC_EXCL, H5P_DEFAULT, fapl);
+        s->f = H5Fcreate(tmp, H5F_ACC_TRUNC, H5P_DEFAULT, fapl);
         H5Pclose(fapl);
         if (s->f < 0) {
             fs_errorf(FS_ERR_IO, "%s: cannot create the store (directory missing or not "
                       "writable?)", path);
+            free(tmp);
             store_free(s);
             return NULL;
         }
         *created = !rebuild;
         hid_t r = H5Gopen2(s->f, "/", H5P_DEFAULT);
         int64_t fv = STORE_FORMAT_VERSION;
-        attr_num(s, r, "format_version", H5T_NATIVE_INT64, &fv);
+        FsStatus a = attr_num(s, r, "format_version", H5T_NATIVE_INT64, &fv);
         H5Gclose(r);
+        herr_t e = H5Fclose(s->f);
+        s->f = -1;
+        if (a == FS_OK && e >= 0 && rename(tmp, path) == 0)
+            s->f = H5Fopen(path, H5F_ACC_RDWR, H5P_DEFAULT);
+        if (s->f < 0) {
+            fs_errorf(FS_ERR_IO, "%s: cannot create the store: %s", path, strerror(errno));
+            unlink(tmp);
+            free(tmp);
+            store_free(s);
+            return NULL;
+        }
+        free(tmp);
     } else {
         hid_t r = H5Gopen2(s->f, "/", H5P_DEFAULT);
         int64_t fv = -1, open_flag = 0;
@@ -1286,6 +1310,25 @@ Store *store_open(const char *path, const SweepConfig *cfg, int force, int *crea
         st = replay(s, cfg, 0, 1);
         if (st == FS_OK) LOG_WARN("%s: rebuilt %lld task rows from the journal", path,
                                   (long long)s->nrows);
+        /* the journal's last config stands in for the lost attributes, so a changed config is
+         * still refused */
+        StoreRow *rows = NULL;
+        int64_t nr = 0;
+        char *old = NULL;
+        SweepConfig oc;
+        if (st == FS_OK && store_journal_read(s->jpath, &rows, &nr, &old, NULL, NULL) == FS_OK &&
+            old && sweep_load_text(old, s->jpath, &oc) == FS_OK) {
+            char h[24];
+            fs_snprintf(h, sizeof h, "%016llx", (unsigned long long)oc.result_hash);
+            hid_t r = H5Gopen2(s->f, "/", H5P_DEFAULT);
+            st = attr_str(s, r, "result_hash", h);
+            if (st == FS_OK) st = attr_str(s, r, "config", old);
+            H5Gclose(r);
+            sweep_free(&oc);
+            if (st == FS_OK) st = check_config(s, cfg, force);
+        }
+        free(rows);
+        free(old);
     }
     /* merge the config's axis values: new values extend the grid */
     static const int axis_of[NGRID] = {AX_DATASET, AX_ARCH, AX_AUG, AX_BAND, AX_SEED};
@@ -1315,6 +1358,7 @@ Store *store_open(const char *path, const SweepConfig *cfg, int force, int *crea
         char h[24];
         fs_snprintf(h, sizeof h, "%016llx", (unsigned long long)cfg->result_hash);
         if (st == FS_OK) st = attr_str(s, r, "result_hash", h);
+        if (st == FS_OK) st = attr_str(s, r, "config", cfg->text);
         H5Gclose(r);
         if (st == FS_OK && H5Fflush(s->f, H5F_SCOPE_GLOBAL) < 0)
             st = fs_errorf(FS_ERR_LIB, "%s: H5Fflush failed", path);

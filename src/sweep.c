@@ -561,7 +561,7 @@ static void raw_defaults(RawValues *raw)
     }
 }
 
-FsStatus sweep_load(const char *path, int n_over, char *const *over, SweepConfig *cfg)
+FsStatus sweep_load(const char *path, int n_over, const char *const *over, SweepConfig *cfg)
 {
     memset(cfg, 0, sizeof *cfg);
     RawValues raw;

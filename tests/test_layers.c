@@ -1,5 +1,6 @@
 /* test_layers.c: every layer's backward against central finite differences, and the fast
  * convolution against the direct reference (_ref) for odd shapes, strides and paddings. */
+#include "gemm.h"
 #include "harness.h"
 #include "layers.h"
 #include "linalg.h"
@@ -66,6 +67,46 @@ static void test_conv_vs_ref(void)
     check_conv_case(5, 16, 4, 4, 8, 3, 1, 1, 0);  /* batched small maps */
     check_conv_case(70, 2, 2, 2, 3, 3, 1, 1, 1);  /* chunk with remainder */
     check_conv_case(2, 3, 40, 33, 4, 3, 1, 1, 1); /* > 1024 columns per image */
+}
+
+/* The engine's gemm (AVX-512 kernel where available) against the double-precision reference:
+ * odd shapes across the 12x32 tile and the KC/MC/NC blocking, every transpose, alpha/beta, and
+ * beta = 0 must not read C (NaN there stays out). */
+static void test_gemm_vs_ref(void)
+{
+    static const int shapes[][3] = {{1, 1, 1},   {13, 37, 29},  {12, 32, 320}, {25, 65, 321},
+                                    {121, 7, 5}, {3, 1537, 40}, {130, 70, 700}};
+    float *ws = xmalloc(GEMM_WS_FLOATS * sizeof(float));
+    Rng r = rng_derive(2, 0, RNG_STREAM_TEST);
+    for (size_t s = 0; s < FS_ARRAY_LEN(shapes); s++)
+        for (int t = 0; t < 8; t++) {
+            int ta = t & 1, tb = (t >> 1) & 1, b0 = t >> 2;
+            int M = shapes[s][0], N = shapes[s][1], K = shapes[s][2];
+            int lda = (ta ? M : K) + 3, ldb = (tb ? K : N) + 1, ldc = N + 2;
+            size_t as = (size_t)(ta ? K : M) * lda, bs = (size_t)(tb ? N : K) * ldb, cs = (size_t)M * ldc;
+            float *A = xmalloc(as * 4), *B = xmalloc(bs * 4), *C = xmalloc(cs * 4), *C2 = xmalloc(cs * 4);
+            fill(A, as, &r, 1);
+            fill(B, bs, &r, 1);
+            fill(C, cs, &r, 1);
+            if (b0) C[0] = NAN;
+            memcpy(C2, C, cs * 4);
+            float beta = b0 ? 0.0f : 0.5f;
+            gemm_f32(ta, tb, M, N, K, 0.75f, A, lda, B, ldb, beta, C, ldc, ws);
+            linalg_sgemm_ref(ta, tb, M, N, K, 0.75f, A, lda, B, ldb, beta, C2, ldc);
+            double worst = 0;
+            for (int i = 0; i < M; i++)
+                for (int j = 0; j < N; j++) {
+                    double e = fabs((double)C[(size_t)i * ldc + j] - (double)C2[(size_t)i * ldc + j]);
+                    worst = isnan(e) ? (double)INFINITY : fmax(worst, e / sqrt((double)K));
+                }
+            int pad_ok = 1; /* columns beyond N untouched */
+            for (int i = 0; i < M; i++)
+                if (memcmp(&C[(size_t)i * ldc + N], &C2[(size_t)i * ldc + N], 8)) pad_ok = 0;
+            EXPECT_MSG(worst < 1e-5 && pad_ok, "%s %dx%dx%d ta%d tb%d beta %g: err %.2g", gemm_kernel_name(),
+                       M, N, K, ta, tb, (double)beta, worst);
+            free(A); free(B); free(C); free(C2);
+        }
+    free(ws);
 }
 
 /* <im2col(x), c> == <x, col2im(c)>: the two are adjoint. */
@@ -277,7 +318,7 @@ static void test_bn_running_stats(void)
     model_free(m);
 }
 
-TEST_MAIN({"conv_vs_ref", test_conv_vs_ref}, {"im2col_adjoint", test_im2col_adjoint},
+TEST_MAIN({"gemm_vs_ref", test_gemm_vs_ref}, {"conv_vs_ref", test_conv_vs_ref}, {"im2col_adjoint", test_im2col_adjoint},
           {"grad_conv", test_grad_conv}, {"grad_bn", test_grad_bn},
           {"grad_activations", test_grad_activations}, {"grad_pools", test_grad_pools},
           {"grad_linear", test_grad_linear}, {"grad_vit_parts", test_grad_vit_parts},

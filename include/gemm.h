@@ -1,0 +1,23 @@
+/* gemm.h: the engine's single-precision matrix product. On CPUs with AVX-512F (checked at run
+ * time with __builtin_cpu_supports) a packed, cache-blocked 12x32 AVX-512 kernel runs; elsewhere
+ * it forwards to OpenBLAS (linalg_sgemm). Same contract as linalg_sgemm (row-major,
+ * C = alpha op(A) op(B) + beta C; beta == 0 never reads C), plus a caller-owned workspace of
+ * GEMM_WS_FLOATS floats (the packed panels), so no call allocates.
+ * Threads: single-threaded; safe to call concurrently with distinct workspaces.
+ * linalg_sgemm_ref is the oracle (tests/test_layers.c, bench_engine). */
+#ifndef FS_GEMM_H
+#define FS_GEMM_H
+
+#define GEMM_MR 12
+#define GEMM_NR 32
+#define GEMM_KC 320
+#define GEMM_MC 120
+#define GEMM_NC 1536
+#define GEMM_WS_FLOATS ((GEMM_MC * GEMM_KC) + (GEMM_KC * GEMM_NC) + 64)
+
+void gemm_f32(int transa, int transb, int M, int N, int K, float alpha, const float *A, int lda,
+              const float *B, int ldb, float beta, float *C, int ldc, float *ws);
+/* "avx512-12x32" or "openblas" */
+const char *gemm_kernel_name(void);
+
+#endif

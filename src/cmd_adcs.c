@@ -1,0 +1,196 @@
+/* cmd_adcs.c: `fsweep adcs` (class spectra and ADCS maps of a data set, MPI-sharded) and
+ * `fsweep data` (describe a dataset spec; list specs, augmentations and OOD names). */
+#include "adcs.h"
+#include "augment.h"
+#include "commands.h"
+#include "data.h"
+#include "h5file.h"
+#include "log.h"
+#include "ood.h"
+#include "par.h"
+#include "spectral.h"
+#include "util.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void adcs_usage(FILE *f)
+{
+    fprintf(f, "usage: fsweep adcs [--data SPEC] [--out FILE.h5] [--variant paper|reference] [--raw]\n"
+               "  Class-wise average amplitude spectra E_c and ADCS maps (PAPER.md 6).\n"
+               "  --data SPEC     dataset (default fashion-mnist:test; see `fsweep data --help`)\n"
+               "  --out FILE.h5   write /adcs (K,H,W), /E (K,C,H,W), /class_count (K), /class_names\n"
+               "  --variant V     paper (default: per channel, sign(0)=0, channel mean) or reference\n"
+               "                  (luminance-weighted class sums, self term, range [-K, K-2])\n"
+               "  --raw           use [0,1] pixels instead of normalised images\n"
+               "  Under mpirun the images are split across ranks; rank 0 reduces and writes.\n"
+               "  Prints the mean ADCS of every class in each of the 4 radial bands.\n");
+}
+
+static FsStatus adcs_write(const char *path, const Dataset *d, const char *spec, AdcsVariant v, int raw,
+                           const double *E, const double *adcs, const int64_t *cnt)
+{
+    H5File *f = h5f_create(path);
+    if (!f) return FS_ERR_IO;
+    int64_t dk[1] = {d->k}, de[4] = {d->k, d->c, d->h, d->w}, da[3] = {d->k, d->h, d->w};
+    FsStatus st = h5f_write(f, "/adcs", FSH5_F64, 3, da, adcs);
+    if (!st) st = h5f_write(f, "/E", FSH5_F64, 4, de, E);
+    if (!st) st = h5f_write(f, "/class_count", FSH5_I64, 1, dk, cnt);
+    if (!st && d->class_names) st = h5f_write_strings(f, "/class_names", d->k, (const char *const *)d->class_names);
+    if (!st) st = h5f_attr_set_str(f, "/", "dataset", spec);
+    if (!st) st = h5f_attr_set_str(f, "/", "variant", adcs_variant_str(v));
+    if (!st) st = h5f_attr_set_i64(f, "/", "normalized", !raw);
+    if (!st) st = h5f_attr_set_i64(f, "/", "n_images", d->n);
+    if (!st) st = h5f_attr_set_i64(f, "/", "mpi_ranks", par_size());
+    if (!st) st = h5f_attr_set_str(f, "/", "fftw", spectral_library_version());
+    if (!st) st = h5f_attr_set_str(f, "/", "fftw_plan", "double precision, FFTW_ESTIMATE");
+    if (!st) st = h5f_attr_set_str(f, "/", "layout", "centred (fftshift): DC at (H/2, W/2)");
+    double mean[DATASET_MAX_CH], sd[DATASET_MAX_CH];
+    for (int c = 0; c < d->c; c++) mean[c] = (double)d->mean[c], sd[c] = (double)d->std[c];
+    if (!st) st = h5f_attr_set_f64_array(f, "/", "mean", d->c, mean);
+    if (!st) st = h5f_attr_set_f64_array(f, "/", "std", d->c, sd);
+    FsStatus st2 = h5f_close(f);
+    return st ? st : st2;
+}
+
+int cmd_adcs(int argc, char **argv)
+{
+    const char *spec = "fashion-mnist:test", *out = NULL;
+    AdcsVariant v = ADCS_PAPER;
+    int raw = 0;
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+            adcs_usage(stdout);
+            return FS_EXIT_OK;
+        } else if (!strcmp(argv[i], "--data") && i + 1 < argc) {
+            spec = argv[++i];
+        } else if (!strcmp(argv[i], "--out") && i + 1 < argc) {
+            out = argv[++i];
+        } else if (!strcmp(argv[i], "--variant") && i + 1 < argc) {
+            i++;
+            if (!strcmp(argv[i], "paper")) v = ADCS_PAPER;
+            else if (!strcmp(argv[i], "reference")) v = ADCS_REFERENCE;
+            else {
+                fprintf(stderr, "fsweep adcs: --variant '%s': expected paper or reference\n", argv[i]);
+                return FS_EXIT_USAGE;
+            }
+        } else if (!strcmp(argv[i], "--raw")) {
+            raw = 1;
+        } else {
+            fprintf(stderr, "fsweep adcs: unknown or incomplete option '%s'\n", argv[i]);
+            adcs_usage(stderr);
+            return FS_EXIT_USAGE;
+        }
+    }
+    par_init(&argc, &argv);
+    int rank = par_rank(), size = par_size();
+    log_set_rank(par_is_mpi() ? rank : -1);
+    double t0 = fs_now();
+    Dataset d;
+    FsStatus st = dataset_load(spec, &d);
+    if (st) {
+        fprintf(stderr, "fsweep: error: %s\n", fs_last_error());
+        par_abort(FS_EXIT_ERROR);
+    }
+    size_t per = (size_t)d.c * d.h * d.w, tot = (size_t)d.k * per;
+    double *sum = xcalloc(tot + (size_t)d.k, sizeof *sum), *red = NULL;
+    int64_t *cnt = xcalloc((size_t)d.k, sizeof *cnt);
+    int first = (int)((int64_t)d.n * rank / size), last = (int)((int64_t)d.n * (rank + 1) / size);
+    st = adcs_compute_ex(&d, first, last - first, raw, sum, cnt);
+    if (st) {
+        fprintf(stderr, "fsweep: error: %s\n", fs_last_error());
+        par_abort(FS_EXIT_ERROR);
+    }
+    for (int c = 0; c < d.k; c++) sum[tot + (size_t)c] = (double)cnt[c]; /* counts ride along */
+    if (rank == 0) red = xmalloc((tot + (size_t)d.k) * sizeof *red);
+    par_reduce_sum_double(sum, red, tot + (size_t)d.k, 0);
+    int rc = FS_EXIT_OK;
+    if (rank == 0) {
+        for (int c = 0; c < d.k; c++) cnt[c] = (int64_t)(red[tot + (size_t)c] + 0.5);
+        double *E = xmalloc(tot * sizeof *E), *map = xmalloc((size_t)d.k * d.h * d.w * sizeof *map);
+        adcs_finish(red, cnt, d.k, d.c, d.h, d.w, v, E, map);
+        double edges[5];
+        spectral_band_edges(d.h, d.w, 4, edges);
+        printf("ADCS (%s%s) of %s: %d images, %d classes, %dx%d, %d rank%s, %.2f s\n", adcs_variant_str(v),
+               raw ? ", raw pixels" : "", spec, d.n, d.k, d.h, d.w, size, size > 1 ? "s" : "", fs_now() - t0);
+        printf("%-16s %6s %8s %8s %8s %8s\n", "class", "n", "B1", "B2", "B3", "B4");
+        for (int c = 0; c < d.k; c++) {
+            double bs[4] = {0};
+            int bn[4] = {0};
+            for (int i = 0; i < d.h; i++)
+                for (int j = 0; j < d.w; j++) {
+                    int b = spectral_band_of(i, j, d.h, d.w, edges, 4);
+                    if (b < 0 || (i == d.h / 2 && j == d.w / 2)) continue;
+                    bs[b] += map[((size_t)c * d.h + i) * d.w + j];
+                    bn[b]++;
+                }
+            printf("%-16.16s %6lld", d.class_names ? d.class_names[c] : "", (long long)cnt[c]);
+            for (int b = 0; b < 4; b++) printf(" %8.3f", bn[b] ? bs[b] / bn[b] : 0.0);
+            printf("\n");
+        }
+        if (out) {
+            st = adcs_write(out, &d, spec, v, raw, E, map, cnt);
+            if (st) {
+                fprintf(stderr, "fsweep: error: %s\n", fs_last_error());
+                rc = FS_EXIT_ERROR;
+            } else {
+                printf("wrote %s\n", out);
+            }
+        }
+        free(E);
+        free(map);
+        free(red);
+    }
+    free(sum);
+    free(cnt);
+    dataset_free(&d);
+    par_barrier();
+    par_finalize();
+    return rc;
+}
+
+int cmd_data(int argc, char **argv)
+{
+    const char *spec = NULL;
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+            printf("usage: fsweep data --data SPEC   describe a dataset (shape, classes, constants)\n\n%s\n%s\n",
+                   dataset_spec_help(), augment_help());
+            int n;
+            const char *const *names = ood_names(&n);
+            printf("OOD sets (ood:NAME:ARG:BASE-SPEC):");
+            for (int k = 0; k < n; k++) printf(" %s", names[k]);
+            printf("\n  severities 1..5 for corruptions; bandstop:K,L / bandstop_clip:K,L / bandpass:K with bands 1..4\n");
+            return FS_EXIT_OK;
+        } else if (!strcmp(argv[i], "--data") && i + 1 < argc) {
+            spec = argv[++i];
+        } else {
+            fprintf(stderr, "fsweep data: unknown or incomplete option '%s' (see --help)\n", argv[i]);
+            return FS_EXIT_USAGE;
+        }
+    }
+    if (!spec) {
+        fprintf(stderr, "fsweep data: --data SPEC is required (see --help)\n");
+        return FS_EXIT_USAGE;
+    }
+    double t0 = fs_now();
+    Dataset d;
+    if (dataset_load(spec, &d)) {
+        fprintf(stderr, "fsweep: error: %s\n", fs_last_error());
+        return FS_EXIT_ERROR;
+    }
+    double dt = fs_now() - t0;
+    int *cnt = dataset_class_counts(&d);
+    printf("%s: %d images, %d x %d x %d, %d classes, loaded in %.2f s (%.0f images/s)\n", d.name, d.n, d.c, d.h,
+           d.w, d.k, dt, dt > 0 ? d.n / dt : 0.0);
+    printf("mean");
+    for (int c = 0; c < d.c; c++) printf(" %.6f", (double)d.mean[c]);
+    printf("  std");
+    for (int c = 0; c < d.c; c++) printf(" %.6f", (double)d.std[c]);
+    printf("\n");
+    for (int c = 0; c < d.k; c++) printf("  %3d %-20s %d\n", c, d.class_names ? d.class_names[c] : "", cnt[c]);
+    free(cnt);
+    dataset_free(&d);
+    return FS_EXIT_OK;
+}

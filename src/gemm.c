@@ -1,0 +1,169 @@
+/* gemm.c: see gemm.h. BLIS-style loops: NC columns of B packed into NR-wide panels (k-major),
+ * KC-deep slices, MC rows of A packed into MR-tall panels, a 12x32 register-blocked micro-kernel
+ * (24 zmm accumulators, A broadcast from the packed panel). Edges are zero-padded in the
+ * packed panels and written back through a small tile. */
+#include "gemm.h"
+
+#include "linalg.h"
+
+#include <string.h>
+
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+#define GEMM_HAVE_X86 1
+#endif
+
+static int use_avx512(void)
+{
+#ifdef GEMM_HAVE_X86
+    return __builtin_cpu_supports("avx512f");
+#else
+    return 0;
+#endif
+}
+
+const char *gemm_kernel_name(void) { return use_avx512() ? "avx512-12x32" : "openblas"; }
+
+/* pa[(p*kc + k)*MR + i] = op(A)(i0 + p*MR + i, k0 + k), zero beyond row mc. */
+static void pack_a(int ta, const float *A, int lda, int i0, int mc, int k0, int kc, float *pa)
+{
+    for (int p = 0; p < mc; p += GEMM_MR) {
+        int rows = mc - p < GEMM_MR ? mc - p : GEMM_MR;
+        float *dst = pa + (size_t)p * kc;
+        if (!ta) {
+            for (int i = 0; i < rows; i++) {
+                const float *src = A + (size_t)(i0 + p + i) * lda + k0;
+                for (int k = 0; k < kc; k++) dst[(size_t)k * GEMM_MR + i] = src[k];
+            }
+            for (int i = rows; i < GEMM_MR; i++)
+                for (int k = 0; k < kc; k++) dst[(size_t)k * GEMM_MR + i] = 0;
+        } else {
+            for (int k = 0; k < kc; k++) {
+                const float *src = A + (size_t)(k0 + k) * lda + i0 + p;
+                float *d = dst + (size_t)k * GEMM_MR;
+                int i = 0;
+                for (; i < rows; i++) d[i] = src[i];
+                for (; i < GEMM_MR; i++) d[i] = 0;
+            }
+        }
+    }
+}
+
+/* pb[(q*kc + k)*NR + j] = op(B)(k0 + k, j0 + q*NR + j), zero beyond column nc. */
+static void pack_b(int tb, const float *B, int ldb, int k0, int kc, int j0, int nc, float *pb)
+{
+    for (int q = 0; q < nc; q += GEMM_NR) {
+        int cols = nc - q < GEMM_NR ? nc - q : GEMM_NR;
+        float *dst = pb + (size_t)q * kc;
+        if (!tb) {
+            for (int k = 0; k < kc; k++) {
+                const float *src = B + (size_t)(k0 + k) * ldb + j0 + q;
+                float *d = dst + (size_t)k * GEMM_NR;
+                memcpy(d, src, sizeof(float) * (size_t)cols);
+                for (int j = cols; j < GEMM_NR; j++) d[j] = 0;
+            }
+        } else {
+            for (int j = 0; j < cols; j++) {
+                const float *src = B + (size_t)(j0 + q + j) * ldb + k0;
+                for (int k = 0; k < kc; k++) dst[(size_t)k * GEMM_NR + j] = src[k];
+            }
+            for (int j = cols; j < GEMM_NR; j++)
+                for (int k = 0; k < kc; k++) dst[(size_t)k * GEMM_NR + j] = 0;
+        }
+    }
+}
+
+#ifdef GEMM_HAVE_X86
+/* C[0..mr, 0..nr) += alpha * pa(12 x kc) pb(kc x 32) */
+__attribute__((target("avx512f"))) static void kernel_12x32(int kc, const float *pa,
+                                                              const float *pb, float *C, int ldc,
+                                                              float alpha, int mr, int nr)
+{
+#define ACC(i) __m512 c##i##a = _mm512_setzero_ps(), c##i##b = _mm512_setzero_ps()
+    ACC(0); ACC(1); ACC(2); ACC(3); ACC(4); ACC(5);
+    ACC(6); ACC(7); ACC(8); ACC(9); ACC(10); ACC(11);
+#undef ACC
+    for (int k = 0; k < kc; k++) {
+        __m512 b0 = _mm512_loadu_ps(pb), b1 = _mm512_loadu_ps(pb + 16);
+#define FMA(i)                                                                                     \
+    do {                                                                                           \
+        __m512 a = _mm512_set1_ps(pa[i]);                                                          \
+        c##i##a = _mm512_fmadd_ps(a, b0, c##i##a);                                                 \
+        c##i##b = _mm512_fmadd_ps(a, b1, c##i##b);                                                 \
+    } while (0)
+        FMA(0); FMA(1); FMA(2); FMA(3); FMA(4); FMA(5);
+        FMA(6); FMA(7); FMA(8); FMA(9); FMA(10); FMA(11);
+#undef FMA
+        pa += GEMM_MR;
+        pb += GEMM_NR;
+    }
+    const __m512 al = _mm512_set1_ps(alpha);
+    if (mr == GEMM_MR && nr == GEMM_NR) {
+#define ST(i)                                                                                      \
+    do {                                                                                           \
+        float *r = C + (size_t)(i) * ldc;                                                          \
+        _mm512_storeu_ps(r, _mm512_fmadd_ps(al, c##i##a, _mm512_loadu_ps(r)));                     \
+        _mm512_storeu_ps(r + 16, _mm512_fmadd_ps(al, c##i##b, _mm512_loadu_ps(r + 16)));           \
+    } while (0)
+        ST(0); ST(1); ST(2); ST(3); ST(4); ST(5);
+        ST(6); ST(7); ST(8); ST(9); ST(10); ST(11);
+#undef ST
+        return;
+    }
+    float tile[GEMM_MR * GEMM_NR];
+#define SV(i)                                                                                      \
+    do {                                                                                           \
+        _mm512_storeu_ps(tile + (i) * GEMM_NR, c##i##a);                                           \
+        _mm512_storeu_ps(tile + (i) * GEMM_NR + 16, c##i##b);                                      \
+    } while (0)
+    SV(0); SV(1); SV(2); SV(3); SV(4); SV(5);
+    SV(6); SV(7); SV(8); SV(9); SV(10); SV(11);
+#undef SV
+    for (int i = 0; i < mr; i++)
+        for (int j = 0; j < nr; j++) C[(size_t)i * ldc + j] += alpha * tile[i * GEMM_NR + j];
+}
+#endif
+
+static void scale_c(int M, int N, float beta, float *C, int ldc)
+{
+    if (beta == 1.0f) return;
+    for (int i = 0; i < M; i++) {
+        float *r = C + (size_t)i * ldc;
+        if (beta == 0.0f) memset(r, 0, sizeof(float) * (size_t)N);
+        else
+            for (int j = 0; j < N; j++) r[j] *= beta;
+    }
+}
+
+void gemm_f32(int transa, int transb, int M, int N, int K, float alpha, const float *A, int lda,
+              const float *B, int ldb, float beta, float *C, int ldc, float *ws)
+{
+    if (M <= 0 || N <= 0) return;
+#ifdef GEMM_HAVE_X86
+    if (use_avx512()) {
+        scale_c(M, N, beta, C, ldc);
+        if (K <= 0 || alpha == 0.0f) return;
+        float *pa = ws, *pb = ws + GEMM_MC * GEMM_KC;
+        for (int j0 = 0; j0 < N; j0 += GEMM_NC) {
+            int nc = N - j0 < GEMM_NC ? N - j0 : GEMM_NC;
+            for (int k0 = 0; k0 < K; k0 += GEMM_KC) {
+                int kc = K - k0 < GEMM_KC ? K - k0 : GEMM_KC;
+                pack_b(transb, B, ldb, k0, kc, j0, nc, pb);
+                for (int i0 = 0; i0 < M; i0 += GEMM_MC) {
+                    int mc = M - i0 < GEMM_MC ? M - i0 : GEMM_MC;
+                    pack_a(transa, A, lda, i0, mc, k0, kc, pa);
+                    for (int q = 0; q < nc; q += GEMM_NR)
+                        for (int p = 0; p < mc; p += GEMM_MR)
+                            kernel_12x32(kc, pa + (size_t)p * kc, pb + (size_t)q * kc,
+                                         C + (size_t)(i0 + p) * ldc + j0 + q, ldc, alpha,
+                                         mc - p < GEMM_MR ? mc - p : GEMM_MR,
+                                         nc - q < GEMM_NR ? nc - q : GEMM_NR);
+                }
+            }
+        }
+        return;
+    }
+#endif
+    (void)ws;
+    linalg_sgemm(transa, transb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+}

@@ -1,0 +1,191 @@
+/* test_ood.c: OOD corruptions (shape, range, determinism, severity constants, monotone
+ * severity) and band-stopped / band-passed copies (exact band removal, no clipping). */
+#include "data.h"
+#include "harness.h"
+#include "ood.h"
+#include "spectral.h"
+#include "util.h"
+
+#include <stdlib.h>
+
+static Dataset base_set(void)
+{
+    Dataset d;
+    FsStatus st = dataset_load("syn:b2:test?n_per_class=3", &d);
+    EXPECT(st == FS_OK);
+    return d;
+}
+
+static double mean_abs_diff(const Dataset *a, const Dataset *b)
+{
+    size_t n = (size_t)a->n * a->c * a->h * a->w;
+    double s = 0;
+    for (size_t i = 0; i < n; i++) s += fabs((double)(a->x[i] - b->x[i]));
+    return s / (double)n;
+}
+
+static void test_all_corruptions(void)
+{
+    Dataset d = base_set();
+    int n;
+    const char *const *names = ood_names(&n);
+    EXPECT(n >= 11);
+    for (int k = 0; k < n; k++) {
+        if (!strncmp(names[k], "band", 4)) continue;
+        double prev = -1;
+        for (int sev = 1; sev <= 5; sev++) {
+            char nm[64];
+            fs_snprintf(nm, sizeof nm, "%s:%d", names[k], sev);
+            Dataset o, o2, o3;
+            EXPECT_MSG(ood_make(&d, nm, 1, &o) == FS_OK, "%s: %s", nm, fs_last_error());
+            EXPECT(ood_make(&d, nm, 1, &o2) == FS_OK);
+            EXPECT(ood_make(&d, nm, 2, &o3) == FS_OK);
+            size_t np = (size_t)d.n * d.c * d.h * d.w;
+            EXPECT(o.n == d.n && o.c == d.c && o.h == d.h && o.k == d.k);
+            EXPECT(!memcmp(o.y, d.y, (size_t)d.n * sizeof *d.y));
+            EXPECT_MSG(!memcmp(o.x, o2.x, np * sizeof *o.x), "%s: not deterministic", nm);
+            int in01 = 1;
+            for (size_t i = 0; i < np; i++) in01 &= o.x[i] >= 0 && o.x[i] <= 1;
+            EXPECT_MSG(in01, "%s: left [0, 1]", nm);
+            double dv = mean_abs_diff(&o, &d);
+            EXPECT_MSG(dv > 1e-4, "%s: image unchanged", nm);
+            /* the stronger severities change more (allow small non-monotonicity at equal
+             * constants, e.g. motion blur's radius) */
+            EXPECT_MSG(dv >= prev * 0.9, "%s: change %g < previous severity's %g", nm, dv, prev);
+            prev = dv;
+            int noisy = strstr(names[k], "noise") || !strcmp(names[k], "motion_blur") || !strcmp(names[k], "fog");
+            if (noisy) EXPECT_MSG(memcmp(o.x, o3.x, np * sizeof *o.x) != 0, "%s: seed has no effect", nm);
+            dataset_free(&o);
+            dataset_free(&o2);
+            dataset_free(&o3);
+        }
+    }
+    dataset_free(&d);
+}
+
+/* Statistics of the noise corruptions on a mid-grey image, against PAPER.md 12's constants. */
+static void test_noise_statistics(void)
+{
+    Dataset d;
+    dataset_alloc(&d, 4, 3, 32, 32, 2);
+    size_t np = 4 * 3 * 1024;
+    for (size_t i = 0; i < np; i++) d.x[i] = 0.5f;
+    Dataset o;
+    EXPECT(ood_make(&d, "gaussian_noise:3", 7, &o) == FS_OK);
+    double s = 0, s2 = 0;
+    for (size_t i = 0; i < np; i++) s += (double)o.x[i] - 0.5, s2 += ((double)o.x[i] - 0.5) * ((double)o.x[i] - 0.5);
+    EXPECT_NEAR(s / np, 0, 0.003);
+    EXPECT_NEAR(sqrt(s2 / np), 0.08, 0.004);
+    EXPECT_NEAR(ood_severity_value("gaussian_noise", 3), 0.08, 0);
+    dataset_free(&o);
+    EXPECT(ood_make(&d, "shot_noise:5", 7, &o) == FS_OK); /* Poisson(0.5 * 50) / 50 */
+    s = s2 = 0;
+    for (size_t i = 0; i < np; i++) s += (double)o.x[i], s2 += (double)o.x[i] * (double)o.x[i];
+    double m = s / np;
+    EXPECT_NEAR(m, 0.5, 0.005);
+    EXPECT_NEAR(s2 / np - m * m, 0.5 / 50, 0.0015);
+    dataset_free(&o);
+    EXPECT(ood_make(&d, "impulse_noise:5", 7, &o) == FS_OK);
+    int changed = 0;
+    for (size_t i = 0; i < np; i++) changed += o.x[i] != 0.5f;
+    EXPECT_NEAR((double)changed / np, 0.07, 0.01);
+    dataset_free(&o);
+    /* contrast keeps the channel mean and scales deviations */
+    for (size_t i = 0; i < np; i++) d.x[i] = (i % 2) ? 0.6f : 0.4f;
+    EXPECT(ood_make(&d, "contrast:2", 7, &o) == FS_OK);
+    EXPECT_NEAR(o.x[0], 0.5 - 0.1 * 0.5, 1e-6);
+    EXPECT_NEAR(o.x[1], 0.5 + 0.1 * 0.5, 1e-6);
+    dataset_free(&o);
+    /* constant images survive blur, pixelate and JPEG */
+    for (size_t i = 0; i < np; i++) d.x[i] = 100.0f / 255.0f;
+    const char *keep[] = {"defocus_blur:5", "motion_blur:5", "pixelate:5", "jpeg_compression:5"};
+    for (size_t k = 0; k < FS_ARRAY_LEN(keep); k++) {
+        EXPECT(ood_make(&d, keep[k], 7, &o) == FS_OK);
+        double e = 0;
+        for (size_t i = 0; i < np; i++) e = fmax(e, fabs((double)o.x[i] - 100.0 / 255.0));
+        EXPECT_MSG(e < 1.01 / 255.0, "%s changed a constant image by %g", keep[k], e);
+        dataset_free(&o);
+    }
+    dataset_free(&d);
+}
+
+static void test_bands(void)
+{
+    Dataset d = base_set();
+    SpectralPlan *sp = spectral_plan_create(3, 32, 32, SPECTRAL_ESTIMATE);
+    double edges[5];
+    spectral_band_edges(32, 32, 4, edges);
+    size_t per = 3 * 1024;
+    double *re0 = xmalloc(per * sizeof *re0), *im0 = xmalloc(per * sizeof *im0);
+    double *re1 = xmalloc(per * sizeof *re1), *im1 = xmalloc(per * sizeof *im1);
+    const char *names[] = {"bandstop:1,2", "bandstop:3,4", "bandstop:2,4", "bandpass:3"};
+    int removed_mask[] = {0x3, 0xC, 0xA, 0xB};
+    for (size_t t = 0; t < FS_ARRAY_LEN(names); t++) {
+        Dataset o;
+        EXPECT(ood_make(&d, names[t], 0, &o) == FS_OK);
+        int outside = 0;
+        for (int i = 0; i < d.n; i++) {
+            spectral_spectrum(sp, d.x + (size_t)i * per, re0, im0);
+            spectral_spectrum(sp, o.x + (size_t)i * per, re1, im1);
+            double e_rm = 0, e_keep = 0;
+            for (int c = 0; c < 3; c++)
+                for (int q = 0; q < 1024; q++) {
+                    int b = spectral_band_of(q / 32, q % 32, 32, 32, edges, 4);
+                    int rm = ((removed_mask[t] >> b) & 1) && q != 16 * 32 + 16;
+                    size_t o2 = (size_t)c * 1024 + q;
+                    if (rm) e_rm = fmax(e_rm, hypot(re1[o2], im1[o2]));
+                    else e_keep = fmax(e_keep, hypot(re1[o2] - re0[o2], im1[o2] - im0[o2]));
+                }
+            EXPECT_MSG(e_rm < 1e-3 && e_keep < 1e-3, "%s image %d: removed %g, kept changed %g", names[t], i, e_rm, e_keep);
+            for (size_t q = 0; q < per; q++) outside += o.x[(size_t)i * per + q] < 0 || o.x[(size_t)i * per + q] > 1;
+        }
+        EXPECT(outside >= 0);
+        dataset_free(&o);
+    }
+    /* not clipped (equals filtering the normalised tensors): a step edge rings below 0 / above 1 */
+    Dataset st;
+    dataset_alloc(&st, 1, 3, 32, 32, 2);
+    for (size_t q = 0; q < per; q++) st.x[q] = (q % 32) < 16 ? 0.0f : 1.0f;
+    Dataset o;
+    EXPECT(ood_make(&st, "bandstop:3,4", 0, &o) == FS_OK);
+    float lo = 1, hi = 0;
+    for (size_t q = 0; q < per; q++) lo = fminf(lo, o.x[q]), hi = fmaxf(hi, o.x[q]);
+    EXPECT(lo < -0.01f && hi > 1.01f);
+    dataset_free(&o);
+    dataset_free(&st);
+    EXPECT(ood_make(&d, "bandstop_clip:1,2", 0, &o) == FS_OK);
+    for (size_t q = 0; q < (size_t)d.n * per; q++) EXPECT(o.x[q] >= 0 && o.x[q] <= 1);
+    dataset_free(&o);
+    /* the same through a dataset spec */
+    EXPECT(dataset_load("ood:bandstop:1,2:syn:b2:test?n_per_class=3", &o) == FS_OK);
+    Dataset o2;
+    EXPECT(ood_make(&d, "bandstop:1,2", 0, &o2) == FS_OK);
+    EXPECT(!memcmp(o.x, o2.x, (size_t)d.n * per * sizeof *o.x));
+    EXPECT(strstr(o.name, "ood:bandstop:1,2") != NULL);
+    dataset_free(&o);
+    dataset_free(&o2);
+    EXPECT(dataset_load("ood:gaussian_noise:2:syn:b2:test?n_per_class=3&ood_seed=5", &o) == FS_OK);
+    EXPECT(ood_make(&d, "gaussian_noise:2", 5, &o2) == FS_OK);
+    EXPECT(!memcmp(o.x, o2.x, (size_t)d.n * per * sizeof *o.x));
+    dataset_free(&o);
+    dataset_free(&o2);
+    free(re0), free(im0), free(re1), free(im1);
+    spectral_plan_destroy(sp);
+    dataset_free(&d);
+}
+
+static void test_errors(void)
+{
+    Dataset d = base_set(), o;
+    EXPECT(ood_make(&d, "snow:3", 0, &o) == FS_ERR_CONFIG);
+    EXPECT(strstr(fs_last_error(), "unknown corruption") != NULL);
+    EXPECT(ood_make(&d, "gaussian_noise:6", 0, &o) == FS_ERR_CONFIG);
+    EXPECT(ood_make(&d, "gaussian_noise", 0, &o) == FS_ERR_CONFIG);
+    EXPECT(ood_make(&d, "bandstop:1,1", 0, &o) == FS_ERR_CONFIG);
+    EXPECT(ood_make(&d, "bandstop:0,2", 0, &o) == FS_ERR_CONFIG);
+    EXPECT(ood_make(&d, "bandpass:1,2", 0, &o) == FS_ERR_CONFIG);
+    dataset_free(&d);
+}
+
+TEST_MAIN({"all_corruptions", test_all_corruptions}, {"noise_statistics", test_noise_statistics},
+          {"bands", test_bands}, {"errors", test_errors})

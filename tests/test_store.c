@@ -1,0 +1,225 @@
+/* test_store.c: the results store: round trip of rows and inputs, recovery after a writer that
+ * died without closing (a forked child that _exits), rebuild of a damaged file from the journal,
+ * a torn journal tail, format-version and config refusal. */
+#include "harness.h"
+
+#include "h5file.h"
+#include "scheduler.h"
+#include "store.h"
+#include "sweep.h"
+#include "task.h"
+
+#include <sys/wait.h>
+#include <unistd.h>
+
+static char dir[] = "/tmp/fsweep-test-store-XXXXXX";
+static char ini[300], h5[300], jr[300];
+
+static const char cfg_text[] = "[axes]\ndatasets = tiny\narchs = a1, a2\nseeds = 0,1\n"
+                               "[analyses]\ndfm_parts = 2\n[fake]\nms = 0\n";
+
+static int load(SweepConfig *c, int n, const char *const *over)
+{
+    return sweep_load(ini, n, over, c) == FS_OK;
+}
+
+/* Run the first k tasks (in graph order, deps first) into st. */
+static int run_some(Store *st, const SweepConfig *c, int k)
+{
+    SchedGraph g;
+    sgraph_init(&g, c, st, NULL);
+    SchedOptions o = {c, st, task_run, NULL, NULL, NULL};
+    int ran = 0;
+    for (int i; ran < k && (i = sgraph_next(&g)) >= 0; ran++) {
+        TaskBlob *in = NULL;
+        int n_in = 0;
+        if (sgraph_inputs(&g, i, &in, &n_in) != FS_OK) break;
+        TaskResult r;
+        sched_run_task(&o, i, sgraph_attempt(&g, i), in, n_in, &r);
+        for (int j = 0; j < n_in; j++) task_blob_free(&in[j]);
+        free(in);
+        if (sgraph_record(&g, i, &r) != FS_OK) break;
+        task_result_free(&r);
+    }
+    sgraph_free(&g);
+    return ran;
+}
+
+static void test_setup(void)
+{
+    EXPECT(mkdtemp(dir) != NULL);
+    snprintf(ini, sizeof ini, "%s/s.ini", dir);
+    snprintf(h5, sizeof h5, "%s/s.h5", dir);
+    snprintf(jr, sizeof jr, "%s/s.h5.journal", dir);
+    FILE *f = fopen(ini, "w");
+    EXPECT(f != NULL);
+    if (f) {
+        fputs(cfg_text, f);
+        fclose(f);
+    }
+}
+
+static void test_roundtrip_inputs(void)
+{
+    SweepConfig c;
+    EXPECT(load(&c, 0, NULL));
+    int created = 0;
+    Store *st = store_open(h5, &c, 0, &created);
+    EXPECT(st && created);
+    if (!st) return;
+    /* write a train result by hand, read its weights back as an eval input */
+    int tr = 1; /* task 0 is ADCS */
+    EXPECT_EQ_INT(c.tasks[tr].kind, TASK_TRAIN);
+    TaskResult r;
+    task_result_init(&r, &c.tasks[tr]);
+    TaskEnv env = {&c, 0, 1, NULL, 0, NULL, 0, NULL};
+    EXPECT_EQ_INT(task_run_fake(&c.tasks[tr], &env, &r), FS_OK);
+    r.attempt = 1;
+    EXPECT_EQ_INT(store_append(st, &c, &c.tasks[tr], &r), FS_OK);
+    TaskBlob w;
+    EXPECT_EQ_INT(store_read_input(st, &c, &c.tasks[tr + 1], "weights", &w), FS_OK);
+    EXPECT_EQ_INT(task_blob_len(&w), task_blob_len(&r.blobs[0]));
+    int same = 1;
+    for (int64_t i = 0; i < task_blob_len(&w); i++) same &= w.data[i] == r.blobs[0].data[i];
+    EXPECT(same); /* weights are float32 values: exact */
+    task_blob_free(&w);
+    TaskBlob none;
+    EXPECT_EQ_INT(store_read_input(st, &c, &c.tasks[tr + 1], "nosuch", &none), FS_ERR_FORMAT);
+    EXPECT(store_is_done(st, c.tasks[tr].id));
+    EXPECT_EQ_INT(store_attempts(st, c.tasks[tr].id), 1);
+    task_result_free(&r);
+    EXPECT_EQ_INT(store_close(st), FS_OK);
+    sweep_free(&c);
+    unlink(h5);
+    unlink(jr);
+}
+
+static void test_writer_died(void)
+{
+    SweepConfig c;
+    EXPECT(load(&c, 0, NULL));
+    pid_t pid = fork();
+    if (pid == 0) { /* the writer: append 9 results, then die without closing */
+        int created;
+        Store *st = store_open(h5, &c, 0, &created);
+        int ran = st ? run_some(st, &c, 9) : 0;
+        _exit(ran == 9 ? 0 : 1);
+    }
+    int status = 0;
+    waitpid(pid, &status, 0);
+    EXPECT(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    int created = 1;
+    Store *st = store_open(h5, &c, 0, &created);
+    EXPECT(st && !created);
+    if (!st) return;
+    EXPECT_EQ_INT(store_row_count(st), 9);
+    EXPECT_EQ_INT(run_some(st, &c, 1000), c.n_tasks - 9);
+    EXPECT_EQ_INT(store_row_count(st), c.n_tasks);
+    EXPECT_EQ_INT(store_close(st), FS_OK);
+    sweep_free(&c);
+}
+
+static void test_damaged_file_rebuilt(void)
+{
+    SweepConfig c;
+    EXPECT(load(&c, 0, NULL));
+    /* keep a good copy's rows to compare */
+    Store *st = store_open_read(h5);
+    EXPECT(st != NULL);
+    if (!st) return;
+    StoreRow *before = NULL;
+    int64_t nb = 0;
+    EXPECT_EQ_INT(store_rows(st, &before, &nb), FS_OK);
+    store_close(st);
+    /* damage: overwrite the superblock region */
+    FILE *f = fopen(h5, "r+b");
+    EXPECT(f != NULL);
+    if (f) {
+        char junk[4096];
+        memset(junk, 0x5a, sizeof junk);
+        fwrite(junk, 1, sizeof junk, f);
+        fclose(f);
+    }
+    /* and a torn record at the journal's end */
+    f = fopen(jr, "ab");
+    if (f) {
+        fwrite("JRSF\1\0\0\0garbage", 1, 15, f);
+        fclose(f);
+    }
+    int created = 1;
+    st = store_open(h5, &c, 0, &created);
+    EXPECT(st && !created);
+    if (!st) return;
+    EXPECT_EQ_INT(store_row_count(st), nb);
+    StoreRow *after = NULL;
+    int64_t na = 0;
+    EXPECT_EQ_INT(store_rows(st, &after, &na), FS_OK);
+    EXPECT_EQ_INT(na, nb);
+    int same = na == nb;
+    for (int64_t i = 0; same && i < na; i++)
+        same &= after[i].task_id == before[i].task_id && after[i].status == before[i].status &&
+                !strcmp(after[i].key, before[i].key);
+    EXPECT(same);
+    StoreHistory *h = NULL;
+    int64_t nh = 0;
+    EXPECT_EQ_INT(store_history(st, &h, &nh), FS_OK);
+    free(h);
+    /* the results are complete: every input of every task is readable */
+    int inputs_ok = 1;
+    for (int i = 0; i < c.n_tasks; i++) {
+        const char *names[2];
+        int k = task_inputs(c.tasks[i].kind, names);
+        for (int j = 0; j < k; j++) {
+            TaskBlob b;
+            if (store_read_input(st, &c, &c.tasks[i], names[j], &b) != FS_OK) inputs_ok = 0;
+            else task_blob_free(&b);
+        }
+    }
+    EXPECT(inputs_ok);
+    EXPECT_EQ_INT(store_close(st), FS_OK);
+    /* the damaged file was kept aside */
+    char cmd[400];
+    snprintf(cmd, sizeof cmd, "ls %s | grep -q 's.h5.damaged-'", dir);
+    EXPECT(system(cmd) == 0);
+    free(before);
+    free(after);
+    sweep_free(&c);
+}
+
+static void test_refusals(void)
+{
+    SweepConfig c;
+    const char *over[] = {"epochs=17"};
+    EXPECT(load(&c, 1, over));
+    int created;
+    Store *st = store_open(h5, &c, 0, &created);
+    EXPECT(st == NULL);
+    EXPECT_MSG(strstr(fs_last_error(), "epochs") != NULL, "%s", fs_last_error());
+    st = store_open(h5, &c, 1, &created); /* --force */
+    EXPECT(st != NULL);
+    store_close(st);
+    sweep_free(&c);
+    /* a foreign format version */
+    H5File *f = h5f_open(h5, 1);
+    EXPECT(f != NULL);
+    if (f) {
+        EXPECT_EQ_INT(h5f_attr_set_i64(f, "/", "format_version", 99), FS_OK);
+        h5f_close(f);
+    }
+    EXPECT(load(&c, 1, over));
+    st = store_open(h5, &c, 1, &created);
+    EXPECT(st == NULL);
+    EXPECT_MSG(strstr(fs_last_error(), "format version 99") != NULL, "%s", fs_last_error());
+    sweep_free(&c);
+}
+
+static void test_cleanup(void)
+{
+    char cmd[400];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    EXPECT(system(cmd) == 0);
+}
+
+TEST_MAIN({"setup", test_setup}, {"roundtrip_inputs", test_roundtrip_inputs},
+          {"writer_died", test_writer_died}, {"damaged_file_rebuilt", test_damaged_file_rebuilt},
+          {"refusals", test_refusals}, {"cleanup", test_cleanup})

@@ -1,0 +1,303 @@
+/* test_sweep.c: sweep config parsing (errors name file:line and key), the task graph, result
+ * packing, the fake runner's determinism, and the serial scheduler with faults. */
+#include "harness.h"
+
+#include "commands.h"
+#include "scheduler.h"
+#include "store.h"
+#include "sweep.h"
+#include "task.h"
+
+#include <unistd.h>
+
+static char tmpdir[] = "/tmp/fsweep-test-sweep-XXXXXX";
+
+static const char *write_ini(const char *name, const char *text)
+{
+    static char path[256];
+    snprintf(path, sizeof path, "%s/%s", tmpdir, name);
+    FILE *f = fopen(path, "w");
+    if (!f) return NULL;
+    fputs(text, f);
+    fclose(f);
+    return path;
+}
+
+static const char base_ini[] = "[sweep]\n"
+                               "name = unit\n"
+                               "seed = 3\n"
+                               "\n"
+                               "[axes]\n"
+                               "datasets = tiny\n"
+                               "archs = a1, a2\n"
+                               "seeds = 0,1\n"
+                               "[analyses]\n"
+                               "dfm_parts = 3\n"
+                               "hfss = true\n"
+                               "[fake]\n"
+                               "ms = 0\n";
+
+static void test_parse_and_graph(void)
+{
+    SweepConfig c;
+    EXPECT_EQ_INT(sweep_load(write_ini("a.ini", base_ini), 0, NULL, &c), FS_OK);
+    EXPECT_EQ_INT(c.axes[AX_ARCH].n, 2);
+    EXPECT_EQ_INT(c.seed, 3);
+    EXPECT_EQ_INT(c.epochs, 5); /* default */
+    /* tiny: 8 px, patch 1 -> 8 rows, 3 parts. Per model: train, eval, 3 dfm, shortcut, hfss */
+    EXPECT_EQ_INT(c.count_kind[TASK_TRAIN], 4);
+    EXPECT_EQ_INT(c.count_kind[TASK_DFM], 12);
+    EXPECT_EQ_INT(c.count_kind[TASK_ADCS], 1);
+    EXPECT_EQ_INT(sweep_count(&c), 1 + 4 * 7);
+    for (int i = 0; i < c.n_tasks; i++) {
+        const TaskSpec *t = sweep_spec_at(&c, i);
+        EXPECT_EQ_INT(t->index, i);
+        if (t->kind == TASK_TRAIN || t->kind == TASK_ADCS) EXPECT_EQ_INT(t->n_deps, 0);
+        if (t->n_deps >= 1) {
+            const TaskSpec *d = sweep_spec_at(&c, t->deps[0]);
+            EXPECT_EQ_INT(d->kind, TASK_TRAIN);
+            EXPECT(d->arch == t->arch && d->seed == t->seed && d->aug == t->aug);
+            EXPECT(t->deps[0] < i);
+        }
+        if (t->kind == TASK_SHORTCUT) {
+            EXPECT_EQ_INT(t->n_deps, 2);
+            for (int p = 0; p < t->n_parts; p++) {
+                const TaskSpec *d = sweep_spec_at(&c, t->deps[1] + p);
+                EXPECT_EQ_INT(d->kind, TASK_DFM);
+                EXPECT_EQ_INT(d->part, p);
+                EXPECT(d->arch == t->arch && d->seed == t->seed);
+            }
+        }
+    }
+    /* the effective text parses to the same config */
+    SweepConfig c2;
+    EXPECT_EQ_INT(sweep_load_text(c.text, "echo", &c2), FS_OK);
+    EXPECT(c2.hash == c.hash);
+    EXPECT_EQ_INT(c2.n_tasks, c.n_tasks);
+    sweep_free(&c2);
+    /* ids are the hash of the key: stable when the grid grows */
+    const char *over[] = {"seeds=0,1,2", "archs=a0,a1,a2"};
+    EXPECT_EQ_INT(sweep_load(write_ini("a.ini", base_ini), 2, over, &c2), FS_OK);
+    int matched = 0;
+    for (int i = 0; i < c.n_tasks; i++)
+        for (int j = 0; j < c2.n_tasks; j++)
+            if (!strcmp(c.tasks[i].key, c2.tasks[j].key)) {
+                matched++;
+                EXPECT(c.tasks[i].id == c2.tasks[j].id);
+            }
+    EXPECT_EQ_INT(matched, c.n_tasks);
+    EXPECT(c2.result_hash == c.result_hash); /* axes do not count */
+    EXPECT(c2.hash != c.hash);
+    sweep_free(&c2);
+    sweep_free(&c);
+}
+
+static int has(const char *s, const char *sub) { return s && strstr(s, sub) != NULL; }
+
+static void test_errors_name_line_and_key(void)
+{
+    SweepConfig c;
+    char bad[1024];
+    snprintf(bad, sizeof bad, "%s[train]\nepochs = 4\nbogus_key = 1\n", base_ini);
+    EXPECT_EQ_INT(sweep_load(write_ini("b.ini", bad), 0, NULL, &c), FS_ERR_CONFIG);
+    EXPECT_MSG(has(fs_last_error(), "b.ini:16") && has(fs_last_error(), "bogus_key"), "%s",
+               fs_last_error());
+    snprintf(bad, sizeof bad, "%s[train]\n\nepochs = -4\n", base_ini);
+    EXPECT_EQ_INT(sweep_load(write_ini("c.ini", bad), 0, NULL, &c), FS_ERR_CONFIG);
+    EXPECT_MSG(has(fs_last_error(), "c.ini:16") && has(fs_last_error(), "epochs") &&
+                   has(fs_last_error(), "-4"), "%s", fs_last_error());
+    snprintf(bad, sizeof bad, "%s[trian]\nepochs = 4\n", base_ini);
+    EXPECT_EQ_INT(sweep_load(write_ini("d.ini", bad), 0, NULL, &c), FS_ERR_CONFIG);
+    EXPECT_MSG(has(fs_last_error(), "d.ini:14") && has(fs_last_error(), "trian"), "%s",
+               fs_last_error());
+    snprintf(bad, sizeof bad, "%s[axes]\nseeds = 1, x\n", base_ini);
+    EXPECT_EQ_INT(sweep_load(write_ini("e.ini", bad), 0, NULL, &c), FS_ERR_CONFIG);
+    EXPECT_MSG(has(fs_last_error(), "e.ini:15") && has(fs_last_error(), "seeds"), "%s",
+               fs_last_error());
+    snprintf(bad, sizeof bad, "%s[axes]\ndatasets = tiny, nosuchset\n", base_ini);
+    EXPECT_EQ_INT(sweep_load(write_ini("f.ini", bad), 0, NULL, &c), FS_ERR_CONFIG);
+    EXPECT_MSG(has(fs_last_error(), "f.ini:15") && has(fs_last_error(), "nosuchset"), "%s",
+               fs_last_error());
+    snprintf(bad, sizeof bad, "%s[axes]\narchs = a1, a1\n", base_ini);
+    EXPECT_EQ_INT(sweep_load(write_ini("g.ini", bad), 0, NULL, &c), FS_ERR_CONFIG);
+    EXPECT_MSG(has(fs_last_error(), "repeated"), "%s", fs_last_error());
+    const char *ini = write_ini("h.ini", base_ini);
+    const char *o1[] = {"nope=1"};
+    EXPECT_EQ_INT(sweep_load(ini, 1, o1, &c), FS_ERR_CONFIG);
+    EXPECT_MSG(has(fs_last_error(), "nope"), "%s", fs_last_error());
+    const char *o2[] = {"epochs=many"};
+    EXPECT_EQ_INT(sweep_load(ini, 1, o2, &c), FS_ERR_CONFIG);
+    EXPECT_MSG(has(fs_last_error(), "override 'epochs=many'"), "%s", fs_last_error());
+    const char *o3[] = {"dfm=false"}; /* [analyses] dfm and [cost] dfm */
+    EXPECT_EQ_INT(sweep_load(ini, 1, o3, &c), FS_ERR_CONFIG);
+    EXPECT_MSG(has(fs_last_error(), "ambiguous"), "%s", fs_last_error());
+    const char *o4[] = {"analyses.dfm=false", "runner=fake"};
+    EXPECT_EQ_INT(sweep_load(ini, 2, o4, &c), FS_OK);
+    EXPECT_EQ_INT(c.count_kind[TASK_DFM], 0);
+    sweep_free(&c);
+    EXPECT_EQ_INT(sweep_load("/nonexistent/x.ini", 0, NULL, &c), FS_ERR_CONFIG);
+}
+
+static void test_pack_roundtrip(void)
+{
+    TaskResult r;
+    task_result_init(&r, NULL);
+    r.task_id = 0x123456789abcdefULL;
+    r.status = FS_ERR_DIVERGED;
+    r.attempt = 2;
+    snprintf(r.error, sizeof r.error, "boom");
+    const char *d[] = {"class", "fy"};
+    int64_t s[] = {3, 5};
+    TaskBlob *b = task_result_add(&r, "x", BLOB_RESULTS, AX_MODEL_MASK, 1, 2, d, s);
+    for (int i = 0; i < 15; i++) b->data[i] = i * 0.5;
+    b->start[1] = 1;
+    b->count[1] = 2;
+    b->coord[0] = malloc(3 * sizeof(double));
+    for (int i = 0; i < 3; i++) b->coord[0][i] = 10 + i;
+    FsBuf buf = {0};
+    task_result_pack(&r, &buf);
+    TaskResult u;
+    EXPECT_EQ_INT(task_result_unpack(buf.s, buf.len, &u), FS_OK);
+    EXPECT(u.task_id == r.task_id);
+    EXPECT_EQ_INT(u.status, FS_ERR_DIVERGED);
+    EXPECT(!strcmp(u.error, "boom"));
+    EXPECT_EQ_INT(u.n_blobs, 1);
+    EXPECT_EQ_INT(task_blob_len(&u.blobs[0]), 6);
+    EXPECT_EQ_INT(u.blobs[0].start[1], 1);
+    EXPECT(u.blobs[0].coord[0] && u.blobs[0].coord[0][2] == 12);
+    EXPECT(!memcmp(u.blobs[0].data, b->data, 6 * sizeof(double)));
+    task_result_free(&u);
+    for (size_t cut = 0; cut < buf.len; cut += 7) { /* every truncation is refused */
+        EXPECT_EQ_INT(task_result_unpack(buf.s, cut, &u), FS_ERR_FORMAT);
+        task_result_free(&u);
+    }
+    fsbuf_free(&buf);
+    task_result_free(&r);
+}
+
+static void test_fake_deterministic(void)
+{
+    SweepConfig c;
+    EXPECT_EQ_INT(sweep_load(write_ini("a.ini", base_ini), 0, NULL, &c), FS_OK);
+    int ev = -1;
+    for (int i = 0; i < c.n_tasks; i++)
+        if (c.tasks[i].kind == TASK_EVAL) ev = i;
+    TaskBlob w;
+    memset(&w, 0, sizeof w);
+    snprintf(w.name, sizeof w.name, "weights");
+    w.n_extra = 1;
+    w.size[0] = w.count[0] = 4;
+    double wd[4] = {1, 2, 3, 4};
+    w.data = wd;
+    TaskEnv env = {&c, 0, 1, &w, 1, NULL, 0, NULL};
+    TaskResult a, b, d;
+    task_result_init(&a, &c.tasks[ev]);
+    task_result_init(&b, &c.tasks[ev]);
+    task_result_init(&d, &c.tasks[ev]);
+    EXPECT_EQ_INT(task_run_fake(&c.tasks[ev], &env, &a), FS_OK);
+    EXPECT_EQ_INT(task_run_fake(&c.tasks[ev], &env, &b), FS_OK);
+    wd[3] = 4.0000001; /* other weights: other results */
+    EXPECT_EQ_INT(task_run_fake(&c.tasks[ev], &env, &d), FS_OK);
+    EXPECT_EQ_INT(a.n_blobs, 2);
+    EXPECT(!memcmp(a.blobs[0].data, b.blobs[0].data, (size_t)task_blob_len(&a.blobs[0]) * 8));
+    EXPECT(memcmp(a.blobs[0].data, d.blobs[0].data, (size_t)task_blob_len(&a.blobs[0]) * 8));
+    env.n_inputs = 0; /* a missing input is an error, not a silent default */
+    TaskResult e;
+    task_result_init(&e, &c.tasks[ev]);
+    EXPECT_EQ_INT(task_run_fake(&c.tasks[ev], &env, &e), FS_ERR_INTERNAL);
+    task_result_free(&a);
+    task_result_free(&b);
+    task_result_free(&d);
+    task_result_free(&e);
+    sweep_free(&c);
+}
+
+static void test_serial_scheduler_faults(void)
+{
+    char path[300];
+    snprintf(path, sizeof path, "%s/s.h5", tmpdir);
+    SweepConfig c;
+    const char *over[] = {"fail=train/tiny/a2/none/all/s1", "fail_attempts=9", "retries=2"};
+    EXPECT_EQ_INT(sweep_load(write_ini("a.ini", base_ini), 3, over, &c), FS_OK);
+    int created = 0;
+    Store *st = store_open(path, &c, 0, &created);
+    EXPECT(st && created);
+    if (!st) return;
+    SchedOptions o = {&c, st, task_run, NULL, NULL, NULL};
+    SchedSummary s;
+    EXPECT_EQ_INT(sched_serial(&o, &s), FS_EXIT_FAILED);
+    EXPECT_EQ_INT(s.failed, 1);
+    EXPECT_EQ_INT(s.failed_attempts, 3); /* 1 + 2 retries */
+    EXPECT_EQ_INT(s.blocked, 6); /* eval, 3 dfm parts, shortcut, hfss */
+    EXPECT_EQ_INT(s.done, c.n_tasks - 1 - s.blocked);
+    EXPECT_EQ_INT(store_row_count(st), s.done + 3);
+    EXPECT_EQ_INT(store_close(st), FS_OK);
+    sweep_free(&c);
+}
+
+static void test_resume_skips(void)
+{
+    char path[300];
+    snprintf(path, sizeof path, "%s/r.h5", tmpdir);
+    SweepConfig c;
+    EXPECT_EQ_INT(sweep_load(write_ini("a.ini", base_ini), 0, NULL, &c), FS_OK);
+    int created = 0;
+    Store *st = store_open(path, &c, 0, &created);
+    EXPECT(st != NULL);
+    if (!st) return;
+    volatile sig_atomic_t stop = 0;
+    SchedOptions o = {&c, st, task_run, &stop, NULL, NULL};
+    SchedSummary s;
+    EXPECT_EQ_INT(sched_serial(&o, &s), FS_EXIT_OK);
+    EXPECT_EQ_INT(s.done, c.n_tasks);
+    store_close(st);
+    st = store_open(path, &c, 0, &created);
+    EXPECT(st && !created);
+    if (!st) return;
+    o.store = st;
+    EXPECT_EQ_INT(sched_serial(&o, &s), FS_EXIT_OK);
+    EXPECT_EQ_INT(s.skipped, c.n_tasks);
+    EXPECT_EQ_INT(s.done, 0);
+    store_close(st);
+    /* a stop request before anything runs: resumable */
+    const char *over[] = {"seeds=0,1,2"};
+    SweepConfig c2;
+    EXPECT_EQ_INT(sweep_load(write_ini("a.ini", base_ini), 1, over, &c2), FS_OK);
+    st = store_open(path, &c2, 0, &created);
+    EXPECT(st != NULL);
+    if (!st) return;
+    stop = 1;
+    o.cfg = &c2;
+    o.store = st;
+    EXPECT_EQ_INT(sched_serial(&o, &s), FS_EXIT_RESUMABLE);
+    stop = 0;
+    EXPECT_EQ_INT(sched_serial(&o, &s), FS_EXIT_OK);
+    EXPECT_EQ_INT(s.done, c2.n_tasks - c.n_tasks);
+    store_close(st);
+    sweep_free(&c2);
+    sweep_free(&c);
+}
+
+static void setup(void)
+{
+    if (!mkdtemp(tmpdir)) {
+        perror("mkdtemp");
+        exit(1);
+    }
+}
+
+static void cleanup(void)
+{
+    char cmd[300];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", tmpdir);
+    if (system(cmd) != 0) fprintf(stderr, "cleanup failed\n");
+}
+
+static void test_setup(void) { setup(); }
+static void test_cleanup(void) { cleanup(); }
+
+TEST_MAIN({"setup", test_setup}, {"parse_and_graph", test_parse_and_graph},
+          {"errors_name_line_and_key", test_errors_name_line_and_key},
+          {"pack_roundtrip", test_pack_roundtrip}, {"fake_deterministic", test_fake_deterministic},
+          {"serial_scheduler_faults", test_serial_scheduler_faults},
+          {"resume_skips", test_resume_skips}, {"cleanup", test_cleanup})
