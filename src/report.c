@@ -777,7 +777,12 @@ static void class_curve_figures(Report *r, const char *ds, const RVar *v)
         for (int64_t g = 0; g < mg.ng; g++) {
             int cols = (int)(mg.nb < 4 ? mg.nb : 4);
             int rows = (int)((mg.nb + 3) / 4);
-            PlotCanvas *c = plot_canvas_create(cols * CHART_W, rows * CHART_H + 20, PLOT_WHITE);
+            /* One legend (the classes) above all charts, so none of them is covered. */
+            for (int64_t cc = 0; cc < k; cc++)
+                se[cc] = (PlotSeries){.name = cl.s[cc], .color = plot_palette((int)cc)};
+            int leg_h = plot_draw_legend_row(NULL, 6, 0, cols * CHART_W - 12, se, (int)k);
+            int top = 20 + leg_h + 4;
+            PlotCanvas *c = plot_canvas_create(cols * CHART_W, rows * CHART_H + top, PLOT_WHITE);
             char nm[160], t[256];
             model_name(&mg, a, g, nm, sizeof nm);
             fs_snprintf(t, sizeof t,
@@ -785,6 +790,7 @@ static void class_curve_figures(Report *r, const char *ds, const RVar *v)
                         "(seed mean)",
                         ds, nm, qty);
             plot_draw_text(c, 6, 5, t, PLOT_BLACK, 1);
+            plot_draw_legend_row(c, 6, 20, cols * CHART_W - 12, se, (int)k);
             int drawn = 0;
             for (int64_t b = 0; b < mg.nb; b++) {
                 int64_t gi[3] = {a, g, b};
@@ -811,8 +817,8 @@ static void class_curve_figures(Report *r, const char *ds, const RVar *v)
                                 .x_max = NAN,
                                 .y_min = unit ? 0 : NAN,
                                 .y_max = unit ? 1 : NAN,
-                                .legend = b == 0};
-                plot_draw_chart(c, (int)(b % 4) * CHART_W, 20 + (int)(b / 4) * CHART_H, CHART_W,
+                                .legend = 0};
+                plot_draw_chart(c, (int)(b % 4) * CHART_W, top + (int)(b / 4) * CHART_H, CHART_W,
                                 CHART_H, &ch);
                 drawn++;
             }
