@@ -7,11 +7,13 @@
 #include "log.h"
 #include "plot.h"
 #include "report_html.h"
+#include "store.h"
 
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 /* ---------------------------------------------------------------- result arrays */
 enum { G_ARCH = 0, G_AUG, G_BAND, G_SEED, G_COUNT };
@@ -1478,6 +1480,57 @@ static int config_threshold(const char *text, double *t)
     return 0;
 }
 
+/* "1795416324" (epoch seconds) -> "2026-11-23 06:45:24 UTC"; other text is returned as is. */
+static const char *epoch_to_iso(const char *v, char *buf, size_t n)
+{
+    char *end;
+    double t = strtod(v, &end);
+    if (end == v || *end || !(t > 0 && t < 1e11))
+        return v;
+    time_t tt = (time_t)t;
+    struct tm tm;
+    if (!gmtime_r(&tt, &tm) || !strftime(buf, n, "%Y-%m-%d %H:%M:%S UTC", &tm))
+        return v;
+    return buf;
+}
+
+/* The store's runs and resumes (/history). */
+static void section_history(Report *r, const char *store_path)
+{
+    Store *st = store_open_read(store_path);
+    StoreHistory *h = NULL;
+    int64_t n = 0;
+    FsStatus s = st ? store_history(st, &h, &n) : FS_ERR_IO;
+    if (st)
+        store_close(st);
+    if (s != FS_OK || n == 0) {
+        fs_clear_error();
+        free(h);
+        return;
+    }
+    html_table_begin(&r->doc, "history", "Runs of this store (one row per run or resume)");
+    static const char *const hd[] = {"time", "event", "ranks", "host", "job", "version"};
+    html_row_begin(&r->doc);
+    for (size_t i = 0; i < FS_ARRAY_LEN(hd); i++)
+        html_cell_text(&r->doc, hd[i], HTML_CELL_HEADER);
+    html_row_end(&r->doc);
+    for (int64_t i = 0; i < n; i++) {
+        char tb[64], ts[64];
+        fs_snprintf(ts, sizeof ts, "%.0f", h[i].time);
+        html_row_begin(&r->doc);
+        html_cell_text(&r->doc, epoch_to_iso(ts, tb, sizeof tb), 0);
+        html_cell_text(&r->doc, h[i].event, 0);
+        html_cell_num(&r->doc, h[i].ranks, "%.0f", 0);
+        html_cell_text(&r->doc, h[i].host, 0);
+        html_cell_text(&r->doc, h[i].job_id, 0);
+        html_cell_text(&r->doc, h[i].version, 0);
+        html_row_end(&r->doc);
+    }
+    html_table_end(&r->doc);
+    r->sum.tables++;
+    free(h);
+}
+
 static void section_overview(Report *r, const char *store_path, char **datasets, int nds)
 {
     report_heading(r, "overview", "Store");
@@ -1486,10 +1539,12 @@ static void section_overview(Report *r, const char *store_path, char **datasets,
     html_cell_text(&r->doc, "store", HTML_CELL_HEADER);
     html_cell_text(&r->doc, store_path, 0);
     html_row_end(&r->doc);
-    static const char *const attrs[] = {"format_version", "version", "fsweep_version", "git_hash",
-                                        "git_describe",   "created", "host",           "hdf5",
-                                        "fftw",           "mpi",     "blas",           "cflags",
-                                        "config_hash",    "seed"};
+    /* README "HDF5 layout": the root attributes worth showing, in this order. */
+    static const char *const attrs[] = {
+        "fsweep_version", "git_hash",        "format_version", "created",         "updated",
+        "host",           "ranks",           "job_id",         "config_hash",     "result_hash",
+        "seed",           "compiler",        "cflags",         "mpi_version",     "fftw_version",
+        "hdf5_version",   "openblas_config", "openblas_core",  "openblas_threads"};
     for (size_t i = 0; i < FS_ARRAY_LEN(attrs); i++) {
         if (!h5f_attr_exists(r->f, "/", attrs[i]))
             continue;
@@ -1507,6 +1562,10 @@ static void section_overview(Report *r, const char *store_path, char **datasets,
             fs_snprintf(buf, sizeof buf, "%.17g", dv);
             val = buf;
         }
+        if (val && !*val)
+            val = NULL; /* empty (e.g. job_id outside a batch system) */
+        if (val && (!strcmp(attrs[i], "created") || !strcmp(attrs[i], "updated")))
+            val = epoch_to_iso(val, buf, sizeof buf);
         fs_clear_error();
         if (val) {
             html_row_begin(&r->doc);
@@ -1573,8 +1632,9 @@ FsStatus report_write(const ReportOptions *o, ReportSummary *sum)
     /* The page is built in order; the summary of absent sections is inserted at the top. */
     size_t head_len = r.doc.b.len;
     section_overview(&r, o->store_path, ds, nds);
-    h5f_close(r.f); /* the cost section opens the store through the store module */
+    h5f_close(r.f); /* the next sections open the store through the store module */
     r.f = NULL;
+    section_history(&r, o->store_path);
     section_cost(&r, o->store_path);
     r.f = h5f_open(o->store_path, 0);
     if (!r.f) {
