@@ -128,6 +128,8 @@ FsStatus data_load_npy(const char *images, const char *labels, int first, int co
         return fs_errorf(FS_ERR_IO, "%s: cannot open .npy file", labels);
     }
     NpyHeader hi, hl;
+    memset(&hi, 0, sizeof hi);
+    memset(&hl, 0, sizeof hl);
     void *px = NULL, *lb = NULL;
     FsStatus st = npy_header(fi, images, &hi);
     if (!st) st = npy_header(fl, labels, &hl);
