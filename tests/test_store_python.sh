@@ -58,7 +58,7 @@ assert np.isfinite(ds.test_acc.values).all()
 assert np.isfinite(ds.class_acc_curve.values).all()
 fm = xr.open_dataset(p, engine="h5netcdf", group="results/fashion_mnist")
 assert fm.sizes["class"] == 10 and fm.adcs.shape == (10, 28, 28), fm.adcs.shape
-m = xr.open_dataset(p, engine="h5netcdf", group="models/Syn_B1/cnn_s")
+m = xr.open_dataset(p, engine="h5netcdf", group="models/Syn_B1/" + str(ds.arch.values[0]))
 assert m.weights.dims == ("aug", "band", "seed", "param") and m.weights.dtype == np.float32
 f = h5py.File(p, "r")
 assert f.attrs["config"].startswith("[sweep]") and len(f.attrs["config_hash"]) == 16
