@@ -600,7 +600,7 @@ static void maps_figures(Report *r, const char *ds, const RVar *v, MapKind kind)
             case MAP_DFM:
                 gs.vmin = 0;
                 gs.vmax = 1;
-                gs.cbar_label = "kept (seed mean)";
+                gs.cbar_label = "kept (fraction of seeds)";
                 fs_snprintf(title, sizeof title, "%s, trained on band %s: DFMs at T = %s", ds, band,
                             Tl.s[t]);
                 fs_snprintf(stem, sizeof stem, "dfm_%s_%s_T%s", ds, band, Tl.s[t]);
@@ -611,13 +611,14 @@ static void maps_figures(Report *r, const char *ds, const RVar *v, MapKind kind)
                             ds, band, Tl.s[t]);
                 break;
             case MAP_SCORE:
-                gs.cbar_label = "loss increase";
+                gs.cbar_label = "loss increase (nats)";
                 fs_snprintf(title, sizeof title,
                             "%s, trained on band %s: DFM loss maps (pre-threshold)", ds, band);
                 fs_snprintf(stem, sizeof stem, "lossmap_%s_%s", ds, band);
                 fs_snprintf(cap, sizeof cap,
                             "DFM loss maps of %s (band %s): the increase of the class's test "
-                            "loss when one frequency patch is removed, before thresholding; "
+                            "cross-entropy (nats) when one frequency patch is removed, before "
+                            "thresholding; "
                             "%s; seed mean.",
                             ds, band,
                             mirror ? "the stored half-plane is mirrored by conjugate symmetry"
@@ -626,7 +627,7 @@ static void maps_figures(Report *r, const char *ds, const RVar *v, MapKind kind)
             case MAP_HFSS:
                 gs.vmin = 0;
                 gs.vmax = 1;
-                gs.cbar_label = "kept (seed mean)";
+                gs.cbar_label = "kept (fraction of seeds)";
                 fs_snprintf(title, sizeof title, "%s, trained on band %s: HFSS shortcut maps", ds,
                             band);
                 fs_snprintf(stem, sizeof stem, "hfss_%s_%s", ds, band);
@@ -634,7 +635,7 @@ static void maps_figures(Report *r, const char *ds, const RVar *v, MapKind kind)
                             "HFSS frequency-shortcut maps of %s (band %s), seed mean.", ds, band);
                 break;
             case MAP_HEAT:
-                gs.cbar_label = "test error";
+                gs.cbar_label = "test error (fraction)";
                 fs_snprintf(title, sizeof title, "%s, trained on band %s: Fourier heat maps", ds,
                             band);
                 fs_snprintf(stem, sizeof stem, "heatmap_%s_%s", ds, band);
