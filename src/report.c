@@ -41,6 +41,7 @@ typedef struct {
     ReportSummary sum;
     FsBuf absent;      /* "name (what)" list of absent analyses */
     FsBuf toc;         /* <li> links to the sections, in page order */
+    FsBuf files;       /* "\nname.png\n" of every figure file so far (names stay unique) */
     FsStatus io_error; /* first failure writing outputs */
     double tpr_threshold;
     int threshold_from_config;
@@ -343,9 +344,17 @@ static void safe_name(const char *s, char *buf, size_t n)
 /* Embed the canvas in the page and write it as DIR/<stem>.png; takes ownership of c. */
 static void report_figure(Report *r, PlotCanvas *c, const char *stem, const char *caption)
 {
-    char safe[200], file[224], path[4096];
+    char safe[200], file[224], path[4096], key[232];
     safe_name(stem, safe, sizeof safe);
     fs_snprintf(file, sizeof file, "%s.png", safe);
+    /* Distinct labels can map to one file name ("a<b" and "a>b"): number the later ones. */
+    for (int i = 2;; i++) {
+        fs_snprintf(key, sizeof key, "\n%s\n", file);
+        if (!r->files.s || !strstr(r->files.s, key))
+            break;
+        fs_snprintf(file, sizeof file, "%s_%d.png", safe, i);
+    }
+    fsbuf_printf(&r->files, "%s%s\n", r->files.len ? "" : "\n", file);
     uint8_t *png = NULL;
     size_t len = 0;
     FsStatus st = plot_png_encode(c, &png, &len);
@@ -1684,6 +1693,7 @@ out:
     html_free(&r.doc);
     fsbuf_free(&r.absent);
     fsbuf_free(&r.toc);
+    fsbuf_free(&r.files);
     if (r.f)
         h5f_close(r.f);
     if (sum)

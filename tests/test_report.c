@@ -63,7 +63,8 @@ static void fixture_make(Fixture *fx)
         return;
     EXPECT(h5f_attr_set_str(f, "/", "config", "[analyses]\ntpr_threshold = 0.5\n") == FS_OK);
     EXPECT(h5f_attr_set_i64(f, "/", "format_version", 1) == FS_OK);
-    const char *arch[NA] = {"resnet_s", "vgg<s>"}, *aug[NG] = {"none"}, *band[NB] = {"B1", "B2"};
+    /* Two archs whose file-name-safe forms collide ("vgg_s_"): figure files stay distinct. */
+    const char *arch[NA] = {"vgg_s_", "vgg<s>"}, *aug[NG] = {"none"}, *band[NB] = {"B1", "B2"};
     const char *tb[NTB] = {"none", "stop12", "stop34"};
     int64_t n;
     n = NA;
