@@ -546,6 +546,7 @@ typedef enum { MAP_DFM, MAP_SCORE, MAP_HFSS, MAP_HEAT } MapKind;
 static void maps_figures(Report *r, const char *ds, const RVar *v, MapKind kind)
 {
     ModelGrid mg = model_grid(r, ds, v);
+    int figures_before = r->sum.figures;
     int has_T = kind == MAP_DFM;
     int has_class = kind != MAP_HEAT;
     int e = v->ng;
@@ -699,6 +700,8 @@ static void maps_figures(Report *r, const char *ds, const RVar *v, MapKind kind)
             colnames[m] = NULL;
         }
     }
+    if (r->sum.figures == figures_before)
+        html_note(&r->doc, "No model has finished values of %s yet (all NaN).", v->name);
     free(panels);
     free(colnames);
     free(blocks);
@@ -1007,6 +1010,7 @@ static void model_table(Report *r, const char *ds, const RVar *v, const Labels *
 {
     ModelGrid mg = model_grid(r, ds, v);
     double *mean = xmalloc((size_t)v->extra_len * sizeof *mean);
+    int rows = 0;
     html_table_begin(&r->doc, id, caption);
     html_row_begin(&r->doc);
     html_cell_text(&r->doc, "arch", HTML_CELL_HEADER);
@@ -1023,6 +1027,7 @@ static void model_table(Report *r, const char *ds, const RVar *v, const Labels *
                 int used = rvar_model_mean(v, gi, mean);
                 if (!used)
                     continue;
+                rows++;
                 html_row_begin(&r->doc);
                 html_cell_text(&r->doc, mg.arch.s[a], 0);
                 html_cell_text(&r->doc, mg.aug.s[g], 0);
@@ -1033,6 +1038,8 @@ static void model_table(Report *r, const char *ds, const RVar *v, const Labels *
                 html_row_end(&r->doc);
             }
     html_table_end(&r->doc);
+    if (!rows)
+        html_note(&r->doc, "No model has finished values of %s yet (all NaN).", v->name);
     r->sum.tables++;
     free(mean);
     model_grid_free(&mg);
