@@ -46,6 +46,12 @@ void dataset_alloc(Dataset *d, int n, int c, int h, int w, int k);
 /* Copy of class names (k strings) or NULL. */
 char **dataset_copy_names(const char *const *names, int k);
 
+/* NumPy .npy output (format 1.0, C order): a raw array with dtype descr ("|u1", "<f4", "<i8"),
+ * and a dataset's images as (N, H, W, C), uint8 (round(255 x), clipped) or float32. */
+FsStatus data_write_npy(const char *path, const char *descr, int ndim, const int64_t *shape, const void *data,
+                        size_t bytes);
+FsStatus data_write_npy_images(const char *path, const Dataset *d, int as_uint8);
+
 /* Antialiased bilinear resampling (PIL/torchvision 'bilinear' with antialias: a triangle filter
  * whose support grows with the downscale factor) of the crop rows [y0, y0+ch) x cols
  * [x0, x0+cw) of src (C, sh, sw) into dst (C, dh, dw). Crop coordinates may be fractional. */

@@ -3,7 +3,10 @@
  * it forwards to OpenBLAS (linalg_sgemm). Same contract as linalg_sgemm (row-major,
  * C = alpha op(A) op(B) + beta C; beta == 0 never reads C), plus a caller-owned workspace of
  * GEMM_WS_FLOATS floats (the packed panels), so no call allocates.
- * Threads: single-threaded; safe to call concurrently with distinct workspaces.
+ * Threads: large products are split by columns over linalg_threads() POSIX threads (at most
+ * GEMM_MAX_THREADS, each packing into its own part of ws); every element of C is computed by one
+ * thread in the same order, so results do not depend on the thread count. Safe to call
+ * concurrently with distinct workspaces.
  * linalg_sgemm_ref is the oracle (tests/test_layers.c, bench_engine). */
 #ifndef FS_GEMM_H
 #define FS_GEMM_H
@@ -13,7 +16,9 @@
 #define GEMM_KC 320
 #define GEMM_MC 120
 #define GEMM_NC 1536
-#define GEMM_WS_FLOATS ((GEMM_MC * GEMM_KC) + (GEMM_KC * GEMM_NC) + 64)
+#define GEMM_MAX_THREADS 4
+#define GEMM_WS_THREAD ((GEMM_MC * GEMM_KC) + (GEMM_KC * GEMM_NC) + 64)
+#define GEMM_WS_FLOATS (GEMM_MAX_THREADS * GEMM_WS_THREAD)
 
 void gemm_f32(int transa, int transb, int M, int N, int K, float alpha, const float *A, int lda,
               const float *B, int ldb, float beta, float *C, int ldc, float *ws);

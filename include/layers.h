@@ -80,6 +80,9 @@ struct Layer {
     float *buf[2];
     int64_t *nbt;             /* bn num_batches_tracked */
     int counter;              /* index of nbt in the model's counters */
+    int fold_into;            /* conv: 1 + index of the BN layer right after it that is its
+                               * output's only reader (folded at inference), else 0 */
+    size_t foff;              /* conv with fold_into: offset of its folded weights, bias */
     unsigned char *cache;     /* cache_bytes(...) bytes; arena view */
 };
 
@@ -117,6 +120,15 @@ void conv2d_forward(const ConvArgs *a, int n, const float *x, const float *w, co
 /* dx += conv^T(dy) (dx may be NULL), dw += dy * x, db += sum dy (dw/db may be NULL). */
 void conv2d_backward(const ConvArgs *a, int n, const float *x, const float *w, const float *dy,
                      float *dx, float *dw, float *db, float *ws);
+/* Winograd F(2x2,3x3) for 3x3 stride-1 pad-1 convolutions with >= 8 channels each side
+ * (conv_wino_ok); conv2d_forward/backward dispatch to it. ws: conv_wino_ws_floats(a, n). */
+int conv_wino_ok(const ConvArgs *a);
+size_t conv_wino_ws_floats(const ConvArgs *a, int n);
+void conv2d_forward_wino(const ConvArgs *a, int n, const float *x, const float *w, const float *b,
+                         float *y, float *ws);
+/* dx += conv^T(dy) */
+void conv2d_backward_data_wino(const ConvArgs *a, int n, const float *w, const float *dy, float *dx,
+                               float *ws);
 /* Direct seven-loop convolution and its adjoints, in double. Never optimised: tests' oracle. */
 void conv2d_forward_ref(const ConvArgs *a, int n, const float *x, const float *w, const float *b,
                         float *y);

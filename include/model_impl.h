@@ -14,6 +14,9 @@ typedef enum { ENTRY_PARAM, ENTRY_BUFFER, ENTRY_COUNTER } EntryKind;
 typedef enum { INIT_UNIFORM_FANIN, INIT_XAVIER, INIT_ONES, INIT_ZEROS, INIT_NORMAL002 } EntryInit;
 
 #define MODEL_NAME_MAX 96
+/* Eval-mode batches of at least this many images run conv+BN pairs folded into one conv
+ * (recomputing the folded weights costs about one image's worth of work). */
+#define MODEL_FOLD_MIN 16
 
 /* One state_dict tensor. off indexes params (PARAM), buffers (BUFFER) or counters (COUNTER). */
 typedef struct {
@@ -42,6 +45,9 @@ struct Model {
     float *params, *grads;    /* (n_params) each: one allocation each */
     float *buffers;           /* (n_buffers) BN running statistics */
     int64_t *counters;        /* (n_counters) BN num_batches_tracked */
+    float *folded;            /* conv weights and biases with the next BN folded in (inference
+                               * batches >= MODEL_FOLD_MIN); one allocation, NULL if none */
+    size_t n_folded;
     int out;                  /* logits tensor */
     FsStatus build_status;
     double macs;              /* per image, forward */
@@ -52,6 +58,7 @@ struct Model {
     float *ws;
     size_t ws_len;
     int last_n, last_train;   /* the last forward pass */
+    int last_folded;          /* it ran BN-folded */
     Rng drop_rng;
 };
 

@@ -33,13 +33,25 @@ size_t conv_ws_floats(const ConvArgs *a, int n_max)
     size_t nb = (size_t)conv_chunk(a, n_max), hw = (size_t)a->hout * a->wout;
     size_t rows = (size_t)a->cin * a->kh * a->kw;
     /* cols (rows, nb*hw) + gathered output (cout, nb*hw) when nb > 1 + packed gemm panels */
+    size_t im2col = rows * nb * hw + (nb > 1 ? (size_t)a->cout * nb * hw : 0) + GEMM_WS_FLOATS;
+    if (conv_wino_ok(a)) {
+        size_t wn = conv_wino_ws_floats(a, n_max);
+        if (wn > im2col) return wn;
+    }
+    return im2col;
+}
+
+static size_t im2col_ws_floats(const ConvArgs *a, int n)
+{
+    size_t nb = (size_t)conv_chunk(a, n), hw = (size_t)a->hout * a->wout;
+    size_t rows = (size_t)a->cin * a->kh * a->kw;
     return rows * nb * hw + (nb > 1 ? (size_t)a->cout * nb * hw : 0) + GEMM_WS_FLOATS;
 }
 
 /* The gemm's packing area at the end of a conv workspace. */
 static float *gemm_ws(const ConvArgs *a, int n, float *ws)
 {
-    return ws + conv_ws_floats(a, n) - GEMM_WS_FLOATS;
+    return ws + im2col_ws_floats(a, n) - GEMM_WS_FLOATS;
 }
 
 static int is_pointwise(const ConvArgs *a)
@@ -114,6 +126,10 @@ void conv_col2im_add(const ConvArgs *a, const float *cols, int ld, float *dx)
 void conv2d_forward(const ConvArgs *a, int n, const float *x, const float *w, const float *b,
                     float *y, float *ws)
 {
+    if (conv_wino_ok(a)) {
+        conv2d_forward_wino(a, n, x, w, b, y, ws);
+        return;
+    }
     const int hw = a->hout * a->wout, rows = a->cin * a->kh * a->kw;
     const size_t xs = (size_t)a->cin * a->h * a->w, ys = (size_t)a->cout * hw;
     const int nb_max = conv_chunk(a, n);
@@ -152,6 +168,11 @@ void conv2d_forward(const ConvArgs *a, int n, const float *x, const float *w, co
 void conv2d_backward(const ConvArgs *a, int n, const float *x, const float *w, const float *dy,
                      float *dx, float *dw, float *db, float *ws)
 {
+    if (dx && conv_wino_ok(a)) {
+        conv2d_backward_data_wino(a, n, w, dy, dx, ws);
+        dx = NULL; /* the im2col loop below does dw (and db) only */
+        if (!dw && !db) return;
+    }
     const int hw = a->hout * a->wout, rows = a->cin * a->kh * a->kw;
     const size_t xs = (size_t)a->cin * a->h * a->w, ys = (size_t)a->cout * hw;
     const int nb_max = conv_chunk(a, n);

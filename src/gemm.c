@@ -6,6 +6,7 @@
 
 #include "linalg.h"
 
+#include <pthread.h>
 #include <string.h>
 
 #if defined(__x86_64__) && defined(__GNUC__)
@@ -49,28 +50,79 @@ static void pack_a(int ta, const float *A, int lda, int i0, int mc, int k0, int 
     }
 }
 
-/* pb[(q*kc + k)*NR + j] = op(B)(k0 + k, j0 + q*NR + j), zero beyond column nc. */
+#ifdef GEMM_HAVE_X86
+/* For 16 source rows src + j*ld (j < 16) and k in [0, kn) (kn a multiple of 16):
+ * dst[k*GEMM_NR + j] = src[j*ld + k]. unpack / shuffle / shuffle_f32x4 transpose network. */
+__attribute__((target("avx512f"))) static void transpose_16x16_blocks(const float *src, int ld,
+                                                                        int kn, float *dst)
+{
+    for (int k = 0; k < kn; k += 16) {
+        __m512 r[16], t[16];
+        for (int j = 0; j < 16; j++) r[j] = _mm512_loadu_ps(src + (size_t)j * ld + k);
+        for (int i = 0; i < 8; i++) {
+            t[2 * i] = _mm512_unpacklo_ps(r[2 * i], r[2 * i + 1]);
+            t[2 * i + 1] = _mm512_unpackhi_ps(r[2 * i], r[2 * i + 1]);
+        }
+        for (int i = 0; i < 4; i++) {
+            r[4 * i] = _mm512_shuffle_ps(t[4 * i], t[4 * i + 2], _MM_SHUFFLE(1, 0, 1, 0));
+            r[4 * i + 1] = _mm512_shuffle_ps(t[4 * i], t[4 * i + 2], _MM_SHUFFLE(3, 2, 3, 2));
+            r[4 * i + 2] = _mm512_shuffle_ps(t[4 * i + 1], t[4 * i + 3], _MM_SHUFFLE(1, 0, 1, 0));
+            r[4 * i + 3] = _mm512_shuffle_ps(t[4 * i + 1], t[4 * i + 3], _MM_SHUFFLE(3, 2, 3, 2));
+        }
+        for (int i = 0; i < 4; i++) {
+            t[i] = _mm512_shuffle_f32x4(r[i], r[4 + i], 0x88);
+            t[4 + i] = _mm512_shuffle_f32x4(r[i], r[4 + i], 0xdd);
+            t[8 + i] = _mm512_shuffle_f32x4(r[8 + i], r[12 + i], 0x88);
+            t[12 + i] = _mm512_shuffle_f32x4(r[8 + i], r[12 + i], 0xdd);
+        }
+        for (int i = 0; i < 8; i++) {
+            r[i] = _mm512_shuffle_f32x4(t[i], t[8 + i], 0x88);
+            r[8 + i] = _mm512_shuffle_f32x4(t[i], t[8 + i], 0xdd);
+        }
+        for (int i = 0; i < 16; i++) _mm512_storeu_ps(dst + (size_t)(k + i) * GEMM_NR, r[i]);
+    }
+}
+#endif
+
+/* pb[(q*kc + k)*NR + j] = op(B)(k0 + k, j0 + q*NR + j), zero beyond column nc. Untransposed B
+ * is walked row by row (sequential reads for the prefetcher), scattering into the panels. */
 static void pack_b(int tb, const float *B, int ldb, int k0, int kc, int j0, int nc, float *pb)
 {
+    if (!tb) {
+        const int full = nc / GEMM_NR * GEMM_NR;
+        for (int k = 0; k < kc; k++) {
+            const float *src = B + (size_t)(k0 + k) * ldb + j0;
+            for (int q = 0; q < full; q += GEMM_NR)
+                memcpy(pb + (size_t)q * kc + (size_t)k * GEMM_NR, src + q, sizeof(float) * GEMM_NR);
+            if (full < nc) {
+                float *d = pb + (size_t)full * kc + (size_t)k * GEMM_NR;
+                int cols = nc - full, j = 0;
+                for (; j < cols; j++) d[j] = src[full + j];
+                for (; j < GEMM_NR; j++) d[j] = 0;
+            }
+        }
+        return;
+    }
+    const int simd = use_avx512();
     for (int q = 0; q < nc; q += GEMM_NR) {
         int cols = nc - q < GEMM_NR ? nc - q : GEMM_NR;
         float *dst = pb + (size_t)q * kc;
-        if (!tb) {
-            for (int k = 0; k < kc; k++) {
-                const float *src = B + (size_t)(k0 + k) * ldb + j0 + q;
-                float *d = dst + (size_t)k * GEMM_NR;
-                memcpy(d, src, sizeof(float) * (size_t)cols);
-                for (int j = cols; j < GEMM_NR; j++) d[j] = 0;
-            }
-        } else {
-            for (int j = 0; j < cols; j++) {
-                const float *src = B + (size_t)(j0 + q + j) * ldb + k0;
-                for (int k = 0; k < kc; k++) dst[(size_t)k * GEMM_NR + j] = src[k];
-            }
-            for (int j = cols; j < GEMM_NR; j++)
-                for (int k = 0; k < kc; k++) dst[(size_t)k * GEMM_NR + j] = 0;
+        int k_done = 0;
+#ifdef GEMM_HAVE_X86
+        if (simd && cols == GEMM_NR) { /* 16x16 blocks transposed in registers */
+            k_done = kc / 16 * 16;
+            for (int h = 0; h < GEMM_NR; h += 16)
+                transpose_16x16_blocks(B + (size_t)(j0 + q + h) * ldb + k0, ldb, k_done, dst + h);
         }
+#endif
+        for (int j = 0; j < cols; j++) {
+            const float *src = B + (size_t)(j0 + q + j) * ldb + k0;
+            for (int k = k_done; k < kc; k++) dst[(size_t)k * GEMM_NR + j] = src[k];
+        }
+        for (int j = cols; j < GEMM_NR; j++)
+            for (int k = 0; k < kc; k++) dst[(size_t)k * GEMM_NR + j] = 0;
     }
+    (void)simd;
 }
 
 #ifdef GEMM_HAVE_X86
@@ -135,6 +187,45 @@ static void scale_c(int M, int N, float beta, float *C, int ldc)
     }
 }
 
+#ifdef GEMM_HAVE_X86
+typedef struct {
+    int ta, tb, M, N, K;
+    float alpha;
+    const float *A, *B;
+    int lda, ldb, ldc;
+    float *C, *ws;
+} GemmJob;
+
+/* C[:, 0..N) += alpha op(A) op(B) for the job's column range (B and C already offset). */
+static void gemm_blocked(const GemmJob *j)
+{
+    float *pa = j->ws, *pb = j->ws + GEMM_MC * GEMM_KC;
+    for (int j0 = 0; j0 < j->N; j0 += GEMM_NC) {
+        int nc = j->N - j0 < GEMM_NC ? j->N - j0 : GEMM_NC;
+        for (int k0 = 0; k0 < j->K; k0 += GEMM_KC) {
+            int kc = j->K - k0 < GEMM_KC ? j->K - k0 : GEMM_KC;
+            pack_b(j->tb, j->B, j->ldb, k0, kc, j0, nc, pb);
+            for (int i0 = 0; i0 < j->M; i0 += GEMM_MC) {
+                int mc = j->M - i0 < GEMM_MC ? j->M - i0 : GEMM_MC;
+                pack_a(j->ta, j->A, j->lda, i0, mc, k0, kc, pa);
+                for (int q = 0; q < nc; q += GEMM_NR)
+                    for (int p = 0; p < mc; p += GEMM_MR)
+                        kernel_12x32(kc, pa + (size_t)p * kc, pb + (size_t)q * kc,
+                                     j->C + (size_t)(i0 + p) * j->ldc + j0 + q, j->ldc, j->alpha,
+                                     mc - p < GEMM_MR ? mc - p : GEMM_MR,
+                                     nc - q < GEMM_NR ? nc - q : GEMM_NR);
+            }
+        }
+    }
+}
+
+static void *gemm_thread(void *arg)
+{
+    gemm_blocked(arg);
+    return NULL;
+}
+#endif
+
 void gemm_f32(int transa, int transb, int M, int N, int K, float alpha, const float *A, int lda,
               const float *B, int ldb, float beta, float *C, int ldc, float *ws)
 {
@@ -143,23 +234,27 @@ void gemm_f32(int transa, int transb, int M, int N, int K, float alpha, const fl
     if (use_avx512()) {
         scale_c(M, N, beta, C, ldc);
         if (K <= 0 || alpha == 0.0f) return;
-        float *pa = ws, *pb = ws + GEMM_MC * GEMM_KC;
-        for (int j0 = 0; j0 < N; j0 += GEMM_NC) {
-            int nc = N - j0 < GEMM_NC ? N - j0 : GEMM_NC;
-            for (int k0 = 0; k0 < K; k0 += GEMM_KC) {
-                int kc = K - k0 < GEMM_KC ? K - k0 : GEMM_KC;
-                pack_b(transb, B, ldb, k0, kc, j0, nc, pb);
-                for (int i0 = 0; i0 < M; i0 += GEMM_MC) {
-                    int mc = M - i0 < GEMM_MC ? M - i0 : GEMM_MC;
-                    pack_a(transa, A, lda, i0, mc, k0, kc, pa);
-                    for (int q = 0; q < nc; q += GEMM_NR)
-                        for (int p = 0; p < mc; p += GEMM_MR)
-                            kernel_12x32(kc, pa + (size_t)p * kc, pb + (size_t)q * kc,
-                                         C + (size_t)(i0 + p) * ldc + j0 + q, ldc, alpha,
-                                         mc - p < GEMM_MR ? mc - p : GEMM_MR,
-                                         nc - q < GEMM_NR ? nc - q : GEMM_NR);
-                }
-            }
+        int nt = linalg_threads();
+        if (nt > GEMM_MAX_THREADS) nt = GEMM_MAX_THREADS;
+        if ((double)M * N * K < 4e6) nt = 1; /* thread start-up would dominate */
+        int panels = (N + GEMM_NR - 1) / GEMM_NR;
+        if (nt > panels) nt = panels;
+        if (nt < 1) nt = 1;
+        GemmJob jobs[GEMM_MAX_THREADS];
+        pthread_t tid[GEMM_MAX_THREADS];
+        int started[GEMM_MAX_THREADS] = {0};
+        for (int t = 0; t < nt; t++) { /* whole NR panels per thread */
+            int c0 = panels * t / nt * GEMM_NR, c1 = panels * (t + 1) / nt * GEMM_NR;
+            if (c1 > N) c1 = N;
+            jobs[t] = (GemmJob){transa, transb, M, c1 - c0, K, alpha, A,
+                                transb ? B + (size_t)c0 * ldb : B + c0, lda, ldb, ldc, C + c0,
+                                ws + (size_t)t * GEMM_WS_THREAD};
+        }
+        for (int t = 1; t < nt; t++) started[t] = pthread_create(&tid[t], NULL, gemm_thread, &jobs[t]) == 0;
+        gemm_blocked(&jobs[0]);
+        for (int t = 1; t < nt; t++) {
+            if (started[t]) pthread_join(tid[t], NULL);
+            else gemm_blocked(&jobs[t]); /* could not start a thread: do its share here */
         }
         return;
     }

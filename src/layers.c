@@ -147,6 +147,9 @@ static void bn_bwd(Layer *l, Tensor *t, const LayerCtx *c)
     for (int ch = 0; ch < C; ch++) {
         double sdy = 0, sdyx = 0;
         const float mu = mean[ch], is = invstd[ch];
+        /* eval mode without parameter gradients needs neither sum (and must not read the
+         * input, which a BN-folded forward pass leaves unset) */
+        if (c->train || c->param_grad)
         for (int i = 0; i < n; i++) {
             const float *x = in->v + i * cs + ch * hw, *dy = out->g + i * cs + ch * hw;
             for (size_t q = 0; q < hw; q++) {

@@ -292,6 +292,51 @@ static void init_entry(const ModelEntry *e, float *p, Rng *r)
     }
 }
 
+/* Pair each conv with the BN right after it when that BN is the only reader of its output. */
+static void find_folds(Model *m)
+{
+    m->n_folded = 0;
+    for (int i = 0; i + 1 < m->n_layers; i++) {
+        Layer *l = &m->layers[i], *b = &m->layers[i + 1];
+        if (l->ops->kind != LAYER_CONV || b->ops->kind != LAYER_BN || b->in0 != l->out) continue;
+        int readers = 0;
+        for (int j = 0; j < m->n_layers; j++)
+            readers += (m->layers[j].in0 == l->out) + (m->layers[j].in1 == l->out);
+        if (readers != 1 || l->out == m->out) continue;
+        l->fold_into = i + 2;
+        l->foff = m->n_folded;
+        m->n_folded += (size_t)l->cout * m->tensors[l->in0].c * l->k * l->k + (size_t)l->cout;
+    }
+    m->folded = m->n_folded ? xaligned_alloc(64, (m->n_folded * sizeof(float) + 63) / 64 * 64) : NULL;
+}
+
+/* Eval-mode conv + BN (+ ReLU) as one conv with weights w * s and bias (b - mean) * s + beta,
+ * s = gamma / sqrt(running_var + eps); also fills the BN's cache for its eval backward. */
+static void forward_folded(Model *m, Layer *cv, Layer *bn, LayerCtx *c)
+{
+    const Tensor *in = &m->tensors[cv->in0];
+    Tensor *out = &m->tensors[bn->out];
+    const int co = cv->cout;
+    const size_t per = (size_t)in->c * cv->k * cv->k;
+    float *wf = m->folded + cv->foff, *bf = wf + (size_t)co * per;
+    float *mean = (float *)bn->cache, *invstd = mean + co;
+    for (int o = 0; o < co; o++) {
+        float is = (float)(1.0 / sqrt((double)bn->buf[1][o] + (double)bn->eps));
+        float sc = bn->w[0][o] * is;
+        mean[o] = bn->buf[0][o];
+        invstd[o] = is;
+        for (size_t q = 0; q < per; q++) wf[(size_t)o * per + q] = cv->w[0][(size_t)o * per + q] * sc;
+        bf[o] = ((cv->bias ? cv->w[1][o] : 0.0f) - bn->buf[0][o]) * sc + bn->w[1][o];
+    }
+    ConvArgs a;
+    conv_args_init(&a, in->c, in->h, in->w, co, cv->k, cv->stride, cv->pad);
+    conv2d_forward(&a, c->n, in->v, wf, bf, out->v, c->ws);
+    if (bn->relu) {
+        size_t len = (size_t)c->n * tensor_size(out);
+        for (size_t q = 0; q < len; q++) out->v[q] = out->v[q] > 0 ? out->v[q] : 0;
+    }
+}
+
 FsStatus model_finalize(Model *m, int out_tensor)
 {
     if (m->build_status != FS_OK) return m->build_status;
@@ -330,6 +375,7 @@ FsStatus model_finalize(Model *m, int out_tensor)
             l->nbt = m->counters + l->counter;
         }
     }
+    find_folds(m);
     return FS_OK;
 }
 
@@ -372,6 +418,7 @@ void model_free(Model *m)
     free(m->grads);
     free(m->buffers);
     free(m->counters);
+    free(m->folded);
     free(m->arena);
     free(m);
 }
@@ -451,9 +498,19 @@ const float *model_forward(Model *m, const float *x, int n, int train)
     FS_CHECK(n >= 1 && n <= m->n_max, "model_forward: batch %d outside [1, %d] (model_reserve)", n, m->n_max);
     memcpy(m->tensors[0].v, x, (size_t)n * tensor_size(&m->tensors[0]) * sizeof(float));
     LayerCtx c = {n, train, 1, 1, &m->drop_rng, m->ws, m->ws_len};
-    for (int i = 0; i < m->n_layers; i++) m->layers[i].ops->forward(&m->layers[i], m->tensors, &c);
+    const int fold = !train && n >= MODEL_FOLD_MIN && m->folded;
+    for (int i = 0; i < m->n_layers; i++) {
+        Layer *l = &m->layers[i];
+        if (fold && l->fold_into) {
+            forward_folded(m, l, &m->layers[l->fold_into - 1], &c);
+            i = l->fold_into - 1; /* the BN ran inside */
+            continue;
+        }
+        l->ops->forward(l, m->tensors, &c);
+    }
     m->last_n = n;
     m->last_train = train;
+    m->last_folded = fold;
     return m->tensors[m->out].v;
 }
 
@@ -461,6 +518,9 @@ const float *model_backward(Model *m, const float *dlogits, int param_grad, int 
 {
     const int n = m->last_n;
     FS_CHECK(n >= 1, "model_backward without a forward pass");
+    FS_CHECK(!(m->last_folded && param_grad),
+             "model_backward: parameter gradients after an eval-mode pass of %d >= %d images "
+             "(BN folded); use smaller eval batches or training mode", n, MODEL_FOLD_MIN);
     for (int i = 0; i < m->n_tensors; i++) {
         Tensor *t = &m->tensors[i];
         if (t->alias_of >= 0 || i == m->out) continue;

@@ -67,6 +67,11 @@ static void test_conv_vs_ref(void)
     check_conv_case(5, 16, 4, 4, 8, 3, 1, 1, 0);  /* batched small maps */
     check_conv_case(70, 2, 2, 2, 3, 3, 1, 1, 1);  /* chunk with remainder */
     check_conv_case(2, 3, 40, 33, 4, 3, 1, 1, 1); /* > 1024 columns per image */
+    /* Winograd F(2x2,3x3): odd sizes (partial tiles), bias, chunk remainders */
+    check_conv_case(3, 9, 7, 5, 10, 3, 1, 1, 1);
+    check_conv_case(10, 8, 16, 16, 8, 3, 1, 1, 0);
+    check_conv_case(2, 12, 1, 1, 16, 3, 1, 1, 0);
+    check_conv_case(4, 20, 3, 6, 8, 3, 1, 1, 1);
 }
 
 /* The engine's gemm (AVX-512 kernel where available) against the double-precision reference:
@@ -107,6 +112,28 @@ static void test_gemm_vs_ref(void)
             free(A); free(B); free(C); free(C2);
         }
     free(ws);
+}
+
+/* Column-split threads change nothing: bitwise the same product with 1 and 3 threads. */
+static void test_gemm_threads(void)
+{
+    const int M = 70, N = 300, K = 400;
+    float *ws = xmalloc(GEMM_WS_FLOATS * sizeof(float));
+    float *A = xmalloc((size_t)M * K * 4), *B = xmalloc((size_t)K * N * 4);
+    float *C1 = xmalloc((size_t)M * N * 4), *C3 = xmalloc((size_t)M * N * 4);
+    Rng r = rng_derive(8, 0, RNG_STREAM_TEST);
+    fill(A, (size_t)M * K, &r, 1);
+    fill(B, (size_t)K * N, &r, 1);
+    int t0 = linalg_threads();
+    for (int tb = 0; tb < 2; tb++) {
+        linalg_set_threads(1);
+        gemm_f32(0, tb, M, N, K, 1.0f, A, K, B, tb ? K : N, 0.0f, C1, N, ws);
+        linalg_set_threads(3);
+        gemm_f32(0, tb, M, N, K, 1.0f, A, K, B, tb ? K : N, 0.0f, C3, N, ws);
+        EXPECT(memcmp(C1, C3, (size_t)M * N * 4) == 0);
+    }
+    linalg_set_threads(t0);
+    free(ws); free(A); free(B); free(C1); free(C3);
 }
 
 /* <im2col(x), c> == <x, col2im(c)>: the two are adjoint. */
@@ -318,7 +345,7 @@ static void test_bn_running_stats(void)
     model_free(m);
 }
 
-TEST_MAIN({"gemm_vs_ref", test_gemm_vs_ref}, {"conv_vs_ref", test_conv_vs_ref}, {"im2col_adjoint", test_im2col_adjoint},
+TEST_MAIN({"gemm_vs_ref", test_gemm_vs_ref}, {"gemm_threads", test_gemm_threads}, {"conv_vs_ref", test_conv_vs_ref}, {"im2col_adjoint", test_im2col_adjoint},
           {"grad_conv", test_grad_conv}, {"grad_bn", test_grad_bn},
           {"grad_activations", test_grad_activations}, {"grad_pools", test_grad_pools},
           {"grad_linear", test_grad_linear}, {"grad_vit_parts", test_grad_vit_parts},

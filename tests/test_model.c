@@ -276,6 +276,50 @@ static void test_classifier(void)
     model_free(m);
 }
 
+/* Eval batches >= MODEL_FOLD_MIN run conv+BN folded; they must match the unfolded pass (one
+ * image at a time), and the input gradient through folded layers must match too. */
+static void test_bn_folding(void)
+{
+    const char *archs[] = {"resnet18", "vgg11", "cnn", "resnet50"};
+    ModelOptions o;
+    model_options_default(&o);
+    o.width = 1.0 / 8;
+    const int n = MODEL_FOLD_MIN + 2;
+    for (size_t a = 0; a < FS_ARRAY_LEN(archs); a++) {
+        Model *m = NULL;
+        EXPECT(model_create(archs[a], &o, 3, 16, 16, 5, 3, &m) == FS_OK);
+        if (!m) continue;
+        EXPECT(m->folded != NULL);
+        EXPECT(model_reserve(m, n) == FS_OK);
+        Rng r = rng_derive(6, a, RNG_STREAM_TEST);
+        size_t s = 3 * 16 * 16;
+        float *x = xmalloc(n * s * 4), *z = xmalloc((size_t)n * 5 * 4), *dl = xmalloc((size_t)n * 5 * 4);
+        float *g1 = xmalloc(n * s * 4);
+        for (size_t i = 0; i < n * s; i++) x[i] = (float)rng_normal(&r);
+        for (int it = 0; it < 3; it++) model_forward(m, x, n, 1); /* running stats move */
+        for (size_t i = 0; i < m->n_params; i++) m->params[i] += 0.05f * (float)rng_normal(&r);
+        memcpy(z, model_forward(m, x, n, 0), (size_t)n * 5 * 4);
+        EXPECT(m->last_folded == 1);
+        for (int i = 0; i < n * 5; i++) dl[i] = (float)rng_normal(&r);
+        memcpy(g1, model_backward(m, dl, 0, 1), n * s * 4);
+        double worst = 0, gworst = 0;
+        for (int i = 0; i < n; i++) {
+            const float *zi = model_forward(m, x + i * s, 1, 0);
+            EXPECT(m->last_folded == 0);
+            for (int j = 0; j < 5; j++)
+                worst = fmax(worst, fabs((double)zi[j] - (double)z[i * 5 + j]) / (1 + fabs((double)zi[j])));
+            const float *gi = model_backward(m, dl + i * 5, 0, 1);
+            for (size_t q = 0; q < s; q++)
+                gworst = fmax(gworst, fabs((double)gi[q] - (double)g1[i * s + q]) /
+                                          (1e-3 + fabs((double)gi[q])));
+        }
+        EXPECT_MSG(worst < 1e-4 && gworst < 1e-3, "%s: logits differ by %.2g, input grads by %.2g",
+                   archs[a], worst, gworst);
+        free(x); free(z); free(dl); free(g1);
+        model_free(m);
+    }
+}
+
 /* Same seed -> same weights; another seed -> different weights. */
 static void test_init_deterministic(void)
 {
@@ -301,4 +345,4 @@ static void test_init_deterministic(void)
 
 TEST_MAIN({"param_counts", test_param_counts}, {"state_dict_names", test_state_dict_names},
           {"bad_arch", test_bad_arch}, {"model_gradients", test_model_gradients},
-          {"classifier", test_classifier}, {"init_deterministic", test_init_deterministic})
+          {"classifier", test_classifier}, {"bn_folding", test_bn_folding}, {"init_deterministic", test_init_deterministic})

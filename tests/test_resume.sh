@@ -109,8 +109,10 @@ if command -v mpirun >/dev/null; then
   $PY tests/sweep_compare.py "$tmp/ref.h5" "$tmp/m.h5"; check $? "MPI killed+resumed == uninterrupted"
 
   # ---- SIGUSR1 to mpirun (forwarded to the ranks): drain, exit 75
-  $MPI $B/fsweep run "$tmp/s.ini" --store "$tmp/u.h5" -q >"$tmp/u.log" 2>&1 &
-  tpid=$!; sleep 1.2; mp=$(pgrep -P $tpid); kill -USR1 "$mp"; wait $tpid; rc=$?
+  $MPI $B/fsweep run "$tmp/s.ini" --store "$tmp/u.h5" >"$tmp/u.log" 2>&1 &
+  tpid=$!
+  for _ in $(seq 300); do [ "$(grep -c '] done' "$tmp/u.log")" -ge 10 ] && break; sleep 0.1; done
+  mp=$(pgrep -P $tpid); kill -USR1 "$mp"; wait $tpid; rc=$?
   [ $rc = 75 ]; check $? "SIGUSR1 under mpirun: exit 75 (got $rc)"
   $MPI $B/fsweep run "$tmp/s.ini" --store "$tmp/u.h5" -q >>"$tmp/u.log" 2>&1; check $? "resume after SIGUSR1"
   $PY tests/sweep_compare.py "$tmp/ref.h5" "$tmp/u.h5"; check $? "drained MPI run + resume == uninterrupted"

@@ -47,5 +47,40 @@ if command -v mpirun >/dev/null; then
 else
   echo "SKIP mpirun runs: mpirun not found"
 fi
+# ---- the real runner (engine + data): train and eval on the toy set, 1 rank vs 3 ranks
+cat > "$tmp/r.ini" <<'INI'
+[sweep]
+runner = real
+[axes]
+datasets = tiny
+archs = cnn:0.25
+augs = none, flip
+seeds = 0, 1
+[analyses]
+adcs = false
+dfm = false
+[train]
+epochs = 3
+batch = 16
+INI
+$B/fsweep run "$tmp/r.ini" --store "$tmp/r1.h5" -q >>"$tmp/log" 2>&1; check $? "real runner, serial"
+$PY - "$tmp/r1.h5" <<'PYEOF'; check $? "real runner: finite losses that fall, accuracies in [0, 1]"
+import sys, numpy as np, h5py
+g = h5py.File(sys.argv[1], "r")["results/tiny"]
+loss, acc, cur = g["train_loss"][()], g["test_acc"][()], g["class_acc_curve"][()]
+assert np.isfinite(loss).all() and (loss[..., -1] < loss[..., 0]).all(), loss
+assert ((acc >= 0) & (acc <= 1)).all() and ((cur >= 0) & (cur <= 1)).all()
+w = h5py.File(sys.argv[1], "r")["models/tiny/cnn:0.25/weights"][()]
+assert np.isfinite(w).all() and w.std() > 0
+PYEOF
+if command -v mpirun >/dev/null; then
+  timeout 300 mpirun --oversubscribe -np 3 -x OPENBLAS_NUM_THREADS $B/fsweep run "$tmp/r.ini" --store "$tmp/r3.h5" -q >>"$tmp/log" 2>&1
+  check $? "real runner, mpirun -np 3"
+  $PY tests/sweep_compare.py "$tmp/r1.h5" "$tmp/r3.h5"; check $? "real runner: 3 ranks == serial (bitwise)"
+fi
+$B/fsweep run "$tmp/r.ini" --store "$tmp/r4.h5" -q analyses.dfm=true >>"$tmp/log" 2>&1; rc=$?
+[ $rc = 3 ] && $PY -c "
+import h5py,sys; t=h5py.File(sys.argv[1],'r')['tasks'][:]
+assert any(b'not plugged into runner real' in e for e in t['error'])" "$tmp/r4.h5"; check $? "real runner: an analysis not plugged in fails loudly (rc $rc)"
 echo "test_sweep_mpi.sh: $pass passed, $fail failed"
 [ $fail = 0 ]

@@ -1,0 +1,244 @@
+/* conv_winograd.c: 3x3 stride-1 pad-1 convolution by Winograd's F(2x2, 3x3) (Lavin & Gray 2016):
+ * 4x4 input tiles V = B^T d B, weights U = G g G^T, 16 matrix products M_xi = U_xi V_xi over the
+ * channels, outputs Y = A^T M A (2x2 per tile). 16 multiplies per 4 outputs instead of 36, so the
+ * products shrink 2.25x. Used for the forward pass and, with the kernel flipped and transposed,
+ * for the input gradient (itself a 3x3 stride-1 pad-1 convolution of dy). Float rounding differs
+ * from im2col by a few ulps (the transforms add and subtract); tests and bench compare with
+ * conv2d_forward_ref. */
+#include "gemm.h"
+#include "layers.h"
+
+#include <string.h>
+
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+#define WINO_X86 1
+#endif
+
+/* Scratch per tile row: padded rows d (4, 2tw+2), B^T d rows (4, 2tw+2), their even / odd
+ * columns E, O (4, tw+1), output rows o (4, tw). */
+static size_t scratch_floats(int W)
+{
+    size_t tw = (size_t)(W + 1) / 2, pw = 2 * tw + 2;
+    return 8 * pw + 8 * (tw + 1) + 4 * tw + 64;
+}
+
+
+int conv_wino_ok(const ConvArgs *a)
+{
+    return a->kh == 3 && a->kw == 3 && a->stride == 1 && a->pad == 1 && a->cin >= 8 && a->cout >= 8;
+}
+
+/* Images per chunk: at least ~512 tiles per product. */
+static int wino_chunk(const ConvArgs *a, int n)
+{
+    int tiles = ((a->h + 1) / 2) * ((a->w + 1) / 2);
+    int nb = (512 + tiles - 1) / tiles;
+    if (nb > n) nb = n;
+    return nb < 1 ? 1 : nb;
+}
+
+size_t conv_wino_ws_floats(const ConvArgs *a, int n)
+{
+    size_t t = (size_t)wino_chunk(a, n) * (size_t)(((a->h + 1) / 2) * ((a->w + 1) / 2));
+    size_t cmax = (size_t)(a->cin > a->cout ? a->cin : a->cout);
+    /* U (16, cout, cin) + V (16, cin, T) + M (16, cout, T) + gemm panels; the transposed
+     * problem (dx) swaps cin and cout, so size both sides by the larger */
+    return 16 * (size_t)a->cin * a->cout + 2 * 16 * cmax * t + GEMM_WS_FLOATS +
+           scratch_floats(a->w) + 12 * t;
+}
+
+/* U[xi][o][i] = (G g G^T)[xi] for g = w[o][i] (or the flipped w[i][o] when flip). */
+static void transform_weights(const float *w, int co_n, int ci_n, int flip, float *U)
+{
+    const size_t plane = (size_t)co_n * ci_n;
+    for (int o = 0; o < co_n; o++)
+        for (int i = 0; i < ci_n; i++) {
+            float g[3][3];
+            for (int r = 0; r < 3; r++)
+                for (int s = 0; s < 3; s++)
+                    g[r][s] = flip ? w[(((size_t)i * co_n + o) * 3 + (2 - r)) * 3 + (2 - s)]
+                                   : w[(((size_t)o * ci_n + i) * 3 + r) * 3 + s];
+            float t[4][3]; /* G g */
+            for (int s = 0; s < 3; s++) {
+                t[0][s] = g[0][s];
+                t[1][s] = 0.5f * (g[0][s] + g[1][s] + g[2][s]);
+                t[2][s] = 0.5f * (g[0][s] - g[1][s] + g[2][s]);
+                t[3][s] = g[2][s];
+            }
+            for (int r = 0; r < 4; r++) { /* (G g) G^T */
+                float u0 = t[r][0], u1 = 0.5f * (t[r][0] + t[r][1] + t[r][2]),
+                      u2 = 0.5f * (t[r][0] - t[r][1] + t[r][2]), u3 = t[r][2];
+                size_t base = (size_t)o * ci_n + i;
+                U[(size_t)(r * 4 + 0) * plane + base] = u0;
+                U[(size_t)(r * 4 + 1) * plane + base] = u1;
+                U[(size_t)(r * 4 + 2) * plane + base] = u2;
+                U[(size_t)(r * 4 + 3) * plane + base] = u3;
+            }
+        }
+}
+
+/* dst[i] = op(a[i], b[i]) elementwise over n, vectorised where the CPU has AVX-512. */
+typedef enum { OP_SUB, OP_ADD } BinOp;
+#ifdef WINO_X86
+__attribute__((target("avx512f"))) static void binop_avx512(BinOp op, const float *a,
+                                                              const float *b, float *dst, int n)
+{
+    int i = 0;
+    for (; i + 16 <= n; i += 16) {
+        __m512 x = _mm512_loadu_ps(a + i), y = _mm512_loadu_ps(b + i);
+        _mm512_storeu_ps(dst + i, op == OP_SUB ? _mm512_sub_ps(x, y) : _mm512_add_ps(x, y));
+    }
+    if (i < n) {
+        __mmask16 m = (__mmask16)((1u << (n - i)) - 1);
+        __m512 x = _mm512_maskz_loadu_ps(m, a + i), y = _mm512_maskz_loadu_ps(m, b + i);
+        _mm512_mask_storeu_ps(dst + i, m, op == OP_SUB ? _mm512_sub_ps(x, y) : _mm512_add_ps(x, y));
+    }
+}
+#endif
+static void binop(int simd, BinOp op, const float *a, const float *b, float *dst, int n)
+{
+#ifdef WINO_X86
+    if (simd) {
+        binop_avx512(op, a, b, dst, n);
+        return;
+    }
+#endif
+    (void)simd;
+    if (op == OP_SUB)
+        for (int i = 0; i < n; i++) dst[i] = a[i] - b[i];
+    else
+        for (int i = 0; i < n; i++) dst[i] = a[i] + b[i];
+}
+
+/* V[xi][c][t] for the nb images starting at x, tiles row-major per image. Per tile row: B^T
+ * along the four rows for every column at once, then B along columns via even/odd splits, so
+ * every inner loop runs over contiguous tiles. */
+static void transform_input(const float *x, int nb, int C, int H, int W, int T, float *V,
+                            float *scr, int simd)
+{
+    const int th = (H + 1) / 2, tw = (W + 1) / 2, pw = 2 * tw + 2;
+    const size_t plane = (size_t)C * T;
+    float *d = scr, *bt = d + 4 * pw, *E = bt + 4 * pw, *O = E + 4 * (tw + 1);
+    for (int im = 0; im < nb; im++)
+        for (int c = 0; c < C; c++) {
+            const float *xc = x + ((size_t)im * C + c) * H * W;
+            for (int ty = 0; ty < th; ty++) {
+                for (int r = 0; r < 4; r++) { /* padded rows: column p holds x = p - 1 */
+                    int yy = 2 * ty - 1 + r;
+                    float *dr = d + r * pw;
+                    memset(dr, 0, sizeof(float) * (size_t)pw);
+                    if (yy >= 0 && yy < H) memcpy(dr + 1, xc + (size_t)yy * W, sizeof(float) * (size_t)W);
+                }
+                binop(simd, OP_SUB, d, d + 2 * pw, bt, pw);              /* d0 - d2 */
+                binop(simd, OP_ADD, d + pw, d + 2 * pw, bt + pw, pw);     /* d1 + d2 */
+                binop(simd, OP_SUB, d + 2 * pw, d + pw, bt + 2 * pw, pw); /* d2 - d1 */
+                binop(simd, OP_SUB, d + pw, d + 3 * pw, bt + 3 * pw, pw); /* d1 - d3 */
+                for (int r = 0; r < 4; r++) {
+                    const float *b = bt + r * pw;
+                    float *e = E + r * (tw + 1), *o = O + r * (tw + 1);
+                    for (int j = 0; j <= tw; j++) {
+                        e[j] = b[2 * j];
+                        o[j] = b[2 * j + 1];
+                    }
+                }
+                size_t off = (size_t)c * T + (size_t)im * th * tw + (size_t)ty * tw;
+                for (int r = 0; r < 4; r++) {
+                    const float *e = E + r * (tw + 1), *o = O + r * (tw + 1);
+                    binop(simd, OP_SUB, e, e + 1, V + (size_t)(r * 4 + 0) * plane + off, tw);
+                    binop(simd, OP_ADD, o, e + 1, V + (size_t)(r * 4 + 1) * plane + off, tw);
+                    binop(simd, OP_SUB, e + 1, o, V + (size_t)(r * 4 + 2) * plane + off, tw);
+                    binop(simd, OP_SUB, o, o + 1, V + (size_t)(r * 4 + 3) * plane + off, tw);
+                }
+            }
+        }
+}
+
+/* y (+)= A^T M A per tile (+ bias): per output channel, the transform runs over all T tiles of
+ * the chunk at once (contiguous in M), then the 2x2 results are scattered into the images. */
+static void transform_output(const float *M, int nb, int K, int H, int W, int T, const float *bias,
+                             int accumulate, float *y, float *scr, int simd)
+{
+    const int th = (H + 1) / 2, tw = (W + 1) / 2;
+    const size_t plane = (size_t)K * T, Tz = (size_t)T;
+    float *a0 = scr, *a1 = a0 + 4 * Tz, *o = a1 + 4 * Tz; /* (4, T) each */
+    for (int k = 0; k < K; k++) {
+        const float *m[16];
+        for (int xi = 0; xi < 16; xi++) m[xi] = M + (size_t)xi * plane + (size_t)k * T;
+        for (int s = 0; s < 4; s++) { /* A^T M: a0 = m0 + m1 + m2, a1 = m1 - m2 - m3 */
+            float *p0 = a0 + s * Tz, *p1 = a1 + s * Tz;
+            binop(simd, OP_ADD, m[s], m[4 + s], p0, T);
+            binop(simd, OP_ADD, p0, m[8 + s], p0, T);
+            binop(simd, OP_SUB, m[4 + s], m[8 + s], p1, T);
+            binop(simd, OP_SUB, p1, m[12 + s], p1, T);
+        }
+        for (int r = 0; r < 2; r++) { /* (A^T M) A */
+            const float *q = r ? a1 : a0;
+            float *o0 = o + (size_t)(2 * r) * Tz, *o1 = o0 + Tz;
+            binop(simd, OP_ADD, q, q + Tz, o0, T);
+            binop(simd, OP_ADD, o0, q + 2 * Tz, o0, T);
+            binop(simd, OP_SUB, q + Tz, q + 2 * Tz, o1, T);
+            binop(simd, OP_SUB, o1, q + 3 * Tz, o1, T);
+        }
+        const float bk = bias ? bias[k] : 0.0f;
+        for (int im = 0; im < nb; im++) {
+            float *yk = y + ((size_t)im * K + k) * H * W;
+            for (int ty = 0; ty < th; ty++)
+                for (int r = 0; r < 2; r++) {
+                    int yy = 2 * ty + r;
+                    if (yy >= H) break;
+                    float *yr = yk + (size_t)yy * W;
+                    size_t t0 = (size_t)im * th * tw + (size_t)ty * tw;
+                    const float *o0 = o + (size_t)(2 * r) * Tz + t0, *o1 = o0 + Tz;
+                    if (accumulate)
+                        for (int tx = 0; tx < tw; tx++) {
+                            yr[2 * tx] += o0[tx] + bk;
+                            if (2 * tx + 1 < W) yr[2 * tx + 1] += o1[tx] + bk;
+                        }
+                    else
+                        for (int tx = 0; tx < tw; tx++) {
+                            yr[2 * tx] = o0[tx] + bk;
+                            if (2 * tx + 1 < W) yr[2 * tx + 1] = o1[tx] + bk;
+                        }
+                }
+        }
+    }
+}
+
+/* out (n, K, H, W) (+)= conv3x3(in (n, C, H, W)) with kernel w as stored for a. */
+static void wino_run(const ConvArgs *a, int n, const float *in, int C, int K, const float *w,
+                     int flip, const float *bias, int accumulate, float *out, float *ws)
+{
+    const int H = a->h, W = a->w, tiles = ((H + 1) / 2) * ((W + 1) / 2);
+    const int nb_max = wino_chunk(a, n);
+    const size_t cmax = (size_t)(a->cin > a->cout ? a->cin : a->cout);
+    const size_t tmax = (size_t)nb_max * tiles;
+    float *U = ws, *V = U + 16 * (size_t)C * K, *M = V + 16 * cmax * tmax, *gws = M + 16 * cmax * tmax;
+    float *scr = gws + GEMM_WS_FLOATS;
+#ifdef WINO_X86
+    const int simd = __builtin_cpu_supports("avx512f");
+#else
+    const int simd = 0;
+#endif
+    transform_weights(w, K, C, flip, U);
+    for (int i0 = 0; i0 < n; i0 += nb_max) {
+        int nb = n - i0 < nb_max ? n - i0 : nb_max, T = nb * tiles;
+        transform_input(in + (size_t)i0 * C * H * W, nb, C, H, W, T, V, scr, simd);
+        for (int xi = 0; xi < 16; xi++)
+            gemm_f32(0, 0, K, T, C, 1.0f, U + (size_t)xi * K * C, C, V + (size_t)xi * C * T, T, 0.0f,
+                     M + (size_t)xi * K * T, T, gws);
+        transform_output(M, nb, K, H, W, T, bias, accumulate, out + (size_t)i0 * K * H * W, scr, simd);
+    }
+}
+
+void conv2d_forward_wino(const ConvArgs *a, int n, const float *x, const float *w, const float *b,
+                         float *y, float *ws)
+{
+    wino_run(a, n, x, a->cin, a->cout, w, 0, b, 0, y, ws);
+}
+
+void conv2d_backward_data_wino(const ConvArgs *a, int n, const float *w, const float *dy, float *dx,
+                               float *ws)
+{
+    wino_run(a, n, dy, a->cout, a->cin, w, 1, NULL, 1, dx, ws);
+}
