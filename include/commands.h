@@ -21,6 +21,7 @@ enum {
     FS_COMMAND(eval, "accuracy, per-class accuracy and confusion matrix of MODEL.h5 on a dataset") \
     FS_COMMAND(adcs, "class-wise average spectra and ADCS maps of a dataset (MPI-sharded)")      \
     FS_COMMAND(data, "describe a dataset spec; list specs, augmentations and OOD sets")           \
+    FS_COMMAND(ood, "write OOD copies of a test set (corruptions x 5 severities, band sets) as .npy") \
     FS_COMMAND(dfm, "dominant frequency maps of MODEL.h5 (patch removal, screened, HFSS)")     \
     FS_COMMAND(shortcut, "TPR/FPR with each class's DFM kept / removed; OOD and cross-model")    \
     FS_COMMAND(heatmap, "Fourier heat map and accuracy against low-/high-pass radius")          \

@@ -5,7 +5,9 @@
  *   fashion-mnist:train | fashion-mnist:test | fashion-mnist:DIR:train   (IDX, .gz or plain)
  *   mnist:DIR:train|test     idx:IMAGES:LABELS     cifar10:DIR:train|test
  *   cifar100:DIR:train|test  folder:DIR            syn:b1..b4:train|test
+ *   npy:IMAGES.npy:LABELS.npy                      cifar10c:DIR:CORRUPTION:SEVERITY
  *   ood:CORRUPTION[:SEVERITY]:BASE-SPEC            (ood.h names; options go to BASE-SPEC)
+ *   SPEC@N is short for SPEC?n=N.
  * Options: n, per_class, frac, subset_seed, stratified, pad, pad32, size, channels, mean, std,
  * classes, classes_file, labels (cifar100), syn parameters (seed, n_per_class, ...), ood_seed.
  *
@@ -45,6 +47,12 @@ void dataset_pad(Dataset *d, int pad);
 void dataset_alloc(Dataset *d, int n, int c, int h, int w, int k);
 /* Copy of class names (k strings) or NULL. */
 char **dataset_copy_names(const char *const *names, int k);
+
+/* NumPy .npy output (format 1.0, C order): a raw array with dtype descr ("|u1", "<f4", "<i8"),
+ * and a dataset's images as (N, H, W, C), uint8 (round(255 x), clipped) or float32. */
+FsStatus data_write_npy(const char *path, const char *descr, int ndim, const int64_t *shape, const void *data,
+                        size_t bytes);
+FsStatus data_write_npy_images(const char *path, const Dataset *d, int as_uint8);
 
 /* Antialiased bilinear resampling (PIL/torchvision 'bilinear' with antialias: a triangle filter
  * whose support grows with the downscale factor) of the crop rows [y0, y0+ch) x cols

@@ -152,6 +152,10 @@ typedef struct {
     double x_min, x_max, y_min, y_max; /* NaN = from the data */
     int legend;                        /* 1 = legend box in the top-right corner */
 } PlotChart;
+/* A legend as rows of entries (colour sample + name) from (x, y), wrapping at width w; for
+ * figures of several charts sharing one legend. Series without a name are skipped. Returns
+ * the height used in px; with c == NULL it only measures. */
+int plot_draw_legend_row(PlotCanvas *c, int x, int y, int w, const PlotSeries *s, int n);
 /* Draw the chart (axes, ticks, labels, title, legend) inside (x, y, w, h). */
 void plot_draw_chart(PlotCanvas *c, int x, int y, int w, int h, const PlotChart *ch);
 PlotCanvas *plot_chart(const PlotChart *ch, int w, int h);

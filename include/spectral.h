@@ -84,6 +84,10 @@ void spectral_band_edges(int h, int w, int nbands, double *edges);
 /* Band index (0-based) of bin (i, j) under edges (nbands+1 values), or -1 when none. */
 int spectral_band_of(int i, int j, int h, int w, const double *edges, int nbands);
 
+/* Seconds per image of the bare single-precision r2c + c2r pair (no copies, no mask), the
+ * floor under spectral_filter; for benchmarks. */
+double spectral_time_roundtrip(SpectralPlan *sp, int reps);
+
 const char *spectral_library_version(void); /* fftwf_version */
 const char *spectral_plan_flags_str(SpectralFlags f);
 /* Wisdom as a string (export/import), for recording and for the MPI broadcast. */

@@ -83,7 +83,9 @@ FsStatus task_check(const TaskEnv *env);
 
 void task_result_init(TaskResult *r, const TaskSpec *spec);
 void task_result_free(TaskResult *r);
-/* Append a blob covering all of its extra dims; data NaN-filled. dims/size have n_extra. */
+/* Append a blob covering all of its extra dims; data NaN-filled. dims/size have n_extra.
+ * The returned pointer is valid until the next task_result_add (the array may move); its
+ * ->data pointer stays valid until task_result_free. */
 TaskBlob *task_result_add(TaskResult *r, const char *name, BlobPlace place, uint32_t grid,
                           int f32, int n_extra, const char *const *dims, const int64_t *size);
 int64_t task_blob_len(const TaskBlob *b); /* prod(count) */

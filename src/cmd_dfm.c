@@ -136,7 +136,7 @@ static int parse_dfm(int argc, char **argv, DfmArgs *a)
     a->seed = 42;
     FsStatus st = FS_OK;
     for (int i = 1; i < argc && st == FS_OK; i++) {
-        const char *o = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+        const char *o = argv[i] ? argv[i] : "", *v = i + 1 < argc ? argv[i + 1] : NULL;
         int t;
         if (o[0] != '-' && !a->model) a->model = o;
         else if (!strcmp(o, "--exact")) a->exact = 1;
@@ -176,11 +176,11 @@ static int parse_dfm(int argc, char **argv, DfmArgs *a)
     }
     if (st == FS_OK && (!a->model || !a->data || !a->out))
         st = fs_errorf(FS_ERR_CONFIG, "MODEL.h5, --data and --out are required");
-    if (st == FS_OK && strcmp(a->method, "removal") && strcmp(a->method, "screen") &&
-        strcmp(a->method, "hfss"))
+    if (st == FS_OK && strcmp(a->method, "removal") != 0 && strcmp(a->method, "screen") != 0 &&
+        strcmp(a->method, "hfss") != 0)
         st = fs_errorf(FS_ERR_CONFIG, "--method: '%s' is not removal, screen or hfss", a->method);
-    if (st == FS_OK && strcmp(a->screen, "grad") && strcmp(a->screen, "gradabs") &&
-        strcmp(a->screen, "coarse"))
+    if (st == FS_OK && strcmp(a->screen, "grad") != 0 && strcmp(a->screen, "gradabs") != 0 &&
+        strcmp(a->screen, "coarse") != 0)
         st = fs_errorf(FS_ERR_CONFIG, "--screen: '%s' is not grad, gradabs or coarse", a->screen);
     if (st == FS_OK && a->n_blocks != a->n_budgets)
         st = fs_errorf(FS_ERR_CONFIG, "--blocks has %d entries, --budgets %d; expected equal",
@@ -632,7 +632,7 @@ static int shortcut_main(int argc, char **argv)
     double top = 5.0, t = 0.5;
     FsStatus st = FS_OK;
     for (int i = 1; i < argc && st == FS_OK; i++) {
-        const char *o = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+        const char *o = argv[i] ? argv[i] : "", *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (o[0] != '-' && !model) model = o;
         else if (!v) st = fs_errorf(FS_ERR_CONFIG, "unknown option or missing value: '%s'", o);
         else if (!strcmp(o, "--dfm")) dfmp = argv[++i];
@@ -749,7 +749,7 @@ static int heatmap_main(int argc, char **argv)
     long seed = 0;
     FsStatus st = FS_OK;
     for (int i = 1; i < argc && st == FS_OK; i++) {
-        const char *o = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+        const char *o = argv[i] ? argv[i] : "", *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (o[0] != '-' && !model) model = o;
         else if (!strcmp(o, "--no-fourier")) fourier = 0;
         else if (!strcmp(o, "--no-radius")) radius = 0;

@@ -179,6 +179,7 @@ static const char run_usage[] =
 
 int cmd_run(int argc, char **argv)
 {
+    install_signals(); /* first: a drain request during start-up is kept, not fatal */
     par_init(&argc, &argv);
     Args a;
     int rc = parse_args(argc, argv, &a, run_usage);
@@ -244,7 +245,6 @@ int cmd_run(int argc, char **argv)
         par_finalize();
         return FS_EXIT_ERROR;
     }
-    install_signals();
     SchedOptions o = {&cfg, st, task_run, &stop_flag, root && !a.quiet ? stdout : NULL, NULL};
     if (root && a.quiet) o.out = NULL;
     SchedSummary sum;

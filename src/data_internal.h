@@ -17,6 +17,9 @@ FsStatus data_load_cifar(const char *dir, int ncls, int train, int fine, Dataset
  * every image resized to size x size (bilinear, antialiased); channels 1 or 3. */
 FsStatus data_load_folder(const char *dir, int size, int channels, char *const *classes,
                           int nclasses, Dataset *out);
+/* NumPy .npy images (uint8 (N,H,W[,C]) or float32) and integer labels; rows [first,
+ * first+count) (count < 0: to the end). Labels must lie in [0, kmax) (kmax <= 0: any). */
+FsStatus data_load_npy(const char *images, const char *labels, int first, int count, int kmax, Dataset *out);
 /* Decode one PNG or JPEG file into (C, H, W) floats in [0, 1] (C = 1 or 3, as requested). */
 FsStatus data_decode_image(const char *path, int channels, float **px, int *h, int *w);
 

@@ -14,6 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+static const char *const cifar10_class_names[10] = {"airplane", "automobile", "bird",  "cat",  "deer",
+                                                   "dog",      "frog",       "horse", "ship", "truck"};
 static const char *const fmnist_names[10] = {"T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
                                              "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"};
 
@@ -27,10 +29,12 @@ const char *dataset_spec_help(void)
            "  cifar10:DIR:train|test            data_batch_1..5.bin / test_batch.bin (DIR or DIR/cifar-10-batches-bin)\n"
            "  cifar100:DIR:train|test           train.bin / test.bin (labels=fine|coarse)\n"
            "  folder:DIR                        ImageFolder DIR/<class>/<image>.png|jpg, classes byte-sorted\n"
+           "  npy:IMAGES.npy:LABELS.npy         NumPy arrays: uint8 (N,H,W[,C]) or float32 images, integer labels\n"
+           "  cifar10c:DIR:CORRUPTION:SEV       official CIFAR-10-C: DIR/CORRUPTION.npy rows of severity SEV, DIR/labels.npy\n"
            "  syn:b1..b4:train|test             synthetic Syn_B1..B4 (PAPER.md 3.2), generated from a seed\n"
            "  ood:CORRUPTION[:ARG]:BASE-SPEC    OOD copy of BASE-SPEC, e.g. ood:gaussian_noise:3:fashion-mnist:test,\n"
-           "                                    ood:bandstop:1,2:syn:b1:test (see `fsweep ood --list`)\n"
-           "Options (after '?', joined by '&'):\n"
+           "                                    ood:bandstop:1,2:syn:b1:test (see `fsweep data --help`)\n"
+           "Options (after '?', joined by '&'; SPEC@N is short for SPEC?n=N):\n"
            "  n=N            N images, stratified by class (first ones in stored order)\n"
            "  per_class=M    M images of each class;  frac=F  fraction F of each class\n"
            "  subset_seed=S  pick the subset at random (seeded, S != 0) instead of the first ones\n"
@@ -244,8 +248,8 @@ static FsStatus spec_parse_opts(const char *spec, char *opts, SpecOpts *o)
         *eq = 0;
         const char *k = kv, *v = eq + 1;
         FsStatus st = FS_OK;
-        int m;
-        double tmp[4];
+        int m = 0;
+        double tmp[4] = {0, 0, 0, 0};
         if (!strcmp(k, "n")) st = fs_parse_long(v, 0, 1L << 30, "n", &o->n);
         else if (!strcmp(k, "per_class")) st = fs_parse_long(v, 0, 1L << 30, "per_class", &o->per_class);
         else if (!strcmp(k, "frac")) st = fs_parse_double(v, 0, 1, "frac", &o->frac);
@@ -427,6 +431,38 @@ static FsStatus spec_load_source(const char *spec, const char *src, SpecOpts *o,
         int is10 = !strcmp(kind, "cifar10");
         if ((st = data_load_cifar(path, is10 ? 10 : 100, train, o->fine, d))) return st;
         if (is10) *norm_name = "cifar10";
+    } else if (!strcmp(kind, "npy")) {
+        if (last == c1)
+            return fs_errorf(FS_ERR_CONFIG, "dataset spec '%s': expected npy:IMAGES.npy:LABELS.npy", spec);
+        fs_snprintf(path, sizeof path, "%.*s", (int)(last - rest), rest);
+        fs_snprintf(path2, sizeof path2, "%s", last + 1);
+        if ((st = data_load_npy(path, path2, 0, -1, 0, d))) return st;
+    } else if (!strcmp(kind, "cifar10c")) {
+        /* cifar10c:DIR:CORRUPTION:SEVERITY -> DIR/CORRUPTION.npy rows of that severity */
+        const char *c2 = last;
+        const char *c3 = NULL;
+        for (const char *t = rest; t < c2; t++)
+            if (*t == ':') c3 = t;
+        int sev = 0;
+        if (!c3 || fs_parse_int(last + 1, 1, 5, "cifar10c severity", &sev) != FS_OK)
+            return fs_errorf(FS_ERR_CONFIG, "dataset spec '%s': expected cifar10c:DIR:CORRUPTION:SEVERITY (1..5)", spec);
+        fs_snprintf(path, sizeof path, "%.*s/%.*s.npy", (int)(c3 - rest), rest, (int)(c2 - c3 - 1), c3 + 1);
+        fs_snprintf(path2, sizeof path2, "%.*s/labels.npy", (int)(c3 - rest), rest);
+        Dataset all;
+        if ((st = data_load_npy(path, path2, 0, -1, 10, &all))) return st;
+        if (all.n % 5) {
+            st = fs_errorf(FS_ERR_FORMAT, "%s: %d images is not 5 severities of equal size", path, all.n);
+            dataset_free(&all);
+            return st;
+        }
+        int per = all.n / 5, *idx = xmalloc((size_t)per * sizeof *idx);
+        for (int i = 0; i < per; i++) idx[i] = (sev - 1) * per + i;
+        st = dataset_subset(&all, idx, per, d);
+        free(idx);
+        dataset_free(&all);
+        if (st) return st;
+        d->class_names = dataset_copy_names(cifar10_class_names, 10);
+        *norm_name = "cifar10";
     } else if (!strcmp(kind, "folder")) {
         char **cls;
         int ncls;
@@ -451,7 +487,7 @@ static FsStatus spec_load_source(const char *spec, const char *src, SpecOpts *o,
     } else {
         return fs_errorf(FS_ERR_CONFIG,
                          "dataset spec '%s': unknown source '%s' (expected fashion-mnist, mnist, idx, "
-                         "cifar10, cifar100, folder, syn or ood)",
+                         "cifar10, cifar100, cifar10c, npy, folder, syn or ood)",
                          spec, kind);
     }
     return FS_OK;
@@ -542,14 +578,23 @@ static FsStatus spec_load(const char *spec, Dataset *out)
     memset(out, 0, sizeof *out);
     char *s = xstrdup(spec);
     char *q = strchr(s, '?');
-    char *optstr = NULL;
+    char *optstr = NULL, *at_opt = NULL;
     if (q) {
         *q = 0;
         optstr = q + 1;
     }
+    char *at = strrchr(s, '@'); /* SPEC@N == SPEC?n=N */
+    if (at && at[1] && strspn(at + 1, "0123456789") == strlen(at + 1)) {
+        *at = 0;
+        FsBuf b = {0};
+        fsbuf_printf(&b, "n=%s%s%s", at + 1, optstr ? "&" : "", optstr ? optstr : "");
+        at_opt = b.s;
+        optstr = at_opt;
+    }
     if (!strncmp(s, "ood:", 4)) {
         FsStatus st = spec_load_ood(spec, s, optstr, out);
         free(s);
+        free(at_opt);
         return st;
     }
     SpecOpts o;
@@ -597,7 +642,7 @@ static FsStatus spec_load(const char *spec, Dataset *out)
         if (resized) nn = "";
         else if (pad) nn = (!strcmp(nn, "fashion-mnist") && pad == 2) ? "fashion-mnist-pad32" : "";
     }
-    if (nn[0] && strcmp(nn, "data")) {
+    if (nn[0] && strcmp(nn, "data") != 0) {
         if (!norm_table(nn, d.c, d.mean, d.std)) {
             st = fs_errorf(FS_ERR_CONFIG, "dataset spec '%s': norm=%s: expected data, fashion-mnist, "
                            "fashion-mnist-pad32, synthetic, imagenet10, cifar10, cifar10-hfss or imagenet",
@@ -662,6 +707,7 @@ done:
     free(o.classes);
     free(o.classes_file);
     free(s);
+    free(at_opt);
     return st;
 }
 

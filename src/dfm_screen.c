@@ -250,7 +250,7 @@ FsStatus dfm_screen_run(const Classifier *clf, const Dataset *test, const DfmOpt
     double *maps = xmalloc((size_t)k * hw * sizeof *maps), *sl = xmalloc((size_t)nm * k * sizeof *sl);
     uint8_t *bins = xmalloc(hw), *tops = xmalloc((size_t)k * nm), *prev = xmalloc((size_t)k * nm);
     int *upto = xmalloc((size_t)k * sizeof *upto), *active = xmalloc((size_t)k * sizeof *active);
-    DfmScorer **sc = xcalloc((size_t)k, sizeof *sc);
+    DfmScorer **sc = xcalloc((size_t)k, sizeof(DfmScorer *));
     order_by(screen, nm, k, order);
     dfm_owner_map(h, w, o, owner);
     memset(evaluated, 0, (size_t)nm * k);

@@ -44,11 +44,13 @@ void maskeval_filter(SpectralPlan *sp, const float *mask, const float *x, float 
 
 double maskeval_ce(const float *z, int k, int y)
 {
-    double mx = (double)z[0];
+    if (k <= 0) return (double)NAN;
+    int jm = 0;
     for (int j = 1; j < k; j++)
-        if ((double)z[j] > mx) mx = (double)z[j];
-    double s = 0.0;
-    for (int j = 0; j < k; j++) s += exp((double)z[j] - mx);
+        if (z[j] > z[jm]) jm = j;
+    double mx = (double)z[jm], s = 1.0; /* exp(z_jm - mx) = 1 */
+    for (int j = 0; j < k; j++)
+        if (j != jm) s += exp((double)z[j] - mx);
     return mx + log(s) - (double)z[y];
 }
 

@@ -945,6 +945,30 @@ void plot_draw_chart(PlotCanvas *c, int x, int y, int w, int h, const PlotChart 
     }
 }
 
+int plot_draw_legend_row(PlotCanvas *c, int x, int y, int w, const PlotSeries *s, int n)
+{
+    const int line_h = PLOT_GLYPH_H + 4, sample = 14, pad = 12;
+    int cx = 0, rows = 0;
+    for (int i = 0; i < n; i++) {
+        if (!s[i].name)
+            continue;
+        int ew = sample + 4 + plot_text_width(s[i].name, 1);
+        if (rows == 0)
+            rows = 1;
+        if (cx > 0 && cx + ew > w) { /* wrap */
+            cx = 0;
+            rows++;
+        }
+        if (c) {
+            int ey = y + (rows - 1) * line_h;
+            plot_fill_rect(c, x + cx, ey + 3, sample, 2, s[i].color);
+            plot_draw_text(c, x + cx + sample + 4, ey, s[i].name, PLOT_BLACK, 1);
+        }
+        cx += ew + pad;
+    }
+    return rows * line_h;
+}
+
 PlotCanvas *plot_chart(const PlotChart *ch, int w, int h)
 {
     PlotCanvas *c = plot_canvas_create(w, h, PLOT_WHITE);

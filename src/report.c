@@ -7,14 +7,18 @@
 #include "log.h"
 #include "plot.h"
 #include "report_html.h"
+#include "store.h"
 
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 /* ---------------------------------------------------------------- result arrays */
 enum { G_ARCH = 0, G_AUG, G_BAND, G_SEED, G_COUNT };
+/* Panels per figure: classes per ADCS/spectra figure, class rows per DFM/loss-map figure. */
+enum { REPORT_CLASSES_PER_FIG = 10, REPORT_CLASS_ROWS_PER_FIG = 20 };
 static const char *const grid_dim_names[G_COUNT] = {"arch", "aug", "band", "seed"};
 
 /* One /results/<dataset>/<name> array, converted to double. */
@@ -37,6 +41,7 @@ typedef struct {
     ReportSummary sum;
     FsBuf absent;      /* "name (what)" list of absent analyses */
     FsBuf toc;         /* <li> links to the sections, in page order */
+    FsBuf files;       /* "\nname.png\n" of every figure file so far (names stay unique) */
     FsStatus io_error; /* first failure writing outputs */
     double tpr_threshold;
     int threshold_from_config;
@@ -339,9 +344,17 @@ static void safe_name(const char *s, char *buf, size_t n)
 /* Embed the canvas in the page and write it as DIR/<stem>.png; takes ownership of c. */
 static void report_figure(Report *r, PlotCanvas *c, const char *stem, const char *caption)
 {
-    char safe[200], file[224], path[4096];
+    char safe[200], file[224], path[4096], key[232];
     safe_name(stem, safe, sizeof safe);
     fs_snprintf(file, sizeof file, "%s.png", safe);
+    /* Distinct labels can map to one file name ("a<b" and "a>b"): number the later ones. */
+    for (int i = 2;; i++) {
+        fs_snprintf(key, sizeof key, "\n%s\n", file);
+        if (!r->files.s || !strstr(r->files.s, key))
+            break;
+        fs_snprintf(file, sizeof file, "%s_%d.png", safe, i);
+    }
+    fsbuf_printf(&r->files, "%s%s\n", r->files.len ? "" : "\n", file);
     uint8_t *png = NULL;
     size_t len = 0;
     FsStatus st = plot_png_encode(c, &png, &len);
@@ -446,7 +459,7 @@ static void section_adcs(Report *r, const char *ds)
                            .y0 = -floor((double)h / 2),
                            .x_label = "fx (cycles/image)",
                            .y_label = "fy"};
-        char t[256], stem[200], cap[512];
+        char t[256], stem[200], cap[512], tt[300], st[220];
         if (!which) {
             /* ADCS_c is a sum of K-1 signs: a fixed symmetric scale makes datasets comparable. */
             gs.cmap = PLOT_CMAP_DIVERGING;
@@ -461,6 +474,12 @@ static void section_adcs(Report *r, const char *ds)
                         "[-%lld, %lld].",
                         ds, (long long)(k - 1), (long long)(k - 1));
         } else {
+            /* One scale for all classes, also when they are split over several figures. */
+            double lo, hi;
+            if (plot_finite_range(buf, (size_t)v->extra_len, &lo, &hi) && hi > lo) {
+                gs.vmin = lo;
+                gs.vmax = hi;
+            }
             gs.cbar_label = "log10 mean |F|";
             fs_snprintf(t, sizeof t, "%s: class-average amplitude spectra (log10)", ds);
             fs_snprintf(stem, sizeof stem, "spectra_%s", ds);
@@ -469,8 +488,27 @@ static void section_adcs(Report *r, const char *ds)
                         "mean |FFT| per frequency), centred layout.",
                         ds);
         }
-        gs.title = t;
-        report_figure(r, plot_heatmap_grid(&gs), stem, cap);
+        /* At most REPORT_CLASSES_PER_FIG panels per figure (CIFAR-100 gives 10 figures). */
+        for (int64_t c0 = 0; c0 < k; c0 += REPORT_CLASSES_PER_FIG) {
+            int64_t nc = k - c0 < REPORT_CLASSES_PER_FIG ? k - c0 : REPORT_CLASSES_PER_FIG;
+            gs.cols = (int)nc;
+            gs.col_labels = (const char *const *)cl.s + c0;
+            gs.panels = panels + c0;
+            char cc[700];
+            if (k > REPORT_CLASSES_PER_FIG) {
+                fs_snprintf(tt, sizeof tt, "%s (classes %lld-%lld)", t, (long long)c0,
+                            (long long)(c0 + nc - 1));
+                fs_snprintf(st, sizeof st, "%s_c%lld", stem, (long long)c0);
+                fs_snprintf(cc, sizeof cc, "%s (classes %lld-%lld)", cap, (long long)c0,
+                            (long long)(c0 + nc - 1));
+            } else {
+                fs_snprintf(tt, sizeof tt, "%s", t);
+                fs_snprintf(st, sizeof st, "%s", stem);
+                fs_snprintf(cc, sizeof cc, "%s", cap);
+            }
+            gs.title = tt;
+            report_figure(r, plot_heatmap_grid(&gs), st, cc);
+        }
         free(panels);
         free(buf);
         free(m);
@@ -508,6 +546,7 @@ typedef enum { MAP_DFM, MAP_SCORE, MAP_HFSS, MAP_HEAT } MapKind;
 static void maps_figures(Report *r, const char *ds, const RVar *v, MapKind kind)
 {
     ModelGrid mg = model_grid(r, ds, v);
+    int figures_before = r->sum.figures;
     int has_T = kind == MAP_DFM;
     int has_class = kind != MAP_HEAT;
     int e = v->ng;
@@ -571,7 +610,7 @@ static void maps_figures(Report *r, const char *ds, const RVar *v, MapKind kind)
             case MAP_DFM:
                 gs.vmin = 0;
                 gs.vmax = 1;
-                gs.cbar_label = "kept (seed mean)";
+                gs.cbar_label = "kept (fraction of seeds)";
                 fs_snprintf(title, sizeof title, "%s, trained on band %s: DFMs at T = %s", ds, band,
                             Tl.s[t]);
                 fs_snprintf(stem, sizeof stem, "dfm_%s_%s_T%s", ds, band, Tl.s[t]);
@@ -582,13 +621,14 @@ static void maps_figures(Report *r, const char *ds, const RVar *v, MapKind kind)
                             ds, band, Tl.s[t]);
                 break;
             case MAP_SCORE:
-                gs.cbar_label = "loss increase";
+                gs.cbar_label = "loss increase (nats)";
                 fs_snprintf(title, sizeof title,
                             "%s, trained on band %s: DFM loss maps (pre-threshold)", ds, band);
                 fs_snprintf(stem, sizeof stem, "lossmap_%s_%s", ds, band);
                 fs_snprintf(cap, sizeof cap,
                             "DFM loss maps of %s (band %s): the increase of the class's test "
-                            "loss when one frequency patch is removed, before thresholding; "
+                            "cross-entropy (nats) when one frequency patch is removed, before "
+                            "thresholding; "
                             "%s; seed mean.",
                             ds, band,
                             mirror ? "the stored half-plane is mirrored by conjugate symmetry"
@@ -597,7 +637,7 @@ static void maps_figures(Report *r, const char *ds, const RVar *v, MapKind kind)
             case MAP_HFSS:
                 gs.vmin = 0;
                 gs.vmax = 1;
-                gs.cbar_label = "kept (seed mean)";
+                gs.cbar_label = "kept (fraction of seeds)";
                 fs_snprintf(title, sizeof title, "%s, trained on band %s: HFSS shortcut maps", ds,
                             band);
                 fs_snprintf(stem, sizeof stem, "hfss_%s_%s", ds, band);
@@ -605,7 +645,7 @@ static void maps_figures(Report *r, const char *ds, const RVar *v, MapKind kind)
                             "HFSS frequency-shortcut maps of %s (band %s), seed mean.", ds, band);
                 break;
             case MAP_HEAT:
-                gs.cbar_label = "test error";
+                gs.cbar_label = "test error (fraction)";
                 fs_snprintf(title, sizeof title, "%s, trained on band %s: Fourier heat maps", ds,
                             band);
                 fs_snprintf(stem, sizeof stem, "heatmap_%s_%s", ds, band);
@@ -615,8 +655,43 @@ static void maps_figures(Report *r, const char *ds, const RVar *v, MapKind kind)
                             ds, band);
                 break;
             }
-            gs.title = title;
-            report_figure(r, plot_heatmap_grid(&gs), stem, cap);
+            if (isnan(gs.vmin)) { /* one scale for every class chunk of this figure */
+                double lo = 0, hi = 0, a0, a1;
+                int any = 0;
+                for (int64_t p = 0; p < k * ncol; p++)
+                    if (plot_finite_range(panels[p], (size_t)plen, &a0, &a1)) {
+                        lo = any && lo < a0 ? lo : a0;
+                        hi = any && hi > a1 ? hi : a1;
+                        any = 1;
+                    }
+                if (any && hi > lo) {
+                    gs.vmin = lo;
+                    gs.vmax = hi;
+                }
+            }
+            /* At most REPORT_CLASS_ROWS_PER_FIG class rows per figure. */
+            for (int64_t c0 = 0; c0 < k; c0 += REPORT_CLASS_ROWS_PER_FIG) {
+                int64_t nc =
+                    k - c0 < REPORT_CLASS_ROWS_PER_FIG ? k - c0 : REPORT_CLASS_ROWS_PER_FIG;
+                char tt[300], st[300], cc[700];
+                if (k > REPORT_CLASS_ROWS_PER_FIG) {
+                    fs_snprintf(tt, sizeof tt, "%s (classes %lld-%lld)", title, (long long)c0,
+                                (long long)(c0 + nc - 1));
+                    fs_snprintf(st, sizeof st, "%s_c%lld", stem, (long long)c0);
+                    fs_snprintf(cc, sizeof cc, "%s (classes %lld-%lld)", cap, (long long)c0,
+                                (long long)(c0 + nc - 1));
+                } else {
+                    fs_snprintf(tt, sizeof tt, "%s", title);
+                    fs_snprintf(st, sizeof st, "%s", stem);
+                    fs_snprintf(cc, sizeof cc, "%s", cap);
+                }
+                gs.rows = (int)nc;
+                gs.panels = panels + c0 * ncol;
+                if (has_class)
+                    gs.row_labels = (const char *const *)cl.s + c0;
+                gs.title = tt;
+                report_figure(r, plot_heatmap_grid(&gs), st, cc);
+            }
         }
         for (int m = 0; m < ncol; m++) {
             free(blocks[m]);
@@ -625,6 +700,8 @@ static void maps_figures(Report *r, const char *ds, const RVar *v, MapKind kind)
             colnames[m] = NULL;
         }
     }
+    if (r->sum.figures == figures_before)
+        html_note(&r->doc, "No model has finished values of %s yet (all NaN).", v->name);
     free(panels);
     free(colnames);
     free(blocks);
@@ -675,13 +752,160 @@ static void section_maps(Report *r, const char *ds)
 #define CHART_W 300
 #define CHART_H 210
 
+/* What a per-class curve measures, from its name: class_acc_curve -> "accuracy". */
+static void curve_quantity(const char *name, char *buf, size_t n)
+{
+    if (!strcmp(name, "class_acc_curve"))
+        fs_snprintf(buf, n, "accuracy");
+    else if (!strcmp(name, "class_auc_curve"))
+        fs_snprintf(buf, n, "AUC");
+    else {
+        const char *p = !strncmp(name, "class_", 6) ? name + 6 : name;
+        size_t len = strlen(p);
+        if (len > 6 && !strcmp(p + len - 6, "_curve"))
+            len -= 6;
+        fs_snprintf(buf, n, "%.*s", (int)(len < 60 ? len : 60), p);
+    }
+}
+
+/* A per-class curve (X, class), X = epoch or step: one figure per model, one chart per
+ * training band, one line per class; y on [0, 1] when every value lies there. */
+static void class_curve_figures(Report *r, const char *ds, const RVar *v)
+{
+    ModelGrid mg = model_grid(r, ds, v);
+    const char *xdim = v->dn[v->ng];
+    int64_t ne = v->dims[v->ng], k = v->dims[v->ng + 1];
+    Labels cl = dim_labels(r, ds, "class", k, "C");
+    double *x = dim_coords(r, ds, xdim, ne);
+    double *mean = xmalloc((size_t)v->extra_len * sizeof *mean);
+    double *ys = xmalloc((size_t)(k * ne) * sizeof *ys);
+    PlotSeries *se = xmalloc((size_t)k * sizeof *se);
+    char qty[64];
+    curve_quantity(v->name, qty, sizeof qty);
+    int64_t total = 1;
+    for (int i = 0; i < v->rank; i++)
+        total *= v->dims[i];
+    int unit = 1;
+    for (int64_t i = 0; i < total && unit; i++)
+        unit = !isfinite(v->v[i]) || (v->v[i] >= 0 && v->v[i] <= 1);
+    for (int64_t a = 0; a < mg.na; a++)
+        for (int64_t g = 0; g < mg.ng; g++) {
+            int cols = (int)(mg.nb < 4 ? mg.nb : 4);
+            int rows = (int)((mg.nb + 3) / 4);
+            /* One legend (the classes) above all charts, so none of them is covered. */
+            for (int64_t cc = 0; cc < k; cc++)
+                se[cc] = (PlotSeries){.name = cl.s[cc], .color = plot_palette((int)cc)};
+            int leg_h = plot_draw_legend_row(NULL, 6, 0, cols * CHART_W - 12, se, (int)k);
+            int top = 20 + leg_h + 4;
+            PlotCanvas *c = plot_canvas_create(cols * CHART_W, rows * CHART_H + top, PLOT_WHITE);
+            char nm[160], t[256];
+            model_name(&mg, a, g, nm, sizeof nm);
+            fs_snprintf(t, sizeof t,
+                        "%s, %s: per-class %s while training, one chart per training band "
+                        "(seed mean)",
+                        ds, nm, qty);
+            plot_draw_text(c, 6, 5, t, PLOT_BLACK, 1);
+            plot_draw_legend_row(c, 6, 20, cols * CHART_W - 12, se, (int)k);
+            int drawn = 0;
+            for (int64_t b = 0; b < mg.nb; b++) {
+                int64_t gi[3] = {a, g, b};
+                if (!rvar_model_mean(v, gi, mean))
+                    continue;
+                for (int64_t cc = 0; cc < k; cc++) {
+                    for (int64_t e = 0; e < ne; e++)
+                        ys[cc * ne + e] = mean[e * k + cc];
+                    se[cc] = (PlotSeries){.name = cl.s[cc],
+                                          .n = (int)ne,
+                                          .x = x,
+                                          .y = ys + cc * ne,
+                                          .color = plot_palette((int)cc),
+                                          .markers = ne <= 30};
+                }
+                char ct[160];
+                fs_snprintf(ct, sizeof ct, "band %s", mg.band.s[b]);
+                PlotChart ch = {.title = ct,
+                                .x_label = xdim,
+                                .y_label = qty,
+                                .n_series = (int)k,
+                                .series = se,
+                                .x_min = NAN,
+                                .x_max = NAN,
+                                .y_min = unit ? 0 : NAN,
+                                .y_max = unit ? 1 : NAN,
+                                .legend = 0};
+                plot_draw_chart(c, (int)(b % 4) * CHART_W, top + (int)(b / 4) * CHART_H, CHART_W,
+                                CHART_H, &ch);
+                drawn++;
+            }
+            if (drawn) {
+                char stem[256], cap[512];
+                fs_snprintf(stem, sizeof stem, "%s_%s_%s", v->name, ds, nm);
+                fs_snprintf(cap, sizeof cap,
+                            "Per-class %s (%s) against training %s for %s on %s, one chart per "
+                            "training band; mean over seeds.",
+                            qty, v->name, xdim, nm, ds);
+                report_figure(r, c, stem, cap);
+            } else {
+                plot_canvas_destroy(c);
+            }
+        }
+    free(se);
+    free(ys);
+    free(mean);
+    free(x);
+    labels_free(&cl);
+    model_grid_free(&mg);
+}
+
+/* Per-class curves: every result named *_curve with dims (epoch or step, class). */
+static int section_class_curves(Report *r, const char *ds, int *heading_done)
+{
+    char grp[256];
+    fs_snprintf(grp, sizeof grp, "/results/%s", ds);
+    char **names = NULL;
+    int n = 0, found = 0;
+    if (h5f_list(r->f, grp, &names, &n) != FS_OK) {
+        fs_clear_error();
+        return 0;
+    }
+    for (int i = 0; i < n; i++) {
+        size_t len = strlen(names[i]);
+        if (len < 6 || strcmp(names[i] + len - 6, "_curve"))
+            continue;
+        RVar v;
+        if (rvar_read(r, ds, names[i], &v) <= 0)
+            continue;
+        if (v.rank - v.ng == 2 && !strcmp(v.dn[v.ng + 1], "class") &&
+            (!strcmp(v.dn[v.ng], "epoch") || !strcmp(v.dn[v.ng], "step"))) {
+            if (!*heading_done) {
+                char id[160], title[256];
+                fs_snprintf(id, sizeof id, "curves-%s", ds);
+                fs_snprintf(title, sizeof title, "Learning curves: %s", ds);
+                report_heading(r, id, title);
+                *heading_done = 1;
+            }
+            class_curve_figures(r, ds, &v);
+            found++;
+        } else {
+            static const char *const want[2] = {"epoch or step", "class"};
+            rvar_expect(r, ds, &v, 2, want); /* names the mismatch in the page */
+        }
+        rvar_free(&v);
+    }
+    for (int i = 0; i < n; i++)
+        free(names[i]);
+    free(names);
+    return found;
+}
+
 static void section_curves(Report *r, const char *ds)
 {
-    static const char *const dims_acc[2] = {"epoch", "class"};
     static const char *const dims_loss[1] = {"epoch"};
-    RVar acc, loss;
-    int ha = rvar_read(r, ds, "class_acc_curve", &acc), hl = rvar_read(r, ds, "train_loss", &loss);
-    if (ha == 0) {
+    RVar loss;
+    int heading = 0;
+    int n_curves = section_class_curves(r, ds, &heading);
+    int hl = rvar_read(r, ds, "train_loss", &loss);
+    if (n_curves == 0) {
         char b[200];
         fs_snprintf(b, sizeof b, "per-band learning curves of %s (class_acc_curve)", ds);
         report_absent(r, b);
@@ -691,85 +915,14 @@ static void section_curves(Report *r, const char *ds)
         fs_snprintf(b, sizeof b, "training loss curves of %s (train_loss)", ds);
         report_absent(r, b);
     }
-    int ok_a = ha > 0 && rvar_expect(r, ds, &acc, 2, dims_acc);
     int ok_l = hl > 0 && rvar_expect(r, ds, &loss, 1, dims_loss);
-    if (ok_a || ok_l) {
+    if (n_curves || ok_l)
         r->sum.sections_present++;
+    if (ok_l && !heading) {
         char id[160], title[256];
         fs_snprintf(id, sizeof id, "curves-%s", ds);
         fs_snprintf(title, sizeof title, "Learning curves: %s", ds);
         report_heading(r, id, title);
-    }
-    if (ok_a) {
-        /* One row of charts per model, one chart per training band, one line per class. */
-        ModelGrid mg = model_grid(r, ds, &acc);
-        int64_t ne = acc.dims[acc.ng], k = acc.dims[acc.ng + 1];
-        Labels cl = dim_labels(r, ds, "class", k, "C");
-        double *x = dim_coords(r, ds, "epoch", ne);
-        double *mean = xmalloc((size_t)acc.extra_len * sizeof *mean);
-        double *ys = xmalloc((size_t)(k * ne) * sizeof *ys);
-        PlotSeries *se = xmalloc((size_t)k * sizeof *se);
-        for (int64_t a = 0; a < mg.na; a++)
-            for (int64_t g = 0; g < mg.ng; g++) {
-                int cols = (int)(mg.nb < 4 ? mg.nb : 4);
-                int rows = (int)((mg.nb + 3) / 4);
-                PlotCanvas *c = plot_canvas_create(cols * CHART_W, rows * CHART_H + 20, PLOT_WHITE);
-                char nm[160], t[256];
-                model_name(&mg, a, g, nm, sizeof nm);
-                fs_snprintf(t, sizeof t,
-                            "%s, %s: per-class test accuracy while training, one "
-                            "chart per training band (seed mean)",
-                            ds, nm);
-                plot_draw_text(c, 6, 5, t, PLOT_BLACK, 1);
-                int drawn = 0;
-                for (int64_t b = 0; b < mg.nb; b++) {
-                    int64_t gi[3] = {a, g, b};
-                    if (!rvar_model_mean(&acc, gi, mean))
-                        continue;
-                    for (int64_t cc = 0; cc < k; cc++) {
-                        for (int64_t e = 0; e < ne; e++)
-                            ys[cc * ne + e] = mean[e * k + cc];
-                        se[cc] = (PlotSeries){.name = cl.s[cc],
-                                              .n = (int)ne,
-                                              .x = x,
-                                              .y = ys + cc * ne,
-                                              .color = plot_palette((int)cc),
-                                              .markers = ne <= 30};
-                    }
-                    char ct[160];
-                    fs_snprintf(ct, sizeof ct, "band %s", mg.band.s[b]);
-                    PlotChart ch = {.title = ct,
-                                    .x_label = "epoch",
-                                    .y_label = "accuracy",
-                                    .n_series = (int)k,
-                                    .series = se,
-                                    .x_min = NAN,
-                                    .x_max = NAN,
-                                    .y_min = 0,
-                                    .y_max = 1,
-                                    .legend = b == 0};
-                    plot_draw_chart(c, (int)(b % 4) * CHART_W, 20 + (int)(b / 4) * CHART_H, CHART_W,
-                                    CHART_H, &ch);
-                    drawn++;
-                }
-                if (drawn) {
-                    char stem[256], cap[512];
-                    fs_snprintf(stem, sizeof stem, "curves_%s_%s", ds, nm);
-                    fs_snprintf(cap, sizeof cap,
-                                "Per-class test accuracy (fraction) against training epoch for "
-                                "%s on %s, one chart per training band; mean over seeds.",
-                                nm, ds);
-                    report_figure(r, c, stem, cap);
-                } else {
-                    plot_canvas_destroy(c);
-                }
-            }
-        free(se);
-        free(ys);
-        free(mean);
-        free(x);
-        labels_free(&cl);
-        model_grid_free(&mg);
     }
     if (ok_l) {
         /* One chart per model, one line per band, log loss axis. */
@@ -834,8 +987,6 @@ static void section_curves(Report *r, const char *ds)
         free(x);
         model_grid_free(&mg);
     }
-    if (ha > 0)
-        rvar_free(&acc);
     if (hl > 0)
         rvar_free(&loss);
 }
@@ -859,6 +1010,7 @@ static void model_table(Report *r, const char *ds, const RVar *v, const Labels *
 {
     ModelGrid mg = model_grid(r, ds, v);
     double *mean = xmalloc((size_t)v->extra_len * sizeof *mean);
+    int rows = 0;
     html_table_begin(&r->doc, id, caption);
     html_row_begin(&r->doc);
     html_cell_text(&r->doc, "arch", HTML_CELL_HEADER);
@@ -875,6 +1027,7 @@ static void model_table(Report *r, const char *ds, const RVar *v, const Labels *
                 int used = rvar_model_mean(v, gi, mean);
                 if (!used)
                     continue;
+                rows++;
                 html_row_begin(&r->doc);
                 html_cell_text(&r->doc, mg.arch.s[a], 0);
                 html_cell_text(&r->doc, mg.aug.s[g], 0);
@@ -885,6 +1038,8 @@ static void model_table(Report *r, const char *ds, const RVar *v, const Labels *
                 html_row_end(&r->doc);
             }
     html_table_end(&r->doc);
+    if (!rows)
+        html_note(&r->doc, "No model has finished values of %s yet (all NaN).", v->name);
     r->sum.tables++;
     free(mean);
     model_grid_free(&mg);
@@ -1342,6 +1497,57 @@ static int config_threshold(const char *text, double *t)
     return 0;
 }
 
+/* "1795416324" (epoch seconds) -> "2026-11-23 06:45:24 UTC"; other text is returned as is. */
+static const char *epoch_to_iso(const char *v, char *buf, size_t n)
+{
+    char *end;
+    double t = strtod(v, &end);
+    if (end == v || *end || !(t > 0 && t < 1e11))
+        return v;
+    time_t tt = (time_t)t;
+    struct tm tm;
+    if (!gmtime_r(&tt, &tm) || !strftime(buf, n, "%Y-%m-%d %H:%M:%S UTC", &tm))
+        return v;
+    return buf;
+}
+
+/* The store's runs and resumes (/history). */
+static void section_history(Report *r, const char *store_path)
+{
+    Store *st = store_open_read(store_path);
+    StoreHistory *h = NULL;
+    int64_t n = 0;
+    FsStatus s = st ? store_history(st, &h, &n) : FS_ERR_IO;
+    if (st)
+        store_close(st);
+    if (s != FS_OK || n == 0) {
+        fs_clear_error();
+        free(h);
+        return;
+    }
+    html_table_begin(&r->doc, "history", "Runs of this store (one row per run or resume)");
+    static const char *const hd[] = {"time", "event", "ranks", "host", "job", "version"};
+    html_row_begin(&r->doc);
+    for (size_t i = 0; i < FS_ARRAY_LEN(hd); i++)
+        html_cell_text(&r->doc, hd[i], HTML_CELL_HEADER);
+    html_row_end(&r->doc);
+    for (int64_t i = 0; i < n; i++) {
+        char tb[64], ts[64];
+        fs_snprintf(ts, sizeof ts, "%.0f", h[i].time);
+        html_row_begin(&r->doc);
+        html_cell_text(&r->doc, epoch_to_iso(ts, tb, sizeof tb), 0);
+        html_cell_text(&r->doc, h[i].event, 0);
+        html_cell_num(&r->doc, h[i].ranks, "%.0f", 0);
+        html_cell_text(&r->doc, h[i].host, 0);
+        html_cell_text(&r->doc, h[i].job_id, 0);
+        html_cell_text(&r->doc, h[i].version, 0);
+        html_row_end(&r->doc);
+    }
+    html_table_end(&r->doc);
+    r->sum.tables++;
+    free(h);
+}
+
 static void section_overview(Report *r, const char *store_path, char **datasets, int nds)
 {
     report_heading(r, "overview", "Store");
@@ -1350,10 +1556,12 @@ static void section_overview(Report *r, const char *store_path, char **datasets,
     html_cell_text(&r->doc, "store", HTML_CELL_HEADER);
     html_cell_text(&r->doc, store_path, 0);
     html_row_end(&r->doc);
-    static const char *const attrs[] = {"format_version", "version", "fsweep_version", "git_hash",
-                                        "git_describe",   "created", "host",           "hdf5",
-                                        "fftw",           "mpi",     "blas",           "cflags",
-                                        "config_hash",    "seed"};
+    /* README "HDF5 layout": the root attributes worth showing, in this order. */
+    static const char *const attrs[] = {
+        "fsweep_version", "git_hash",        "format_version", "created",         "updated",
+        "host",           "ranks",           "job_id",         "config_hash",     "result_hash",
+        "seed",           "compiler",        "cflags",         "mpi_version",     "fftw_version",
+        "hdf5_version",   "openblas_config", "openblas_core",  "openblas_threads"};
     for (size_t i = 0; i < FS_ARRAY_LEN(attrs); i++) {
         if (!h5f_attr_exists(r->f, "/", attrs[i]))
             continue;
@@ -1371,6 +1579,10 @@ static void section_overview(Report *r, const char *store_path, char **datasets,
             fs_snprintf(buf, sizeof buf, "%.17g", dv);
             val = buf;
         }
+        if (val && !*val)
+            val = NULL; /* empty (e.g. job_id outside a batch system) */
+        if (val && (!strcmp(attrs[i], "created") || !strcmp(attrs[i], "updated")))
+            val = epoch_to_iso(val, buf, sizeof buf);
         fs_clear_error();
         if (val) {
             html_row_begin(&r->doc);
@@ -1417,7 +1629,10 @@ FsStatus report_write(const ReportOptions *o, ReportSummary *sum)
         return st;
     r.f = h5f_open(o->store_path, 0);
     if (!r.f)
-        return fs_errorf(FS_ERR_IO, "%s: cannot open as an HDF5 store", o->store_path);
+        return fs_errorf(FS_ERR_IO,
+                         "%s: cannot open as an HDF5 store (not HDF5, or a running job holds it "
+                         "open: report after the job ends; `fsweep status` shows progress)",
+                         o->store_path);
     char **ds = NULL;
     int nds = 0;
     if (h5f_exists(r.f, "/results")) {
@@ -1434,8 +1649,9 @@ FsStatus report_write(const ReportOptions *o, ReportSummary *sum)
     /* The page is built in order; the summary of absent sections is inserted at the top. */
     size_t head_len = r.doc.b.len;
     section_overview(&r, o->store_path, ds, nds);
-    h5f_close(r.f); /* the cost section opens the store through the store module */
+    h5f_close(r.f); /* the next sections open the store through the store module */
     r.f = NULL;
+    section_history(&r, o->store_path);
     section_cost(&r, o->store_path);
     r.f = h5f_open(o->store_path, 0);
     if (!r.f) {
@@ -1484,6 +1700,7 @@ out:
     html_free(&r.doc);
     fsbuf_free(&r.absent);
     fsbuf_free(&r.toc);
+    fsbuf_free(&r.files);
     if (r.f)
         h5f_close(r.f);
     if (sum)

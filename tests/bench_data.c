@@ -86,9 +86,10 @@ static int bench_filter(int c, int h, int w, SpectralFlags flags)
     int reps_d = reps / 4 + 1;
     for (int i = 0; i < reps_d; i++) spectral_filter_double(sp, m, xd, yd);
     double td = (fs_now() - t1) / reps_d;
-    printf("  filter %3dx%-3d c=%d %-13s plan %7.1f ms   float %9.2f us/img (%8.0f img/s, %.2f us per channel "
-           "round trip)   double %9.2f us/img   max |float-double| %.1e\n",
-           h, w, c, spectral_plan_flags_str(flags), tp * 1e3, t * 1e6, 1.0 / t, t * 1e6 / c, td * 1e6, e);
+    double tr = spectral_time_roundtrip(sp, reps);
+    printf("  filter %3dx%-3d c=%d %-13s plan %7.1f ms   float %9.2f us/img (%8.0f img/s, %.2f us/channel; bare "
+           "r2c+c2r %.2f us/channel)   double %9.2f us/img   max |float-double| %.1e\n",
+           h, w, c, spectral_plan_flags_str(flags), tp * 1e3, t * 1e6, 1.0 / t, t * 1e6 / c, tr * 1e6 / c, td * 1e6, e);
     free(x), free(y), free(m), free(xd), free(yd);
     spectral_plan_destroy(sp);
     return 0;

@@ -311,6 +311,77 @@ static void test_folder(void)
     expect_error(spec, FS_ERR_IO, "horse", "missing");
 }
 
+/* A .npy file: header dict padded to 64 bytes, then the payload. */
+static void write_npy(const char *path, const char *descr, const char *shape, const void *data, size_t bytes,
+                      int fortran, size_t cut)
+{
+    char dict[256];
+    int l = snprintf(dict, sizeof dict, "{'descr': '%s', 'fortran_order': %s, 'shape': %s, }", descr,
+                     fortran ? "True" : "False", shape);
+    int hlen = ((10 + l + 1 + 63) / 64) * 64 - 10;
+    unsigned char *buf = xcalloc((size_t)(10 + hlen) + bytes, 1);
+    memcpy(buf, "\x93NUMPY\x01\x00", 8);
+    buf[8] = (unsigned char)(hlen & 255);
+    buf[9] = (unsigned char)(hlen >> 8);
+    memset(buf + 10, ' ', (size_t)hlen);
+    memcpy(buf + 10, dict, (size_t)l);
+    buf[10 + hlen - 1] = '\n';
+    memcpy(buf + 10 + hlen, data, bytes);
+    write_bytes(path, buf, (size_t)(10 + hlen) + bytes - cut, 0);
+    free(buf);
+}
+
+static void test_npy(void)
+{
+    make_tmpdir();
+    char dir[300], img[400], lab[400], spec[900];
+    fs_snprintf(dir, sizeof dir, "%s/c10c", tmpdir);
+    EXPECT(fs_mkdir_p(dir) == FS_OK);
+    int n = 10, h = 4, w = 6; /* 5 severities x 2 images */
+    unsigned char *px = xmalloc((size_t)n * h * w * 3);
+    for (int i = 0; i < n * h * w * 3; i++) px[i] = (unsigned char)(i % 251);
+    int64_t lb[10];
+    for (int i = 0; i < n; i++) lb[i] = i % 10;
+    fs_snprintf(img, sizeof img, "%s/fog.npy", dir);
+    fs_snprintf(lab, sizeof lab, "%s/labels.npy", dir);
+    write_npy(img, "|u1", "(10, 4, 6, 3)", px, (size_t)n * h * w * 3, 0, 0);
+    write_npy(lab, "<i8", "(10,)", lb, sizeof lb, 0, 0);
+    fs_snprintf(spec, sizeof spec, "cifar10c:%s:fog:3", dir);
+    Dataset d;
+    EXPECT(dataset_load(spec, &d) == FS_OK);
+    EXPECT_EQ_INT(d.n, 2);
+    EXPECT_EQ_INT(d.c, 3);
+    EXPECT_EQ_INT(d.h, 4);
+    EXPECT_EQ_INT(d.w, 6);
+    EXPECT_EQ_INT(d.y[1], 5);
+    /* image 4 (row 0 of severity 3), channel 1, pixel (2, 3): HWC offset ((4*4+2)*6+3)*3+1 */
+    EXPECT_NEAR(d.x[(size_t)0 * 72 + 24 + 2 * 6 + 3], (double)((((4 * 4 + 2) * 6 + 3) * 3 + 1) % 251) / 255.0, 1e-7);
+    EXPECT(d.class_names && !strcmp(d.class_names[0], "airplane"));
+    dataset_free(&d);
+    fs_snprintf(spec, sizeof spec, "npy:%s:%s?per_class=1", img, lab);
+    EXPECT(dataset_load(spec, &d) == FS_OK);
+    EXPECT_EQ_INT(d.n, 10);
+    dataset_free(&d);
+    fs_snprintf(spec, sizeof spec, "npy:%s:%s", img, lab);
+    /* errors */
+    write_npy(img, "|u1", "(10, 4, 6, 3)", px, (size_t)n * h * w * 3, 0, 5);
+    expect_error(spec, FS_ERR_FORMAT, "truncated", "fog.npy");
+    write_npy(img, "|u1", "(10, 4, 6, 3)", px, (size_t)n * h * w * 3, 1, 0);
+    expect_error(spec, FS_ERR_FORMAT, "fortran_order", "fog.npy");
+    write_npy(img, "<f8", "(10, 4, 6, 3)", px, (size_t)n * h * w * 3, 0, 0);
+    expect_error(spec, FS_ERR_FORMAT, "uint8", "fog.npy");
+    write_npy(img, "|u1", "(10, 4, 6, 3)", px, (size_t)n * h * w * 3, 0, 0);
+    write_npy(lab, "<i8", "(9,)", lb, 9 * sizeof lb[0], 0, 0);
+    expect_error(spec, FS_ERR_FORMAT, "counts must match", "labels.npy");
+    lb[7] = -3;
+    write_npy(lab, "<i8", "(10,)", lb, sizeof lb, 0, 0);
+    expect_error(spec, FS_ERR_FORMAT, "label 7", "out of range");
+    static const char notnpy[] = "PK\x03\x04 not npy at all";
+    write_bytes(img, notnpy, sizeof notnpy - 1, 0);
+    expect_error(spec, FS_ERR_FORMAT, "wrong magic", "fog.npy");
+    free(px);
+}
+
 static void test_spec_errors(void)
 {
     expect_error("nonsense", FS_ERR_CONFIG, "expected SOURCE", NULL);
@@ -324,6 +395,11 @@ static void test_spec_errors(void)
     expect_error("ood:blur:3:syn:b1:test?n_per_class=2", FS_ERR_CONFIG, "unknown corruption", NULL);
     expect_error("ood:gaussian_noise:9:syn:b1:test?n_per_class=2", FS_ERR_CONFIG, "severity", NULL);
     expect_error("", FS_ERR_CONFIG, "empty", NULL);
+    Dataset d;
+    EXPECT(dataset_load("syn:b1:test?n_per_class=4@6", &d) == FS_ERR_CONFIG); /* @N only before '?' */
+    EXPECT(dataset_load("syn:b1:test@6?n_per_class=4", &d) == FS_OK);
+    EXPECT_EQ_INT(d.n, 6);
+    dataset_free(&d);
     EXPECT(strstr(dataset_spec_help(), "fashion-mnist") != NULL);
 }
 
@@ -539,7 +615,7 @@ static void test_cleanup(void)
 }
 
 TEST_MAIN({"idx_ok_and_errors", test_idx_ok_and_errors}, {"cifar", test_cifar},
-          {"folder", test_folder}, {"spec_errors", test_spec_errors}, {"syn_sets", test_syn_sets},
+          {"folder", test_folder}, {"npy", test_npy}, {"spec_errors", test_spec_errors}, {"syn_sets", test_syn_sets},
           {"syn_generate", test_syn_generate}, {"syn_signatures", test_syn_signatures},
           {"subset_norm_resize", test_subset_norm_resize}, {"fashion_mnist", test_fashion_mnist},
           {"cleanup", test_cleanup})

@@ -7,6 +7,7 @@
 #include "util.h"
 
 #include <stdlib.h>
+#include <unistd.h>
 
 static Dataset base_set(void)
 {
@@ -174,6 +175,41 @@ static void test_bands(void)
     dataset_free(&d);
 }
 
+/* OOD sets written as .npy read back through the npy: spec: uint8 to within half a grey
+ * level (corruptions are clipped already), float32 exactly (band sets). */
+static void test_npy_round_trip(void)
+{
+    Dataset d = base_set();
+    char dir[] = "/tmp/fsweep_test_ood_XXXXXX";
+    EXPECT(mkdtemp(dir) != NULL);
+    char img[128], lab[128], spec[300];
+    fs_snprintf(img, sizeof img, "%s/x.npy", dir);
+    fs_snprintf(lab, sizeof lab, "%s/y.npy", dir);
+    int64_t *y = xmalloc((size_t)d.n * sizeof *y), n = d.n;
+    for (int i = 0; i < d.n; i++) y[i] = d.y[i];
+    EXPECT(data_write_npy(lab, "<i8", 1, &n, y, (size_t)n * sizeof *y) == FS_OK);
+    const char *names[] = {"shot_noise:4", "bandstop:2,3"};
+    for (int t = 0; t < 2; t++) {
+        Dataset o, back;
+        EXPECT(ood_make(&d, names[t], 3, &o) == FS_OK);
+        EXPECT(data_write_npy_images(img, &o, t == 0) == FS_OK);
+        fs_snprintf(spec, sizeof spec, "npy:%s:%s", img, lab);
+        EXPECT(dataset_load(spec, &back) == FS_OK);
+        EXPECT(back.n == o.n && back.c == o.c && back.h == o.h && back.w == o.w);
+        double e = 0;
+        for (size_t q = 0; q < (size_t)o.n * o.c * o.h * o.w; q++) e = fmax(e, fabs((double)(back.x[q] - o.x[q])));
+        EXPECT_MSG(e <= (t == 0 ? 0.5 / 255 + 1e-6 : 0.0), "%s: round trip error %g", names[t], e);
+        EXPECT(!memcmp(back.y, d.y, (size_t)d.n * sizeof *d.y));
+        dataset_free(&o);
+        dataset_free(&back);
+    }
+    unlink(img);
+    unlink(lab);
+    rmdir(dir);
+    free(y);
+    dataset_free(&d);
+}
+
 static void test_errors(void)
 {
     Dataset d = base_set(), o;
@@ -188,4 +224,4 @@ static void test_errors(void)
 }
 
 TEST_MAIN({"all_corruptions", test_all_corruptions}, {"noise_statistics", test_noise_statistics},
-          {"bands", test_bands}, {"errors", test_errors})
+          {"bands", test_bands}, {"npy_round_trip", test_npy_round_trip}, {"errors", test_errors})

@@ -325,6 +325,24 @@ static void test_chart_log_axis(void)
     plot_canvas_destroy(c);
 }
 
+static void test_legend_row(void)
+{
+    PlotSeries s[4] = {{.name = "airplane", .color = plot_palette(0)},
+                       {.name = NULL, .color = plot_palette(1)}, /* not listed */
+                       {.name = "truck", .color = plot_palette(2)},
+                       {.name = "ship", .color = plot_palette(3)}};
+    int h1 = plot_draw_legend_row(NULL, 0, 0, 400, s, 4);
+    int h3 = plot_draw_legend_row(NULL, 0, 0, 60, s, 4); /* one entry per row */
+    EXPECT(h1 > 0 && h3 == 3 * h1);
+    PlotCanvas *c = plot_canvas_create(400, 40, PLOT_WHITE);
+    EXPECT_EQ_INT(plot_draw_legend_row(c, 2, 2, 396, s, 4), h1);
+    int x0, y0, x1, y1;
+    EXPECT(ink_box(c, plot_palette(0), &x0, &y0, &x1, &y1) > 0 && y1 < 2 + h1);
+    EXPECT(ink_box(c, plot_palette(2), &x0, &y0, &x1, &y1) > 0);
+    EXPECT(ink_box(c, plot_palette(1), &x0, &y0, &x1, &y1) == 0);
+    plot_canvas_destroy(c);
+}
+
 static void test_demo_figures(void)
 {
     /* A loss-map style grid with numeric frequency axes and a bar chart: rendered and
@@ -442,5 +460,6 @@ static void test_html_document(void)
 TEST_MAIN({"png_round_trip", test_png_round_trip}, {"colormaps", test_colormaps},
           {"colorbar_extremes", test_colorbar_extremes}, {"font_glyphs", test_font_glyphs},
           {"text_layout", test_text_layout}, {"ticks", test_ticks},
-          {"chart_log_axis", test_chart_log_axis}, {"demo_figures", test_demo_figures},
-          {"html_escape_base64", test_html_escape_base64}, {"html_document", test_html_document})
+          {"chart_log_axis", test_chart_log_axis}, {"legend_row", test_legend_row},
+          {"demo_figures", test_demo_figures}, {"html_escape_base64", test_html_escape_base64},
+          {"html_document", test_html_document})

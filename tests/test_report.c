@@ -63,7 +63,8 @@ static void fixture_make(Fixture *fx)
         return;
     EXPECT(h5f_attr_set_str(f, "/", "config", "[analyses]\ntpr_threshold = 0.5\n") == FS_OK);
     EXPECT(h5f_attr_set_i64(f, "/", "format_version", 1) == FS_OK);
-    const char *arch[NA] = {"resnet_s", "vgg<s>"}, *aug[NG] = {"none"}, *band[NB] = {"B1", "B2"};
+    /* Two archs whose file-name-safe forms collide ("vgg_s_"): figure files stay distinct. */
+    const char *arch[NA] = {"vgg_s_", "vgg<s>"}, *aug[NG] = {"none"}, *band[NB] = {"B1", "B2"};
     const char *tb[NTB] = {"none", "stop12", "stop34"};
     int64_t n;
     n = NA;
@@ -131,6 +132,11 @@ static void fixture_make(Fixture *fx)
     int64_t dc[6] = {NA, NG, NB, NS, NE, K};
     put(f, "class_acc_curve", FSH5_F64, 6, dc, curve, "arch,aug,band,seed,epoch,class");
     put(f, "train_loss", FSH5_F64, 5, dc, loss, "arch,aug,band,seed,epoch");
+    /* A per-class curve over checkpoint steps, with step coordinates. */
+    double steps[NE] = {10, 20, 50, 100, 200};
+    n = NE;
+    EXPECT(h5f_write(f, "/results/syn/step", FSH5_F64, 1, &n, steps) == FS_OK);
+    put(f, "class_margin_curve", FSH5_F64, 6, dc, curve, "arch,aug,band,seed,step,class");
     int64_t dt[6] = {NA, NG, NB, NS, NT, K};
     put(f, "tpr", FSH5_F64, 6, dt, fx->tpr, "arch,aug,band,seed,T,class");
     put(f, "fpr", FSH5_F64, 6, dt, fx->fpr, "arch,aug,band,seed,T,class");
@@ -297,8 +303,9 @@ static void test_report_full(void)
     if (!html)
         return;
     /* Figures: ADCS + spectra, loss maps (2 bands), DFMs (2 bands x 2 T), curves (2 models),
-     * loss, confusion (2 models x 2 bands; the missing seed leaves its mean intact). */
-    EXPECT_EQ_INT(sum.figures, 2 + 2 + 4 + 2 + 1 + 4);
+     * margin curves over steps (2 models), loss, confusion (2 models x 2 bands; the missing
+     * seed leaves its mean intact). */
+    EXPECT_EQ_INT(sum.figures, 2 + 2 + 4 + 2 + 2 + 1 + 4);
     EXPECT_EQ_INT(check_embedded_images(html), sum.figures);
     EXPECT_EQ_INT(check_png_files(fx.out), sum.figures);
     /* TPR/FPR table: rows in (arch, aug, band, T, class) order, cells seeds, TPR, FPR. */
@@ -392,5 +399,88 @@ static void test_report_empty_and_errors(void)
     rm_rf(dir);
 }
 
-TEST_MAIN({"report_full", test_report_full},
+/* Many classes: figures are split (10 classes per ADCS figure, 20 class rows per map grid),
+ * and every part decodes. */
+static void test_report_many_classes(void)
+{
+    char dir[] = "/tmp/fsweep_test_report_XXXXXX";
+    EXPECT(mkdtemp(dir) != NULL);
+    char store[128], out[128];
+    fs_snprintf(store, sizeof store, "%s/many.h5", dir);
+    fs_snprintf(out, sizeof out, "%s/out", dir);
+    enum { KC = 25, NN = 4 };
+    static double adcs[KC * NN * NN], score[KC * NN * (NN / 2 + 1)];
+    for (int i = 0; i < KC * NN * NN; i++)
+        adcs[i] = (double)(i % (2 * KC - 1)) - (KC - 1);
+    for (int i = 0; i < KC * NN * (NN / 2 + 1); i++)
+        score[i] = 0.01 * i;
+    H5File *f = h5f_create(store);
+    EXPECT(f != NULL);
+    if (!f)
+        return;
+    int64_t d3[3] = {KC, NN, NN}, d7[7] = {1, 1, 1, 1, KC, NN, NN / 2 + 1};
+    EXPECT(h5f_write(f, "/results/big/adcs", FSH5_F64, 3, d3, adcs) == FS_OK);
+    EXPECT(h5f_attr_set_str(f, "/results/big/adcs", "fsweep_dims", "class,fy,fx") == FS_OK);
+    EXPECT(h5f_write(f, "/results/big/dfm_score", FSH5_F64, 7, d7, score) == FS_OK);
+    EXPECT(h5f_attr_set_str(f, "/results/big/dfm_score", "fsweep_dims",
+                            "arch,aug,band,seed,class,pa,pb") == FS_OK);
+    EXPECT(h5f_close(f) == FS_OK);
+    ReportOptions o = {.store_path = store, .out_dir = out, .write_png_files = 1};
+    ReportSummary sum;
+    EXPECT(report_write(&o, &sum) == FS_OK);
+    EXPECT_EQ_INT(sum.figures, 3 + 2); /* ADCS 0-9, 10-19, 20-24; loss maps 0-19, 20-24 */
+    char path[200], *html = NULL;
+    size_t len;
+    fs_snprintf(path, sizeof path, "%s/index.html", out);
+    EXPECT(fs_read_file(path, &html, &len) == FS_OK);
+    if (html) {
+        EXPECT_EQ_INT(check_embedded_images(html), sum.figures);
+        EXPECT(strstr(html, "(classes 20-24)") != NULL);
+    }
+    EXPECT_EQ_INT(check_png_files(out), sum.figures);
+    free(html);
+    rm_rf(dir);
+}
+
+/* A store whose tasks have not finished: arrays exist but hold NaN only. */
+static void test_report_all_nan(void)
+{
+    char dir[] = "/tmp/fsweep_test_report_XXXXXX";
+    EXPECT(mkdtemp(dir) != NULL);
+    char store[128], out[128], path[200];
+    fs_snprintf(store, sizeof store, "%s/nan.h5", dir);
+    fs_snprintf(out, sizeof out, "%s/out", dir);
+    static double score[2 * 4 * 3], acc[2 * 3];
+    for (size_t i = 0; i < FS_ARRAY_LEN(score); i++)
+        score[i] = DNAN;
+    for (size_t i = 0; i < FS_ARRAY_LEN(acc); i++)
+        acc[i] = DNAN;
+    H5File *f = h5f_create(store);
+    EXPECT(f != NULL);
+    if (!f)
+        return;
+    int64_t d7[7] = {1, 1, 1, 1, 2, 4, 3}, d5[5] = {1, 1, 1, 2, 3};
+    EXPECT(h5f_write(f, "/results/x/dfm_score", FSH5_F64, 7, d7, score) == FS_OK);
+    EXPECT(h5f_attr_set_str(f, "/results/x/dfm_score", "fsweep_dims",
+                            "arch,aug,band,seed,class,pa,pb") == FS_OK);
+    EXPECT(h5f_write(f, "/results/x/test_acc", FSH5_F64, 5, d5, acc) == FS_OK);
+    EXPECT(h5f_attr_set_str(f, "/results/x/test_acc", "fsweep_dims",
+                            "arch,aug,band,seed,test_band") == FS_OK);
+    EXPECT(h5f_close(f) == FS_OK);
+    ReportOptions o = {.store_path = store, .out_dir = out, .write_png_files = 1};
+    ReportSummary sum;
+    EXPECT(report_write(&o, &sum) == FS_OK);
+    EXPECT_EQ_INT(sum.figures, 0);
+    fs_snprintf(path, sizeof path, "%s/index.html", out);
+    char *html = NULL;
+    size_t len;
+    EXPECT(fs_read_file(path, &html, &len) == FS_OK);
+    EXPECT(html && strstr(html, "No model has finished values of dfm_score yet"));
+    EXPECT(html && strstr(html, "No model has finished values of test_acc yet"));
+    free(html);
+    rm_rf(dir);
+}
+
+TEST_MAIN({"report_full", test_report_full}, {"report_many_classes", test_report_many_classes},
+          {"report_all_nan", test_report_all_nan},
           {"report_empty_and_errors", test_report_empty_and_errors})
