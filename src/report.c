@@ -857,6 +857,72 @@ static void class_curve_figures(Report *r, const char *ds, const RVar *v)
     model_grid_free(&mg);
 }
 
+/* Learning order (PAPER.md 5): per model and training band, the class with the highest
+ * accuracy at the first checkpoint (learned first), and per class the first checkpoint whose
+ * accuracy reaches 0.8 of the class's final accuracy; from the seed-mean curves. */
+static void learned_first_table(Report *r, const char *ds, const RVar *v)
+{
+    ModelGrid mg = model_grid(r, ds, v);
+    const char *xdim = v->dn[v->ng];
+    int64_t ne = v->dims[v->ng], k = v->dims[v->ng + 1];
+    Labels cl = dim_labels(r, ds, "class", k, "C");
+    double *x = dim_coords(r, ds, xdim, ne);
+    double *mean = xmalloc((size_t)v->extra_len * sizeof *mean);
+    char id[160], cap[400];
+    fs_snprintf(id, sizeof id, "learnorder-%s", ds);
+    fs_snprintf(cap, sizeof cap,
+                "Learning order on %s: the class with the highest test accuracy at the first "
+                "checkpoint (%s %g), its accuracy there, and per class the first %s at which "
+                "its accuracy reaches 0.8 of its final value; seed-mean curves.",
+                ds, xdim, x[0], xdim);
+    html_table_begin(&r->doc, id, cap);
+    html_row_begin(&r->doc);
+    static const char *const hd[] = {"arch", "aug", "band", "seeds", "learned first", "its acc"};
+    for (size_t i = 0; i < FS_ARRAY_LEN(hd); i++)
+        html_cell_text(&r->doc, hd[i], HTML_CELL_HEADER);
+    for (int64_t c = 0; c < k; c++) {
+        char h[96];
+        fs_snprintf(h, sizeof h, "%s: %s to 0.8", cl.s[c], xdim);
+        html_cell_text(&r->doc, h, HTML_CELL_HEADER);
+    }
+    html_row_end(&r->doc);
+    for (int64_t a = 0; a < mg.na; a++)
+        for (int64_t g = 0; g < mg.ng; g++)
+            for (int64_t b = 0; b < mg.nb; b++) {
+                int64_t gi[3] = {a, g, b};
+                int used = rvar_model_mean(v, gi, mean);
+                if (!used)
+                    continue;
+                int64_t first = -1;
+                for (int64_t c = 0; c < k; c++)
+                    if (isfinite(mean[c]) && (first < 0 || mean[c] > mean[first]))
+                        first = c;
+                html_row_begin(&r->doc);
+                html_cell_text(&r->doc, mg.arch.s[a], 0);
+                html_cell_text(&r->doc, mg.aug.s[g], 0);
+                html_cell_text(&r->doc, mg.band.s[b], 0);
+                html_cell_num(&r->doc, used, "%.0f", 0);
+                html_cell_text(&r->doc, first >= 0 ? cl.s[first] : "-", 0);
+                html_cell_num(&r->doc, first >= 0 ? mean[first] : (double)NAN, "%.3f", 0);
+                for (int64_t c = 0; c < k; c++) {
+                    double fin = mean[(ne - 1) * k + c], at = NAN;
+                    for (int64_t e = 0; e < ne && isfinite(fin); e++)
+                        if (isfinite(mean[e * k + c]) && mean[e * k + c] >= 0.8 * fin) {
+                            at = x[e];
+                            break;
+                        }
+                    html_cell_num(&r->doc, at, "%g", 0);
+                }
+                html_row_end(&r->doc);
+            }
+    html_table_end(&r->doc);
+    r->sum.tables++;
+    free(mean);
+    free(x);
+    labels_free(&cl);
+    model_grid_free(&mg);
+}
+
 /* Per-class curves: every result named *_curve with dims (epoch or step, class). */
 static int section_class_curves(Report *r, const char *ds, int *heading_done)
 {
@@ -885,6 +951,8 @@ static int section_class_curves(Report *r, const char *ds, int *heading_done)
                 *heading_done = 1;
             }
             class_curve_figures(r, ds, &v);
+            if (!strcmp(v.name, "class_acc_curve"))
+                learned_first_table(r, ds, &v);
             found++;
         } else {
             static const char *const want[2] = {"epoch or step", "class"};
