@@ -1740,7 +1740,7 @@ FsStatus report_write(const ReportOptions *o, ReportSummary *sum)
     {
         /* Summary at the top: what is present, what is absent. */
         FsBuf top = {0};
-        fsbuf_printf(&top, "<p class=\"note\">%d figures, %d tables. ", r.sum.figures + 0,
+        fsbuf_printf(&top, "<p class=\"note\">%d figures, %d tables. ", r.sum.figures,
                      r.sum.tables);
         if (r.absent.len) {
             fsbuf_printf(&top, "Absent from this store: ");
