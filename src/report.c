@@ -936,7 +936,7 @@ static int section_class_curves(Report *r, const char *ds, int *heading_done)
     }
     for (int i = 0; i < n; i++) {
         size_t len = strlen(names[i]);
-        if (len < 6 || strcmp(names[i] + len - 6, "_curve"))
+        if (len < 6 || strcmp(names[i] + len - 6, "_curve") != 0)
             continue;
         RVar v;
         if (rvar_read(r, ds, names[i], &v) <= 0)
