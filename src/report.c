@@ -21,6 +21,14 @@ enum { G_ARCH = 0, G_AUG, G_BAND, G_SEED, G_COUNT };
 enum { REPORT_CLASSES_PER_FIG = 10, REPORT_CLASS_ROWS_PER_FIG = 20 };
 static const char *const grid_dim_names[G_COUNT] = {"arch", "aug", "band", "seed"};
 
+/* An analysis the store lacks: what, the datasets lacking it, and whether the run's config
+ * switched it off. */
+typedef struct {
+    char what[160];
+    FsBuf datasets; /* "Syn_B1, Syn_B2" */
+    int off;        /* 1: not requested by the config */
+} ReportAbsent;
+
 /* One /results/<dataset>/<name> array, converted to double. */
 typedef struct {
     char name[48];
@@ -39,7 +47,9 @@ typedef struct {
     int write_png;
     HtmlDoc doc;
     ReportSummary sum;
-    FsBuf absent;      /* "name (what)" list of absent analyses */
+    ReportAbsent *absent; /* analyses the store lacks, grouped by what */
+    int n_absent;
+    char *config;      /* the store's effective config text, or NULL */
     FsBuf toc;         /* <li> links to the sections, in page order */
     FsBuf files;       /* "\nname.png\n" of every figure file so far (names stay unique) */
     FsStatus io_error; /* first failure writing outputs */
@@ -386,10 +396,74 @@ static void report_heading(Report *r, const char *id, const char *title)
     fsbuf_printf(&r->toc, "</a></li>\n");
 }
 
-static void report_absent(Report *r, const char *what)
+/* Value of `key` in the effective config text ("key = value" lines), copied into buf; 0 when
+ * the store has no config or the key is not there. */
+static int config_value(const char *text, const char *key, char *buf, size_t n)
 {
-    fsbuf_printf(&r->absent, "%s%s", r->absent.len ? "; " : "", what);
+    size_t kl = strlen(key);
+    for (const char *p = text; p && *p;) {
+        const char *eol = strchr(p, '\n');
+        size_t len = eol ? (size_t)(eol - p) : strlen(p);
+        while (len && (*p == ' ' || *p == '\t'))
+            p++, len--;
+        if (len > kl && !strncmp(p, key, kl) && strchr(" \t=", p[kl])) {
+            const char *q = p + kl;
+            while (*q == ' ' || *q == '\t')
+                q++;
+            if (*q == '=') {
+                q++;
+                while (*q == ' ' || *q == '\t')
+                    q++;
+                size_t vl = (size_t)((eol ? eol : q + strlen(q)) - q);
+                while (vl && (q[vl - 1] == ' ' || q[vl - 1] == '\r'))
+                    vl--;
+                fs_snprintf(buf, n, "%.*s", (int)(vl < n ? vl : n - 1), q);
+                return 1;
+            }
+        }
+        p = eol ? eol + 1 : NULL;
+    }
+    return 0;
+}
+
+/* Note that dataset ds (NULL: the store as a whole) lacks `what`. cfg_key names the config
+ * switch of that analysis ("hfss"; "ood" for the OOD axis): when the config turned it off
+ * (false / none) it is listed as not requested instead of absent. */
+static void report_absent(Report *r, const char *what, const char *ds, const char *cfg_key)
+{
+    char v[64];
+    int off = cfg_key && r->config && config_value(r->config, cfg_key, v, sizeof v) &&
+              (!strcmp(v, "false") || !strcmp(v, "none") || !strcmp(v, "0"));
+    int i = 0;
+    while (i < r->n_absent && (strcmp(r->absent[i].what, what) != 0 || r->absent[i].off != off))
+        i++;
+    if (i == r->n_absent) {
+        r->absent = xrealloc(r->absent, (size_t)(r->n_absent + 1) * sizeof *r->absent);
+        memset(&r->absent[i], 0, sizeof r->absent[i]);
+        fs_snprintf(r->absent[i].what, sizeof r->absent[i].what, "%.159s", what);
+        r->absent[i].off = off;
+        r->n_absent++;
+    }
+    if (ds)
+        fsbuf_printf(&r->absent[i].datasets, "%s%s", r->absent[i].datasets.len ? ", " : "", ds);
     r->sum.sections_absent++;
+}
+
+/* "what (ds1, ds2); what2" for the absent entries with this `off` flag. */
+static void absent_list(const Report *r, int off, FsBuf *out)
+{
+    int n = 0;
+    for (int i = 0; i < r->n_absent; i++) {
+        const ReportAbsent *a = &r->absent[i];
+        if (a->off != off)
+            continue;
+        fsbuf_printf(out, "%s", n++ ? "; " : "");
+        html_escape(out, a->what);
+        if (a->datasets.len) {
+            fsbuf_printf(out, " in ");
+            html_escape(out, a->datasets.s);
+        }
+    }
 }
 
 /* ---------------------------------------------------------------- ADCS and spectra */
@@ -400,9 +474,7 @@ static void section_adcs(Report *r, const char *ds)
     int ha = rvar_read(r, ds, "adcs", &a), hs = rvar_read(r, ds, "class_spectrum", &s);
     if (ha <= 0 && hs <= 0) {
         if (ha == 0 && hs == 0) {
-            char b[160];
-            fs_snprintf(b, sizeof b, "ADCS and class spectra of %s", ds);
-            report_absent(r, b);
+            report_absent(r, "ADCS and class spectra (adcs, class_spectrum)", ds, "adcs");
         }
         return;
     }
@@ -719,19 +791,20 @@ static void section_maps(Report *r, const char *ds)
         int n;
         const char *dims[4];
         const char *heading;
+        const char *cfg_key;
     } maps[] = {
-        {"dfm_score", MAP_SCORE, 3, {"class", "pa", "pb"}, "DFM loss maps (pre-threshold)"},
-        {"dfm", MAP_DFM, 4, {"T", "class", "fy", "fx"}, "Dominant frequency maps (DFMs)"},
-        {"hfss_dfm", MAP_HFSS, 3, {"class", "fy", "fx"}, "HFSS shortcut maps"},
-        {"heatmap_err", MAP_HEAT, 2, {"fy", "fx"}, "Fourier heat maps"},
+        {"dfm_score", MAP_SCORE, 3, {"class", "pa", "pb"}, "DFM loss maps (pre-threshold)", "dfm"},
+        {"dfm", MAP_DFM, 4, {"T", "class", "fy", "fx"}, "Dominant frequency maps (DFMs)", "dfm"},
+        {"hfss_dfm", MAP_HFSS, 3, {"class", "fy", "fx"}, "HFSS shortcut maps", "hfss"},
+        {"heatmap_err", MAP_HEAT, 2, {"fy", "fx"}, "Fourier heat maps", "heatmap"},
     };
     for (size_t i = 0; i < FS_ARRAY_LEN(maps); i++) {
         RVar v;
         int h = rvar_read(r, ds, maps[i].name, &v);
         char what[256];
-        fs_snprintf(what, sizeof what, "%s of %s (%s)", maps[i].heading, ds, maps[i].name);
+        fs_snprintf(what, sizeof what, "%s (%s)", maps[i].heading, maps[i].name);
         if (h == 0) {
-            report_absent(r, what);
+            report_absent(r, what, ds, maps[i].cfg_key);
             continue;
         }
         if (h < 0)
@@ -857,6 +930,72 @@ static void class_curve_figures(Report *r, const char *ds, const RVar *v)
     model_grid_free(&mg);
 }
 
+/* Learning order (PAPER.md 5): per model and training band, the class with the highest
+ * accuracy at the first checkpoint (learned first), and per class the first checkpoint whose
+ * accuracy reaches 0.8 of the class's final accuracy; from the seed-mean curves. */
+static void learned_first_table(Report *r, const char *ds, const RVar *v)
+{
+    ModelGrid mg = model_grid(r, ds, v);
+    const char *xdim = v->dn[v->ng];
+    int64_t ne = v->dims[v->ng], k = v->dims[v->ng + 1];
+    Labels cl = dim_labels(r, ds, "class", k, "C");
+    double *x = dim_coords(r, ds, xdim, ne);
+    double *mean = xmalloc((size_t)v->extra_len * sizeof *mean);
+    char id[160], cap[400];
+    fs_snprintf(id, sizeof id, "learnorder-%s", ds);
+    fs_snprintf(cap, sizeof cap,
+                "Learning order on %s: the class with the highest test accuracy at the first "
+                "checkpoint (%s %g), its accuracy there, and per class the first %s at which "
+                "its accuracy reaches 0.8 of its final value; seed-mean curves.",
+                ds, xdim, x[0], xdim);
+    html_table_begin(&r->doc, id, cap);
+    html_row_begin(&r->doc);
+    static const char *const hd[] = {"arch", "aug", "band", "seeds", "learned first", "its acc"};
+    for (size_t i = 0; i < FS_ARRAY_LEN(hd); i++)
+        html_cell_text(&r->doc, hd[i], HTML_CELL_HEADER);
+    for (int64_t c = 0; c < k; c++) {
+        char h[96];
+        fs_snprintf(h, sizeof h, "%s: %s to 0.8", cl.s[c], xdim);
+        html_cell_text(&r->doc, h, HTML_CELL_HEADER);
+    }
+    html_row_end(&r->doc);
+    for (int64_t a = 0; a < mg.na; a++)
+        for (int64_t g = 0; g < mg.ng; g++)
+            for (int64_t b = 0; b < mg.nb; b++) {
+                int64_t gi[3] = {a, g, b};
+                int used = rvar_model_mean(v, gi, mean);
+                if (!used)
+                    continue;
+                int64_t first = -1;
+                for (int64_t c = 0; c < k; c++)
+                    if (isfinite(mean[c]) && (first < 0 || mean[c] > mean[first]))
+                        first = c;
+                html_row_begin(&r->doc);
+                html_cell_text(&r->doc, mg.arch.s[a], 0);
+                html_cell_text(&r->doc, mg.aug.s[g], 0);
+                html_cell_text(&r->doc, mg.band.s[b], 0);
+                html_cell_num(&r->doc, used, "%.0f", 0);
+                html_cell_text(&r->doc, first >= 0 ? cl.s[first] : "-", 0);
+                html_cell_num(&r->doc, first >= 0 ? mean[first] : (double)NAN, "%.3f", 0);
+                for (int64_t c = 0; c < k; c++) {
+                    double fin = mean[(ne - 1) * k + c], at = NAN;
+                    for (int64_t e = 0; e < ne && isfinite(fin); e++)
+                        if (isfinite(mean[e * k + c]) && mean[e * k + c] >= 0.8 * fin) {
+                            at = x[e];
+                            break;
+                        }
+                    html_cell_num(&r->doc, at, "%g", 0);
+                }
+                html_row_end(&r->doc);
+            }
+    html_table_end(&r->doc);
+    r->sum.tables++;
+    free(mean);
+    free(x);
+    labels_free(&cl);
+    model_grid_free(&mg);
+}
+
 /* Per-class curves: every result named *_curve with dims (epoch or step, class). */
 static int section_class_curves(Report *r, const char *ds, int *heading_done)
 {
@@ -870,7 +1009,7 @@ static int section_class_curves(Report *r, const char *ds, int *heading_done)
     }
     for (int i = 0; i < n; i++) {
         size_t len = strlen(names[i]);
-        if (len < 6 || strcmp(names[i] + len - 6, "_curve"))
+        if (len < 6 || strcmp(names[i] + len - 6, "_curve") != 0)
             continue;
         RVar v;
         if (rvar_read(r, ds, names[i], &v) <= 0)
@@ -885,6 +1024,8 @@ static int section_class_curves(Report *r, const char *ds, int *heading_done)
                 *heading_done = 1;
             }
             class_curve_figures(r, ds, &v);
+            if (!strcmp(v.name, "class_acc_curve"))
+                learned_first_table(r, ds, &v);
             found++;
         } else {
             static const char *const want[2] = {"epoch or step", "class"};
@@ -906,14 +1047,10 @@ static void section_curves(Report *r, const char *ds)
     int n_curves = section_class_curves(r, ds, &heading);
     int hl = rvar_read(r, ds, "train_loss", &loss);
     if (n_curves == 0) {
-        char b[200];
-        fs_snprintf(b, sizeof b, "per-band learning curves of %s (class_acc_curve)", ds);
-        report_absent(r, b);
+        report_absent(r, "per-band learning curves (class_acc_curve)", ds, "learning_order");
     }
     if (hl == 0) {
-        char b[200];
-        fs_snprintf(b, sizeof b, "training loss curves of %s (train_loss)", ds);
-        report_absent(r, b);
+        report_absent(r, "training loss curves (train_loss)", ds, NULL);
     }
     int ok_l = hl > 0 && rvar_expect(r, ds, &loss, 1, dims_loss);
     if (n_curves || ok_l)
@@ -1131,18 +1268,14 @@ static void section_band_tests(Report *r, const char *ds)
     RVar acc, conf, cacc;
     int ha = rvar_read(r, ds, "test_acc", &acc), hc = rvar_read(r, ds, "confusion", &conf);
     int hk = rvar_read(r, ds, "class_acc", &cacc);
-    char b[200];
     if (hk == 0) {
-        fs_snprintf(b, sizeof b, "per-class accuracy per test band of %s (class_acc)", ds);
-        report_absent(r, b);
+        report_absent(r, "per-class accuracy per test band (class_acc)", ds, NULL);
     }
     if (ha == 0) {
-        fs_snprintf(b, sizeof b, "test accuracy per test band of %s (test_acc)", ds);
-        report_absent(r, b);
+        report_absent(r, "test accuracy per test band (test_acc)", ds, NULL);
     }
     if (hc == 0) {
-        fs_snprintf(b, sizeof b, "relative confusion-matrix changes of %s (confusion)", ds);
-        report_absent(r, b);
+        report_absent(r, "relative confusion-matrix changes (confusion)", ds, NULL);
     }
     int ok_a = ha > 0 && rvar_expect(r, ds, &acc, 1, d1);
     int ok_c = hc > 0 && rvar_expect(r, ds, &conf, 3, d3);
@@ -1259,12 +1392,11 @@ static void section_tprfpr(Report *r, const char *ds)
     RVar tpr, fpr;
     int ht = rvar_read(r, ds, "tpr", &tpr), hf = rvar_read(r, ds, "fpr", &fpr);
     if (ht == 0 || hf == 0) {
-        char b[200];
-        fs_snprintf(b, sizeof b, "TPR/FPR on DFM-filtered sets of %s (%s)", ds,
-                    ht == 0 && hf == 0 ? "tpr, fpr"
-                    : ht == 0          ? "tpr"
-                                       : "fpr");
-        report_absent(r, b);
+        report_absent(r,
+                      ht == 0 && hf == 0 ? "TPR/FPR on DFM-filtered sets (tpr, fpr)"
+                      : ht == 0          ? "TPR on DFM-filtered sets (tpr)"
+                                         : "FPR on DFM-filtered sets (fpr)",
+                      ds, "tprfpr");
     }
     if (ht > 0 && hf > 0 && rvar_expect(r, ds, &tpr, 2, dims) &&
         rvar_expect(r, ds, &fpr, 2, dims)) {
@@ -1396,9 +1528,7 @@ static void section_ood(Report *r, const char *ds)
     RVar v;
     int h = rvar_read(r, ds, "ood_acc", &v);
     if (h == 0) {
-        char b[200];
-        fs_snprintf(b, sizeof b, "OOD transfer of %s (ood_acc)", ds);
-        report_absent(r, b);
+        report_absent(r, "OOD transfer (ood_acc)", ds, "ood");
         return;
     }
     if (h < 0)
@@ -1428,9 +1558,9 @@ static void section_cost(Report *r, const char *store_path)
     FsStatus st = report_task_costs(store_path, cost, REPORT_MAX_KINDS, &n, &total_wall);
     if (st != FS_OK || n == 0) {
         char b[300];
-        fs_snprintf(b, sizeof b, "run cost (%s)",
+        fs_snprintf(b, sizeof b, "run cost (%.250s)",
                     st != FS_OK ? fs_last_error() : "the store has no task rows");
-        report_absent(r, b);
+        report_absent(r, b, NULL, NULL);
         return;
     }
     r->sum.sections_present++;
@@ -1609,8 +1739,10 @@ static void section_overview(Report *r, const char *store_path, char **datasets,
         html_raw(&r->doc, "<details><summary>Effective configuration</summary><pre>");
         html_escape(&r->doc.b, cfg);
         html_raw(&r->doc, "</pre></details>\n");
+        r->config = cfg; /* decides which absent analyses were not requested */
+    } else {
+        free(cfg);
     }
-    free(cfg);
     fs_clear_error();
 }
 
@@ -1667,19 +1799,27 @@ FsStatus report_write(const ReportOptions *o, ReportSummary *sum)
         section_ood(&r, ds[i]);
     }
     if (nds == 0)
-        report_absent(&r, "all analyses (the store has no /results group)");
+        report_absent(&r, "all analyses (the store has no /results group)", NULL, NULL);
     html_end(&r.doc);
     {
         /* Summary at the top: what is present, what is absent. */
         FsBuf top = {0};
-        fsbuf_printf(&top, "<p class=\"note\">%d figures, %d tables. ", r.sum.figures + 0,
+        fsbuf_printf(&top, "<p class=\"note\">%d figures, %d tables. ", r.sum.figures,
                      r.sum.tables);
-        if (r.absent.len) {
+        int n_missing = 0, n_off = 0;
+        for (int i = 0; i < r.n_absent; i++)
+            *(r.absent[i].off ? &n_off : &n_missing) += 1;
+        if (n_missing) {
             fsbuf_printf(&top, "Absent from this store: ");
-            html_escape(&top, r.absent.s);
-            fsbuf_printf(&top, ".");
+            absent_list(&r, 0, &top);
+            fsbuf_printf(&top, ". ");
         } else {
-            fsbuf_printf(&top, "Every analysis the report knows is present.");
+            fsbuf_printf(&top, "Every analysis the run asked for is present. ");
+        }
+        if (n_off) {
+            fsbuf_printf(&top, "Not requested by the run's config: ");
+            absent_list(&r, 1, &top);
+            fsbuf_printf(&top, ".");
         }
         fsbuf_printf(&top, "</p>\n");
         if (r.toc.len)
@@ -1698,7 +1838,10 @@ out:
         free(ds[i]);
     free(ds);
     html_free(&r.doc);
-    fsbuf_free(&r.absent);
+    for (int i = 0; i < r.n_absent; i++)
+        fsbuf_free(&r.absent[i].datasets);
+    free(r.absent);
+    free(r.config);
     fsbuf_free(&r.toc);
     fsbuf_free(&r.files);
     if (r.f)
