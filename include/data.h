@@ -5,7 +5,9 @@
  *   fashion-mnist:train | fashion-mnist:test | fashion-mnist:DIR:train   (IDX, .gz or plain)
  *   mnist:DIR:train|test     idx:IMAGES:LABELS     cifar10:DIR:train|test
  *   cifar100:DIR:train|test  folder:DIR            syn:b1..b4:train|test
+ *   npy:IMAGES.npy:LABELS.npy                      cifar10c:DIR:CORRUPTION:SEVERITY
  *   ood:CORRUPTION[:SEVERITY]:BASE-SPEC            (ood.h names; options go to BASE-SPEC)
+ *   SPEC@N is short for SPEC?n=N.
  * Options: n, per_class, frac, subset_seed, stratified, pad, pad32, size, channels, mean, std,
  * classes, classes_file, labels (cifar100), syn parameters (seed, n_per_class, ...), ood_seed.
  *

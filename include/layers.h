@@ -83,7 +83,7 @@ struct Layer {
     int fold_into;            /* conv: 1 + index of the BN layer right after it that is its
                                * output's only reader (folded at inference), else 0 */
     size_t foff;              /* conv with fold_into: offset of its folded weights, bias */
-    unsigned char *cache;     /* cache_bytes(...) bytes; arena view */
+    void *cache;              /* cache_bytes(...) bytes, 64-byte aligned; arena view */
 };
 
 extern const LayerOps *const layer_ops_table[LAYER_KIND_COUNT];
@@ -126,6 +126,9 @@ int conv_wino_ok(const ConvArgs *a);
 size_t conv_wino_ws_floats(const ConvArgs *a, int n);
 void conv2d_forward_wino(const ConvArgs *a, int n, const float *x, const float *w, const float *b,
                          float *y, float *ws);
+/* dw += dLoss/dw (Winograd F(2x2,3x3) of the weight gradient) */
+void conv2d_backward_weights_wino(const ConvArgs *a, int n, const float *x, const float *dy,
+                                  float *dw, float *ws);
 /* dx += conv^T(dy) */
 void conv2d_backward_data_wino(const ConvArgs *a, int n, const float *w, const float *dy, float *dx,
                                float *ws);

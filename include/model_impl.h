@@ -53,7 +53,7 @@ struct Model {
     double macs;              /* per image, forward */
     /* activation plan */
     int n_max;                /* batch the arena is sized for (0 = none) */
-    unsigned char *arena;
+    float *arena;             /* one allocation: tensors, caches, workspace */
     size_t arena_bytes;
     float *ws;
     size_t ws_len;

@@ -5,7 +5,8 @@
  * What it reads (the store layout of README "HDF5 layout"; all through h5file.h/store.h):
  *   /                      attributes: "config" (effective INI text; tpr_threshold is read
  *                          from it), provenance strings (shown when present)
- *   /tasks                 task rows (store_rows): kind, status, wall seconds -> run cost
+ *   /tasks, /history       task rows (store_rows: kind, status, wall seconds -> run cost) and
+ *                          runs (store_history)
  *   /results/<dataset>/<name>   float arrays with attribute "fsweep_dims" = comma-separated
  *                          dimension names; leading grid dims among arch, aug, band, seed,
  *                          then the result's own dims. Sibling datasets named like a dim give
@@ -15,12 +16,14 @@
  *     adcs (class, fy, fx), class_spectrum (class, fy, fx)        [dataset-level]
  *     dfm (T, class, fy, fx), dfm_score (class, pa, pb)            [per model]
  *     hfss_dfm (class, fy, fx), heatmap_err (fy, fx)
- *     class_acc_curve (epoch, class), train_loss (epoch)
- *     test_acc (test_band), confusion (test_band, class, pred)
+ *     class_acc_curve (epoch, class) and any *_curve (epoch|step, class), train_loss (epoch)
+ *     test_acc (test_band), class_acc (test_band, class), confusion (test_band, class, pred)
  *     tpr (T, class), fpr (T, class), ood_acc (ood)
  * Per-model values are averaged over seeds (NaN entries skipped); tables show the mean and the
  * number of seeds that contributed. Tables carry each value at full precision in a data-v
- * attribute (see report_html.h).
+ * attribute (see report_html.h). Class names: a "class" or "class_names" string dataset beside
+ * the results, else the label order of known datasets (fashion_mnist*, cifar10, imagenet10),
+ * else C0, C1, ...
  *
  * Ownership: the caller owns the options; report_write allocates and frees everything else.
  * Threads: one report at a time per process (serial HDF5). Errors: FS_ERR_IO for an unreadable

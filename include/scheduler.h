@@ -54,7 +54,7 @@ typedef struct {
     int *child_off, *child; /* CSR lists of dependents */
     int *heap, heap_n;      /* ready tasks: max cost first, then lowest index */
     int64_t n_skipped, n_done, n_failed, n_blocked, n_running, n_fail_attempts;
-    double t0, last_progress, cost_left;
+    double t0, last_progress, cost_left, cost_start; /* estimated seconds */
     uint64_t order_seed; /* FSWEEP_ORDER_SEED (tests): hand out ready tasks in a random order */
 } SchedGraph;
 

@@ -233,7 +233,7 @@ static void describe(Augmenter *a)
         const Step *s = &a->steps[i];
         fsbuf_printf(&b, "%s%s", i ? "," : "", names[s->kind]);
         switch (s->kind) {
-        case STEP_PAD: fsbuf_printf(&b, ":p=%g", s->p[0]); break;
+        case STEP_PAD:
         case STEP_FLIP: fsbuf_printf(&b, ":p=%g", s->p[0]); break;
         case STEP_RRC: fsbuf_printf(&b, ":smin=%g:smax=%g:rmin=%g:rmax=%g", s->p[0], s->p[1], s->p[2], s->p[3]); break;
         case STEP_AUTOAUG: fsbuf_printf(&b, ":policy=%s", s->p[0] == AUG_POLICY_IMAGENET ? "imagenet" : "cifar10"); break;
@@ -254,8 +254,8 @@ static void describe(Augmenter *a)
 FsStatus augment_create(const char *pipeline, int c, int h, int w, Augmenter **out)
 {
     *out = NULL;
-    if (c < 1 || c > 3 || h < 2 || w < 2 || h % 2 || w % 2)
-        return fs_errorf(FS_ERR_CONFIG, "augmentation: image shape (%d, %d, %d): expected 1..3 channels, even H, W", c, h, w);
+    if (c < 1 || c > 3 || h < 2 || w < 2)
+        return fs_errorf(FS_ERR_CONFIG, "augmentation: image shape (%d, %d, %d): expected 1..3 channels, H, W >= 2", c, h, w);
     Augmenter *a = xcalloc(1, sizeof *a);
     a->c = c;
     a->h = h;
@@ -285,8 +285,8 @@ FsStatus augment_create(const char *pipeline, int c, int h, int w, Augmenter **o
         st = fs_errorf(FS_ERR_CONFIG, "augmentation '%s': pixel steps end at %dx%d, expected %dx%d (pad needs a later crop or rrc)",
                        pipeline, cur_h, cur_w, h, w);
     if (!st && augment_has_normalized_steps(a)) {
-        a->sp = spectral_plan_create(c, h, w, SPECTRAL_ESTIMATE);
-        if (!a->sp) st = FS_ERR_LIB;
+        a->sp = spectral_plan_create(c, h, w, SPECTRAL_ESTIMATE); /* needs even H, W */
+        if (!a->sp) st = fs_errorf(FS_ERR_CONFIG, "augmentation '%s': %s", pipeline, fs_last_error());
     }
     if (st) {
         augment_free(a);
@@ -360,8 +360,8 @@ static void rrc_params(Rng *r, int H, int W, const double *p, int *i0, int *j0, 
         double ar = exp(rng_uniform_range(r, lr0, lr1));
         int w = (int)nearbyint(sqrt(ta * ar)), h = (int)nearbyint(sqrt(ta / ar));
         if (w > 0 && w <= W && h > 0 && h <= H) {
-            *i0 = (int)rng_below(r, (uint64_t)(H - h + 1));
-            *j0 = (int)rng_below(r, (uint64_t)(W - w + 1));
+            *i0 = (int)rng_below(r, (uint64_t)(H - h) + 1);
+            *j0 = (int)rng_below(r, (uint64_t)(W - w) + 1);
             *ch = h;
             *cw = w;
             return;
@@ -440,7 +440,7 @@ void augment_pixels(void *augmenter, float *x, const int32_t *y, int n, int c, i
                 break;
             }
             case STEP_CROP: {
-                int i0 = (int)rng_below(rng, (uint64_t)(ch - h + 1)), j0 = (int)rng_below(rng, (uint64_t)(cw - w + 1));
+                int i0 = (int)rng_below(rng, (uint64_t)(ch - h) + 1), j0 = (int)rng_below(rng, (uint64_t)(cw - w) + 1);
                 for (int k = 0; k < c; k++)
                     for (int yy = 0; yy < h; yy++)
                         memcpy(oth + ((size_t)k * h + yy) * w, cur + ((size_t)k * ch + yy + i0) * cw + j0, (size_t)w * sizeof *oth);

@@ -217,7 +217,7 @@ static double op_magnitude(const char *op, int bin, int nbins, int h, int w, int
     *signed_op = 0;
     if (!strcmp(op, "Posterize")) /* bits: 8..4 (AutoAugment) or 4..0 (AugMix) */
         return (augmix ? 4.0 : 8.0) - nearbyint(bin / ((nbins - 1) / 4.0));
-    if (!strcmp(op, "Solarize")) return augmix ? 1.0 - t : (256.0 - 256.0 * t) / 255.0;
+    if (!strcmp(op, "Solarize")) return 1.0 - t; /* threshold 255 .. 0 on the uint8 scale */
     return 0;
 }
 

@@ -231,6 +231,80 @@ static void wino_run(const ConvArgs *a, int n, const float *in, int C, int K, co
     }
 }
 
+/* Z[xi][k][t] = (A dY A^T)[xi] of each 2x2 output-gradient tile (zero beyond the map), with
+ * A = [[1,0],[1,1],[1,-1],[0,-1]]: a row pair (a, b) becomes (a, a+b, a-b, -b). */
+static void transform_dy(const float *dy, int nb, int K, int H, int W, int T, float *Z)
+{
+    const int th = (H + 1) / 2, tw = (W + 1) / 2;
+    const size_t plane = (size_t)K * T;
+    for (int im = 0; im < nb; im++)
+        for (int k = 0; k < K; k++) {
+            const float *dk = dy + ((size_t)im * K + k) * H * W;
+            for (int ty = 0; ty < th; ty++) {
+                const float *r0 = dk + (size_t)(2 * ty) * W;
+                const float *r1 = 2 * ty + 1 < H ? r0 + W : NULL;
+                size_t base = (size_t)k * T + (size_t)im * th * tw + (size_t)ty * tw;
+                for (int tx = 0; tx < tw; tx++) {
+                    int x1 = 2 * tx + 1 < W;
+                    float g00 = r0[2 * tx], g01 = x1 ? r0[2 * tx + 1] : 0.0f;
+                    float g10 = r1 ? r1[2 * tx] : 0.0f, g11 = r1 && x1 ? r1[2 * tx + 1] : 0.0f;
+                    float rows[4][2] = {{g00, g01}, {g00 + g10, g01 + g11}, {g00 - g10, g01 - g11},
+                                        {-g10, -g11}};
+                    for (int r = 0; r < 4; r++) {
+                        float p = rows[r][0], q = rows[r][1];
+                        Z[(size_t)(r * 4 + 0) * plane + base + tx] = p;
+                        Z[(size_t)(r * 4 + 1) * plane + base + tx] = p + q;
+                        Z[(size_t)(r * 4 + 2) * plane + base + tx] = p - q;
+                        Z[(size_t)(r * 4 + 3) * plane + base + tx] = -q;
+                    }
+                }
+            }
+        }
+}
+
+void conv2d_backward_weights_wino(const ConvArgs *a, int n, const float *x, const float *dy,
+                                  float *dw, float *ws)
+{
+    const int C = a->cin, K = a->cout, H = a->h, W = a->w, tiles = ((H + 1) / 2) * ((W + 1) / 2);
+    const int nb_max = wino_chunk(a, n);
+    const size_t cmax = (size_t)(C > K ? C : K), tmax = (size_t)nb_max * tiles;
+    float *dU = ws, *V = dU + 16 * (size_t)C * K, *Z = V + 16 * cmax * tmax, *gws = Z + 16 * cmax * tmax;
+    float *scr = gws + GEMM_WS_FLOATS;
+#ifdef WINO_X86
+    const int simd = __builtin_cpu_supports("avx512f");
+#else
+    const int simd = 0;
+#endif
+    for (int i0 = 0; i0 < n; i0 += nb_max) {
+        int nb = n - i0 < nb_max ? n - i0 : nb_max, T = nb * tiles;
+        transform_input(x + (size_t)i0 * C * H * W, nb, C, H, W, T, V, scr, simd);
+        transform_dy(dy + (size_t)i0 * K * H * W, nb, K, H, W, T, Z);
+        /* dU_xi (K, C) (+)= Z_xi (K, T) V_xi^T (T, C) */
+        for (int xi = 0; xi < 16; xi++)
+            gemm_f32(0, 1, K, C, T, 1.0f, Z + (size_t)xi * K * T, T, V + (size_t)xi * C * T, T,
+                     i0 == 0 ? 0.0f : 1.0f, dU + (size_t)xi * K * C, C, gws);
+    }
+    /* dw += G^T dU G, G^T = [[1, .5, .5, 0], [0, .5, -.5, 0], [0, .5, .5, 1]] */
+    const size_t plane = (size_t)K * C;
+    for (int k = 0; k < K; k++)
+        for (int c = 0; c < C; c++) {
+            float u[4][4], t[3][4];
+            size_t base = (size_t)k * C + c;
+            for (int xi = 0; xi < 16; xi++) u[xi / 4][xi % 4] = dU[(size_t)xi * plane + base];
+            for (int j = 0; j < 4; j++) {
+                t[0][j] = u[0][j] + 0.5f * (u[1][j] + u[2][j]);
+                t[1][j] = 0.5f * (u[1][j] - u[2][j]);
+                t[2][j] = 0.5f * (u[1][j] + u[2][j]) + u[3][j];
+            }
+            float *g = dw + ((size_t)k * C + c) * 9;
+            for (int r = 0; r < 3; r++) {
+                g[r * 3 + 0] += t[r][0] + 0.5f * (t[r][1] + t[r][2]);
+                g[r * 3 + 1] += 0.5f * (t[r][1] - t[r][2]);
+                g[r * 3 + 2] += 0.5f * (t[r][1] + t[r][2]) + t[r][3];
+            }
+        }
+}
+
 void conv2d_forward_wino(const ConvArgs *a, int n, const float *x, const float *w, const float *b,
                          float *y, float *ws)
 {

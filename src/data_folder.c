@@ -144,6 +144,7 @@ static FsStatus decode_jpeg(const char *path, int channels, unsigned char **buf,
 
 FsStatus data_decode_image(const char *path, int channels, float **px, int *h, int *w)
 {
+    *h = *w = 0;
     unsigned char sig[8] = {0};
     FILE *f = fopen(path, "rb");
     if (!f) return fs_errorf(FS_ERR_IO, "%s: cannot open image", path);
@@ -210,9 +211,10 @@ FsStatus data_load_folder(const char *dir, int size, int channels, char *const *
             for (int i = 0; i < nf[c] && !st; i++) {
                 fs_snprintf(path, sizeof path, "%s/%s/%s", dir, out->class_names[c], files[c][i]);
                 float *px = NULL;
-                int h, w;
+                int h = 0, w = 0;
                 st = data_decode_image(path, channels, &px, &h, &w);
                 if (st) break;
+                FS_CHECK(px != NULL, "%s: decoder returned no pixels", path);
                 float *dst = out->x + (size_t)n * (size_t)channels * (size_t)size * (size_t)size;
                 if (h == size && w == size)
                     memcpy(dst, px, (size_t)channels * (size_t)size * (size_t)size * sizeof *dst);

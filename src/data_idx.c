@@ -63,7 +63,7 @@ FsStatus data_load_idx(const char *images, const char *labels, int kmax, Dataset
 {
     memset(out, 0, sizeof *out);
     gzFile gi, gl;
-    uint32_t di[3], dl[1];
+    uint32_t di[3] = {0, 0, 0}, dl[1] = {0};
     size_t oi, ol;
     FsStatus st = idx_open(images, 0x00000803u, 3, &gi, di, &oi);
     if (st) return st;

@@ -22,7 +22,7 @@ static FsStatus npy_header(FILE *f, const char *path, NpyHeader *h)
 {
     unsigned char pre[10];
     if (fread(pre, 1, 10, f) != 10) return fs_errorf(FS_ERR_FORMAT, "%s: truncated at offset 0: expected a 10-byte .npy preamble", path);
-    if (memcmp(pre, "\x93NUMPY", 6))
+    if (memcmp(pre, "\x93NUMPY", 6) != 0)
         return fs_errorf(FS_ERR_FORMAT, "%s: offset 0: wrong magic, expected \\x93NUMPY (.npy file)", path);
     int major = pre[6];
     long hlen, off = 10;
@@ -57,7 +57,7 @@ static FsStatus npy_header(FILE *f, const char *path, NpyHeader *h)
     }
     char endian = q[1];
     h->kind = q[2];
-    h->size = atoi(q + 3);
+    h->size = (int)strtol(q + 3, NULL, 10);
     h->little = endian == '<' || endian == '|' || (endian == '=' && h->size == 1);
     if (!strchr("uif", h->kind) || h->size < 1 || h->size > 8 || (endian == '>' && h->size > 1)) {
         st = fs_errorf(FS_ERR_FORMAT, "%s: offset %ld: dtype '%.6s' unsupported, expected little-endian integers or float32", path, off, q + 1);
@@ -104,6 +104,7 @@ static FsStatus npy_payload(FILE *f, const char *path, const NpyHeader *h, int64
     *out = xmalloc(bytes ? bytes : 1);
     if (fread(*out, 1, bytes, f) != bytes) {
         free(*out);
+        *out = NULL;
         return fs_errorf(FS_ERR_IO, "%s: short read at offset %ld", path, h->data_off);
     }
     return FS_OK;
@@ -128,6 +129,8 @@ FsStatus data_load_npy(const char *images, const char *labels, int first, int co
         return fs_errorf(FS_ERR_IO, "%s: cannot open .npy file", labels);
     }
     NpyHeader hi, hl;
+    memset(&hi, 0, sizeof hi);
+    memset(&hl, 0, sizeof hl);
     void *px = NULL, *lb = NULL;
     FsStatus st = npy_header(fi, images, &hi);
     if (!st) st = npy_header(fl, labels, &hl);

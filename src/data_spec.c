@@ -248,8 +248,8 @@ static FsStatus spec_parse_opts(const char *spec, char *opts, SpecOpts *o)
         *eq = 0;
         const char *k = kv, *v = eq + 1;
         FsStatus st = FS_OK;
-        int m;
-        double tmp[4];
+        int m = 0;
+        double tmp[4] = {0, 0, 0, 0};
         if (!strcmp(k, "n")) st = fs_parse_long(v, 0, 1L << 30, "n", &o->n);
         else if (!strcmp(k, "per_class")) st = fs_parse_long(v, 0, 1L << 30, "per_class", &o->per_class);
         else if (!strcmp(k, "frac")) st = fs_parse_double(v, 0, 1, "frac", &o->frac);
@@ -443,8 +443,8 @@ static FsStatus spec_load_source(const char *spec, const char *src, SpecOpts *o,
         const char *c3 = NULL;
         for (const char *t = rest; t < c2; t++)
             if (*t == ':') c3 = t;
-        int sev;
-        if (!c3 || (st = fs_parse_int(last + 1, 1, 5, "cifar10c severity", &sev)))
+        int sev = 0;
+        if (!c3 || fs_parse_int(last + 1, 1, 5, "cifar10c severity", &sev) != FS_OK)
             return fs_errorf(FS_ERR_CONFIG, "dataset spec '%s': expected cifar10c:DIR:CORRUPTION:SEVERITY (1..5)", spec);
         fs_snprintf(path, sizeof path, "%.*s/%.*s.npy", (int)(c3 - rest), rest, (int)(c2 - c3 - 1), c3 + 1);
         fs_snprintf(path2, sizeof path2, "%.*s/labels.npy", (int)(c3 - rest), rest);
@@ -642,7 +642,7 @@ static FsStatus spec_load(const char *spec, Dataset *out)
         if (resized) nn = "";
         else if (pad) nn = (!strcmp(nn, "fashion-mnist") && pad == 2) ? "fashion-mnist-pad32" : "";
     }
-    if (nn[0] && strcmp(nn, "data")) {
+    if (nn[0] && strcmp(nn, "data") != 0) {
         if (!norm_table(nn, d.c, d.mean, d.std)) {
             st = fs_errorf(FS_ERR_CONFIG, "dataset spec '%s': norm=%s: expected data, fashion-mnist, "
                            "fashion-mnist-pad32, synthetic, imagenet10, cifar10, cifar10-hfss or imagenet",

@@ -240,7 +240,7 @@ void gemm_f32(int transa, int transb, int M, int N, int K, float alpha, const fl
         int panels = (N + GEMM_NR - 1) / GEMM_NR;
         if (nt > panels) nt = panels;
         if (nt < 1) nt = 1;
-        GemmJob jobs[GEMM_MAX_THREADS];
+        GemmJob jobs[GEMM_MAX_THREADS] = {{0}};
         pthread_t tid[GEMM_MAX_THREADS];
         int started[GEMM_MAX_THREADS] = {0};
         for (int t = 0; t < nt; t++) { /* whole NR panels per thread */

@@ -69,6 +69,149 @@ static void conv_bwd(Layer *l, Tensor *t, const LayerCtx *c)
                     c->ws);
 }
 
+static int have_avx512(void)
+{
+#ifdef LAYERS_X86
+    return __builtin_cpu_supports("avx512f");
+#else
+    return 0;
+#endif
+}
+
+/* ---------------------------------------------------------------- vector helpers (BN)
+ * Sums accumulate in double (8 lanes under AVX-512, checked at run time). */
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+#define LAYERS_X86 1
+__attribute__((target("avx512f"))) static double sum_avx512(const float *x, size_t n, double mu,
+                                                             int sq)
+{
+    __m512d a0 = _mm512_setzero_pd(), a1 = _mm512_setzero_pd();
+    const __m512d m = _mm512_set1_pd(mu);
+    size_t i = 0;
+    for (; i + 16 <= n; i += 16) {
+        __m512d lo = _mm512_cvtps_pd(_mm256_loadu_ps(x + i)), hi = _mm512_cvtps_pd(_mm256_loadu_ps(x + i + 8));
+        if (sq) {
+            lo = _mm512_sub_pd(lo, m);
+            hi = _mm512_sub_pd(hi, m);
+            a0 = _mm512_fmadd_pd(lo, lo, a0);
+            a1 = _mm512_fmadd_pd(hi, hi, a1);
+        } else {
+            a0 = _mm512_add_pd(a0, lo);
+            a1 = _mm512_add_pd(a1, hi);
+        }
+    }
+    double s = _mm512_reduce_add_pd(_mm512_add_pd(a0, a1));
+    for (; i < n; i++) s += sq ? ((double)x[i] - mu) * ((double)x[i] - mu) : (double)x[i];
+    return s;
+}
+/* y = x * sc + sh (then max(0, .) when relu) */
+__attribute__((target("avx512f"))) static void affine_avx512(const float *x, float *y, size_t n,
+                                                              float sc, float sh, int relu)
+{
+    const __m512 a = _mm512_set1_ps(sc), b = _mm512_set1_ps(sh), z = _mm512_setzero_ps();
+    size_t i = 0;
+    for (; i + 16 <= n; i += 16) {
+        __m512 v = _mm512_fmadd_ps(_mm512_loadu_ps(x + i), a, b);
+        _mm512_storeu_ps(y + i, relu ? _mm512_max_ps(v, z) : v);
+    }
+    for (; i < n; i++) {
+        float v = x[i] * sc + sh;
+        y[i] = relu ? (v > 0 ? v : 0) : v;
+    }
+}
+/* *sdy += sum dy, *sdyx += sum dy (x - mu), in double */
+__attribute__((target("avx512f"))) static void dots_avx512(const float *x, const float *dy, size_t n,
+                                                            double mu, double *sdy, double *sdyx)
+{
+    __m512d a = _mm512_setzero_pd(), b = _mm512_setzero_pd();
+    const __m512d m = _mm512_set1_pd(mu);
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        __m512d g = _mm512_cvtps_pd(_mm256_loadu_ps(dy + i));
+        __m512d v = _mm512_sub_pd(_mm512_cvtps_pd(_mm256_loadu_ps(x + i)), m);
+        a = _mm512_add_pd(a, g);
+        b = _mm512_fmadd_pd(g, v, b);
+    }
+    double s1 = _mm512_reduce_add_pd(a), s2 = _mm512_reduce_add_pd(b);
+    for (; i < n; i++) {
+        s1 += (double)dy[i];
+        s2 += (double)dy[i] * ((double)x[i] - mu);
+    }
+    *sdy += s1;
+    *sdyx += s2;
+}
+/* dx += c1 dy + c2 (x - mu) + c0 */
+__attribute__((target("avx512f"))) static void lin3_avx512(float *dx, const float *dy,
+                                                            const float *x, size_t n, float c1,
+                                                            float c2, float mu, float c0)
+{
+    const __m512 a = _mm512_set1_ps(c1), b = _mm512_set1_ps(c2), c = _mm512_set1_ps(c0),
+                 m = _mm512_set1_ps(mu);
+    size_t i = 0;
+    for (; i + 16 <= n; i += 16) {
+        __m512 v = _mm512_fmadd_ps(_mm512_loadu_ps(dy + i), a, c);
+        v = _mm512_fmadd_ps(_mm512_sub_ps(_mm512_loadu_ps(x + i), m), b, v);
+        _mm512_storeu_ps(dx + i, _mm512_add_ps(_mm512_loadu_ps(dx + i), v));
+    }
+    for (; i < n; i++) dx[i] += c1 * dy[i] + c2 * (x[i] - mu) + c0;
+}
+#endif
+
+static void vdots(const float *x, const float *dy, size_t n, double mu, double *sdy, double *sdyx)
+{
+#ifdef LAYERS_X86
+    if (have_avx512()) {
+        dots_avx512(x, dy, n, mu, sdy, sdyx);
+        return;
+    }
+#endif
+    double s1 = 0, s2 = 0;
+    for (size_t i = 0; i < n; i++) {
+        s1 += (double)dy[i];
+        s2 += (double)dy[i] * ((double)x[i] - mu);
+    }
+    *sdy += s1;
+    *sdyx += s2;
+}
+
+static void vlin3(float *dx, const float *dy, const float *x, size_t n, float c1, float c2,
+                  float mu, float c0)
+{
+#ifdef LAYERS_X86
+    if (have_avx512()) {
+        lin3_avx512(dx, dy, x, n, c1, c2, mu, c0);
+        return;
+    }
+#endif
+    for (size_t i = 0; i < n; i++) dx[i] += c1 * dy[i] + c2 * (x[i] - mu) + c0;
+}
+
+/* sum x (sq = 0) or sum (x - mu)^2 (sq = 1), in double */
+static double vsum(const float *x, size_t n, double mu, int sq)
+{
+#ifdef LAYERS_X86
+    if (have_avx512()) return sum_avx512(x, n, mu, sq);
+#endif
+    double s = 0;
+    for (size_t i = 0; i < n; i++) s += sq ? ((double)x[i] - mu) * ((double)x[i] - mu) : (double)x[i];
+    return s;
+}
+
+static void vaffine(const float *x, float *y, size_t n, float sc, float sh, int relu)
+{
+#ifdef LAYERS_X86
+    if (have_avx512()) {
+        affine_avx512(x, y, n, sc, sh, relu);
+        return;
+    }
+#endif
+    for (size_t i = 0; i < n; i++) {
+        float v = x[i] * sc + sh;
+        y[i] = relu ? (v > 0 ? v : 0) : v;
+    }
+}
+
 /* ---------------------------------------------------------------- batch norm */
 /* cache: mean (C), invstd (C) of the last training batch */
 static size_t bn_cache(const Layer *l, const Tensor *t, int n)
@@ -83,25 +226,16 @@ static void bn_fwd(Layer *l, Tensor *t, const LayerCtx *c)
     const int C = in->c, n = c->n;
     const size_t hw = (size_t)in->h * in->w, cs = (size_t)C * hw;
     const double cnt = (double)n * (double)hw;
-    float *mean = (float *)l->cache, *invstd = mean + C;
+    float *mean = l->cache, *invstd = mean + C;
     const float *gamma = l->w[0], *beta = l->w[1];
     for (int ch = 0; ch < C; ch++) {
         double mu, var;
         if (c->train) {
             double s = 0;
-            for (int i = 0; i < n; i++) {
-                const float *x = in->v + i * cs + ch * hw;
-                for (size_t q = 0; q < hw; q++) s += (double)x[q];
-            }
+            for (int i = 0; i < n; i++) s += vsum(in->v + i * cs + ch * hw, hw, 0, 0);
             mu = s / cnt;
             double ss = 0;
-            for (int i = 0; i < n; i++) {
-                const float *x = in->v + i * cs + ch * hw;
-                for (size_t q = 0; q < hw; q++) {
-                    double d = (double)x[q] - mu;
-                    ss += d * d;
-                }
-            }
+            for (int i = 0; i < n; i++) ss += vsum(in->v + i * cs + ch * hw, hw, mu, 1);
             var = ss / cnt;
             double m = (double)l->momentum;
             l->buf[0][ch] = (float)((1 - m) * (double)l->buf[0][ch] + m * mu);
@@ -115,17 +249,8 @@ static void bn_fwd(Layer *l, Tensor *t, const LayerCtx *c)
         mean[ch] = (float)mu;
         invstd[ch] = is;
         float sc = gamma[ch] * is, sh = beta[ch] - (float)mu * sc;
-        for (int i = 0; i < n; i++) {
-            const float *x = in->v + i * cs + ch * hw;
-            float *y = out->v + i * cs + ch * hw;
-            if (l->relu)
-                for (size_t q = 0; q < hw; q++) {
-                    float v = x[q] * sc + sh;
-                    y[q] = v > 0 ? v : 0;
-                }
-            else
-                for (size_t q = 0; q < hw; q++) y[q] = x[q] * sc + sh;
-        }
+        for (int i = 0; i < n; i++)
+            vaffine(in->v + i * cs + ch * hw, out->v + i * cs + ch * hw, hw, sc, sh, l->relu);
     }
     if (c->train) (*l->nbt)++;
 }
@@ -141,7 +266,7 @@ static void bn_bwd(Layer *l, Tensor *t, const LayerCtx *c)
     const int C = in->c, n = c->n;
     const size_t hw = (size_t)in->h * in->w, cs = (size_t)C * hw;
     const double cnt = (double)n * (double)hw;
-    const float *mean = (const float *)l->cache, *invstd = mean + C;
+    const float *mean = l->cache, *invstd = mean + C;
     const float *gamma = l->w[0];
     if (l->relu) relu_mask(out->v, out->g, (size_t)n * cs);
     for (int ch = 0; ch < C; ch++) {
@@ -149,13 +274,10 @@ static void bn_bwd(Layer *l, Tensor *t, const LayerCtx *c)
         const float mu = mean[ch], is = invstd[ch];
         /* eval mode without parameter gradients needs neither sum (and must not read the
          * input, which a BN-folded forward pass leaves unset) */
-        if (c->train || c->param_grad)
-        for (int i = 0; i < n; i++) {
-            const float *x = in->v + i * cs + ch * hw, *dy = out->g + i * cs + ch * hw;
-            for (size_t q = 0; q < hw; q++) {
-                sdy += (double)dy[q];
-                sdyx += (double)dy[q] * (double)((x[q] - mu) * is);
-            }
+        if (c->train || c->param_grad) {
+            for (int i = 0; i < n; i++)
+                vdots(in->v + i * cs + ch * hw, out->g + i * cs + ch * hw, hw, (double)mu, &sdy, &sdyx);
+            sdyx *= (double)is; /* sum dy * xhat */
         }
         if (c->param_grad) {
             l->dw[0][ch] += (float)sdyx;
@@ -163,13 +285,12 @@ static void bn_bwd(Layer *l, Tensor *t, const LayerCtx *c)
         }
         if (!in->g) continue;
         if (c->train) {
+            /* dx += k (dy - a - xhat b), xhat = (x - mu) is */
             float k = gamma[ch] * is;
             float a = (float)(sdy / cnt), b = (float)(sdyx / cnt);
-            for (int i = 0; i < n; i++) {
-                const float *x = in->v + i * cs + ch * hw, *dy = out->g + i * cs + ch * hw;
-                float *dx = in->g + i * cs + ch * hw;
-                for (size_t q = 0; q < hw; q++) dx[q] += k * (dy[q] - a - (x[q] - mu) * is * b);
-            }
+            for (int i = 0; i < n; i++)
+                vlin3(in->g + i * cs + ch * hw, out->g + i * cs + ch * hw, in->v + i * cs + ch * hw,
+                      hw, k, -k * is * b, mu, -k * a);
         } else {
             float k = gamma[ch] * is;
             for (int i = 0; i < n; i++) {
@@ -246,7 +367,7 @@ static void maxpool_fwd(Layer *l, Tensor *t, const LayerCtx *c)
 {
     const Tensor *in = IN0(l, t);
     Tensor *out = OUT(l, t);
-    int32_t *arg = (int32_t *)l->cache;
+    int32_t *arg = l->cache;
     const size_t planes = (size_t)c->n * in->c, ip = (size_t)in->h * in->w,
                  op = (size_t)out->h * out->w;
     for (size_t pl = 0; pl < planes; pl++) {
@@ -279,7 +400,7 @@ static void maxpool_bwd(Layer *l, Tensor *t, const LayerCtx *c)
 {
     Tensor *in = IN0(l, t);
     const Tensor *out = OUT(l, t);
-    const int32_t *arg = (const int32_t *)l->cache;
+    const int32_t *arg = l->cache;
     const size_t planes = (size_t)c->n * in->c, ip = (size_t)in->h * in->w,
                  op = (size_t)out->h * out->w;
     for (size_t pl = 0; pl < planes; pl++)
@@ -408,9 +529,10 @@ static void dropout_fwd(Layer *l, Tensor *t, const LayerCtx *c)
         return;
     }
     const float keep = 1.0f / (1.0f - l->p);
+    unsigned char *mask = l->cache;
     for (size_t q = 0; q < len; q++) {
-        l->cache[q] = rng_uniform(c->rng) >= (double)l->p;
-        y[q] = l->cache[q] ? x[q] * keep : 0.0f;
+        mask[q] = rng_uniform(c->rng) >= (double)l->p;
+        y[q] = mask[q] ? x[q] * keep : 0.0f;
     }
 }
 static void dropout_bwd(Layer *l, Tensor *t, const LayerCtx *c)
@@ -423,8 +545,9 @@ static void dropout_bwd(Layer *l, Tensor *t, const LayerCtx *c)
         return;
     }
     const float keep = 1.0f / (1.0f - l->p);
+    const unsigned char *mask = l->cache;
     for (size_t q = 0; q < len; q++)
-        if (l->cache[q]) dx[q] += dy[q] * keep;
+        if (mask[q]) dx[q] += dy[q] * keep;
 }
 
 /* ---------------------------------------------------------------- residual add, flatten */
@@ -495,7 +618,7 @@ static size_t ln_cache(const Layer *l, const Tensor *t, int n)
 static void ln_fwd(Layer *l, Tensor *t, const LayerCtx *c)
 {
     const size_t D = (size_t)l->dim, rows = (size_t)c->n * tensor_size(IN0(l, t)) / D;
-    float *st = (float *)l->cache;
+    float *st = l->cache;
     for (size_t r = 0; r < rows; r++) {
         const float *x = IN0(l, t)->v + r * D;
         float *y = OUT(l, t)->v + r * D;
@@ -512,7 +635,7 @@ static void ln_fwd(Layer *l, Tensor *t, const LayerCtx *c)
 static void ln_bwd(Layer *l, Tensor *t, const LayerCtx *c)
 {
     const size_t D = (size_t)l->dim, rows = (size_t)c->n * tensor_size(IN0(l, t)) / D;
-    const float *st = (const float *)l->cache;
+    const float *st = l->cache;
     for (size_t r = 0; r < rows; r++) {
         const float *x = IN0(l, t)->v + r * D, *dy = OUT(l, t)->g + r * D;
         float *dx = IN0(l, t)->g + r * D;
@@ -603,7 +726,7 @@ static size_t mhsa_ws(const Layer *l, const Tensor *t, int n)
 static void mhsa_fwd(Layer *l, Tensor *t, const LayerCtx *c)
 {
     const int T = IN0(l, t)->c, D = l->dim, H = l->heads, dh = D / H, n = c->n;
-    float *qkv = (float *)l->cache, *P = qkv + (size_t)n * T * 3 * D,
+    float *qkv = l->cache, *P = qkv + (size_t)n * T * 3 * D,
           *O = P + (size_t)n * H * T * T;
     const float scale = 1.0f / sqrtf((float)dh);
     gemm_f32(0, 1, n * T, 3 * D, D, 1.0f, IN0(l, t)->v, D, l->w[0], D, 0.0f, qkv, 3 * D, GWS(c));
@@ -635,7 +758,7 @@ static void mhsa_fwd(Layer *l, Tensor *t, const LayerCtx *c)
 static void mhsa_bwd(Layer *l, Tensor *t, const LayerCtx *c)
 {
     const int T = IN0(l, t)->c, D = l->dim, H = l->heads, dh = D / H, n = c->n;
-    const float *qkv = (const float *)l->cache, *P = qkv + (size_t)n * T * 3 * D,
+    const float *qkv = l->cache, *P = qkv + (size_t)n * T * 3 * D,
                 *O = P + (size_t)n * H * T * T;
     const float scale = 1.0f / sqrtf((float)dh);
     const float *dy = OUT(l, t)->g;
@@ -709,6 +832,7 @@ static void cls_bwd(Layer *l, Tensor *t, const LayerCtx *c)
 double softmax_xent(const float *logits, const int32_t *y, int n, int k, float scale,
                     float *dlogits, int *correct)
 {
+    if (k < 1) return (double)NAN;
     double total = 0;
     int hits = 0;
     for (int i = 0; i < n; i++) {
@@ -717,8 +841,9 @@ double softmax_xent(const float *logits, const int32_t *y, int n, int k, float s
         for (int j = 1; j < k; j++)
             if (z[j] > z[am]) am = j;
         hits += am == y[i];
-        double mx = (double)z[am], s = 0;
-        for (int j = 0; j < k; j++) s += exp((double)z[j] - mx);
+        double mx = (double)z[am], s = 1; /* exp(z[am] - mx) */
+        for (int j = 0; j < k; j++)
+            if (j != am) s += exp((double)z[j] - mx);
         double lse = mx + log(s);
         total += lse - (double)z[y[i]];
         if (dlogits)

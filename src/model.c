@@ -319,7 +319,7 @@ static void forward_folded(Model *m, Layer *cv, Layer *bn, LayerCtx *c)
     const int co = cv->cout;
     const size_t per = (size_t)in->c * cv->k * cv->k;
     float *wf = m->folded + cv->foff, *bf = wf + (size_t)co * per;
-    float *mean = (float *)bn->cache, *invstd = mean + co;
+    float *mean = bn->cache, *invstd = mean + co;
     for (int o = 0; o < co; o++) {
         float is = (float)(1.0 / sqrt((double)bn->buf[1][o] + (double)bn->eps));
         float sc = bn->w[0][o] * is;
@@ -457,7 +457,7 @@ FsStatus model_reserve(Model *m, int n)
         if (f > ws) ws = f;
     }
     bytes += round_up(ws * sizeof(float));
-    unsigned char *a = aligned_alloc(ALIGN_BYTES, bytes);
+    float *a = aligned_alloc(ALIGN_BYTES, bytes); /* bytes is a multiple of ALIGN_BYTES */
     if (!a)
         return fs_errorf(FS_ERR_NOMEM, "%s: cannot allocate %.1f MiB of activations for batch %d",
                          m->arch, (double)bytes / 1048576.0, n);
@@ -470,9 +470,9 @@ FsStatus model_reserve(Model *m, int n)
         Tensor *t = &m->tensors[i];
         if (t->alias_of >= 0) continue;
         size_t len = round_up((size_t)n * sizeof(float) * tensor_size(t));
-        t->v = (float *)(a + off);
+        t->v = a + off / sizeof(float);
         off += len;
-        t->g = (float *)(a + off);
+        t->g = a + off / sizeof(float);
         off += len;
     }
     for (int i = 0; i < m->n_tensors; i++) {
@@ -484,10 +484,10 @@ FsStatus model_reserve(Model *m, int n)
     }
     for (int i = 0; i < m->n_layers; i++) {
         Layer *l = &m->layers[i];
-        l->cache = a + off;
+        l->cache = a + off / sizeof(float);
         off += round_up(l->ops->cache_bytes(l, m->tensors, n));
     }
-    m->ws = (float *)(a + off);
+    m->ws = a + off / sizeof(float);
     m->ws_len = ws;
     return FS_OK;
 }

@@ -380,7 +380,7 @@ static FsStatus ood_parse(const char *name, int *kind, int *sev, int *bands)
 FsStatus ood_make(const Dataset *test, const char *name, uint64_t seed, Dataset *out)
 {
     memset(out, 0, sizeof *out);
-    int kind, sev, bands;
+    int kind = 0, sev = 1, bands = 0;
     FsStatus st = ood_parse(name, &kind, &sev, &bands);
     if (st) return st;
     int c = test->c, h = test->h, w = test->w;

@@ -41,6 +41,7 @@ typedef struct {
     ReportSummary sum;
     FsBuf absent;      /* "name (what)" list of absent analyses */
     FsBuf toc;         /* <li> links to the sections, in page order */
+    FsBuf files;       /* "\nname.png\n" of every figure file so far (names stay unique) */
     FsStatus io_error; /* first failure writing outputs */
     double tpr_threshold;
     int threshold_from_config;
@@ -343,9 +344,17 @@ static void safe_name(const char *s, char *buf, size_t n)
 /* Embed the canvas in the page and write it as DIR/<stem>.png; takes ownership of c. */
 static void report_figure(Report *r, PlotCanvas *c, const char *stem, const char *caption)
 {
-    char safe[200], file[224], path[4096];
+    char safe[200], file[224], path[4096], key[232];
     safe_name(stem, safe, sizeof safe);
     fs_snprintf(file, sizeof file, "%s.png", safe);
+    /* Distinct labels can map to one file name ("a<b" and "a>b"): number the later ones. */
+    for (int i = 2;; i++) {
+        fs_snprintf(key, sizeof key, "\n%s\n", file);
+        if (!r->files.s || !strstr(r->files.s, key))
+            break;
+        fs_snprintf(file, sizeof file, "%s_%d.png", safe, i);
+    }
+    fsbuf_printf(&r->files, "%s%s\n", r->files.len ? "" : "\n", file);
     uint8_t *png = NULL;
     size_t len = 0;
     FsStatus st = plot_png_encode(c, &png, &len);
@@ -537,6 +546,7 @@ typedef enum { MAP_DFM, MAP_SCORE, MAP_HFSS, MAP_HEAT } MapKind;
 static void maps_figures(Report *r, const char *ds, const RVar *v, MapKind kind)
 {
     ModelGrid mg = model_grid(r, ds, v);
+    int figures_before = r->sum.figures;
     int has_T = kind == MAP_DFM;
     int has_class = kind != MAP_HEAT;
     int e = v->ng;
@@ -600,7 +610,7 @@ static void maps_figures(Report *r, const char *ds, const RVar *v, MapKind kind)
             case MAP_DFM:
                 gs.vmin = 0;
                 gs.vmax = 1;
-                gs.cbar_label = "kept (seed mean)";
+                gs.cbar_label = "kept (fraction of seeds)";
                 fs_snprintf(title, sizeof title, "%s, trained on band %s: DFMs at T = %s", ds, band,
                             Tl.s[t]);
                 fs_snprintf(stem, sizeof stem, "dfm_%s_%s_T%s", ds, band, Tl.s[t]);
@@ -611,13 +621,14 @@ static void maps_figures(Report *r, const char *ds, const RVar *v, MapKind kind)
                             ds, band, Tl.s[t]);
                 break;
             case MAP_SCORE:
-                gs.cbar_label = "loss increase";
+                gs.cbar_label = "loss increase (nats)";
                 fs_snprintf(title, sizeof title,
                             "%s, trained on band %s: DFM loss maps (pre-threshold)", ds, band);
                 fs_snprintf(stem, sizeof stem, "lossmap_%s_%s", ds, band);
                 fs_snprintf(cap, sizeof cap,
                             "DFM loss maps of %s (band %s): the increase of the class's test "
-                            "loss when one frequency patch is removed, before thresholding; "
+                            "cross-entropy (nats) when one frequency patch is removed, before "
+                            "thresholding; "
                             "%s; seed mean.",
                             ds, band,
                             mirror ? "the stored half-plane is mirrored by conjugate symmetry"
@@ -626,7 +637,7 @@ static void maps_figures(Report *r, const char *ds, const RVar *v, MapKind kind)
             case MAP_HFSS:
                 gs.vmin = 0;
                 gs.vmax = 1;
-                gs.cbar_label = "kept (seed mean)";
+                gs.cbar_label = "kept (fraction of seeds)";
                 fs_snprintf(title, sizeof title, "%s, trained on band %s: HFSS shortcut maps", ds,
                             band);
                 fs_snprintf(stem, sizeof stem, "hfss_%s_%s", ds, band);
@@ -634,7 +645,7 @@ static void maps_figures(Report *r, const char *ds, const RVar *v, MapKind kind)
                             "HFSS frequency-shortcut maps of %s (band %s), seed mean.", ds, band);
                 break;
             case MAP_HEAT:
-                gs.cbar_label = "test error";
+                gs.cbar_label = "test error (fraction)";
                 fs_snprintf(title, sizeof title, "%s, trained on band %s: Fourier heat maps", ds,
                             band);
                 fs_snprintf(stem, sizeof stem, "heatmap_%s_%s", ds, band);
@@ -689,6 +700,8 @@ static void maps_figures(Report *r, const char *ds, const RVar *v, MapKind kind)
             colnames[m] = NULL;
         }
     }
+    if (r->sum.figures == figures_before)
+        html_note(&r->doc, "No model has finished values of %s yet (all NaN).", v->name);
     free(panels);
     free(colnames);
     free(blocks);
@@ -997,6 +1010,7 @@ static void model_table(Report *r, const char *ds, const RVar *v, const Labels *
 {
     ModelGrid mg = model_grid(r, ds, v);
     double *mean = xmalloc((size_t)v->extra_len * sizeof *mean);
+    int rows = 0;
     html_table_begin(&r->doc, id, caption);
     html_row_begin(&r->doc);
     html_cell_text(&r->doc, "arch", HTML_CELL_HEADER);
@@ -1013,6 +1027,7 @@ static void model_table(Report *r, const char *ds, const RVar *v, const Labels *
                 int used = rvar_model_mean(v, gi, mean);
                 if (!used)
                     continue;
+                rows++;
                 html_row_begin(&r->doc);
                 html_cell_text(&r->doc, mg.arch.s[a], 0);
                 html_cell_text(&r->doc, mg.aug.s[g], 0);
@@ -1023,6 +1038,8 @@ static void model_table(Report *r, const char *ds, const RVar *v, const Labels *
                 html_row_end(&r->doc);
             }
     html_table_end(&r->doc);
+    if (!rows)
+        html_note(&r->doc, "No model has finished values of %s yet (all NaN).", v->name);
     r->sum.tables++;
     free(mean);
     model_grid_free(&mg);
@@ -1683,6 +1700,7 @@ out:
     html_free(&r.doc);
     fsbuf_free(&r.absent);
     fsbuf_free(&r.toc);
+    fsbuf_free(&r.files);
     if (r.f)
         h5f_close(r.f);
     if (sum)

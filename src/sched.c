@@ -111,6 +111,7 @@ void sgraph_init(SchedGraph *g, const SweepConfig *cfg, Store *store, FILE *out)
         if (!g->waiting[i]) heap_push(g, i);
     }
     free(d);
+    g->cost_start = g->cost_left;
     g->t0 = g->last_progress = fs_now();
 }
 
@@ -248,7 +249,10 @@ void sgraph_progress(SchedGraph *g, int force)
     double el = now - g->t0;
     double rate = el > 0 ? (double)(g->n_done + g->n_fail_attempts) / el * 3600 : 0;
     int64_t left = g->n - g->n_skipped - g->n_done - g->n_failed - g->n_blocked;
-    double eta = g->n_done > 0 ? el / (double)g->n_done * (double)left : (double)NAN;
+    /* ETA weighted by the tasks' estimated costs (a train outweighs an eval) */
+    double done_cost = g->cost_start - g->cost_left;
+    double eta = done_cost > 0 ? el / done_cost * g->cost_left
+                 : g->n_done > 0 ? el / (double)g->n_done * (double)left : (double)NAN;
     char e1[32], e2[32];
     fmt_dur(e1, sizeof e1, el);
     fmt_dur(e2, sizeof e2, eta);

@@ -386,7 +386,7 @@ void spectral_mask_fill(float *m, int h, int w, float v)
 
 double spectral_radius(int i, int j, int h, int w)
 {
-    double dy = i - h / 2, dx = j - w / 2;
+    double dy = (double)(i - h / 2), dx = (double)(j - w / 2); /* H, W even: exact centre */
     return sqrt(dy * dy + dx * dx);
 }
 

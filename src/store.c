@@ -1009,6 +1009,9 @@ FsStatus store_read_input(Store *s, const SweepConfig *cfg, const TaskSpec *spec
     TaskBlob b = {0};
     fs_snprintf(b.name, sizeof b.name, "%s", name);
     b.grid = (uint32_t)grid;
+    hid_t dt = H5Dget_type(ds);
+    b.f32 = dt >= 0 && H5Tget_size(dt) == 4; /* float32 data travels as float32 */
+    if (dt >= 0) H5Tclose(dt);
     int ga[4];
     int ng = blob_grid(&b, ga);
     fsp = H5Dget_space(ds);
@@ -1193,7 +1196,7 @@ static FsStatus check_config(Store *s, const SweepConfig *cfg, int force)
                     sec = l;
                     continue;
                 }
-                if (!strcmp(sec, "[axes]") || !strcmp(sec, "[cost]")) continue;
+                if (!strcmp(sec, "[cost]")) continue;
                 if (!strstr(cfg->text, l)) fsbuf_printf(&diff, "%s%s %s", diff.len ? "; " : "", sec, l);
             }
             free(copy);

@@ -102,14 +102,14 @@ static const KeyDef keys[] = {
     {"fake", "fail_attempts", K_INT, OFF(fake_fail_attempts), "1", 0, 1000, 1,
      "... on their first N attempts"},
     {"fake", "hang", K_STR, OFF(fake_hang), "", 0, 0, 1, "keys containing this hang"},
-    {"cost", "train", K_DBL, OFF(cost[TASK_TRAIN]), "60", 0, 1e9, 0, "estimated s per task"},
-    {"cost", "eval", K_DBL, OFF(cost[TASK_EVAL]), "5", 0, 1e9, 0, "estimated s per task"},
-    {"cost", "adcs", K_DBL, OFF(cost[TASK_ADCS]), "2", 0, 1e9, 0, "estimated s per task"},
-    {"cost", "dfm", K_DBL, OFF(cost[TASK_DFM]), "30", 0, 1e9, 0, "estimated s per task"},
-    {"cost", "shortcut", K_DBL, OFF(cost[TASK_SHORTCUT]), "5", 0, 1e9, 0, "estimated s"},
-    {"cost", "hfss", K_DBL, OFF(cost[TASK_HFSS]), "60", 0, 1e9, 0, "estimated s per task"},
-    {"cost", "ood", K_DBL, OFF(cost[TASK_OOD]), "5", 0, 1e9, 0, "estimated s per task"},
-    {"cost", "heatmap", K_DBL, OFF(cost[TASK_HEATMAP]), "20", 0, 1e9, 0, "estimated s"},
+    {"cost", "train_s", K_DBL, OFF(cost[TASK_TRAIN]), "60", 0, 1e9, 0, "estimated s per task"},
+    {"cost", "eval_s", K_DBL, OFF(cost[TASK_EVAL]), "5", 0, 1e9, 0, "estimated s per task"},
+    {"cost", "adcs_s", K_DBL, OFF(cost[TASK_ADCS]), "2", 0, 1e9, 0, "estimated s per task"},
+    {"cost", "dfm_s", K_DBL, OFF(cost[TASK_DFM]), "30", 0, 1e9, 0, "estimated s per task"},
+    {"cost", "shortcut_s", K_DBL, OFF(cost[TASK_SHORTCUT]), "5", 0, 1e9, 0, "estimated s"},
+    {"cost", "hfss_s", K_DBL, OFF(cost[TASK_HFSS]), "60", 0, 1e9, 0, "estimated s per task"},
+    {"cost", "ood_s", K_DBL, OFF(cost[TASK_OOD]), "5", 0, 1e9, 0, "estimated s per task"},
+    {"cost", "heatmap_s", K_DBL, OFF(cost[TASK_HEATMAP]), "20", 0, 1e9, 0, "estimated s"},
 };
 #define NKEYS ((int)FS_ARRAY_LEN(keys))
 
@@ -452,7 +452,8 @@ static void render(const RawValues *raw, SweepConfig *cfg)
         char *v = (keys[i].t == K_AXIS || keys[i].t == K_DLIST) ? norm_list(raw->val[i])
                                                                  : xstrdup(raw->val[i]);
         fsbuf_printf(&b, "%s = %s\n", keys[i].key, v);
-        if (keys[i].results && keys[i].t != K_AXIS)
+        /* grid axes may grow on resume; test bands and OOD sets are fixed extents */
+        if (keys[i].results && (keys[i].t != K_AXIS || keys[i].off >= AX_TEST_BAND))
             fsbuf_printf(&r, "%s.%s=%s\n", keys[i].sec, keys[i].key, v);
         free(v);
     }

@@ -112,7 +112,17 @@ static void pack_blob(const TaskBlob *b, FsBuf *out)
         PUT(out, hc);
         if (hc) fsbuf_put(out, b->coord[i], (size_t)b->size[i] * sizeof(double));
     }
-    fsbuf_put(out, b->data, (size_t)task_blob_len(b) * sizeof(double));
+    int64_t n = task_blob_len(b);
+    if (b->f32) { /* stored as float32 anyway: half the bytes on the wire and in the journal */
+        float buf[1024];
+        for (int64_t i = 0; i < n; i += 1024) {
+            int64_t m = n - i < 1024 ? n - i : 1024;
+            for (int64_t j = 0; j < m; j++) buf[j] = (float)b->data[i + j];
+            fsbuf_put(out, buf, (size_t)m * sizeof(float));
+        }
+    } else {
+        fsbuf_put(out, b->data, (size_t)n * sizeof(double));
+    }
 }
 
 static FsStatus unpack_blob(Reader *r, TaskBlob *b)
@@ -146,10 +156,19 @@ static FsStatus unpack_blob(Reader *r, TaskBlob *b)
         }
     }
     int64_t n = task_blob_len(b);
-    if (r->bad || (size_t)n > (r->n - r->off) / sizeof(double))
+    size_t es = b->f32 ? sizeof(float) : sizeof(double);
+    if (r->bad || (size_t)n > (r->n - r->off) / es)
         return fs_errorf(FS_ERR_FORMAT, "task result: blob %s: truncated", b->name);
     b->data = xmalloc((size_t)n * sizeof(double) + 1);
-    rd(r, b->data, (size_t)n * sizeof(double));
+    if (b->f32) {
+        for (int64_t i = 0; i < n; i++) {
+            float v;
+            rd(r, &v, sizeof v);
+            b->data[i] = v;
+        }
+    } else {
+        rd(r, b->data, (size_t)n * sizeof(double));
+    }
     return r->bad ? fs_errorf(FS_ERR_FORMAT, "task result: truncated") : FS_OK;
 }
 

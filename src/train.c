@@ -183,7 +183,8 @@ FsStatus train_run(const TrainConfig *cfg, const Dataset *d, const TrainHooks *h
     const int *val = perm;     /* perm[0, n_val) */
     int *tr = perm + n_val;    /* perm[n_val, n), reshuffled every epoch */
 
-    double t0 = fs_now(), lr = cfg->lr, plateau_lr = cfg->lr;
+    double t0 = fs_now(), lr = cfg->lr;
+    double plateau_lr = lr; /* what ReduceLROnPlateau says; used when schedule=plateau */
     long steps = 0, images = 0;
     int stop = 0;
     for (int epoch = 0; epoch < cfg->epochs && !stop; epoch++) {

@@ -255,6 +255,10 @@ static void test_errors(void)
         EXPECT(augment_set_dfms(a, NULL, 2, 0.3) == FS_ERR_CONFIG);
         augment_free(a);
     }
+    EXPECT(augment_create("paper,autoaugment", 3, 31, 29, &a) == FS_OK); /* odd sizes: pixel steps fine */
+    augment_free(a);
+    EXPECT(augment_create("lowpass:r=4", 3, 31, 29, &a) == FS_ERR_CONFIG);
+    EXPECT(strstr(fs_last_error(), "even") != NULL);
     EXPECT(augment_create("none", C, H, W, &a) == FS_OK);
     if (a) {
         EXPECT(!augment_has_pixel_steps(a) && !augment_has_normalized_steps(a));

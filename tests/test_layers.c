@@ -72,6 +72,7 @@ static void test_conv_vs_ref(void)
     check_conv_case(10, 8, 16, 16, 8, 3, 1, 1, 0);
     check_conv_case(2, 12, 1, 1, 16, 3, 1, 1, 0);
     check_conv_case(4, 20, 3, 6, 8, 3, 1, 1, 1);
+    check_conv_case(3, 128, 5, 3, 130, 3, 1, 1, 1); /* Winograd weight gradient too */
 }
 
 /* The engine's gemm (AVX-512 kernel where available) against the double-precision reference:
@@ -272,6 +273,8 @@ static void test_grad_bn(void)
     grad_check("bn train", b_bn, 3, 3, 4, 3, 1);
     grad_check("bn+relu train", b_bn_relu, 2, 4, 3, 3, 1);
     grad_check("bn eval", b_bn, 3, 3, 3, 2, 0);
+    grad_check("bn train 6x5 (vector path)", b_bn, 2, 6, 5, 2, 1);
+    grad_check("bn eval 5x6", b_bn, 2, 5, 6, 2, 0);
 }
 static void test_grad_activations(void)
 {

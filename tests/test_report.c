@@ -63,7 +63,8 @@ static void fixture_make(Fixture *fx)
         return;
     EXPECT(h5f_attr_set_str(f, "/", "config", "[analyses]\ntpr_threshold = 0.5\n") == FS_OK);
     EXPECT(h5f_attr_set_i64(f, "/", "format_version", 1) == FS_OK);
-    const char *arch[NA] = {"resnet_s", "vgg<s>"}, *aug[NG] = {"none"}, *band[NB] = {"B1", "B2"};
+    /* Two archs whose file-name-safe forms collide ("vgg_s_"): figure files stay distinct. */
+    const char *arch[NA] = {"vgg_s_", "vgg<s>"}, *aug[NG] = {"none"}, *band[NB] = {"B1", "B2"};
     const char *tb[NTB] = {"none", "stop12", "stop34"};
     int64_t n;
     n = NA;
@@ -441,5 +442,45 @@ static void test_report_many_classes(void)
     rm_rf(dir);
 }
 
+/* A store whose tasks have not finished: arrays exist but hold NaN only. */
+static void test_report_all_nan(void)
+{
+    char dir[] = "/tmp/fsweep_test_report_XXXXXX";
+    EXPECT(mkdtemp(dir) != NULL);
+    char store[128], out[128], path[200];
+    fs_snprintf(store, sizeof store, "%s/nan.h5", dir);
+    fs_snprintf(out, sizeof out, "%s/out", dir);
+    static double score[2 * 4 * 3], acc[2 * 3];
+    for (size_t i = 0; i < FS_ARRAY_LEN(score); i++)
+        score[i] = DNAN;
+    for (size_t i = 0; i < FS_ARRAY_LEN(acc); i++)
+        acc[i] = DNAN;
+    H5File *f = h5f_create(store);
+    EXPECT(f != NULL);
+    if (!f)
+        return;
+    int64_t d7[7] = {1, 1, 1, 1, 2, 4, 3}, d5[5] = {1, 1, 1, 2, 3};
+    EXPECT(h5f_write(f, "/results/x/dfm_score", FSH5_F64, 7, d7, score) == FS_OK);
+    EXPECT(h5f_attr_set_str(f, "/results/x/dfm_score", "fsweep_dims",
+                            "arch,aug,band,seed,class,pa,pb") == FS_OK);
+    EXPECT(h5f_write(f, "/results/x/test_acc", FSH5_F64, 5, d5, acc) == FS_OK);
+    EXPECT(h5f_attr_set_str(f, "/results/x/test_acc", "fsweep_dims",
+                            "arch,aug,band,seed,test_band") == FS_OK);
+    EXPECT(h5f_close(f) == FS_OK);
+    ReportOptions o = {.store_path = store, .out_dir = out, .write_png_files = 1};
+    ReportSummary sum;
+    EXPECT(report_write(&o, &sum) == FS_OK);
+    EXPECT_EQ_INT(sum.figures, 0);
+    fs_snprintf(path, sizeof path, "%s/index.html", out);
+    char *html = NULL;
+    size_t len;
+    EXPECT(fs_read_file(path, &html, &len) == FS_OK);
+    EXPECT(html && strstr(html, "No model has finished values of dfm_score yet"));
+    EXPECT(html && strstr(html, "No model has finished values of test_acc yet"));
+    free(html);
+    rm_rf(dir);
+}
+
 TEST_MAIN({"report_full", test_report_full}, {"report_many_classes", test_report_many_classes},
+          {"report_all_nan", test_report_all_nan},
           {"report_empty_and_errors", test_report_empty_and_errors})

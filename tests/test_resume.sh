@@ -56,7 +56,11 @@ $PY tests/sweep_compare.py "$tmp/ref.h5" "$tmp/k.h5"; check $? "killed+resumed =
 
 # ---- SIGTERM drains a serial run: exit 75, then resume
 $B/fsweep run "$tmp/s.ini" --store "$tmp/t.h5" -q >"$tmp/t.log" 2>&1 &
-pid=$!; sleep 0.8; kill -TERM $pid; wait $pid; rc=$?
+pid=$!; sleep 0.8
+$B/fsweep status "$tmp/t.h5" >"$tmp/st.log" 2>&1; src=$?
+[ $src = 0 ] && grep -q '^running: 1' "$tmp/st.log" && grep -q 'done: [1-9]' "$tmp/st.log"
+check $? "fsweep status while the job runs: 1 running, some done (rc $src)"
+kill -TERM $pid; wait $pid; rc=$?
 [ $rc = 75 ]; check $? "SIGTERM: exit code 75 (got $rc)"
 $PY -c "import h5py,sys; f=h5py.File(sys.argv[1],'r'); assert f.attrs['writer_open']==0" "$tmp/t.h5"; check $? "SIGTERM: store closed cleanly"
 $B/fsweep run "$tmp/s.ini" --store "$tmp/t.h5" -q >>"$tmp/t.log" 2>&1; check $? "resume after SIGTERM"

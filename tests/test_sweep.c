@@ -128,9 +128,9 @@ static void test_errors_name_line_and_key(void)
     const char *o2[] = {"epochs=many"};
     EXPECT_EQ_INT(sweep_load(ini, 1, o2, &c), FS_ERR_CONFIG);
     EXPECT_MSG(has(fs_last_error(), "override 'epochs=many'"), "%s", fs_last_error());
-    const char *o3[] = {"dfm=false"}; /* [analyses] dfm and [cost] dfm */
-    EXPECT_EQ_INT(sweep_load(ini, 1, o3, &c), FS_ERR_CONFIG);
-    EXPECT_MSG(has(fs_last_error(), "ambiguous"), "%s", fs_last_error());
+    const char *o3[] = {"dfm=false", "sweep.nope=1"};
+    EXPECT_EQ_INT(sweep_load(ini, 2, o3, &c), FS_ERR_CONFIG);
+    EXPECT_MSG(has(fs_last_error(), "sweep.nope"), "%s", fs_last_error());
     const char *o4[] = {"analyses.dfm=false", "runner=fake"};
     EXPECT_EQ_INT(sweep_load(ini, 2, o4, &c), FS_OK);
     EXPECT_EQ_INT(c.count_kind[TASK_DFM], 0);

@@ -47,30 +47,41 @@ if command -v mpirun >/dev/null; then
 else
   echo "SKIP mpirun runs: mpirun not found"
 fi
-# ---- the real runner (engine + data): train and eval on the toy set, 1 rank vs 3 ranks
+# ---- the real runner (engine, data, analyses) on the toy set: every analysis, 1 rank vs 3 ranks
 cat > "$tmp/r.ini" <<'INI'
 [sweep]
 runner = real
 [axes]
 datasets = tiny
 archs = cnn:0.25
-augs = none, flip
+augs = none, flip+lowpass:r=3
 seeds = 0, 1
+test_bands = all, bandpass:1
+ood = gaussian_noise:3, bandstop:1+2
 [analyses]
-adcs = false
-dfm = false
+dfm_parts = 2
+heatmap = true
 [train]
 epochs = 3
 batch = 16
 INI
-$B/fsweep run "$tmp/r.ini" --store "$tmp/r1.h5" -q >>"$tmp/log" 2>&1; check $? "real runner, serial"
-$PY - "$tmp/r1.h5" <<'PYEOF'; check $? "real runner: finite losses that fall, accuracies in [0, 1]"
+$B/fsweep run "$tmp/r.ini" --store "$tmp/r1.h5" -q >>"$tmp/log" 2>&1; check $? "real runner, serial, all analyses but HFSS"
+$PY - "$tmp/r1.h5" <<'PYEOF'; check $? "real runner: losses fall, rates in [0, 1], DFMs binary and nested in T"
 import sys, numpy as np, h5py
-g = h5py.File(sys.argv[1], "r")["results/tiny"]
+f = h5py.File(sys.argv[1], "r")
+g = f["results/tiny"]
 loss, acc, cur = g["train_loss"][()], g["test_acc"][()], g["class_acc_curve"][()]
 assert np.isfinite(loss).all() and (loss[..., -1] < loss[..., 0]).all(), loss
-assert ((acc >= 0) & (acc <= 1)).all() and ((cur >= 0) & (cur <= 1)).all()
-w = h5py.File(sys.argv[1], "r")["models/tiny/cnn:0.25/weights"][()]
+for name in ("test_acc", "class_acc_curve", "tpr", "fpr", "ood_acc", "heatmap_err"):
+    v = g[name][()]
+    assert np.isfinite(v).all() and ((v >= 0) & (v <= 1)).all(), name
+d = g["dfm"][()]                                   # (arch, aug, band, seed, T, class, fy, fx)
+assert set(np.unique(d)) <= {0.0, 1.0}
+assert (np.diff(d.sum(axis=(-1, -2)), axis=4) >= 0).all()   # a larger T keeps more bins
+assert np.isfinite(g["dfm_score"][()]).all()       # every part wrote its rows
+adcs = g["adcs"][()]
+assert adcs.shape == (3, 8, 8) and adcs.min() >= -2 and adcs.max() <= 2
+w = f["models/tiny/cnn:0.25/weights"][()]
 assert np.isfinite(w).all() and w.std() > 0
 PYEOF
 if command -v mpirun >/dev/null; then
@@ -78,9 +89,10 @@ if command -v mpirun >/dev/null; then
   check $? "real runner, mpirun -np 3"
   $PY tests/sweep_compare.py "$tmp/r1.h5" "$tmp/r3.h5"; check $? "real runner: 3 ranks == serial (bitwise)"
 fi
-$B/fsweep run "$tmp/r.ini" --store "$tmp/r4.h5" -q analyses.dfm=true >>"$tmp/log" 2>&1; rc=$?
+$B/fsweep run "$tmp/r.ini" --store "$tmp/r4.h5" -q hfss=true ood=none test_bands=all >>"$tmp/log" 2>&1; rc=$?
 [ $rc = 3 ] && $PY -c "
 import h5py,sys; t=h5py.File(sys.argv[1],'r')['tasks'][:]
-assert any(b'not plugged into runner real' in e for e in t['error'])" "$tmp/r4.h5"; check $? "real runner: an analysis not plugged in fails loudly (rc $rc)"
+bad=[r for r in t if r['status']!=0]
+assert bad and all(r['kind']==b'hfss' for r in bad), bad" "$tmp/r4.h5"; check $? "real runner: HFSS on 8x8 images (no default stages) fails loudly, the rest runs (rc $rc)"
 echo "test_sweep_mpi.sh: $pass passed, $fail failed"
 [ $fail = 0 ]
