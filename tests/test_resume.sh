@@ -106,6 +106,9 @@ if command -v mpirun >/dev/null; then
     mp=$(pgrep -P $tpid)            # mpirun (child of timeout)
     ranks=$(pgrep -P "$mp" | tr '\n' ' ')
     kill -9 $ranks $mp 2>/dev/null; wait $tpid 2>/dev/null
+    # SIGKILL is delivered asynchronously: wait until the ranks are gone (a dying master still
+    # holds the HDF5 file lock, and h5py would then fail to open the store for that reason)
+    for p in $ranks; do for _ in $(seq 200); do kill -0 "$p" 2>/dev/null || break; sleep 0.05; done; done
     reported=$(grep -c '] done' "$tmp/m.log"); have=$(ok_rows "$tmp/m.h5")
     [ "$have" -ge "$reported" ] && [ "$have" -ge 0 ]; check $? "mpirun kill -9 at ${t}s: store opens, $have >= $reported reported"
   done
