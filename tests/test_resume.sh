@@ -56,8 +56,12 @@ $PY tests/sweep_compare.py "$tmp/ref.h5" "$tmp/k.h5"; check $? "killed+resumed =
 
 # ---- SIGTERM drains a serial run: exit 75, then resume
 $B/fsweep run "$tmp/s.ini" --store "$tmp/t.h5" -q >"$tmp/t.log" 2>&1 &
-pid=$!; sleep 0.8
-$B/fsweep status "$tmp/t.h5" >"$tmp/st.log" 2>&1; src=$?
+pid=$!
+for _ in $(seq 100); do  # poll (slow builds such as ASan need longer before the first result)
+  sleep 0.1
+  $B/fsweep status "$tmp/t.h5" >"$tmp/st.log" 2>&1; src=$?
+  [ $src = 0 ] && grep -q '^running: 1' "$tmp/st.log" && grep -q 'done: [1-9]' "$tmp/st.log" && break
+done
 [ $src = 0 ] && grep -q '^running: 1' "$tmp/st.log" && grep -q 'done: [1-9]' "$tmp/st.log"
 check $? "fsweep status while the job runs: 1 running, some done (rc $src)"
 kill -TERM $pid; wait $pid; rc=$?
