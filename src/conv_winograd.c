@@ -154,52 +154,118 @@ static void transform_input(const float *x, int nb, int C, int H, int W, int T, 
         }
 }
 
-/* y (+)= A^T M A per tile (+ bias): per output channel, the transform runs over all T tiles of
- * the chunk at once (contiguous in M), then the 2x2 results are scattered into the images. */
+/* o[j * Tz + t] = (A^T M_t A)_j + bk for the tile outputs j = (0,0), (0,1), (1,0), (1,1) of
+ * every tile t < T; m[xi] points at M_xi of one output channel. One pass over the 16 planes
+ * (the additions in a fixed order, the same with and without AVX-512). */
+#ifdef WINO_X86
+__attribute__((target("avx512f"))) static void out_tiles_avx512(const float *const m[16], int T,
+                                                                  float bk, float *o, size_t Tz)
+{
+    const __m512 b = _mm512_set1_ps(bk);
+    for (int t = 0; t < T; t += 16) {
+        __mmask16 mk = T - t >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << (T - t)) - 1);
+        __m512 p0[4], p1[4];
+        for (int s = 0; s < 4; s++) {
+            __m512 v0 = _mm512_maskz_loadu_ps(mk, m[s] + t), v1 = _mm512_maskz_loadu_ps(mk, m[4 + s] + t);
+            __m512 v2 = _mm512_maskz_loadu_ps(mk, m[8 + s] + t), v3 = _mm512_maskz_loadu_ps(mk, m[12 + s] + t);
+            p0[s] = _mm512_add_ps(_mm512_add_ps(v0, v1), v2);
+            p1[s] = _mm512_sub_ps(_mm512_sub_ps(v1, v2), v3);
+        }
+        _mm512_mask_storeu_ps(o + t, mk, _mm512_add_ps(_mm512_add_ps(_mm512_add_ps(p0[0], p0[1]), p0[2]), b));
+        _mm512_mask_storeu_ps(o + Tz + t, mk, _mm512_add_ps(_mm512_sub_ps(_mm512_sub_ps(p0[1], p0[2]), p0[3]), b));
+        _mm512_mask_storeu_ps(o + 2 * Tz + t, mk, _mm512_add_ps(_mm512_add_ps(_mm512_add_ps(p1[0], p1[1]), p1[2]), b));
+        _mm512_mask_storeu_ps(o + 3 * Tz + t, mk, _mm512_add_ps(_mm512_sub_ps(_mm512_sub_ps(p1[1], p1[2]), p1[3]), b));
+    }
+}
+
+/* One output row pair's worth of a tile row: y[2 tx + e] = f(oe[tx]) for e = 0, 1, tx < tw,
+ * f(v) = (acc ? y : 0) + v (+ res), then max(., 0) when relu. */
+__attribute__((target("avx512f"))) static void out_row_avx512(const float *o0, const float *o1,
+                                                                int tw, const float *res, int relu,
+                                                                int acc, float *y)
+{
+    const __m512i idx = _mm512_set_epi32(23, 7, 22, 6, 21, 5, 20, 4, 19, 3, 18, 2, 17, 1, 16, 0);
+    const __m512 zero = _mm512_setzero_ps();
+    for (int tx = 0; tx < tw; tx += 8) {
+        int k = tw - tx >= 8 ? 8 : tw - tx;
+        __mmask16 m8 = (__mmask16)((1u << k) - 1), m16 = (__mmask16)((1u << (2 * k)) - 1);
+        __m512 v = _mm512_permutex2var_ps(_mm512_maskz_loadu_ps(m8, o0 + tx), idx,
+                                          _mm512_maskz_loadu_ps(m8, o1 + tx));
+        if (acc) v = _mm512_add_ps(_mm512_maskz_loadu_ps(m16, y + 2 * tx), v);
+        if (res) v = _mm512_add_ps(v, _mm512_maskz_loadu_ps(m16, res + 2 * tx));
+        if (relu) v = _mm512_max_ps(v, zero);
+        _mm512_mask_storeu_ps(y + 2 * tx, m16, v);
+    }
+}
+#endif
+
+static void out_tiles(const float *const m[16], int T, float bk, float *o, size_t Tz, int simd)
+{
+#ifdef WINO_X86
+    if (simd) {
+        out_tiles_avx512(m, T, bk, o, Tz);
+        return;
+    }
+#endif
+    (void)simd;
+    for (int t = 0; t < T; t++) {
+        float p0[4], p1[4];
+        for (int s = 0; s < 4; s++) {
+            p0[s] = (m[s][t] + m[4 + s][t]) + m[8 + s][t];
+            p1[s] = (m[4 + s][t] - m[8 + s][t]) - m[12 + s][t];
+        }
+        o[t] = ((p0[0] + p0[1]) + p0[2]) + bk;
+        o[Tz + t] = ((p0[1] - p0[2]) - p0[3]) + bk;
+        o[2 * Tz + t] = ((p1[0] + p1[1]) + p1[2]) + bk;
+        o[3 * Tz + t] = ((p1[1] - p1[2]) - p1[3]) + bk;
+    }
+}
+
+static float out_value(float y, float v, const float *res, int q, int relu, int acc)
+{
+    if (acc) v = y + v;
+    if (res) v = v + res[q];
+    return relu ? (v > 0.0f ? v : 0.0f) : v;
+}
+
+/* y = act(A^T M A + bias (+ res)), or y += A^T M A when accumulate (res NULL, no relu): per
+ * output channel, the transform runs over all T tiles of the chunk at once (contiguous in M),
+ * then the 2x2 results are scattered into the images, the residual added and ReLU applied on
+ * the way. res has y's layout (or is NULL). */
 static void transform_output(const float *M, int nb, int K, int H, int W, int T, const float *bias,
-                             int accumulate, float *y, float *scr, int simd)
+                             const float *res, int relu, int accumulate, float *y, float *scr,
+                             int simd)
 {
     const int th = (H + 1) / 2, tw = (W + 1) / 2;
     const size_t plane = (size_t)K * T, Tz = (size_t)T;
-    float *a0 = scr, *a1 = a0 + 4 * Tz, *o = a1 + 4 * Tz; /* (4, T) each */
+    float *o = scr; /* (4, T) */
     for (int k = 0; k < K; k++) {
         const float *m[16];
         for (int xi = 0; xi < 16; xi++) m[xi] = M + (size_t)xi * plane + (size_t)k * T;
-        for (int s = 0; s < 4; s++) { /* A^T M: a0 = m0 + m1 + m2, a1 = m1 - m2 - m3 */
-            float *p0 = a0 + s * Tz, *p1 = a1 + s * Tz;
-            binop(simd, OP_ADD, m[s], m[4 + s], p0, T);
-            binop(simd, OP_ADD, p0, m[8 + s], p0, T);
-            binop(simd, OP_SUB, m[4 + s], m[8 + s], p1, T);
-            binop(simd, OP_SUB, p1, m[12 + s], p1, T);
-        }
-        for (int r = 0; r < 2; r++) { /* (A^T M) A */
-            const float *q = r ? a1 : a0;
-            float *o0 = o + (size_t)(2 * r) * Tz, *o1 = o0 + Tz;
-            binop(simd, OP_ADD, q, q + Tz, o0, T);
-            binop(simd, OP_ADD, o0, q + 2 * Tz, o0, T);
-            binop(simd, OP_SUB, q + Tz, q + 2 * Tz, o1, T);
-            binop(simd, OP_SUB, o1, q + 3 * Tz, o1, T);
-        }
-        const float bk = bias ? bias[k] : 0.0f;
+        out_tiles(m, T, bias ? bias[k] : 0.0f, o, Tz, simd);
         for (int im = 0; im < nb; im++) {
-            float *yk = y + ((size_t)im * K + k) * H * W;
+            size_t yoff = ((size_t)im * K + k) * H * W;
+            float *yk = y + yoff;
+            const float *rk = res ? res + yoff : NULL;
             for (int ty = 0; ty < th; ty++)
                 for (int r = 0; r < 2; r++) {
                     int yy = 2 * ty + r;
                     if (yy >= H) break;
                     float *yr = yk + (size_t)yy * W;
+                    const float *rr = rk ? rk + (size_t)yy * W : NULL;
                     size_t t0 = (size_t)im * th * tw + (size_t)ty * tw;
                     const float *o0 = o + (size_t)(2 * r) * Tz + t0, *o1 = o0 + Tz;
-                    if (accumulate)
-                        for (int tx = 0; tx < tw; tx++) {
-                            yr[2 * tx] += o0[tx] + bk;
-                            if (2 * tx + 1 < W) yr[2 * tx + 1] += o1[tx] + bk;
-                        }
-                    else
-                        for (int tx = 0; tx < tw; tx++) {
-                            yr[2 * tx] = o0[tx] + bk;
-                            if (2 * tx + 1 < W) yr[2 * tx + 1] = o1[tx] + bk;
-                        }
+#ifdef WINO_X86
+                    if (simd && W % 2 == 0) {
+                        out_row_avx512(o0, o1, tw, rr, relu, accumulate, yr);
+                        continue;
+                    }
+#endif
+                    for (int tx = 0; tx < tw; tx++) {
+                        yr[2 * tx] = out_value(yr[2 * tx], o0[tx], rr, 2 * tx, relu, accumulate);
+                        if (2 * tx + 1 < W)
+                            yr[2 * tx + 1] = out_value(yr[2 * tx + 1], o1[tx], rr, 2 * tx + 1, relu, accumulate);
+                    }
                 }
         }
     }
@@ -207,7 +273,8 @@ static void transform_output(const float *M, int nb, int K, int H, int W, int T,
 
 /* out (n, K, H, W) (+)= conv3x3(in (n, C, H, W)) with kernel w as stored for a. */
 static void wino_run(const ConvArgs *a, int n, const float *in, int C, int K, const float *w,
-                     int flip, const float *bias, int accumulate, float *out, float *ws)
+                     int flip, const float *bias, const float *res, int relu, int accumulate,
+                     float *out, float *ws)
 {
     const int H = a->h, W = a->w, tiles = ((H + 1) / 2) * ((W + 1) / 2);
     const int nb_max = wino_chunk(a, n);
@@ -227,7 +294,8 @@ static void wino_run(const ConvArgs *a, int n, const float *in, int C, int K, co
         for (int xi = 0; xi < 16; xi++)
             gemm_f32(0, 0, K, T, C, 1.0f, U + (size_t)xi * K * C, C, V + (size_t)xi * C * T, T, 0.0f,
                      M + (size_t)xi * K * T, T, gws);
-        transform_output(M, nb, K, H, W, T, bias, accumulate, out + (size_t)i0 * K * H * W, scr, simd);
+        transform_output(M, nb, K, H, W, T, bias, res ? res + (size_t)i0 * K * H * W : NULL, relu,
+                         accumulate, out + (size_t)i0 * K * H * W, scr, simd);
     }
 }
 
@@ -308,11 +376,17 @@ void conv2d_backward_weights_wino(const ConvArgs *a, int n, const float *x, cons
 void conv2d_forward_wino(const ConvArgs *a, int n, const float *x, const float *w, const float *b,
                          float *y, float *ws)
 {
-    wino_run(a, n, x, a->cin, a->cout, w, 0, b, 0, y, ws);
+    wino_run(a, n, x, a->cin, a->cout, w, 0, b, NULL, 0, 0, y, ws);
+}
+
+void conv2d_forward_wino_fused(const ConvArgs *a, int n, const float *x, const float *w,
+                               const float *b, const float *res, int relu, float *y, float *ws)
+{
+    wino_run(a, n, x, a->cin, a->cout, w, 0, b, res, relu, 0, y, ws);
 }
 
 void conv2d_backward_data_wino(const ConvArgs *a, int n, const float *w, const float *dy, float *dx,
                                float *ws)
 {
-    wino_run(a, n, dy, a->cout, a->cin, w, 1, NULL, 1, dx, ws);
+    wino_run(a, n, dy, a->cout, a->cin, w, 1, NULL, NULL, 0, 1, dx, ws);
 }
