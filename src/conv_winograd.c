@@ -15,14 +15,19 @@
 #define WINO_X86 1
 #endif
 
-/* Scratch per tile row: padded rows d (4, 2tw+2), B^T d rows (4, 2tw+2), their even / odd
- * columns E, O (4, tw+1), output rows o (4, tw). */
+/* Scratch of the scalar input transform per tile row: padded rows d (4, 2tw+2), B^T d rows
+ * (4, 2tw+2), their even / odd columns E, O (4, tw+1), output rows o (4, tw). */
 static size_t scratch_floats(int W)
 {
     size_t tw = (size_t)(W + 1) / 2, pw = 2 * tw + 2;
     return 8 * pw + 8 * (tw + 1) + 4 * tw + 64;
 }
 
+/* The AVX-512 input transform's zero-padded plane: H + 4 rows of pad_stride(W) floats (row q,
+ * column p hold x[q - 1][p - 1]); a 16-tile block starting at tile j0 reads columns
+ * [2 j0, 2 j0 + 34). */
+static size_t pad_stride(int W) { return 32 * (size_t)(((W + 1) / 2 + 15) / 16) + 16; }
+static size_t pad_floats(int H, int W) { return (size_t)(H + 4) * pad_stride(W) + 16; }
 
 int conv_wino_ok(const ConvArgs *a)
 {
@@ -45,7 +50,7 @@ size_t conv_wino_ws_floats(const ConvArgs *a, int n)
     /* U (16, cout, cin) + V (16, cin, T) + M (16, cout, T) + gemm panels; the transposed
      * problem (dx) swaps cin and cout, so size both sides by the larger */
     return 16 * (size_t)a->cin * a->cout + 2 * 16 * cmax * t + GEMM_WS_FLOATS +
-           scratch_floats(a->w) + 12 * t;
+           scratch_floats(a->w) + pad_floats(a->h, a->w) + 12 * t;
 }
 
 /* U[xi][o][i] = (G g G^T)[xi] for g = w[o][i] (or the flipped w[i][o] when flip). */
@@ -111,12 +116,84 @@ static void binop(int simd, BinOp op, const float *a, const float *b, float *dst
         for (int i = 0; i < n; i++) dst[i] = a[i] + b[i];
 }
 
+#ifdef WINO_X86
+/* transform_input for AVX-512: each plane is copied once into a zero-padded scratch plane P,
+ * then 16 tiles of a tile row at a time: B^T d on the four rows in registers, the even / odd
+ * column split by permutes, B along columns, 16 masked stores. The same additions as the
+ * scalar version, so bitwise the same V. */
+__attribute__((target("avx512f"))) static void transform_input_avx512(const float *x, int nb, int C,
+                                                                        int H, int W, int T,
+                                                                        float *V, float *P)
+{
+    const int th = (H + 1) / 2, tw = (W + 1) / 2;
+    const size_t plane = (size_t)C * T, S = pad_stride(W);
+    const __m512i ev = _mm512_set_epi32(30, 28, 26, 24, 22, 20, 18, 16, 14, 12, 10, 8, 6, 4, 2, 0);
+    const __m512i od = _mm512_set_epi32(31, 29, 27, 25, 23, 21, 19, 17, 15, 13, 11, 9, 7, 5, 3, 1);
+    memset(P, 0, sizeof(float) * pad_floats(H, W));
+    for (int im = 0; im < nb; im++)
+        for (int c = 0; c < C; c++) {
+            const float *xc = x + ((size_t)im * C + c) * H * W;
+            for (int yy = 0; yy < H; yy++) {
+                const float *src = xc + (size_t)yy * W;
+                float *dst = P + (size_t)(yy + 1) * S + 1;
+                for (int q = 0; q < W; q += 16) {
+                    __mmask16 m = W - q >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << (W - q)) - 1);
+                    _mm512_mask_storeu_ps(dst + q, m, _mm512_maskz_loadu_ps(m, src + q));
+                }
+            }
+            for (int ty = 0; ty < th; ty++) {
+                const float *d0 = P + (size_t)(2 * ty) * S, *d1 = d0 + S, *d2 = d1 + S, *d3 = d2 + S;
+                size_t off = (size_t)c * T + (size_t)im * th * tw + (size_t)ty * tw;
+                for (int j0 = 0; j0 < tw; j0 += 16) {
+                    __mmask16 mk = tw - j0 >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << (tw - j0)) - 1);
+                    __m512 e[4], o[4], e1[4], o1[4];
+                    for (int h = 0; h < 2; h++) { /* h = 1: the columns two further on */
+                        size_t p = 2 * (size_t)j0 + 2 * (size_t)h;
+                        __m512 a0 = _mm512_loadu_ps(d0 + p), a1 = _mm512_loadu_ps(d1 + p);
+                        __m512 a2 = _mm512_loadu_ps(d2 + p), a3 = _mm512_loadu_ps(d3 + p);
+                        __m512 c0 = _mm512_loadu_ps(d0 + p + 16), c1 = _mm512_loadu_ps(d1 + p + 16);
+                        __m512 c2 = _mm512_loadu_ps(d2 + p + 16), c3 = _mm512_loadu_ps(d3 + p + 16);
+                        __m512 lo[4] = {_mm512_sub_ps(a0, a2), _mm512_add_ps(a1, a2), _mm512_sub_ps(a2, a1),
+                                        _mm512_sub_ps(a1, a3)};
+                        __m512 hi[4] = {_mm512_sub_ps(c0, c2), _mm512_add_ps(c1, c2), _mm512_sub_ps(c2, c1),
+                                        _mm512_sub_ps(c1, c3)};
+                        for (int r = 0; r < 4; r++) {
+                            __m512 ve = _mm512_permutex2var_ps(lo[r], ev, hi[r]);
+                            __m512 vo = _mm512_permutex2var_ps(lo[r], od, hi[r]);
+                            if (h) {
+                                e1[r] = ve;
+                                o1[r] = vo;
+                            } else {
+                                e[r] = ve;
+                                o[r] = vo;
+                            }
+                        }
+                    }
+                    float *vt = V + off + j0;
+                    for (int r = 0; r < 4; r++) {
+                        _mm512_mask_storeu_ps(vt + (size_t)(r * 4 + 0) * plane, mk, _mm512_sub_ps(e[r], e1[r]));
+                        _mm512_mask_storeu_ps(vt + (size_t)(r * 4 + 1) * plane, mk, _mm512_add_ps(o[r], e1[r]));
+                        _mm512_mask_storeu_ps(vt + (size_t)(r * 4 + 2) * plane, mk, _mm512_sub_ps(e1[r], o[r]));
+                        _mm512_mask_storeu_ps(vt + (size_t)(r * 4 + 3) * plane, mk, _mm512_sub_ps(o[r], o1[r]));
+                    }
+                }
+            }
+        }
+}
+#endif
+
 /* V[xi][c][t] for the nb images starting at x, tiles row-major per image. Per tile row: B^T
  * along the four rows for every column at once, then B along columns via even/odd splits, so
  * every inner loop runs over contiguous tiles. */
 static void transform_input(const float *x, int nb, int C, int H, int W, int T, float *V,
                             float *scr, int simd)
 {
+#ifdef WINO_X86
+    if (simd) {
+        transform_input_avx512(x, nb, C, H, W, T, V, scr + scratch_floats(W));
+        return;
+    }
+#endif
     const int th = (H + 1) / 2, tw = (W + 1) / 2, pw = 2 * tw + 2;
     const size_t plane = (size_t)C * T;
     float *d = scr, *bt = d + 4 * pw, *E = bt + 4 * pw, *O = E + 4 * (tw + 1);
