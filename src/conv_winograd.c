@@ -376,10 +376,61 @@ static void wino_run(const ConvArgs *a, int n, const float *in, int C, int K, co
     }
 }
 
+#ifdef WINO_X86
+/* transform_dy for even H, W with AVX-512: 16 tiles per step, the even / odd columns of the two
+ * rows split by permutes; the same operations as the scalar loop (bitwise the same Z). */
+__attribute__((target("avx512f"))) static void transform_dy_avx512(const float *dy, int nb, int K,
+                                                                     int H, int W, int T, float *Z)
+{
+    const int th = H / 2, tw = W / 2;
+    const size_t plane = (size_t)K * T;
+    const __m512i ev = _mm512_set_epi32(30, 28, 26, 24, 22, 20, 18, 16, 14, 12, 10, 8, 6, 4, 2, 0);
+    const __m512i od = _mm512_set_epi32(31, 29, 27, 25, 23, 21, 19, 17, 15, 13, 11, 9, 7, 5, 3, 1);
+    const __m512i sign = _mm512_set1_epi32((int)0x80000000u);
+#define NEG(v) _mm512_castsi512_ps(_mm512_xor_si512(_mm512_castps_si512(v), sign))
+    for (int im = 0; im < nb; im++)
+        for (int k = 0; k < K; k++) {
+            const float *dk = dy + ((size_t)im * K + k) * H * W;
+            for (int ty = 0; ty < th; ty++) {
+                const float *r0 = dk + (size_t)(2 * ty) * W, *r1 = r0 + W;
+                size_t base = (size_t)k * T + (size_t)im * th * tw + (size_t)ty * tw;
+                for (int j0 = 0; j0 < tw; j0 += 16) {
+                    int n = tw - j0 >= 16 ? 16 : tw - j0; /* tiles; 2n floats per row */
+                    __mmask16 mt = (__mmask16)((1u << n) - 1);
+                    __mmask16 ma = 2 * n >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << (2 * n)) - 1);
+                    __mmask16 mb = 2 * n > 16 ? (__mmask16)((1u << (2 * n - 16)) - 1) : (__mmask16)0;
+                    const float *p0 = r0 + 2 * j0, *p1 = r1 + 2 * j0;
+                    __m512 a0 = _mm512_maskz_loadu_ps(ma, p0), b0 = _mm512_maskz_loadu_ps(mb, p0 + 16);
+                    __m512 a1 = _mm512_maskz_loadu_ps(ma, p1), b1 = _mm512_maskz_loadu_ps(mb, p1 + 16);
+                    __m512 g00 = _mm512_permutex2var_ps(a0, ev, b0), g01 = _mm512_permutex2var_ps(a0, od, b0);
+                    __m512 g10 = _mm512_permutex2var_ps(a1, ev, b1), g11 = _mm512_permutex2var_ps(a1, od, b1);
+                    __m512 rp[4] = {g00, _mm512_add_ps(g00, g10), _mm512_sub_ps(g00, g10), NEG(g10)};
+                    __m512 rq[4] = {g01, _mm512_add_ps(g01, g11), _mm512_sub_ps(g01, g11), NEG(g11)};
+                    float *zt = Z + base + j0;
+                    for (int r = 0; r < 4; r++) {
+                        _mm512_mask_storeu_ps(zt + (size_t)(r * 4 + 0) * plane, mt, rp[r]);
+                        _mm512_mask_storeu_ps(zt + (size_t)(r * 4 + 1) * plane, mt, _mm512_add_ps(rp[r], rq[r]));
+                        _mm512_mask_storeu_ps(zt + (size_t)(r * 4 + 2) * plane, mt, _mm512_sub_ps(rp[r], rq[r]));
+                        _mm512_mask_storeu_ps(zt + (size_t)(r * 4 + 3) * plane, mt, NEG(rq[r]));
+                    }
+                }
+            }
+        }
+#undef NEG
+}
+#endif
+
 /* Z[xi][k][t] = (A dY A^T)[xi] of each 2x2 output-gradient tile (zero beyond the map), with
  * A = [[1,0],[1,1],[1,-1],[0,-1]]: a row pair (a, b) becomes (a, a+b, a-b, -b). */
-static void transform_dy(const float *dy, int nb, int K, int H, int W, int T, float *Z)
+static void transform_dy(const float *dy, int nb, int K, int H, int W, int T, float *Z, int simd)
 {
+#ifdef WINO_X86
+    if (simd && H % 2 == 0 && W % 2 == 0) {
+        transform_dy_avx512(dy, nb, K, H, W, T, Z);
+        return;
+    }
+#endif
+    (void)simd;
     const int th = (H + 1) / 2, tw = (W + 1) / 2;
     const size_t plane = (size_t)K * T;
     for (int im = 0; im < nb; im++)
@@ -423,7 +474,7 @@ void conv2d_backward_weights_wino(const ConvArgs *a, int n, const float *x, cons
     for (int i0 = 0; i0 < n; i0 += nb_max) {
         int nb = n - i0 < nb_max ? n - i0 : nb_max, T = nb * tiles;
         transform_input(x + (size_t)i0 * C * H * W, nb, C, H, W, T, V, scr, simd);
-        transform_dy(dy + (size_t)i0 * K * H * W, nb, K, H, W, T, Z);
+        transform_dy(dy + (size_t)i0 * K * H * W, nb, K, H, W, T, Z, simd);
         /* dU_xi (K, C) (+)= Z_xi (K, T) V_xi^T (T, C) */
         for (int xi = 0; xi < 16; xi++)
             gemm_f32(0, 1, K, C, T, 1.0f, Z + (size_t)xi * K * T, T, V + (size_t)xi * C * T, T,
