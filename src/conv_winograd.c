@@ -54,8 +54,56 @@ size_t conv_wino_ws_floats(const ConvArgs *a, int n)
 }
 
 /* U[xi][o][i] = (G g G^T)[xi] for g = w[o][i] (or the flipped w[i][o] when flip). */
-static void transform_weights(const float *w, int co_n, int ci_n, int flip, float *U)
+#ifdef WINO_X86
+/* transform_weights with AVX-512: 16 input channels i of one output channel o per step, the
+ * nine taps gathered (stride 9, or 9 co_n when flipped); the scalar version's operations. */
+__attribute__((target("avx512f"))) static void transform_weights_avx512(const float *w, int co_n,
+                                                                          int ci_n, int flip, float *U)
 {
+    const size_t plane = (size_t)co_n * ci_n;
+    const int step = flip ? 9 * co_n : 9;
+    const __m512i lane = _mm512_set_epi32(15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0);
+    const __m512i vidx = _mm512_mullo_epi32(lane, _mm512_set1_epi32(step));
+    const __m512 half = _mm512_set1_ps(0.5f);
+    for (int o = 0; o < co_n; o++)
+        for (int i0 = 0; i0 < ci_n; i0 += 16) {
+            __mmask16 mk = ci_n - i0 >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << (ci_n - i0)) - 1);
+            const float *src = flip ? w + ((size_t)i0 * co_n + o) * 9 : w + ((size_t)o * ci_n + i0) * 9;
+            __m512 g[3][3];
+            for (int r = 0; r < 3; r++)
+                for (int c = 0; c < 3; c++) {
+                    int tap = flip ? (2 - r) * 3 + (2 - c) : r * 3 + c;
+                    g[r][c] = _mm512_mask_i32gather_ps(_mm512_setzero_ps(), mk, vidx, src + tap, 4);
+                }
+            __m512 t[4][3];
+            for (int c = 0; c < 3; c++) {
+                t[0][c] = g[0][c];
+                t[1][c] = _mm512_mul_ps(half, _mm512_add_ps(_mm512_add_ps(g[0][c], g[1][c]), g[2][c]));
+                t[2][c] = _mm512_mul_ps(half, _mm512_add_ps(_mm512_sub_ps(g[0][c], g[1][c]), g[2][c]));
+                t[3][c] = g[2][c];
+            }
+            float *dst = U + (size_t)o * ci_n + i0;
+            for (int r = 0; r < 4; r++) {
+                __m512 u1 = _mm512_mul_ps(half, _mm512_add_ps(_mm512_add_ps(t[r][0], t[r][1]), t[r][2]));
+                __m512 u2 = _mm512_mul_ps(half, _mm512_add_ps(_mm512_sub_ps(t[r][0], t[r][1]), t[r][2]));
+                _mm512_mask_storeu_ps(dst + (size_t)(r * 4 + 0) * plane, mk, t[r][0]);
+                _mm512_mask_storeu_ps(dst + (size_t)(r * 4 + 1) * plane, mk, u1);
+                _mm512_mask_storeu_ps(dst + (size_t)(r * 4 + 2) * plane, mk, u2);
+                _mm512_mask_storeu_ps(dst + (size_t)(r * 4 + 3) * plane, mk, t[r][2]);
+            }
+        }
+}
+#endif
+
+static void transform_weights(const float *w, int co_n, int ci_n, int flip, float *U, int simd)
+{
+#ifdef WINO_X86
+    if (simd) {
+        transform_weights_avx512(w, co_n, ci_n, flip, U);
+        return;
+    }
+#endif
+    (void)simd;
     const size_t plane = (size_t)co_n * ci_n;
     for (int o = 0; o < co_n; o++)
         for (int i = 0; i < ci_n; i++) {
@@ -364,7 +412,7 @@ static void wino_run(const ConvArgs *a, int n, const float *in, int C, int K, co
 #else
     const int simd = 0;
 #endif
-    transform_weights(w, K, C, flip, U);
+    transform_weights(w, K, C, flip, U, simd);
     for (int i0 = 0; i0 < n; i0 += nb_max) {
         int nb = n - i0 < nb_max ? n - i0 : nb_max, T = nb * tiles;
         transform_input(in + (size_t)i0 * C * H * W, nb, C, H, W, T, V, scr, simd);
