@@ -649,6 +649,15 @@ static void maps_figures(Report *r, const char *ds, const RVar *v, MapKind kind)
                     for (int64_t i = 0; i < v->extra_len; i++)
                         blocks[ncol][i] = (float)mean[i];
                 }
+                if (kind == MAP_SCORE) /* each class map to [0, 1]: the DFM ranks within it */
+                    for (int64_t p = 0; p < nT * k; p++) {
+                        float *pm = blocks[ncol] + p * h * fw;
+                        double lo, hi;
+                        if (!plot_finite_range(pm, (size_t)(h * fw), &lo, &hi))
+                            continue;
+                        for (int64_t i = 0; i < h * fw; i++)
+                            pm[i] = hi > lo ? (float)(((double)pm[i] - lo) / (hi - lo)) : 0.5f;
+                    }
                 char nm[160];
                 model_name(&mg, a, g, nm, sizeof nm);
                 colnames[ncol++] = xstrdup(nm);
@@ -693,15 +702,17 @@ static void maps_figures(Report *r, const char *ds, const RVar *v, MapKind kind)
                             ds, band, Tl.s[t]);
                 break;
             case MAP_SCORE:
-                gs.cbar_label = "loss increase (nats)";
+                gs.vmin = 0;
+                gs.vmax = 1;
+                gs.cbar_label = "loss increase (panel min..max)";
                 fs_snprintf(title, sizeof title,
                             "%s, trained on band %s: DFM loss maps (pre-threshold)", ds, band);
                 fs_snprintf(stem, sizeof stem, "lossmap_%s_%s", ds, band);
                 fs_snprintf(cap, sizeof cap,
                             "DFM loss maps of %s (band %s): the increase of the class's test "
-                            "cross-entropy (nats) when one frequency patch is removed, before "
-                            "thresholding; "
-                            "%s; seed mean.",
+                            "cross-entropy when one frequency patch is removed, before "
+                            "thresholding, each panel scaled from its minimum (0) to its maximum "
+                            "(1) since the DFM keeps the top patches of each map; %s; seed mean.",
                             ds, band,
                             mirror ? "the stored half-plane is mirrored by conjugate symmetry"
                                    : "patch grid as stored");
@@ -868,17 +879,20 @@ static void class_curve_figures(Report *r, const char *ds, const RVar *v)
             /* One legend (the classes) above all charts, so none of them is covered. */
             for (int64_t cc = 0; cc < k; cc++)
                 se[cc] = (PlotSeries){.name = cl.s[cc], .color = plot_palette((int)cc)};
-            int leg_h = plot_draw_legend_row(NULL, 6, 0, cols * CHART_W - 12, se, (int)k);
-            int top = 20 + leg_h + 4;
-            PlotCanvas *c = plot_canvas_create(cols * CHART_W, rows * CHART_H + top, PLOT_WHITE);
             char nm[160], t[256];
             model_name(&mg, a, g, nm, sizeof nm);
             fs_snprintf(t, sizeof t,
                         "%s, %s: per-class %s while training, one chart per training band "
                         "(seed mean)",
                         ds, nm, qty);
+            int fig_w = cols * CHART_W, tw = plot_text_width(t, 1) + 12;
+            if (fig_w < tw)
+                fig_w = tw; /* the title stays whole with a single chart */
+            int leg_h = plot_draw_legend_row(NULL, 6, 0, fig_w - 12, se, (int)k);
+            int top = 20 + leg_h + 4;
+            PlotCanvas *c = plot_canvas_create(fig_w, rows * CHART_H + top, PLOT_WHITE);
             plot_draw_text(c, 6, 5, t, PLOT_BLACK, 1);
-            plot_draw_legend_row(c, 6, 20, cols * CHART_W - 12, se, (int)k);
+            plot_draw_legend_row(c, 6, 20, fig_w - 12, se, (int)k);
             int drawn = 0;
             for (int64_t b = 0; b < mg.nb; b++) {
                 int64_t gi[3] = {a, g, b};
@@ -1070,9 +1084,11 @@ static void section_curves(Report *r, const char *ds)
         PlotSeries *se = xmalloc((size_t)mg.nb * sizeof *se);
         int64_t nmod = mg.na * mg.ng;
         int cols = (int)(nmod < 4 ? nmod : 4), rows = (int)((nmod + 3) / 4);
-        PlotCanvas *c = plot_canvas_create(cols * CHART_W, rows * CHART_H + 20, PLOT_WHITE);
         char t[256];
         fs_snprintf(t, sizeof t, "%s: training loss (log scale), one line per training band", ds);
+        int fig_w = cols * CHART_W, tw = plot_text_width(t, 1) + 12;
+        PlotCanvas *c =
+            plot_canvas_create(fig_w > tw ? fig_w : tw, rows * CHART_H + 20, PLOT_WHITE);
         plot_draw_text(c, 6, 5, t, PLOT_BLACK, 1);
         int m = 0, drawn = 0;
         for (int64_t a = 0; a < mg.na; a++)
@@ -1386,6 +1402,92 @@ static void section_band_tests(Report *r, const char *ds)
 }
 
 /* ---------------------------------------------------------------- TPR / FPR */
+/* TPR at a glance: per training band one figure, one panel per threshold T, each panel
+ * classes (rows) x models (columns), viridis on [0, 1]. */
+static void tpr_figures(Report *r, const char *ds, const RVar *tpr, const ModelGrid *mg,
+                        const Labels *Tl, const Labels *cl)
+{
+    int64_t nT = tpr->dims[tpr->ng], k = tpr->dims[tpr->ng + 1];
+    int64_t nmod = mg->na * mg->ng;
+    double *mean = xmalloc((size_t)tpr->extra_len * sizeof *mean);
+    float *pan = xmalloc((size_t)(nT * k * nmod) * sizeof *pan);
+    const float **panels = xmalloc((size_t)nT * sizeof *panels);
+    char **names = xcalloc((size_t)nmod, sizeof *names);
+    for (int64_t b = 0; b < mg->nb; b++) {
+        int nm = 0;
+        for (int64_t a = 0; a < mg->na; a++)
+            for (int64_t g = 0; g < mg->ng; g++) {
+                int64_t gi[3] = {a, g, b};
+                if (!rvar_model_mean(tpr, gi, mean))
+                    continue;
+                char name[160];
+                model_name(mg, a, g, name, sizeof name);
+                names[nm] = xstrdup(name);
+                /* panel t is (k, nmod) row-major; this model is column nm */
+                for (int64_t t = 0; t < nT; t++)
+                    for (int64_t c = 0; c < k; c++)
+                        pan[(t * k + c) * nmod + nm] = (float)mean[t * k + c];
+                nm++;
+            }
+        if (nm) {
+            /* Compact the columns when some models lack values: rebuild with pw = nm. */
+            float *cp = xmalloc((size_t)(nT * k * nm) * sizeof *cp);
+            for (int64_t t = 0; t < nT; t++)
+                for (int64_t c = 0; c < k; c++)
+                    memcpy(cp + (t * k + c) * nm, pan + (t * k + c) * nmod,
+                           (size_t)nm * sizeof *cp);
+            for (int64_t t = 0; t < nT; t++)
+                panels[t] = cp + t * k * nm;
+            char title[256], stem[256], cap[512];
+            fs_snprintf(title, sizeof title, "%s, trained on band %s: TPR on DFM-filtered sets", ds,
+                        mg->band.s[b]);
+            const char *rl[1] = {"class"};
+            char **tcols = xmalloc((size_t)nT * sizeof *tcols);
+            for (int64_t t = 0; t < nT; t++) {
+                char tt[80];
+                fs_snprintf(tt, sizeof tt, "T = %s", Tl->s[t]);
+                tcols[t] = xstrdup(tt);
+            }
+            PlotGridSpec gs = {.title = title,
+                               .rows = 1,
+                               .cols = (int)nT,
+                               .row_labels = rl,
+                               .col_labels = (const char *const *)tcols,
+                               .panels = panels,
+                               .ph = (int)k,
+                               .pw = nm,
+                               .cmap = PLOT_CMAP_VIRIDIS,
+                               .vmin = 0,
+                               .vmax = 1,
+                               .cbar_label = "TPR (fraction)",
+                               .axes = 2,
+                               .x_names = (const char *const *)names,
+                               .y_names = (const char *const *)cl->s,
+                               .x_label = "model"};
+            fs_snprintf(stem, sizeof stem, "tpr_%s_%s", ds, mg->band.s[b]);
+            fs_snprintf(cap, sizeof cap,
+                        "TPR of each class (rows) and model (columns) on test sets filtered with "
+                        "the class's DFM, one panel per threshold T; models trained on band %s "
+                        "of %s; seed mean. Bright = the DFM frequencies alone keep the class "
+                        "recognisable (a shortcut candidate).",
+                        mg->band.s[b], ds);
+            report_figure(r, plot_heatmap_grid(&gs), stem, cap);
+            for (int64_t t = 0; t < nT; t++)
+                free(tcols[t]);
+            free(tcols);
+            free(cp);
+        }
+        for (int m = 0; m < nm; m++) {
+            free(names[m]);
+            names[m] = NULL;
+        }
+    }
+    free(names);
+    free(panels);
+    free(pan);
+    free(mean);
+}
+
 static void section_tprfpr(Report *r, const char *ds)
 {
     static const char *const dims[2] = {"T", "class"};
@@ -1505,6 +1607,7 @@ static void section_tprfpr(Report *r, const char *ds)
                       "%d of %d (model, T, class) rows show a shortcut (TPR > %.2f), %d a "
                       "strong one (TPR >= 0.6).",
                       n_short, n_rows, r->tpr_threshold, n_strong);
+            tpr_figures(r, ds, &tpr, &mg, &Tl, &cl);
             free(mt);
             free(mf);
             free(mc);

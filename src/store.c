@@ -1203,11 +1203,11 @@ static FsStatus check_config(Store *s, const SweepConfig *cfg, int force)
         }
         if (force) {
             LOG_WARN("%s: config changed (was: %s); continuing because of --force", s->path,
-                     diff.s ? diff.s : "?");
+                     diff.s ? diff.s : "the same text, hashed by an older fsweep");
         } else {
             st = fs_errorf(FS_ERR_CONFIG, "%s: the store was made with another config (stored "
                            "values: %s); use a new store, or --force to continue anyway",
-                           s->path, diff.s ? diff.s : "hash differs");
+                           s->path, diff.s ? diff.s : "the same text, hashed by an older fsweep");
         }
         fsbuf_free(&diff);
     }
