@@ -222,9 +222,9 @@ void conv2d_backward(const ConvArgs *a, int n, const float *x, const float *w, c
 {
     if (conv_wino_ok(a)) {
         if (dx) conv2d_backward_data_wino(a, n, w, dy, dx, ws);
-        /* the 16 weight-gradient products are (cout, cin) each: below ~128 channels their
+        /* the 16 weight-gradient products are (cout, cin) each: below ~64 channels their
          * packing costs more than the 2.25x fewer multiplies save, so im2col does dw */
-        if (dw && a->cin >= 128 && a->cout >= 128) {
+        if (dw && a->cin >= 64 && a->cout >= 64) {
             conv2d_backward_weights_wino(a, n, x, dy, dw, ws);
             dw = NULL;
         }

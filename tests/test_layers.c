@@ -74,6 +74,7 @@ static void test_conv_vs_ref(void)
     check_conv_case(4, 20, 3, 6, 8, 3, 1, 1, 1);
     check_conv_case(3, 128, 5, 3, 130, 3, 1, 1, 1); /* Winograd weight gradient too */
     check_conv_case(2, 128, 4, 36, 128, 3, 1, 1, 0); /* ... with even sizes, > 16 tiles a row */
+    check_conv_case(3, 64, 8, 8, 64, 3, 1, 1, 1);    /* ... at the 64-channel threshold */
 }
 
 /* conv2d_forward_fused (bias + residual + ReLU in the epilogue) against the reference followed
