@@ -28,6 +28,7 @@
 
 #include "adcs.h"
 #include "augment.h"
+#include "curves_hook.h"
 #include "data.h"
 #include "dfm.h"
 #include "heatmap.h"
@@ -104,6 +105,7 @@ typedef struct {
     double *loss, *curve; /* (E), (E, K) */
     int *conf;
     FsStatus st;
+    CurvesHook *ch; /* step-resolved learning order on every test band, or NULL */
 } TrainCtx;
 
 /* '+' stands for ',' inside axis values (',' separates them). */
@@ -130,6 +132,7 @@ static void on_epoch(void *user, Model *m, int epoch, double train_loss, double 
     FS_UNUSED(val_loss);
     FS_UNUSED(val_acc);
     TrainCtx *t = user;
+    if (t->ch) curves_hook_on_epoch(t->ch, m, epoch, train_loss, train_acc, val_loss, val_acc);
     if (epoch < 0 || epoch >= t->E) return;
     t->loss[epoch] = train_loss;
     if (t->curve && t->st == FS_OK) {
@@ -142,10 +145,8 @@ static void on_epoch(void *user, Model *m, int epoch, double train_loss, double 
 
 static int on_step(void *user, Model *m, long step, int epoch)
 {
-    FS_UNUSED(m);
-    FS_UNUSED(step);
-    FS_UNUSED(epoch);
     const TrainCtx *t = user;
+    if (t->ch && curves_hook_on_step(t->ch, m, step, epoch)) return 1; /* evaluation failed */
     return task_check(t->env) != FS_OK; /* drain or time limit: stop training */
 }
 
@@ -245,8 +246,37 @@ static FsStatus run_train(const SweepConfig *cfg, const TaskSpec *s, const TaskE
         curve = task_result_add(out, "class_acc_curve", BLOB_RESULTS, AX_MODEL_MASK, 0, 2, dc,
                                 sz)->data;
     }
+    /* Learning order (PAPER.md 5): per-class accuracy, margin AUC and confusion on the test set
+     * and on each test band's copy, every 10 steps to 100, then every 100, and at epoch ends. */
+    const int64_t TB = cfg->axes[AX_TEST_BAND].n;
+    Dataset *bands = cfg->learning_order ? xcalloc((size_t)TB, sizeof *bands) : NULL;
+    CurvesSet *sets = cfg->learning_order ? xcalloc((size_t)TB, sizeof *sets) : NULL;
+    LearningCurves *lc = NULL;
+    CurvesHook ch;
+    for (int64_t b = 0; cfg->learning_order && b < TB && st == FS_OK; b++) {
+        const char *tb = cfg->axes[AX_TEST_BAND].v[b];
+        sets[b].name = tb;
+        sets[b].data = &te;
+        if (strcmp(tb, "all") != 0) {
+            char name[256];
+            plus_to_comma(tb, name, sizeof name);
+            st = ood_make(&te, name, cfg->seed, &bands[b]);
+            sets[b].data = &bands[b];
+        }
+    }
+    if (cfg->learning_order && st == FS_OK) {
+        CurvesSchedule sch;
+        curves_schedule_default(&sch);
+        lc = curves_create(sets, (int)TB, (int)K, &sch);
+        if (!lc) st = fs_errorf(FS_ERR_CONFIG, "%s: learning curves: %s", s->key, fs_last_error());
+    }
+    if (lc) {
+        curves_hook_init(&ch, lc, cfg->batch > 16 ? cfg->batch : 16);
+        st = curves_hook_record_now(&ch, m, 0, 0); /* step 0: before training */
+    }
+    if (st != FS_OK) goto out_curves;
     TrainCtx ctx = {cfg, env, &te, aug, E, K, loss, curve,
-                    xcalloc((size_t)(K * K), sizeof(int)), FS_OK};
+                    xcalloc((size_t)(K * K), sizeof(int)), FS_OK, lc ? &ch : NULL};
     TrainHooks hooks;
     memset(&hooks, 0, sizeof hooks);
     hooks.user = &ctx;
@@ -258,7 +288,36 @@ static FsStatus run_train(const SweepConfig *cfg, const TaskSpec *s, const TaskE
     st = train_run(&tc, &tr, &hooks, m, &ts);
     free(ctx.conf);
     if (st == FS_OK && ctx.st != FS_OK) st = ctx.st;
+    if (st == FS_OK && lc && ch.status != FS_OK) st = ch.status;
     if (st == FS_OK) st = task_check(env);
+    if (st == FS_OK && lc) {
+        /* (ckpt, test_band, class) and (ckpt, test_band, class, pred); ckpt coordinates = steps */
+        const int64_t T = curves_len(lc);
+        const char *da[] = {"ckpt", "test_band", "class"};
+        const char *dn[] = {"ckpt", "test_band", "class", "pred"};
+        const char *ds[] = {"ckpt"};
+        int64_t sa[] = {T, TB, K}, sn[] = {T, TB, K, K};
+        double *lstep = task_result_add(out, "lo_step", BLOB_RESULTS, AX_MODEL_MASK, 0, 1, ds, &T)->data;
+        double *lepoch = task_result_add(out, "lo_epoch", BLOB_RESULTS, AX_MODEL_MASK, 0, 1, ds, &T)->data;
+        double *lacc = task_result_add(out, "lo_acc", BLOB_RESULTS, AX_MODEL_MASK, 0, 3, da, sa)->data;
+        double *lauc = task_result_add(out, "lo_auc", BLOB_RESULTS, AX_MODEL_MASK, 0, 3, da, sa)->data;
+        double *lcm = task_result_add(out, "lo_confusion", BLOB_RESULTS, AX_MODEL_MASK, 0, 4, dn, sn)->data;
+        const long *stp = curves_steps(lc);
+        const int *ep = curves_epochs(lc);
+        const int64_t *cm = curves_confusion(lc);
+        for (int64_t t = 0; t < T; t++) {
+            lstep[t] = (double)stp[t];
+            lepoch[t] = (double)ep[t];
+        }
+        memcpy(lacc, curves_acc(lc), (size_t)(T * TB * K) * sizeof(double));
+        memcpy(lauc, curves_auc(lc), (size_t)(T * TB * K) * sizeof(double));
+        for (int64_t i = 0; i < T * TB * K * K; i++) lcm[i] = (double)cm[i];
+    }
+out_curves:
+    curves_destroy(lc);
+    for (int64_t b = 0; bands && b < TB; b++) dataset_free(&bands[b]);
+    free(bands);
+    free(sets);
     if (st != FS_OK) goto out;
     int64_t P = (int64_t)(m->n_params + m->n_buffers);
     const char *dp[] = {"param"};
