@@ -1,6 +1,7 @@
 /* cmd_train.c: `fsweep train` (train a classifier from scratch, write MODEL.h5) and
  * `fsweep eval` (accuracy, per-class accuracy, confusion matrix, optional logits file). */
 #include "commands.h"
+#include "curves_hook.h"
 #include "linalg.h"
 #include "log.h"
 #include "model.h"
@@ -81,6 +82,26 @@ static void progress_epoch(void *user, Model *m, int epoch, double tl, double ta
     }
 }
 
+/* Hooks of `fsweep train`: progress lines, and the learning-order recorder when --curves asks. */
+#define TRAIN_MAX_CURVE_SETS 12
+typedef struct {
+    Progress *p;
+    CurvesHook *ch; /* NULL without --curves */
+} TrainCli;
+
+static int cli_on_step(void *user, Model *m, long step, int epoch)
+{
+    TrainCli *t = user;
+    return t->ch ? curves_hook_on_step(t->ch, m, step, epoch) : 0;
+}
+
+static void cli_on_epoch(void *user, Model *m, int epoch, double tl, double ta, double vl, double va)
+{
+    TrainCli *t = user;
+    progress_epoch(t->p, m, epoch, tl, ta, vl, va);
+    if (t->ch) curves_hook_on_epoch(t->ch, m, epoch, tl, ta, vl, va);
+}
+
 static void train_usage(FILE *f)
 {
     TrainConfig c;
@@ -99,6 +120,11 @@ static void train_usage(FILE *f)
             "                   plateau_threshold step_size step_gamma val_frac max_steps seed log_every\n"
             "                   model: width vit_depth vit_dim vit_heads vit_patch vit_mlp dropout\n"
             "  --threads N      OpenBLAS threads (default: OPENBLAS_NUM_THREADS or 1)\n"
+            "  --curves SPEC    record the learning order (PAPER.md 5) on this evaluation set: per-class\n"
+            "                   accuracy, margin AUC and confusion every 10 steps to 100, then every 100,\n"
+            "                   and at each epoch end; repeat for band-stopped copies, e.g.\n"
+            "                   --curves syn:b1:test --curves ood:bandstop:1,2:syn:b1:test.\n"
+            "                   Stored in MODEL.h5 under /curves (README \"Learning curves\")\n"
             "  defaults: %s\n",
             model_arch_names(), cfg);
 }
@@ -110,6 +136,8 @@ int cmd_train(int argc, char **argv)
         return FS_EXIT_OK;
     }
     const char *data = NULL, *arch = NULL, *outp = NULL;
+    const char *curve_specs[TRAIN_MAX_CURVE_SETS];
+    int n_curves = 0;
     TrainConfig cfg;
     ModelOptions mo;
     train_config_default(&cfg);
@@ -120,7 +148,13 @@ int cmd_train(int argc, char **argv)
         if (!strcmp(a, "--data") && v) data = argv[++i];
         else if (!strcmp(a, "--arch") && v) arch = argv[++i];
         else if (!strcmp(a, "--out") && v) outp = argv[++i];
-        else if (!strcmp(a, "--threads") && v) {
+        else if (!strcmp(a, "--curves") && v) {
+            if (n_curves == TRAIN_MAX_CURVE_SETS) {
+                fprintf(stderr, "fsweep train: at most %d --curves sets\n", TRAIN_MAX_CURVE_SETS);
+                return FS_EXIT_USAGE;
+            }
+            curve_specs[n_curves++] = argv[++i];
+        } else if (!strcmp(a, "--threads") && v) {
             int t;
             if (fs_parse_int(argv[++i], 1, 256, "--threads", &t) != FS_OK) {
                 fprintf(stderr, "fsweep train: %s\n", fs_last_error());
@@ -186,11 +220,35 @@ int cmd_train(int argc, char **argv)
     if (cfg.max_steps > 0 && (long)cfg.max_steps * cfg.batch < p.images_per_epoch)
         p.images_per_epoch = (long)cfg.max_steps * cfg.batch;
     p.curve = xcalloc((size_t)cfg.epochs * 4, sizeof(double));
+    Dataset cd[TRAIN_MAX_CURVE_SETS];
+    CurvesSet cs[TRAIN_MAX_CURVE_SETS];
+    memset(cd, 0, sizeof cd);
+    LearningCurves *lc = NULL;
+    CurvesHook ch;
+    for (int i = 0; i < n_curves && st == FS_OK; i++) {
+        st = load_data(curve_specs[i], &cd[i]);
+        cs[i].name = curve_specs[i];
+        cs[i].data = &cd[i];
+        cs[i].mask = NULL;
+    }
+    if (st == FS_OK && n_curves) {
+        CurvesSchedule sch;
+        curves_schedule_default(&sch);
+        lc = curves_create(cs, n_curves, d.k, &sch);
+        if (!lc) st = FS_ERR_CONFIG;
+        else {
+            curves_hook_init(&ch, lc, 256);
+            st = curves_hook_record_now(&ch, m, 0, 0);
+        }
+    }
+    TrainCli cli = {&p, lc ? &ch : NULL};
     TrainHooks hooks = {0};
-    hooks.user = &p;
-    hooks.on_epoch = progress_epoch;
+    hooks.user = &cli;
+    hooks.on_epoch = cli_on_epoch;
+    hooks.on_step = cli_on_step;
     TrainStats ts;
-    st = train_run(&cfg, &d, &hooks, m, &ts);
+    if (st == FS_OK) st = train_run(&cfg, &d, &hooks, m, &ts);
+    if (st == FS_OK && lc && ch.status != FS_OK) st = ch.status;
     int rc = FS_EXIT_OK;
     if (st != FS_OK) {
         fprintf(stderr, "fsweep train: %s (%s)\n", fs_last_error(), fs_status_str(st));
@@ -202,6 +260,16 @@ int cmd_train(int argc, char **argv)
         if (st == FS_OK) st = model_file_set_note(outp, "learning_curve_columns", "train_loss,train_acc,val_loss,val_acc");
         if (st == FS_OK) st = model_file_set_note(outp, "train_config", cfgs);
         if (st == FS_OK) st = model_file_set_note(outp, "data", data);
+        if (st == FS_OK && lc) st = curves_save(lc, outp);
+        for (int s = 0; st == FS_OK && lc && s < n_curves; s++) {
+            long step = -1;
+            int c = curves_learned_first(lc, s, CURVES_AUC, 0.95, &step);
+            if (c >= 0)
+                printf("learning order on %s: class %d first reached margin AUC 0.95 (step %ld)\n",
+                       curve_specs[s], c, step);
+            else
+                printf("learning order on %s: no class reached margin AUC 0.95\n", curve_specs[s]);
+        }
         if (st != FS_OK) {
             fprintf(stderr, "fsweep train: %s\n", fs_last_error());
             rc = FS_EXIT_ERROR;
@@ -212,6 +280,8 @@ int cmd_train(int argc, char **argv)
         }
     }
     free(p.curve);
+    curves_destroy(lc);
+    for (int i = 0; i < n_curves; i++) dataset_free(&cd[i]);
     model_free(m);
     dataset_free(&d);
     return rc;
