@@ -1,7 +1,9 @@
 /* cmd_train.c: `fsweep train` (train a classifier from scratch, write MODEL.h5) and
  * `fsweep eval` (accuracy, per-class accuracy, confusion matrix, optional logits file). */
+#include "augment.h"
 #include "commands.h"
 #include "curves_hook.h"
+#include "dfm_io.h"
 #include "linalg.h"
 #include "log.h"
 #include "model.h"
@@ -87,7 +89,52 @@ static void progress_epoch(void *user, Model *m, int epoch, double tl, double ta
 typedef struct {
     Progress *p;
     CurvesHook *ch; /* NULL without --curves */
+    Augmenter *aug; /* NULL without --aug */
 } TrainCli;
+
+static void cli_pixels(void *user, float *x, const int32_t *y, int n, int c, int h, int w, Rng *r)
+{
+    augment_pixels(((TrainCli *)user)->aug, x, y, n, c, h, w, r);
+}
+
+static void cli_normalized(void *user, float *x, const int32_t *y, int n, int c, int h, int w,
+                           Rng *r)
+{
+    augment_normalized(((TrainCli *)user)->aug, x, y, n, c, h, w, r);
+}
+
+/* DFM-X (PAPER.md 10): the class DFMs at threshold t (fraction) from a DFM.h5 file. */
+static FsStatus load_dfmx(Augmenter *aug, const char *spec, int k, int h, int w)
+{
+    char path[4096];
+    fs_snprintf(path, sizeof path, "%s", spec);
+    double t = 0.05;
+    char *colon = strrchr(path, ':');
+    if (colon && colon[1]) {
+        FsStatus st = fs_parse_double(colon + 1, 0, 1, "--dfmx threshold", &t);
+        if (st != FS_OK) return st;
+        *colon = 0;
+    }
+    DfmMaps dm;
+    FsStatus st = dfm_maps_read(path, &dm);
+    if (st != FS_OK) return st;
+    int ti = dfm_maps_find(&dm, t);
+    if (ti < 0 && dm.n_t == 1) ti = 0; /* HFSS files hold one map per class */
+    if (ti < 0) st = fs_errorf(FS_ERR_CONFIG, "%s: no DFMs at threshold %g", path, t);
+    else if (dm.k != k || dm.h != h || dm.w != w)
+        st = fs_errorf(FS_ERR_CONFIG, "%s: DFMs are %d x %dx%d, the training set needs %d x %dx%d",
+                       path, dm.k, dm.h, dm.w, k, h, w);
+    if (st == FS_OK) {
+        size_t n = (size_t)k * (size_t)h * (size_t)w;
+        float *f = xmalloc(n * sizeof *f);
+        const uint8_t *src = dm.dfm + (size_t)ti * n;
+        for (size_t i = 0; i < n; i++) f[i] = src[i] ? 1.0f : 0.0f;
+        st = augment_set_dfms(aug, f, k, -1);
+        free(f);
+    }
+    dfm_maps_free(&dm);
+    return st;
+}
 
 static int cli_on_step(void *user, Model *m, long step, int epoch)
 {
@@ -120,6 +167,9 @@ static void train_usage(FILE *f)
             "                   plateau_threshold step_size step_gamma val_frac max_steps seed log_every\n"
             "                   model: width vit_depth vit_dim vit_heads vit_patch vit_mlp dropout\n"
             "  --threads N      OpenBLAS threads (default: OPENBLAS_NUM_THREADS or 1)\n"
+            "  --aug PIPELINE   training augmentation (README \"Augmentations\"), e.g. paper,\n"
+            "                   autoaugment, augmix, pad:4,crop,flip, dfmx:p=0.3 (default none)\n"
+            "  --dfmx DFM.h5[:T] class DFMs (top-T fraction, default 0.05) for a dfmx step\n"
             "  --curves SPEC    record the learning order (PAPER.md 5) on this evaluation set: per-class\n"
             "                   accuracy, margin AUC and confusion every 10 steps to 100, then every 100,\n"
             "                   and at each epoch end; repeat for band-stopped copies, e.g.\n"
@@ -136,6 +186,7 @@ int cmd_train(int argc, char **argv)
         return FS_EXIT_OK;
     }
     const char *data = NULL, *arch = NULL, *outp = NULL;
+    const char *aug_spec = NULL, *dfmx_spec = NULL;
     const char *curve_specs[TRAIN_MAX_CURVE_SETS];
     int n_curves = 0;
     TrainConfig cfg;
@@ -148,6 +199,8 @@ int cmd_train(int argc, char **argv)
         if (!strcmp(a, "--data") && v) data = argv[++i];
         else if (!strcmp(a, "--arch") && v) arch = argv[++i];
         else if (!strcmp(a, "--out") && v) outp = argv[++i];
+        else if (!strcmp(a, "--aug") && v) aug_spec = argv[++i];
+        else if (!strcmp(a, "--dfmx") && v) dfmx_spec = argv[++i];
         else if (!strcmp(a, "--curves") && v) {
             if (n_curves == TRAIN_MAX_CURVE_SETS) {
                 fprintf(stderr, "fsweep train: at most %d --curves sets\n", TRAIN_MAX_CURVE_SETS);
@@ -241,11 +294,19 @@ int cmd_train(int argc, char **argv)
             st = curves_hook_record_now(&ch, m, 0, 0);
         }
     }
-    TrainCli cli = {&p, lc ? &ch : NULL};
+    Augmenter *aug = NULL;
+    if (st == FS_OK && aug_spec) st = augment_create(aug_spec, d.c, d.h, d.w, &aug);
+    if (st == FS_OK && dfmx_spec) {
+        if (!aug) st = fs_errorf(FS_ERR_CONFIG, "--dfmx needs --aug with a dfmx step");
+        else st = load_dfmx(aug, dfmx_spec, d.k, d.h, d.w);
+    }
+    TrainCli cli = {&p, lc ? &ch : NULL, aug};
     TrainHooks hooks = {0};
     hooks.user = &cli;
     hooks.on_epoch = cli_on_epoch;
     hooks.on_step = cli_on_step;
+    if (aug && augment_has_pixel_steps(aug)) hooks.augment_pixels = cli_pixels;
+    if (aug && augment_has_normalized_steps(aug)) hooks.augment_normalized = cli_normalized;
     TrainStats ts;
     if (st == FS_OK) st = train_run(&cfg, &d, &hooks, m, &ts);
     if (st == FS_OK && lc && ch.status != FS_OK) st = ch.status;
@@ -260,6 +321,7 @@ int cmd_train(int argc, char **argv)
         if (st == FS_OK) st = model_file_set_note(outp, "learning_curve_columns", "train_loss,train_acc,val_loss,val_acc");
         if (st == FS_OK) st = model_file_set_note(outp, "train_config", cfgs);
         if (st == FS_OK) st = model_file_set_note(outp, "data", data);
+        if (st == FS_OK) st = model_file_set_note(outp, "augmentation", aug_spec ? aug_spec : "none");
         if (st == FS_OK && lc) st = curves_save(lc, outp);
         for (int s = 0; st == FS_OK && lc && s < n_curves; s++) {
             long step = -1;
@@ -281,6 +343,7 @@ int cmd_train(int argc, char **argv)
     }
     free(p.curve);
     curves_destroy(lc);
+    augment_free(aug);
     for (int i = 0; i < n_curves; i++) dataset_free(&cd[i]);
     model_free(m);
     dataset_free(&d);

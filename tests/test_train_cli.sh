@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# fsweep train --curves: the learning order is recorded on each evaluation set (original and a
-# band-stopped copy) at the scheduled steps and stored in MODEL.h5 under /curves; a bad --curves
-# spec is a one-line error with exit 1.
+# fsweep train's options beyond the engine's own tests: --curves records the learning order on
+# each evaluation set (original and a band-stopped copy) at the scheduled steps and stores it in
+# MODEL.h5 under /curves; --aug/--dfmx train with an augmentation pipeline including DFM-X
+# (PAPER.md 10) from a DFM file; bad specs are one-line errors with exit 1.
 set -u
 B=${FSWEEP_BUILD:-build}
 PY=/usr/bin/python3
@@ -33,5 +34,16 @@ PYEOF
 check $? "/curves holds steps, accuracy, AUC and confusion consistent with each other"
 $B/fsweep train --data 'syn:b1:train?n_per_class=20' --arch cnn --curves 'nosuch:x' --out "$tmp/x.h5" >"$tmp/e.log" 2>&1; rc=$?
 [ $rc = 1 ] && grep -q "nosuch" "$tmp/e.log"; check $? "bad --curves spec: exit 1 naming the spec (rc $rc)"
-echo "test_train_curves.sh: $pass passed, $fail failed"
+$B/fsweep dfm "$tmp/m.h5" --data 'syn:b1:test?n_per_class=10' --patch 4 --out "$tmp/d.h5" >"$tmp/d.log" 2>&1
+check $? "fsweep dfm on the trained model"
+$B/fsweep train --data 'syn:b1:train?n_per_class=60' --arch cnn --set epochs=1 --set width=0.5 \
+  --aug 'flip,dfmx:p=0.5' --dfmx "$tmp/d.h5:0.1" --out "$tmp/x.h5" >"$tmp/x.log" 2>&1
+check $? "train with --aug flip,dfmx --dfmx DFM.h5:0.1"
+$PY -c "import h5py,sys; assert h5py.File(sys.argv[1])['/'].attrs['augmentation'] == 'flip,dfmx:p=0.5'" "$tmp/x.h5"
+check $? "the model file records the augmentation"
+$B/fsweep train --data 'fashion-mnist:train?n=50' --arch cnn --aug dfmx --dfmx "$tmp/d.h5" --out "$tmp/y.h5" >"$tmp/y.log" 2>&1; rc=$?
+[ $rc = 1 ] && grep -q "DFMs are 4 x 32x32, the training set needs 10 x 28x28" "$tmp/y.log"; check $? "DFMs of the wrong shape: exit 1 naming both shapes"
+$B/fsweep train --data 'syn:b1:train?n_per_class=20' --arch cnn --aug bogus --out "$tmp/z.h5" >"$tmp/z.log" 2>&1; rc=$?
+[ $rc = 1 ] && grep -q "'bogus': unknown step" "$tmp/z.log"; check $? "unknown augmentation: exit 1 naming it"
+echo "test_train_cli.sh: $pass passed, $fail failed"
 [ $fail = 0 ]
