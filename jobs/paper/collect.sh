@@ -7,6 +7,10 @@ PY=/usr/bin/python3
 J="$ROOT/jobs/paper"
 cp "$OUT/cost.tsv" "$P/cost.tsv"
 [ -f "$OUT/a.h5" ] && HDF5_USE_FILE_LOCKING=FALSE $PY "$J/curves.py" "$OUT/a.h5" > "$P/a_epoch_curves.txt"
+if [ -f "$OUT/b.h5" ]; then
+    HDF5_USE_FILE_LOCKING=FALSE $PY "$J/curves.py" "$OUT/b.h5" > "$P/b_epoch_curves.txt"
+    HDF5_USE_FILE_LOCKING=FALSE $PY "$J/store_tpr.py" "$OUT/b.h5" 0.05 > "$P/b_tpr_fpr.txt"
+fi
 for b in b1 b4; do
     for a in resnet18 alexnet; do
         [ -f "$OUT/a_eval_${b}_${a}_all.log" ] && $PY "$J/bandtable.py" "$OUT" "$b" "$a"
