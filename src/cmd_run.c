@@ -112,7 +112,10 @@ static const char *job_id(void)
 {
     const char *v[] = {"SLURM_JOB_ID", "PBS_JOBID", "LSB_JOBID", "JOB_ID"};
     for (size_t i = 0; i < FS_ARRAY_LEN(v); i++)
-        if (getenv(v[i]) && *getenv(v[i])) return getenv(v[i]);
+    {
+        const char *e = getenv(v[i]);
+        if (e && *e) return e;
+    }
     return "";
 }
 

@@ -69,15 +69,6 @@ static void conv_bwd(Layer *l, Tensor *t, const LayerCtx *c)
                     c->ws);
 }
 
-static int have_avx512(void)
-{
-#ifdef LAYERS_X86
-    return __builtin_cpu_supports("avx512f");
-#else
-    return 0;
-#endif
-}
-
 /* ---------------------------------------------------------------- vector helpers (BN)
  * Sums accumulate in double (8 lanes under AVX-512, checked at run time). */
 #if defined(__x86_64__) && defined(__GNUC__)
@@ -157,6 +148,15 @@ __attribute__((target("avx512f"))) static void lin3_avx512(float *dx, const floa
     for (; i < n; i++) dx[i] += c1 * dy[i] + c2 * (x[i] - mu) + c0;
 }
 #endif
+
+static int have_avx512(void)
+{
+#ifdef LAYERS_X86
+    return __builtin_cpu_supports("avx512f");
+#else
+    return 0;
+#endif
+}
 
 static void vdots(const float *x, const float *dy, size_t n, double mu, double *sdy, double *sdyx)
 {

@@ -21,6 +21,14 @@ enum { G_ARCH = 0, G_AUG, G_BAND, G_SEED, G_COUNT };
 enum { REPORT_CLASSES_PER_FIG = 10, REPORT_CLASS_ROWS_PER_FIG = 20 };
 static const char *const grid_dim_names[G_COUNT] = {"arch", "aug", "band", "seed"};
 
+/* An analysis the store lacks: what, the datasets lacking it, and whether the run's config
+ * switched it off. */
+typedef struct {
+    char what[160];
+    FsBuf datasets; /* "Syn_B1, Syn_B2" */
+    int off;        /* 1: not requested by the config */
+} ReportAbsent;
+
 /* One /results/<dataset>/<name> array, converted to double. */
 typedef struct {
     char name[48];
@@ -39,7 +47,9 @@ typedef struct {
     int write_png;
     HtmlDoc doc;
     ReportSummary sum;
-    FsBuf absent;      /* "name (what)" list of absent analyses */
+    ReportAbsent *absent; /* analyses the store lacks, grouped by what */
+    int n_absent;
+    char *config;      /* the store's effective config text, or NULL */
     FsBuf toc;         /* <li> links to the sections, in page order */
     FsBuf files;       /* "\nname.png\n" of every figure file so far (names stay unique) */
     FsStatus io_error; /* first failure writing outputs */
@@ -386,10 +396,74 @@ static void report_heading(Report *r, const char *id, const char *title)
     fsbuf_printf(&r->toc, "</a></li>\n");
 }
 
-static void report_absent(Report *r, const char *what)
+/* Value of `key` in the effective config text ("key = value" lines), copied into buf; 0 when
+ * the store has no config or the key is not there. */
+static int config_value(const char *text, const char *key, char *buf, size_t n)
 {
-    fsbuf_printf(&r->absent, "%s%s", r->absent.len ? "; " : "", what);
+    size_t kl = strlen(key);
+    for (const char *p = text; p && *p;) {
+        const char *eol = strchr(p, '\n');
+        size_t len = eol ? (size_t)(eol - p) : strlen(p);
+        while (len && (*p == ' ' || *p == '\t'))
+            p++, len--;
+        if (len > kl && !strncmp(p, key, kl) && strchr(" \t=", p[kl])) {
+            const char *q = p + kl;
+            while (*q == ' ' || *q == '\t')
+                q++;
+            if (*q == '=') {
+                q++;
+                while (*q == ' ' || *q == '\t')
+                    q++;
+                size_t vl = (size_t)((eol ? eol : q + strlen(q)) - q);
+                while (vl && (q[vl - 1] == ' ' || q[vl - 1] == '\r'))
+                    vl--;
+                fs_snprintf(buf, n, "%.*s", (int)(vl < n ? vl : n - 1), q);
+                return 1;
+            }
+        }
+        p = eol ? eol + 1 : NULL;
+    }
+    return 0;
+}
+
+/* Note that dataset ds (NULL: the store as a whole) lacks `what`. cfg_key names the config
+ * switch of that analysis ("hfss"; "ood" for the OOD axis): when the config turned it off
+ * (false / none) it is listed as not requested instead of absent. */
+static void report_absent(Report *r, const char *what, const char *ds, const char *cfg_key)
+{
+    char v[64];
+    int off = cfg_key && r->config && config_value(r->config, cfg_key, v, sizeof v) &&
+              (!strcmp(v, "false") || !strcmp(v, "none") || !strcmp(v, "0"));
+    int i = 0;
+    while (i < r->n_absent && (strcmp(r->absent[i].what, what) != 0 || r->absent[i].off != off))
+        i++;
+    if (i == r->n_absent) {
+        r->absent = xrealloc(r->absent, (size_t)(r->n_absent + 1) * sizeof *r->absent);
+        memset(&r->absent[i], 0, sizeof r->absent[i]);
+        fs_snprintf(r->absent[i].what, sizeof r->absent[i].what, "%.159s", what);
+        r->absent[i].off = off;
+        r->n_absent++;
+    }
+    if (ds)
+        fsbuf_printf(&r->absent[i].datasets, "%s%s", r->absent[i].datasets.len ? ", " : "", ds);
     r->sum.sections_absent++;
+}
+
+/* "what (ds1, ds2); what2" for the absent entries with this `off` flag. */
+static void absent_list(const Report *r, int off, FsBuf *out)
+{
+    int n = 0;
+    for (int i = 0; i < r->n_absent; i++) {
+        const ReportAbsent *a = &r->absent[i];
+        if (a->off != off)
+            continue;
+        fsbuf_printf(out, "%s", n++ ? "; " : "");
+        html_escape(out, a->what);
+        if (a->datasets.len) {
+            fsbuf_printf(out, " in ");
+            html_escape(out, a->datasets.s);
+        }
+    }
 }
 
 /* ---------------------------------------------------------------- ADCS and spectra */
@@ -400,9 +474,7 @@ static void section_adcs(Report *r, const char *ds)
     int ha = rvar_read(r, ds, "adcs", &a), hs = rvar_read(r, ds, "class_spectrum", &s);
     if (ha <= 0 && hs <= 0) {
         if (ha == 0 && hs == 0) {
-            char b[160];
-            fs_snprintf(b, sizeof b, "ADCS and class spectra of %s", ds);
-            report_absent(r, b);
+            report_absent(r, "ADCS and class spectra (adcs, class_spectrum)", ds, "adcs");
         }
         return;
     }
@@ -577,6 +649,15 @@ static void maps_figures(Report *r, const char *ds, const RVar *v, MapKind kind)
                     for (int64_t i = 0; i < v->extra_len; i++)
                         blocks[ncol][i] = (float)mean[i];
                 }
+                if (kind == MAP_SCORE) /* each class map to [0, 1]: the DFM ranks within it */
+                    for (int64_t p = 0; p < nT * k; p++) {
+                        float *pm = blocks[ncol] + p * h * fw;
+                        double lo, hi;
+                        if (!plot_finite_range(pm, (size_t)(h * fw), &lo, &hi))
+                            continue;
+                        for (int64_t i = 0; i < h * fw; i++)
+                            pm[i] = hi > lo ? (float)(((double)pm[i] - lo) / (hi - lo)) : 0.5f;
+                    }
                 char nm[160];
                 model_name(&mg, a, g, nm, sizeof nm);
                 colnames[ncol++] = xstrdup(nm);
@@ -621,15 +702,17 @@ static void maps_figures(Report *r, const char *ds, const RVar *v, MapKind kind)
                             ds, band, Tl.s[t]);
                 break;
             case MAP_SCORE:
-                gs.cbar_label = "loss increase (nats)";
+                gs.vmin = 0;
+                gs.vmax = 1;
+                gs.cbar_label = "loss increase (panel min..max)";
                 fs_snprintf(title, sizeof title,
                             "%s, trained on band %s: DFM loss maps (pre-threshold)", ds, band);
                 fs_snprintf(stem, sizeof stem, "lossmap_%s_%s", ds, band);
                 fs_snprintf(cap, sizeof cap,
                             "DFM loss maps of %s (band %s): the increase of the class's test "
-                            "cross-entropy (nats) when one frequency patch is removed, before "
-                            "thresholding; "
-                            "%s; seed mean.",
+                            "cross-entropy when one frequency patch is removed, before "
+                            "thresholding, each panel scaled from its minimum (0) to its maximum "
+                            "(1) since the DFM keeps the top patches of each map; %s; seed mean.",
                             ds, band,
                             mirror ? "the stored half-plane is mirrored by conjugate symmetry"
                                    : "patch grid as stored");
@@ -719,19 +802,20 @@ static void section_maps(Report *r, const char *ds)
         int n;
         const char *dims[4];
         const char *heading;
+        const char *cfg_key;
     } maps[] = {
-        {"dfm_score", MAP_SCORE, 3, {"class", "pa", "pb"}, "DFM loss maps (pre-threshold)"},
-        {"dfm", MAP_DFM, 4, {"T", "class", "fy", "fx"}, "Dominant frequency maps (DFMs)"},
-        {"hfss_dfm", MAP_HFSS, 3, {"class", "fy", "fx"}, "HFSS shortcut maps"},
-        {"heatmap_err", MAP_HEAT, 2, {"fy", "fx"}, "Fourier heat maps"},
+        {"dfm_score", MAP_SCORE, 3, {"class", "pa", "pb"}, "DFM loss maps (pre-threshold)", "dfm"},
+        {"dfm", MAP_DFM, 4, {"T", "class", "fy", "fx"}, "Dominant frequency maps (DFMs)", "dfm"},
+        {"hfss_dfm", MAP_HFSS, 3, {"class", "fy", "fx"}, "HFSS shortcut maps", "hfss"},
+        {"heatmap_err", MAP_HEAT, 2, {"fy", "fx"}, "Fourier heat maps", "heatmap"},
     };
     for (size_t i = 0; i < FS_ARRAY_LEN(maps); i++) {
         RVar v;
         int h = rvar_read(r, ds, maps[i].name, &v);
         char what[256];
-        fs_snprintf(what, sizeof what, "%s of %s (%s)", maps[i].heading, ds, maps[i].name);
+        fs_snprintf(what, sizeof what, "%s (%s)", maps[i].heading, maps[i].name);
         if (h == 0) {
-            report_absent(r, what);
+            report_absent(r, what, ds, maps[i].cfg_key);
             continue;
         }
         if (h < 0)
@@ -795,17 +879,20 @@ static void class_curve_figures(Report *r, const char *ds, const RVar *v)
             /* One legend (the classes) above all charts, so none of them is covered. */
             for (int64_t cc = 0; cc < k; cc++)
                 se[cc] = (PlotSeries){.name = cl.s[cc], .color = plot_palette((int)cc)};
-            int leg_h = plot_draw_legend_row(NULL, 6, 0, cols * CHART_W - 12, se, (int)k);
-            int top = 20 + leg_h + 4;
-            PlotCanvas *c = plot_canvas_create(cols * CHART_W, rows * CHART_H + top, PLOT_WHITE);
             char nm[160], t[256];
             model_name(&mg, a, g, nm, sizeof nm);
             fs_snprintf(t, sizeof t,
                         "%s, %s: per-class %s while training, one chart per training band "
                         "(seed mean)",
                         ds, nm, qty);
+            int fig_w = cols * CHART_W, tw = plot_text_width(t, 1) + 12;
+            if (fig_w < tw)
+                fig_w = tw; /* the title stays whole with a single chart */
+            int leg_h = plot_draw_legend_row(NULL, 6, 0, fig_w - 12, se, (int)k);
+            int top = 20 + leg_h + 4;
+            PlotCanvas *c = plot_canvas_create(fig_w, rows * CHART_H + top, PLOT_WHITE);
             plot_draw_text(c, 6, 5, t, PLOT_BLACK, 1);
-            plot_draw_legend_row(c, 6, 20, cols * CHART_W - 12, se, (int)k);
+            plot_draw_legend_row(c, 6, 20, fig_w - 12, se, (int)k);
             int drawn = 0;
             for (int64_t b = 0; b < mg.nb; b++) {
                 int64_t gi[3] = {a, g, b};
@@ -857,6 +944,72 @@ static void class_curve_figures(Report *r, const char *ds, const RVar *v)
     model_grid_free(&mg);
 }
 
+/* Learning order (PAPER.md 5): per model and training band, the class with the highest
+ * accuracy at the first checkpoint (learned first), and per class the first checkpoint whose
+ * accuracy reaches 0.8 of the class's final accuracy; from the seed-mean curves. */
+static void learned_first_table(Report *r, const char *ds, const RVar *v)
+{
+    ModelGrid mg = model_grid(r, ds, v);
+    const char *xdim = v->dn[v->ng];
+    int64_t ne = v->dims[v->ng], k = v->dims[v->ng + 1];
+    Labels cl = dim_labels(r, ds, "class", k, "C");
+    double *x = dim_coords(r, ds, xdim, ne);
+    double *mean = xmalloc((size_t)v->extra_len * sizeof *mean);
+    char id[160], cap[400];
+    fs_snprintf(id, sizeof id, "learnorder-%s", ds);
+    fs_snprintf(cap, sizeof cap,
+                "Learning order on %s: the class with the highest test accuracy at the first "
+                "checkpoint (%s %g), its accuracy there, and per class the first %s at which "
+                "its accuracy reaches 0.8 of its final value; seed-mean curves.",
+                ds, xdim, x[0], xdim);
+    html_table_begin(&r->doc, id, cap);
+    html_row_begin(&r->doc);
+    static const char *const hd[] = {"arch", "aug", "band", "seeds", "learned first", "its acc"};
+    for (size_t i = 0; i < FS_ARRAY_LEN(hd); i++)
+        html_cell_text(&r->doc, hd[i], HTML_CELL_HEADER);
+    for (int64_t c = 0; c < k; c++) {
+        char h[96];
+        fs_snprintf(h, sizeof h, "%s: %s to 0.8", cl.s[c], xdim);
+        html_cell_text(&r->doc, h, HTML_CELL_HEADER);
+    }
+    html_row_end(&r->doc);
+    for (int64_t a = 0; a < mg.na; a++)
+        for (int64_t g = 0; g < mg.ng; g++)
+            for (int64_t b = 0; b < mg.nb; b++) {
+                int64_t gi[3] = {a, g, b};
+                int used = rvar_model_mean(v, gi, mean);
+                if (!used)
+                    continue;
+                int64_t first = -1;
+                for (int64_t c = 0; c < k; c++)
+                    if (isfinite(mean[c]) && (first < 0 || mean[c] > mean[first]))
+                        first = c;
+                html_row_begin(&r->doc);
+                html_cell_text(&r->doc, mg.arch.s[a], 0);
+                html_cell_text(&r->doc, mg.aug.s[g], 0);
+                html_cell_text(&r->doc, mg.band.s[b], 0);
+                html_cell_num(&r->doc, used, "%.0f", 0);
+                html_cell_text(&r->doc, first >= 0 ? cl.s[first] : "-", 0);
+                html_cell_num(&r->doc, first >= 0 ? mean[first] : (double)NAN, "%.3f", 0);
+                for (int64_t c = 0; c < k; c++) {
+                    double fin = mean[(ne - 1) * k + c], at = NAN;
+                    for (int64_t e = 0; e < ne && isfinite(fin); e++)
+                        if (isfinite(mean[e * k + c]) && mean[e * k + c] >= 0.8 * fin) {
+                            at = x[e];
+                            break;
+                        }
+                    html_cell_num(&r->doc, at, "%g", 0);
+                }
+                html_row_end(&r->doc);
+            }
+    html_table_end(&r->doc);
+    r->sum.tables++;
+    free(mean);
+    free(x);
+    labels_free(&cl);
+    model_grid_free(&mg);
+}
+
 /* Per-class curves: every result named *_curve with dims (epoch or step, class). */
 static int section_class_curves(Report *r, const char *ds, int *heading_done)
 {
@@ -870,7 +1023,7 @@ static int section_class_curves(Report *r, const char *ds, int *heading_done)
     }
     for (int i = 0; i < n; i++) {
         size_t len = strlen(names[i]);
-        if (len < 6 || strcmp(names[i] + len - 6, "_curve"))
+        if (len < 6 || strcmp(names[i] + len - 6, "_curve") != 0)
             continue;
         RVar v;
         if (rvar_read(r, ds, names[i], &v) <= 0)
@@ -885,6 +1038,8 @@ static int section_class_curves(Report *r, const char *ds, int *heading_done)
                 *heading_done = 1;
             }
             class_curve_figures(r, ds, &v);
+            if (!strcmp(v.name, "class_acc_curve"))
+                learned_first_table(r, ds, &v);
             found++;
         } else {
             static const char *const want[2] = {"epoch or step", "class"};
@@ -906,14 +1061,10 @@ static void section_curves(Report *r, const char *ds)
     int n_curves = section_class_curves(r, ds, &heading);
     int hl = rvar_read(r, ds, "train_loss", &loss);
     if (n_curves == 0) {
-        char b[200];
-        fs_snprintf(b, sizeof b, "per-band learning curves of %s (class_acc_curve)", ds);
-        report_absent(r, b);
+        report_absent(r, "per-band learning curves (class_acc_curve)", ds, "learning_order");
     }
     if (hl == 0) {
-        char b[200];
-        fs_snprintf(b, sizeof b, "training loss curves of %s (train_loss)", ds);
-        report_absent(r, b);
+        report_absent(r, "training loss curves (train_loss)", ds, NULL);
     }
     int ok_l = hl > 0 && rvar_expect(r, ds, &loss, 1, dims_loss);
     if (n_curves || ok_l)
@@ -933,9 +1084,11 @@ static void section_curves(Report *r, const char *ds)
         PlotSeries *se = xmalloc((size_t)mg.nb * sizeof *se);
         int64_t nmod = mg.na * mg.ng;
         int cols = (int)(nmod < 4 ? nmod : 4), rows = (int)((nmod + 3) / 4);
-        PlotCanvas *c = plot_canvas_create(cols * CHART_W, rows * CHART_H + 20, PLOT_WHITE);
         char t[256];
         fs_snprintf(t, sizeof t, "%s: training loss (log scale), one line per training band", ds);
+        int fig_w = cols * CHART_W, tw = plot_text_width(t, 1) + 12;
+        PlotCanvas *c =
+            plot_canvas_create(fig_w > tw ? fig_w : tw, rows * CHART_H + 20, PLOT_WHITE);
         plot_draw_text(c, 6, 5, t, PLOT_BLACK, 1);
         int m = 0, drawn = 0;
         for (int64_t a = 0; a < mg.na; a++)
@@ -1131,18 +1284,14 @@ static void section_band_tests(Report *r, const char *ds)
     RVar acc, conf, cacc;
     int ha = rvar_read(r, ds, "test_acc", &acc), hc = rvar_read(r, ds, "confusion", &conf);
     int hk = rvar_read(r, ds, "class_acc", &cacc);
-    char b[200];
     if (hk == 0) {
-        fs_snprintf(b, sizeof b, "per-class accuracy per test band of %s (class_acc)", ds);
-        report_absent(r, b);
+        report_absent(r, "per-class accuracy per test band (class_acc)", ds, NULL);
     }
     if (ha == 0) {
-        fs_snprintf(b, sizeof b, "test accuracy per test band of %s (test_acc)", ds);
-        report_absent(r, b);
+        report_absent(r, "test accuracy per test band (test_acc)", ds, NULL);
     }
     if (hc == 0) {
-        fs_snprintf(b, sizeof b, "relative confusion-matrix changes of %s (confusion)", ds);
-        report_absent(r, b);
+        report_absent(r, "relative confusion-matrix changes (confusion)", ds, NULL);
     }
     int ok_a = ha > 0 && rvar_expect(r, ds, &acc, 1, d1);
     int ok_c = hc > 0 && rvar_expect(r, ds, &conf, 3, d3);
@@ -1253,18 +1402,103 @@ static void section_band_tests(Report *r, const char *ds)
 }
 
 /* ---------------------------------------------------------------- TPR / FPR */
+/* TPR at a glance: per training band one figure, one panel per threshold T, each panel
+ * classes (rows) x models (columns), viridis on [0, 1]. */
+static void tpr_figures(Report *r, const char *ds, const RVar *tpr, const ModelGrid *mg,
+                        const Labels *Tl, const Labels *cl)
+{
+    int64_t nT = tpr->dims[tpr->ng], k = tpr->dims[tpr->ng + 1];
+    int64_t nmod = mg->na * mg->ng;
+    double *mean = xmalloc((size_t)tpr->extra_len * sizeof *mean);
+    float *pan = xmalloc((size_t)(nT * k * nmod) * sizeof *pan);
+    const float **panels = xmalloc((size_t)nT * sizeof *panels);
+    char **names = xcalloc((size_t)nmod, sizeof *names);
+    for (int64_t b = 0; b < mg->nb; b++) {
+        int nm = 0;
+        for (int64_t a = 0; a < mg->na; a++)
+            for (int64_t g = 0; g < mg->ng; g++) {
+                int64_t gi[3] = {a, g, b};
+                if (!rvar_model_mean(tpr, gi, mean))
+                    continue;
+                char name[160];
+                model_name(mg, a, g, name, sizeof name);
+                names[nm] = xstrdup(name);
+                /* panel t is (k, nmod) row-major; this model is column nm */
+                for (int64_t t = 0; t < nT; t++)
+                    for (int64_t c = 0; c < k; c++)
+                        pan[(t * k + c) * nmod + nm] = (float)mean[t * k + c];
+                nm++;
+            }
+        if (nm) {
+            /* Compact the columns when some models lack values: rebuild with pw = nm. */
+            float *cp = xmalloc((size_t)(nT * k * nm) * sizeof *cp);
+            for (int64_t t = 0; t < nT; t++)
+                for (int64_t c = 0; c < k; c++)
+                    memcpy(cp + (t * k + c) * nm, pan + (t * k + c) * nmod,
+                           (size_t)nm * sizeof *cp);
+            for (int64_t t = 0; t < nT; t++)
+                panels[t] = cp + t * k * nm;
+            char title[256], stem[256], cap[512];
+            fs_snprintf(title, sizeof title, "%s, trained on band %s: TPR on DFM-filtered sets", ds,
+                        mg->band.s[b]);
+            const char *rl[1] = {"class"};
+            char **tcols = xmalloc((size_t)nT * sizeof *tcols);
+            for (int64_t t = 0; t < nT; t++) {
+                char tt[80];
+                fs_snprintf(tt, sizeof tt, "T = %s", Tl->s[t]);
+                tcols[t] = xstrdup(tt);
+            }
+            PlotGridSpec gs = {.title = title,
+                               .rows = 1,
+                               .cols = (int)nT,
+                               .row_labels = rl,
+                               .col_labels = (const char *const *)tcols,
+                               .panels = panels,
+                               .ph = (int)k,
+                               .pw = nm,
+                               .cmap = PLOT_CMAP_VIRIDIS,
+                               .vmin = 0,
+                               .vmax = 1,
+                               .cbar_label = "TPR (fraction)",
+                               .axes = 2,
+                               .x_names = (const char *const *)names,
+                               .y_names = (const char *const *)cl->s,
+                               .x_label = "model"};
+            fs_snprintf(stem, sizeof stem, "tpr_%s_%s", ds, mg->band.s[b]);
+            fs_snprintf(cap, sizeof cap,
+                        "TPR of each class (rows) and model (columns) on test sets filtered with "
+                        "the class's DFM, one panel per threshold T; models trained on band %s "
+                        "of %s; seed mean. Bright = the DFM frequencies alone keep the class "
+                        "recognisable (a shortcut candidate).",
+                        mg->band.s[b], ds);
+            report_figure(r, plot_heatmap_grid(&gs), stem, cap);
+            for (int64_t t = 0; t < nT; t++)
+                free(tcols[t]);
+            free(tcols);
+            free(cp);
+        }
+        for (int m = 0; m < nm; m++) {
+            free(names[m]);
+            names[m] = NULL;
+        }
+    }
+    free(names);
+    free(panels);
+    free(pan);
+    free(mean);
+}
+
 static void section_tprfpr(Report *r, const char *ds)
 {
     static const char *const dims[2] = {"T", "class"};
     RVar tpr, fpr;
     int ht = rvar_read(r, ds, "tpr", &tpr), hf = rvar_read(r, ds, "fpr", &fpr);
     if (ht == 0 || hf == 0) {
-        char b[200];
-        fs_snprintf(b, sizeof b, "TPR/FPR on DFM-filtered sets of %s (%s)", ds,
-                    ht == 0 && hf == 0 ? "tpr, fpr"
-                    : ht == 0          ? "tpr"
-                                       : "fpr");
-        report_absent(r, b);
+        report_absent(r,
+                      ht == 0 && hf == 0 ? "TPR/FPR on DFM-filtered sets (tpr, fpr)"
+                      : ht == 0          ? "TPR on DFM-filtered sets (tpr)"
+                                         : "FPR on DFM-filtered sets (fpr)",
+                      ds, "tprfpr");
     }
     if (ht > 0 && hf > 0 && rvar_expect(r, ds, &tpr, 2, dims) &&
         rvar_expect(r, ds, &fpr, 2, dims)) {
@@ -1373,6 +1607,7 @@ static void section_tprfpr(Report *r, const char *ds)
                       "%d of %d (model, T, class) rows show a shortcut (TPR > %.2f), %d a "
                       "strong one (TPR >= 0.6).",
                       n_short, n_rows, r->tpr_threshold, n_strong);
+            tpr_figures(r, ds, &tpr, &mg, &Tl, &cl);
             free(mt);
             free(mf);
             free(mc);
@@ -1396,9 +1631,7 @@ static void section_ood(Report *r, const char *ds)
     RVar v;
     int h = rvar_read(r, ds, "ood_acc", &v);
     if (h == 0) {
-        char b[200];
-        fs_snprintf(b, sizeof b, "OOD transfer of %s (ood_acc)", ds);
-        report_absent(r, b);
+        report_absent(r, "OOD transfer (ood_acc)", ds, "ood");
         return;
     }
     if (h < 0)
@@ -1428,9 +1661,9 @@ static void section_cost(Report *r, const char *store_path)
     FsStatus st = report_task_costs(store_path, cost, REPORT_MAX_KINDS, &n, &total_wall);
     if (st != FS_OK || n == 0) {
         char b[300];
-        fs_snprintf(b, sizeof b, "run cost (%s)",
+        fs_snprintf(b, sizeof b, "run cost (%.250s)",
                     st != FS_OK ? fs_last_error() : "the store has no task rows");
-        report_absent(r, b);
+        report_absent(r, b, NULL, NULL);
         return;
     }
     r->sum.sections_present++;
@@ -1609,8 +1842,10 @@ static void section_overview(Report *r, const char *store_path, char **datasets,
         html_raw(&r->doc, "<details><summary>Effective configuration</summary><pre>");
         html_escape(&r->doc.b, cfg);
         html_raw(&r->doc, "</pre></details>\n");
+        r->config = cfg; /* decides which absent analyses were not requested */
+    } else {
+        free(cfg);
     }
-    free(cfg);
     fs_clear_error();
 }
 
@@ -1667,19 +1902,27 @@ FsStatus report_write(const ReportOptions *o, ReportSummary *sum)
         section_ood(&r, ds[i]);
     }
     if (nds == 0)
-        report_absent(&r, "all analyses (the store has no /results group)");
+        report_absent(&r, "all analyses (the store has no /results group)", NULL, NULL);
     html_end(&r.doc);
     {
         /* Summary at the top: what is present, what is absent. */
         FsBuf top = {0};
-        fsbuf_printf(&top, "<p class=\"note\">%d figures, %d tables. ", r.sum.figures + 0,
+        fsbuf_printf(&top, "<p class=\"note\">%d figures, %d tables. ", r.sum.figures,
                      r.sum.tables);
-        if (r.absent.len) {
+        int n_missing = 0, n_off = 0;
+        for (int i = 0; i < r.n_absent; i++)
+            *(r.absent[i].off ? &n_off : &n_missing) += 1;
+        if (n_missing) {
             fsbuf_printf(&top, "Absent from this store: ");
-            html_escape(&top, r.absent.s);
-            fsbuf_printf(&top, ".");
+            absent_list(&r, 0, &top);
+            fsbuf_printf(&top, ". ");
         } else {
-            fsbuf_printf(&top, "Every analysis the report knows is present.");
+            fsbuf_printf(&top, "Every analysis the run asked for is present. ");
+        }
+        if (n_off) {
+            fsbuf_printf(&top, "Not requested by the run's config: ");
+            absent_list(&r, 1, &top);
+            fsbuf_printf(&top, ".");
         }
         fsbuf_printf(&top, "</p>\n");
         if (r.toc.len)
@@ -1698,7 +1941,10 @@ out:
         free(ds[i]);
     free(ds);
     html_free(&r.doc);
-    fsbuf_free(&r.absent);
+    for (int i = 0; i < r.n_absent; i++)
+        fsbuf_free(&r.absent[i].datasets);
+    free(r.absent);
+    free(r.config);
     fsbuf_free(&r.toc);
     fsbuf_free(&r.files);
     if (r.f)

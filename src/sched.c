@@ -258,7 +258,7 @@ void sgraph_progress(SchedGraph *g, int force)
     fmt_dur(e2, sizeof e2, eta);
     fprintf(g->out, "progress: %lld/%d done (%lld from earlier runs), %lld running, %lld failed, "
             "%lld blocked, %.0f tasks/h, elapsed %s, ETA %s\n",
-            (long long)(g->n_done + g->n_skipped), g->n, (long long)g->n_skipped,
+            (long long)g->n_done + (long long)g->n_skipped, g->n, (long long)g->n_skipped,
             (long long)g->n_running, (long long)g->n_failed, (long long)g->n_blocked, rate, e1, e2);
     fflush(g->out);
 }

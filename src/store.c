@@ -542,7 +542,7 @@ static FsStatus blob_write(Store *s, const SweepConfig *cfg, const StoreKey *k, 
     int ga[4];
     int ng = blob_grid(b, ga);
     int rank = ng + b->n_extra;
-    hsize_t start[12], count[12], dims[12], maxd[12], chunk[12];
+    hsize_t start[12] = {0}, count[12] = {0}, dims[12] = {0}, maxd[12] = {0}, chunk[12] = {0};
     char seedbuf[32];
     fs_snprintf(seedbuf, sizeof seedbuf, "%lld", (long long)k->seed);
     for (int i = 0; i < ng; i++) {
@@ -574,7 +574,7 @@ static FsStatus blob_write(Store *s, const SweepConfig *cfg, const StoreKey *k, 
         ds = H5Dopen2(g, b->name, H5P_DEFAULT);
         H5TRY(ds, "open dataset");
         fsp = H5Dget_space(ds);
-        hsize_t have[12];
+        hsize_t have[12] = {0};
         int r = H5Sget_simple_extent_ndims(fsp);
         H5Sget_simple_extent_dims(fsp, have, NULL);
         H5Sclose(fsp);
@@ -880,7 +880,7 @@ static FsStatus journal_row_cb(int type, const unsigned char *p, size_t n, void 
     if (type == JREC_CONFIG) { /* a new run: earlier starts are void */
         free(acc->config);
         acc->config = xmalloc(n + 1);
-        memcpy(acc->config, p, n);
+        if (n) memcpy(acc->config, p, n);
         acc->config[n] = 0;
         acc->ns = 0;
         return FS_OK;
@@ -1185,7 +1185,7 @@ static FsStatus check_config(Store *s, const SweepConfig *cfg, int force)
     FsStatus st = FS_OK;
     char mine[24];
     fs_snprintf(mine, sizeof mine, "%016llx", (unsigned long long)cfg->result_hash);
-    if (rh && strcmp(rh, mine)) {
+    if (rh && strcmp(rh, mine) != 0) {
         /* name the changed lines (outside [axes]) */
         FsBuf diff = {0};
         if (text) {
@@ -1203,11 +1203,11 @@ static FsStatus check_config(Store *s, const SweepConfig *cfg, int force)
         }
         if (force) {
             LOG_WARN("%s: config changed (was: %s); continuing because of --force", s->path,
-                     diff.s ? diff.s : "?");
+                     diff.s ? diff.s : "the same text, hashed by an older fsweep");
         } else {
             st = fs_errorf(FS_ERR_CONFIG, "%s: the store was made with another config (stored "
                            "values: %s); use a new store, or --force to continue anyway",
-                           s->path, diff.s ? diff.s : "hash differs");
+                           s->path, diff.s ? diff.s : "the same text, hashed by an older fsweep");
         }
         fsbuf_free(&diff);
     }

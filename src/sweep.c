@@ -46,7 +46,7 @@ FsStatus sweep_dataset_info(const char *name, SweepDatasetInfo *out)
 /* ------------------------------------------------------------------ key table */
 typedef enum { K_STR, K_INT, K_DBL, K_BOOL, K_U64, K_DLIST, K_AXIS } KeyType;
 
-typedef struct {
+typedef struct { /* NOLINT(clang-analyzer-optin.performance.Padding): a readable table */
     const char *sec, *key;
     KeyType t;
     size_t off;   /* offset in SweepConfig; for K_AXIS the axis id */
@@ -415,24 +415,24 @@ static FsStatus convert(RawValues *raw, SweepConfig *cfg)
         }
         }
     }
-    if (strcmp(cfg->runner, "fake") && strcmp(cfg->runner, "real")) {
+    if (strcmp(cfg->runner, "fake") != 0 && strcmp(cfg->runner, "real") != 0) {
         int i = key_find("sweep", "runner");
         return bad(raw, i, "fake or real");
     }
-    if (strcmp(cfg->dfm_method, "iccv")) {
+    if (strcmp(cfg->dfm_method, "iccv") != 0) {
         int i = key_find("analyses", "dfm_method");
         return bad(raw, i, "iccv (HFSS is its own analysis: hfss = true)");
     }
-    if (strcmp(cfg->optimizer, "sgd") && strcmp(cfg->optimizer, "adamw")) {
+    if (strcmp(cfg->optimizer, "sgd") != 0 && strcmp(cfg->optimizer, "adamw") != 0) {
         int i = key_find("train", "optimizer");
         return bad(raw, i, "sgd or adamw");
     }
     for (int d = 0; d < cfg->axes[AX_DATASET].n; d++) {
-        if (cfg->dsinfo[d].h % cfg->dfm_patch) {
+        if (cfg->dfm && (cfg->dsinfo[d].h / 2) % cfg->dfm_patch != 0) {
             int i = key_find("analyses", "dfm_patch");
             char msg[200];
-            fs_snprintf(msg, sizeof msg, "a patch size dividing the image size %d of %s",
-                        cfg->dsinfo[d].h, cfg->axes[AX_DATASET].v[d]);
+            fs_snprintf(msg, sizeof msg, "a patch size dividing half the image size (%d) of %s",
+                        cfg->dsinfo[d].h / 2, cfg->axes[AX_DATASET].v[d]);
             return bad(raw, i, msg);
         }
     }
@@ -445,7 +445,7 @@ static void render(const RawValues *raw, SweepConfig *cfg)
     FsBuf b = {0}, r = {0};
     const char *sec = "";
     for (int i = 0; i < NKEYS; i++) {
-        if (strcmp(sec, keys[i].sec)) {
+        if (strcmp(sec, keys[i].sec) != 0) {
             sec = keys[i].sec;
             fsbuf_printf(&b, "%s[%s]\n", b.len ? "\n" : "", sec);
         }

@@ -300,7 +300,7 @@ static FsStatus run_eval(const SweepConfig *cfg, const TaskSpec *s, const TaskEn
         const char *tb = cfg->axes[AX_TEST_BAND].v[b];
         Dataset f = {0};
         const Dataset *d = &te;
-        if (strcmp(tb, "all")) {
+        if (strcmp(tb, "all") != 0) {
             char name[256];
             plus_to_comma(tb, name, sizeof name);
             st = ood_make(&te, name, cfg->seed, &f);

@@ -155,6 +155,34 @@ def main(store, out):
             if got is not None:
                 near(got, want, "TPR/FPR of " + ds)
                 n_tables += 1
+        if "class_acc_curve" in g:
+            # Learning order: learned-first accuracy at the first checkpoint, and per class the
+            # first epoch reaching 0.8 of the final accuracy (epochs 1..E: the store has no
+            # epoch coordinates).
+            m, used = seed_mean(g["class_acc_curve"][()], 3)  # (arch, aug, band, epoch, class)
+            ne = m.shape[3]
+            x = np.arange(1, ne + 1, dtype=float)
+            if "epoch" in g:
+                c = g["epoch"][()].astype(float)
+                if len(c) == ne and ne > 1 and np.all(np.diff(c) > 0):
+                    x = c
+            want = []
+            for a in range(m.shape[0]):
+                for au in range(m.shape[1]):
+                    for b in range(m.shape[2]):
+                        if not used[a, au, b]:
+                            continue
+                        cur = m[a, au, b]  # (epoch, class)
+                        want += [used[a, au, b], np.nanmax(cur[0])]
+                        for c in range(cur.shape[1]):
+                            fin = cur[-1, c]
+                            hit = [e for e in range(ne) if np.isfinite(fin) and cur[e, c] >= 0.8 * fin]
+                            want.append(x[hit[0]] if hit else np.nan)
+            got = table_values(html, "learnorder-" + ds)
+            check(got is not None, "learning-order table of " + ds)
+            if got is not None:
+                near(got, want, "learning order of " + ds)
+                n_tables += 1
         for name, tid in (("test_acc", "test_acc-"), ("ood_acc", "ood_acc-")):
             if name not in g:
                 continue

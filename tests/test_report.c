@@ -304,8 +304,8 @@ static void test_report_full(void)
         return;
     /* Figures: ADCS + spectra, loss maps (2 bands), DFMs (2 bands x 2 T), curves (2 models),
      * margin curves over steps (2 models), loss, confusion (2 models x 2 bands; the missing
-     * seed leaves its mean intact). */
-    EXPECT_EQ_INT(sum.figures, 2 + 2 + 4 + 2 + 2 + 1 + 4);
+     * seed leaves its mean intact), TPR heat maps (2 bands). */
+    EXPECT_EQ_INT(sum.figures, 2 + 2 + 4 + 2 + 2 + 1 + 4 + 2);
     EXPECT_EQ_INT(check_embedded_images(html), sum.figures);
     EXPECT_EQ_INT(check_png_files(fx.out), sum.figures);
     /* TPR/FPR table: rows in (arch, aug, band, T, class) order, cells seeds, TPR, FPR. */

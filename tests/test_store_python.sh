@@ -15,7 +15,7 @@ if ! $PY -c "import h5py, pandas, xarray, h5netcdf" 2>/dev/null; then
 fi
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 store="$tmp/q.h5"
-$B/fsweep run jobs/quickstart.ini --store "$store" -q runner=fake datasets=Syn_B1,fashion_mnist ms=0 \
+$B/fsweep run jobs/quickstart.ini --store "$store" -q runner=fake datasets=Syn_B1,fashion_mnist32 ms=0 \
   fail=train/Syn_B1/ fail_attempts=1 >"$tmp/run.log" 2>&1
 check $? "fsweep run makes a store"
 n=0
@@ -56,8 +56,8 @@ assert ds.dfm.dims[-2:] == ("fy", "fx") and ds.dfm.sizes["fy"] == 32
 assert list(ds["T"].values) == [0.01, 0.05, 0.1, 0.2]
 assert np.isfinite(ds.test_acc.values).all()
 assert np.isfinite(ds.class_acc_curve.values).all()
-fm = xr.open_dataset(p, engine="h5netcdf", group="results/fashion_mnist")
-assert fm.sizes["class"] == 10 and fm.adcs.shape == (10, 28, 28), fm.adcs.shape
+fm = xr.open_dataset(p, engine="h5netcdf", group="results/fashion_mnist32")
+assert fm.sizes["class"] == 10 and fm.adcs.shape == (10, 32, 32), fm.adcs.shape
 m = xr.open_dataset(p, engine="h5netcdf", group="models/Syn_B1/" + str(ds.arch.values[0]))
 assert m.weights.dims == ("aug", "band", "seed", "param") and m.weights.dtype == np.float32
 f = h5py.File(p, "r")
