@@ -17,7 +17,7 @@ for b in b1 b4; do
     done
 done > "$P/a_bandtests.txt"
 for f in "$OUT"/as_auc_*.log; do [ -f "$f" ] && { echo "== $(basename "$f" .log)"; cat "$f"; }; done > "$P/a_step_auc.txt"
-for f in "$OUT"/c_eval_*.log "$OUT"/b_eval_*.log "$OUT"/c_shortcut_*.log "$OUT"/c_dfm_*.log "$OUT"/d_*.log "$OUT"/b_sc_*.log; do
+for f in "$OUT"/c_eval_*.log "$OUT"/b_eval_*.log "$OUT"/c_shortcut_*.log "$OUT"/c_dfm_*.log "$OUT"/d_*.log "$OUT"/b_sc_*.log "$OUT"/b_compare_archs.log; do
     [ -f "$f" ] || continue
     n=$(basename "$f" .log); cp "$f" "$P/$n.txt"
 done
