@@ -2,8 +2,8 @@
 # run_b.sh: experiment (b), PAPER.md 1 ("capacity and augmentation do not remove shortcuts"),
 # 6 (ADCS), 7 (DFMs), 11 (per-model TPR/FPR) on Fashion-MNIST (28x28, 1 channel).
 #  1. the sweep jobs/paper/b_small.ini (runner real): ResNet-18 and VGG-16 (width 1/4) x
-#     {none, AutoAugment}: ADCS, DFMs (patch removal, p = 2), TPR/FPR; `fsweep report`.
-#     The full grid (ResNet-50 at width 1/8, ViT-tiny, AugMix) is jobs/paper/b_arch_aug.ini:
+#     {none, AutoAugment, AugMix}: ADCS, DFMs (patch removal, p = 2), TPR/FPR; `fsweep report`.
+#     The full grid (with ResNet-50 at width 1/8 and ViT-tiny) is jobs/paper/b_arch_aug.ini:
 #     B_CONFIG=jobs/paper/b_arch_aug.ini runs it instead (~1.6 h on one core).
 #  2. with B_EXTRA=1, standalone ResNet-50 (width 1/8) and ViT-tiny (width 1/4) without
 #     augmentation: training, DFMs (p = 2, DFM_PC test images per class), TPR/FPR (~25 min).
