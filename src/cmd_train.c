@@ -236,6 +236,7 @@ int cmd_eval(int argc, char **argv)
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+        if (!a) break; /* argv[argc] is NULL; never reached, but the analyzer cannot know */
         if (!strcmp(a, "--data") && v) data = argv[++i];
         else if (!strcmp(a, "--logits") && v) lpath = argv[++i];
         else if ((!strcmp(a, "--batch") || !strcmp(a, "--threads")) && v) {

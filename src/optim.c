@@ -90,5 +90,6 @@ double lr_cosine(double lr0, int epoch, int epochs)
 double lr_step(double lr0, int epoch, int step_size, double gamma)
 {
     if (step_size <= 0) return lr0;
-    return lr0 * pow(gamma, (double)(epoch / step_size));
+    const int decays = epoch / step_size; /* whole steps: integer division intended */
+    return lr0 * pow(gamma, (double)decays);
 }

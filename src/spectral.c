@@ -386,7 +386,8 @@ void spectral_mask_fill(float *m, int h, int w, float v)
 
 double spectral_radius(int i, int j, int h, int w)
 {
-    double dy = (double)(i - h / 2), dx = (double)(j - w / 2); /* H, W even: exact centre */
+    const int di = i - h / 2, dj = j - w / 2; /* H, W even: DC at (H/2, W/2) exactly */
+    double dy = (double)di, dx = (double)dj;
     return sqrt(dy * dy + dx * dx);
 }
 

@@ -100,7 +100,7 @@ FsStatus model_load(const char *path, Model **out, float *mean, float *std)
         goto fail;
     }
     TRY(h5f_attr_get_str(f, "/", "format", &fmt));
-    if (strcmp(fmt, MODEL_FORMAT)) {
+    if (strcmp(fmt, MODEL_FORMAT) != 0) {
         st = fs_errorf(FS_ERR_FORMAT, "%s: format '%s', expected '%s'", path, fmt, MODEL_FORMAT);
         goto fail;
     }

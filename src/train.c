@@ -48,7 +48,8 @@ FsStatus train_config_set(TrainConfig *cfg, const char *key, const char *v)
         return fs_parse_double(v, 0, 1, key, &cfg->weight_decay);
     if (!strcmp(key, "nesterov")) return parse_bool(v, key, &cfg->nesterov);
     if (!strcmp(key, "schedule")) {
-        if (strcmp(v, "plateau") && strcmp(v, "cosine") && strcmp(v, "step") && strcmp(v, "const"))
+        if (strcmp(v, "plateau") != 0 && strcmp(v, "cosine") != 0 && strcmp(v, "step") != 0 &&
+            strcmp(v, "const") != 0)
             return fs_errorf(FS_ERR_CONFIG, "schedule: '%s' is not plateau, cosine, step or const", v);
         fs_snprintf(cfg->schedule, sizeof cfg->schedule, "%s", v);
         return FS_OK;

@@ -56,8 +56,12 @@ $PY tests/sweep_compare.py "$tmp/ref.h5" "$tmp/k.h5"; check $? "killed+resumed =
 
 # ---- SIGTERM drains a serial run: exit 75, then resume
 $B/fsweep run "$tmp/s.ini" --store "$tmp/t.h5" -q >"$tmp/t.log" 2>&1 &
-pid=$!; sleep 0.8
-$B/fsweep status "$tmp/t.h5" >"$tmp/st.log" 2>&1; src=$?
+pid=$!
+for _ in $(seq 100); do  # poll (slow builds such as ASan need longer before the first result)
+  sleep 0.1
+  $B/fsweep status "$tmp/t.h5" >"$tmp/st.log" 2>&1; src=$?
+  [ $src = 0 ] && grep -q '^running: 1' "$tmp/st.log" && grep -q 'done: [1-9]' "$tmp/st.log" && break
+done
 [ $src = 0 ] && grep -q '^running: 1' "$tmp/st.log" && grep -q 'done: [1-9]' "$tmp/st.log"
 check $? "fsweep status while the job runs: 1 running, some done (rc $src)"
 kill -TERM $pid; wait $pid; rc=$?
@@ -106,6 +110,9 @@ if command -v mpirun >/dev/null; then
     mp=$(pgrep -P $tpid)            # mpirun (child of timeout)
     ranks=$(pgrep -P "$mp" | tr '\n' ' ')
     kill -9 $ranks $mp 2>/dev/null; wait $tpid 2>/dev/null
+    # SIGKILL is delivered asynchronously: wait until the ranks are gone (a dying master still
+    # holds the HDF5 file lock, and h5py would then fail to open the store for that reason)
+    for p in $ranks; do for _ in $(seq 200); do kill -0 "$p" 2>/dev/null || break; sleep 0.05; done; done
     reported=$(grep -c '] done' "$tmp/m.log"); have=$(ok_rows "$tmp/m.h5")
     [ "$have" -ge "$reported" ] && [ "$have" -ge 0 ]; check $? "mpirun kill -9 at ${t}s: store opens, $have >= $reported reported"
   done
