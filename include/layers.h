@@ -83,6 +83,11 @@ struct Layer {
     int fold_into;            /* conv: 1 + index of the BN layer right after it that is its
                                * output's only reader (folded at inference), else 0 */
     size_t foff;              /* conv with fold_into: offset of its folded weights, bias */
+    int fold_add;             /* conv with fold_into: 1 + index of the residual add that is the
+                               * BN's only reader (BN without ReLU), else 0: at inference the
+                               * folded conv runs at that add's place, the add and its ReLU in
+                               * its epilogue */
+    int fold_from;            /* that add: 1 + index of the conv, else 0 */
     void *cache;              /* cache_bytes(...) bytes, 64-byte aligned; arena view */
 };
 
@@ -117,6 +122,11 @@ void conv_col2im_add(const ConvArgs *a, const float *cols, int ld, float *dx);
  * ws has conv_ws_floats(a, n) floats. */
 void conv2d_forward(const ConvArgs *a, int n, const float *x, const float *w, const float *b,
                     float *y, float *ws);
+/* The same with the epilogue fused: y = act(conv(x) + b (+ res)), res (n, cout, hout, wout) or
+ * NULL (may not alias y), act = ReLU when relu else identity. Identical in value to
+ * conv2d_forward followed by the separate add / ReLU passes. */
+void conv2d_forward_fused(const ConvArgs *a, int n, const float *x, const float *w, const float *b,
+                          const float *res, int relu, float *y, float *ws);
 /* dx += conv^T(dy) (dx may be NULL), dw += dy * x, db += sum dy (dw/db may be NULL). */
 void conv2d_backward(const ConvArgs *a, int n, const float *x, const float *w, const float *dy,
                      float *dx, float *dw, float *db, float *ws);
@@ -126,6 +136,8 @@ int conv_wino_ok(const ConvArgs *a);
 size_t conv_wino_ws_floats(const ConvArgs *a, int n);
 void conv2d_forward_wino(const ConvArgs *a, int n, const float *x, const float *w, const float *b,
                          float *y, float *ws);
+void conv2d_forward_wino_fused(const ConvArgs *a, int n, const float *x, const float *w,
+                               const float *b, const float *res, int relu, float *y, float *ws);
 /* dw += dLoss/dw (Winograd F(2x2,3x3) of the weight gradient) */
 void conv2d_backward_weights_wino(const ConvArgs *a, int n, const float *x, const float *dy,
                                   float *dw, float *ws);

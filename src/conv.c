@@ -6,6 +6,11 @@
 
 #include <string.h>
 
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+#define CONV_X86 1
+#endif
+
 void conv_args_init(ConvArgs *a, int cin, int h, int w, int cout, int k, int stride, int pad)
 {
     a->cin = cin;
@@ -123,16 +128,61 @@ void conv_col2im_add(const ConvArgs *a, const float *cols, int ld, float *dx)
             }
 }
 
+/* y[q] = act(src[q] + b (+ res[q])) for q < len; act = ReLU when relu (max(v, 0), NaN -> 0). */
+#ifdef CONV_X86
+__attribute__((target("avx512f"))) static void epilogue_avx512(const float *src, size_t len, float b,
+                                                                 const float *res, int relu, float *y)
+{
+    const __m512 bv = _mm512_set1_ps(b), zero = _mm512_setzero_ps();
+    for (size_t q = 0; q < len; q += 16) {
+        __mmask16 m = len - q >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << (len - q)) - 1);
+        __m512 v = _mm512_add_ps(_mm512_maskz_loadu_ps(m, src + q), bv);
+        if (res) v = _mm512_add_ps(v, _mm512_maskz_loadu_ps(m, res + q));
+        if (relu) v = _mm512_max_ps(v, zero);
+        _mm512_mask_storeu_ps(y + q, m, v);
+    }
+}
+#endif
+
+static void epilogue(int simd, const float *src, size_t len, float b, const float *res, int relu,
+                     float *y)
+{
+#ifdef CONV_X86
+    if (simd) {
+        epilogue_avx512(src, len, b, res, relu, y);
+        return;
+    }
+#endif
+    (void)simd;
+    for (size_t q = 0; q < len; q++) {
+        float v = src[q] + b;
+        if (res) v = v + res[q];
+        y[q] = relu ? (v > 0.0f ? v : 0.0f) : v;
+    }
+}
+
 void conv2d_forward(const ConvArgs *a, int n, const float *x, const float *w, const float *b,
                     float *y, float *ws)
 {
+    conv2d_forward_fused(a, n, x, w, b, NULL, 0, y, ws);
+}
+
+void conv2d_forward_fused(const ConvArgs *a, int n, const float *x, const float *w, const float *b,
+                          const float *res, int relu, float *y, float *ws)
+{
     if (conv_wino_ok(a)) {
-        conv2d_forward_wino(a, n, x, w, b, y, ws);
+        conv2d_forward_wino_fused(a, n, x, w, b, res, relu, y, ws);
         return;
     }
+#ifdef CONV_X86
+    const int simd = __builtin_cpu_supports("avx512f");
+#else
+    const int simd = 0;
+#endif
     const int hw = a->hout * a->wout, rows = a->cin * a->kh * a->kw;
     const size_t xs = (size_t)a->cin * a->h * a->w, ys = (size_t)a->cout * hw;
     const int nb_max = conv_chunk(a, n);
+    const int plain = !b && !res && !relu; /* the gemm's output is final */
     float *gws = gemm_ws(a, n, ws);
     for (int i0 = 0; i0 < n; i0 += nb_max) {
         int nb = n - i0 < nb_max ? n - i0 : nb_max;
@@ -148,20 +198,22 @@ void conv2d_forward(const ConvArgs *a, int n, const float *x, const float *w, co
         if (nb == 1) {
             float *yi = y + (size_t)i0 * ys;
             gemm_f32(0, 0, a->cout, hw, rows, 1.0f, w, rows, cols, ld, 0.0f, yi, hw, gws);
+            if (!plain)
+                for (int co = 0; co < a->cout; co++)
+                    epilogue(simd, yi + (size_t)co * hw, (size_t)hw, b ? b[co] : 0.0f,
+                             res ? res + (size_t)i0 * ys + (size_t)co * hw : NULL, relu,
+                             yi + (size_t)co * hw);
         } else {
             float *tmp = ws + (size_t)rows * ld; /* (cout, nb*hw) */
             gemm_f32(0, 0, a->cout, ld, rows, 1.0f, w, rows, cols, ld, 0.0f, tmp, ld, gws);
             for (int j = 0; j < nb; j++)
-                for (int co = 0; co < a->cout; co++)
-                    memcpy(y + (size_t)(i0 + j) * ys + (size_t)co * hw,
-                           tmp + (size_t)co * ld + (size_t)j * hw, sizeof(float) * (size_t)hw);
-        }
-        if (b)
-            for (int j = 0; j < nb; j++)
                 for (int co = 0; co < a->cout; co++) {
-                    float *yc = y + (size_t)(i0 + j) * ys + (size_t)co * hw;
-                    for (int q = 0; q < hw; q++) yc[q] += b[co];
+                    size_t yo = (size_t)(i0 + j) * ys + (size_t)co * hw;
+                    const float *src = tmp + (size_t)co * ld + (size_t)j * hw;
+                    if (plain) memcpy(y + yo, src, sizeof(float) * (size_t)hw);
+                    else epilogue(simd, src, (size_t)hw, b ? b[co] : 0.0f, res ? res + yo : NULL, relu, y + yo);
                 }
+        }
     }
 }
 
@@ -170,9 +222,9 @@ void conv2d_backward(const ConvArgs *a, int n, const float *x, const float *w, c
 {
     if (conv_wino_ok(a)) {
         if (dx) conv2d_backward_data_wino(a, n, w, dy, dx, ws);
-        /* the 16 weight-gradient products are (cout, cin) each: below ~128 channels their
+        /* the 16 weight-gradient products are (cout, cin) each: below ~64 channels their
          * packing costs more than the 2.25x fewer multiplies save, so im2col does dw */
-        if (dw && a->cin >= 128 && a->cout >= 128) {
+        if (dw && a->cin >= 64 && a->cout >= 64) {
             conv2d_backward_weights_wino(a, n, x, dy, dw, ws);
             dw = NULL;
         }

@@ -15,14 +15,19 @@
 #define WINO_X86 1
 #endif
 
-/* Scratch per tile row: padded rows d (4, 2tw+2), B^T d rows (4, 2tw+2), their even / odd
- * columns E, O (4, tw+1), output rows o (4, tw). */
+/* Scratch of the scalar input transform per tile row: padded rows d (4, 2tw+2), B^T d rows
+ * (4, 2tw+2), their even / odd columns E, O (4, tw+1), output rows o (4, tw). */
 static size_t scratch_floats(int W)
 {
     size_t tw = (size_t)(W + 1) / 2, pw = 2 * tw + 2;
     return 8 * pw + 8 * (tw + 1) + 4 * tw + 64;
 }
 
+/* The AVX-512 input transform's zero-padded plane: H + 4 rows of pad_stride(W) floats (row q,
+ * column p hold x[q - 1][p - 1]); a 16-tile block starting at tile j0 reads columns
+ * [2 j0, 2 j0 + 34). */
+static size_t pad_stride(int W) { return 32 * (size_t)(((W + 1) / 2 + 15) / 16) + 16; }
+static size_t pad_floats(int H, int W) { return (size_t)(H + 4) * pad_stride(W) + 16; }
 
 int conv_wino_ok(const ConvArgs *a)
 {
@@ -45,12 +50,60 @@ size_t conv_wino_ws_floats(const ConvArgs *a, int n)
     /* U (16, cout, cin) + V (16, cin, T) + M (16, cout, T) + gemm panels; the transposed
      * problem (dx) swaps cin and cout, so size both sides by the larger */
     return 16 * (size_t)a->cin * a->cout + 2 * 16 * cmax * t + GEMM_WS_FLOATS +
-           scratch_floats(a->w) + 12 * t;
+           scratch_floats(a->w) + pad_floats(a->h, a->w) + 12 * t;
 }
 
 /* U[xi][o][i] = (G g G^T)[xi] for g = w[o][i] (or the flipped w[i][o] when flip). */
-static void transform_weights(const float *w, int co_n, int ci_n, int flip, float *U)
+#ifdef WINO_X86
+/* transform_weights with AVX-512: 16 input channels i of one output channel o per step, the
+ * nine taps gathered (stride 9, or 9 co_n when flipped); the scalar version's operations. */
+__attribute__((target("avx512f"))) static void transform_weights_avx512(const float *w, int co_n,
+                                                                          int ci_n, int flip, float *U)
 {
+    const size_t plane = (size_t)co_n * ci_n;
+    const int step = flip ? 9 * co_n : 9;
+    const __m512i lane = _mm512_set_epi32(15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0);
+    const __m512i vidx = _mm512_mullo_epi32(lane, _mm512_set1_epi32(step));
+    const __m512 half = _mm512_set1_ps(0.5f);
+    for (int o = 0; o < co_n; o++)
+        for (int i0 = 0; i0 < ci_n; i0 += 16) {
+            __mmask16 mk = ci_n - i0 >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << (ci_n - i0)) - 1);
+            const float *src = flip ? w + ((size_t)i0 * co_n + o) * 9 : w + ((size_t)o * ci_n + i0) * 9;
+            __m512 g[3][3];
+            for (int r = 0; r < 3; r++)
+                for (int c = 0; c < 3; c++) {
+                    int tap = flip ? (2 - r) * 3 + (2 - c) : r * 3 + c;
+                    g[r][c] = _mm512_mask_i32gather_ps(_mm512_setzero_ps(), mk, vidx, src + tap, 4);
+                }
+            __m512 t[4][3];
+            for (int c = 0; c < 3; c++) {
+                t[0][c] = g[0][c];
+                t[1][c] = _mm512_mul_ps(half, _mm512_add_ps(_mm512_add_ps(g[0][c], g[1][c]), g[2][c]));
+                t[2][c] = _mm512_mul_ps(half, _mm512_add_ps(_mm512_sub_ps(g[0][c], g[1][c]), g[2][c]));
+                t[3][c] = g[2][c];
+            }
+            float *dst = U + (size_t)o * ci_n + i0;
+            for (int r = 0; r < 4; r++) {
+                __m512 u1 = _mm512_mul_ps(half, _mm512_add_ps(_mm512_add_ps(t[r][0], t[r][1]), t[r][2]));
+                __m512 u2 = _mm512_mul_ps(half, _mm512_add_ps(_mm512_sub_ps(t[r][0], t[r][1]), t[r][2]));
+                _mm512_mask_storeu_ps(dst + (size_t)(r * 4 + 0) * plane, mk, t[r][0]);
+                _mm512_mask_storeu_ps(dst + (size_t)(r * 4 + 1) * plane, mk, u1);
+                _mm512_mask_storeu_ps(dst + (size_t)(r * 4 + 2) * plane, mk, u2);
+                _mm512_mask_storeu_ps(dst + (size_t)(r * 4 + 3) * plane, mk, t[r][2]);
+            }
+        }
+}
+#endif
+
+static void transform_weights(const float *w, int co_n, int ci_n, int flip, float *U, int simd)
+{
+#ifdef WINO_X86
+    if (simd) {
+        transform_weights_avx512(w, co_n, ci_n, flip, U);
+        return;
+    }
+#endif
+    (void)simd;
     const size_t plane = (size_t)co_n * ci_n;
     for (int o = 0; o < co_n; o++)
         for (int i = 0; i < ci_n; i++) {
@@ -111,12 +164,84 @@ static void binop(int simd, BinOp op, const float *a, const float *b, float *dst
         for (int i = 0; i < n; i++) dst[i] = a[i] + b[i];
 }
 
+#ifdef WINO_X86
+/* transform_input for AVX-512: each plane is copied once into a zero-padded scratch plane P,
+ * then 16 tiles of a tile row at a time: B^T d on the four rows in registers, the even / odd
+ * column split by permutes, B along columns, 16 masked stores. The same additions as the
+ * scalar version, so bitwise the same V. */
+__attribute__((target("avx512f"))) static void transform_input_avx512(const float *x, int nb, int C,
+                                                                        int H, int W, int T,
+                                                                        float *V, float *P)
+{
+    const int th = (H + 1) / 2, tw = (W + 1) / 2;
+    const size_t plane = (size_t)C * T, S = pad_stride(W);
+    const __m512i ev = _mm512_set_epi32(30, 28, 26, 24, 22, 20, 18, 16, 14, 12, 10, 8, 6, 4, 2, 0);
+    const __m512i od = _mm512_set_epi32(31, 29, 27, 25, 23, 21, 19, 17, 15, 13, 11, 9, 7, 5, 3, 1);
+    memset(P, 0, sizeof(float) * pad_floats(H, W));
+    for (int im = 0; im < nb; im++)
+        for (int c = 0; c < C; c++) {
+            const float *xc = x + ((size_t)im * C + c) * H * W;
+            for (int yy = 0; yy < H; yy++) {
+                const float *src = xc + (size_t)yy * W;
+                float *dst = P + (size_t)(yy + 1) * S + 1;
+                for (int q = 0; q < W; q += 16) {
+                    __mmask16 m = W - q >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << (W - q)) - 1);
+                    _mm512_mask_storeu_ps(dst + q, m, _mm512_maskz_loadu_ps(m, src + q));
+                }
+            }
+            for (int ty = 0; ty < th; ty++) {
+                const float *d0 = P + (size_t)(2 * ty) * S, *d1 = d0 + S, *d2 = d1 + S, *d3 = d2 + S;
+                size_t off = (size_t)c * T + (size_t)im * th * tw + (size_t)ty * tw;
+                for (int j0 = 0; j0 < tw; j0 += 16) {
+                    __mmask16 mk = tw - j0 >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << (tw - j0)) - 1);
+                    __m512 e[4], o[4], e1[4], o1[4];
+                    for (int h = 0; h < 2; h++) { /* h = 1: the columns two further on */
+                        size_t p = 2 * (size_t)j0 + 2 * (size_t)h;
+                        __m512 a0 = _mm512_loadu_ps(d0 + p), a1 = _mm512_loadu_ps(d1 + p);
+                        __m512 a2 = _mm512_loadu_ps(d2 + p), a3 = _mm512_loadu_ps(d3 + p);
+                        __m512 c0 = _mm512_loadu_ps(d0 + p + 16), c1 = _mm512_loadu_ps(d1 + p + 16);
+                        __m512 c2 = _mm512_loadu_ps(d2 + p + 16), c3 = _mm512_loadu_ps(d3 + p + 16);
+                        __m512 lo[4] = {_mm512_sub_ps(a0, a2), _mm512_add_ps(a1, a2), _mm512_sub_ps(a2, a1),
+                                        _mm512_sub_ps(a1, a3)};
+                        __m512 hi[4] = {_mm512_sub_ps(c0, c2), _mm512_add_ps(c1, c2), _mm512_sub_ps(c2, c1),
+                                        _mm512_sub_ps(c1, c3)};
+                        for (int r = 0; r < 4; r++) {
+                            __m512 ve = _mm512_permutex2var_ps(lo[r], ev, hi[r]);
+                            __m512 vo = _mm512_permutex2var_ps(lo[r], od, hi[r]);
+                            if (h) {
+                                e1[r] = ve;
+                                o1[r] = vo;
+                            } else {
+                                e[r] = ve;
+                                o[r] = vo;
+                            }
+                        }
+                    }
+                    float *vt = V + off + j0;
+                    for (int r = 0; r < 4; r++) {
+                        _mm512_mask_storeu_ps(vt + (size_t)(r * 4 + 0) * plane, mk, _mm512_sub_ps(e[r], e1[r]));
+                        _mm512_mask_storeu_ps(vt + (size_t)(r * 4 + 1) * plane, mk, _mm512_add_ps(o[r], e1[r]));
+                        _mm512_mask_storeu_ps(vt + (size_t)(r * 4 + 2) * plane, mk, _mm512_sub_ps(e1[r], o[r]));
+                        _mm512_mask_storeu_ps(vt + (size_t)(r * 4 + 3) * plane, mk, _mm512_sub_ps(o[r], o1[r]));
+                    }
+                }
+            }
+        }
+}
+#endif
+
 /* V[xi][c][t] for the nb images starting at x, tiles row-major per image. Per tile row: B^T
  * along the four rows for every column at once, then B along columns via even/odd splits, so
  * every inner loop runs over contiguous tiles. */
 static void transform_input(const float *x, int nb, int C, int H, int W, int T, float *V,
                             float *scr, int simd)
 {
+#ifdef WINO_X86
+    if (simd) {
+        transform_input_avx512(x, nb, C, H, W, T, V, scr + scratch_floats(W));
+        return;
+    }
+#endif
     const int th = (H + 1) / 2, tw = (W + 1) / 2, pw = 2 * tw + 2;
     const size_t plane = (size_t)C * T;
     float *d = scr, *bt = d + 4 * pw, *E = bt + 4 * pw, *O = E + 4 * (tw + 1);
@@ -154,52 +279,118 @@ static void transform_input(const float *x, int nb, int C, int H, int W, int T, 
         }
 }
 
-/* y (+)= A^T M A per tile (+ bias): per output channel, the transform runs over all T tiles of
- * the chunk at once (contiguous in M), then the 2x2 results are scattered into the images. */
+/* o[j * Tz + t] = (A^T M_t A)_j + bk for the tile outputs j = (0,0), (0,1), (1,0), (1,1) of
+ * every tile t < T; m[xi] points at M_xi of one output channel. One pass over the 16 planes
+ * (the additions in a fixed order, the same with and without AVX-512). */
+#ifdef WINO_X86
+__attribute__((target("avx512f"))) static void out_tiles_avx512(const float *const m[16], int T,
+                                                                  float bk, float *o, size_t Tz)
+{
+    const __m512 b = _mm512_set1_ps(bk);
+    for (int t = 0; t < T; t += 16) {
+        __mmask16 mk = T - t >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << (T - t)) - 1);
+        __m512 p0[4], p1[4];
+        for (int s = 0; s < 4; s++) {
+            __m512 v0 = _mm512_maskz_loadu_ps(mk, m[s] + t), v1 = _mm512_maskz_loadu_ps(mk, m[4 + s] + t);
+            __m512 v2 = _mm512_maskz_loadu_ps(mk, m[8 + s] + t), v3 = _mm512_maskz_loadu_ps(mk, m[12 + s] + t);
+            p0[s] = _mm512_add_ps(_mm512_add_ps(v0, v1), v2);
+            p1[s] = _mm512_sub_ps(_mm512_sub_ps(v1, v2), v3);
+        }
+        _mm512_mask_storeu_ps(o + t, mk, _mm512_add_ps(_mm512_add_ps(_mm512_add_ps(p0[0], p0[1]), p0[2]), b));
+        _mm512_mask_storeu_ps(o + Tz + t, mk, _mm512_add_ps(_mm512_sub_ps(_mm512_sub_ps(p0[1], p0[2]), p0[3]), b));
+        _mm512_mask_storeu_ps(o + 2 * Tz + t, mk, _mm512_add_ps(_mm512_add_ps(_mm512_add_ps(p1[0], p1[1]), p1[2]), b));
+        _mm512_mask_storeu_ps(o + 3 * Tz + t, mk, _mm512_add_ps(_mm512_sub_ps(_mm512_sub_ps(p1[1], p1[2]), p1[3]), b));
+    }
+}
+
+/* One output row pair's worth of a tile row: y[2 tx + e] = f(oe[tx]) for e = 0, 1, tx < tw,
+ * f(v) = (acc ? y : 0) + v (+ res), then max(., 0) when relu. */
+__attribute__((target("avx512f"))) static void out_row_avx512(const float *o0, const float *o1,
+                                                                int tw, const float *res, int relu,
+                                                                int acc, float *y)
+{
+    const __m512i idx = _mm512_set_epi32(23, 7, 22, 6, 21, 5, 20, 4, 19, 3, 18, 2, 17, 1, 16, 0);
+    const __m512 zero = _mm512_setzero_ps();
+    for (int tx = 0; tx < tw; tx += 8) {
+        int k = tw - tx >= 8 ? 8 : tw - tx;
+        __mmask16 m8 = (__mmask16)((1u << k) - 1), m16 = (__mmask16)((1u << (2 * k)) - 1);
+        __m512 v = _mm512_permutex2var_ps(_mm512_maskz_loadu_ps(m8, o0 + tx), idx,
+                                          _mm512_maskz_loadu_ps(m8, o1 + tx));
+        if (acc) v = _mm512_add_ps(_mm512_maskz_loadu_ps(m16, y + 2 * tx), v);
+        if (res) v = _mm512_add_ps(v, _mm512_maskz_loadu_ps(m16, res + 2 * tx));
+        if (relu) v = _mm512_max_ps(v, zero);
+        _mm512_mask_storeu_ps(y + 2 * tx, m16, v);
+    }
+}
+#endif
+
+static void out_tiles(const float *const m[16], int T, float bk, float *o, size_t Tz, int simd)
+{
+#ifdef WINO_X86
+    if (simd) {
+        out_tiles_avx512(m, T, bk, o, Tz);
+        return;
+    }
+#endif
+    (void)simd;
+    for (int t = 0; t < T; t++) {
+        float p0[4], p1[4];
+        for (int s = 0; s < 4; s++) {
+            p0[s] = (m[s][t] + m[4 + s][t]) + m[8 + s][t];
+            p1[s] = (m[4 + s][t] - m[8 + s][t]) - m[12 + s][t];
+        }
+        o[t] = ((p0[0] + p0[1]) + p0[2]) + bk;
+        o[Tz + t] = ((p0[1] - p0[2]) - p0[3]) + bk;
+        o[2 * Tz + t] = ((p1[0] + p1[1]) + p1[2]) + bk;
+        o[3 * Tz + t] = ((p1[1] - p1[2]) - p1[3]) + bk;
+    }
+}
+
+static float out_value(float y, float v, const float *res, int q, int relu, int acc)
+{
+    if (acc) v = y + v;
+    if (res) v = v + res[q];
+    return relu ? (v > 0.0f ? v : 0.0f) : v;
+}
+
+/* y = act(A^T M A + bias (+ res)), or y += A^T M A when accumulate (res NULL, no relu): per
+ * output channel, the transform runs over all T tiles of the chunk at once (contiguous in M),
+ * then the 2x2 results are scattered into the images, the residual added and ReLU applied on
+ * the way. res has y's layout (or is NULL). */
 static void transform_output(const float *M, int nb, int K, int H, int W, int T, const float *bias,
-                             int accumulate, float *y, float *scr, int simd)
+                             const float *res, int relu, int accumulate, float *y, float *scr,
+                             int simd)
 {
     const int th = (H + 1) / 2, tw = (W + 1) / 2;
     const size_t plane = (size_t)K * T, Tz = (size_t)T;
-    float *a0 = scr, *a1 = a0 + 4 * Tz, *o = a1 + 4 * Tz; /* (4, T) each */
+    float *o = scr; /* (4, T) */
     for (int k = 0; k < K; k++) {
         const float *m[16];
         for (int xi = 0; xi < 16; xi++) m[xi] = M + (size_t)xi * plane + (size_t)k * T;
-        for (int s = 0; s < 4; s++) { /* A^T M: a0 = m0 + m1 + m2, a1 = m1 - m2 - m3 */
-            float *p0 = a0 + s * Tz, *p1 = a1 + s * Tz;
-            binop(simd, OP_ADD, m[s], m[4 + s], p0, T);
-            binop(simd, OP_ADD, p0, m[8 + s], p0, T);
-            binop(simd, OP_SUB, m[4 + s], m[8 + s], p1, T);
-            binop(simd, OP_SUB, p1, m[12 + s], p1, T);
-        }
-        for (int r = 0; r < 2; r++) { /* (A^T M) A */
-            const float *q = r ? a1 : a0;
-            float *o0 = o + (size_t)(2 * r) * Tz, *o1 = o0 + Tz;
-            binop(simd, OP_ADD, q, q + Tz, o0, T);
-            binop(simd, OP_ADD, o0, q + 2 * Tz, o0, T);
-            binop(simd, OP_SUB, q + Tz, q + 2 * Tz, o1, T);
-            binop(simd, OP_SUB, o1, q + 3 * Tz, o1, T);
-        }
-        const float bk = bias ? bias[k] : 0.0f;
+        out_tiles(m, T, bias ? bias[k] : 0.0f, o, Tz, simd);
         for (int im = 0; im < nb; im++) {
-            float *yk = y + ((size_t)im * K + k) * H * W;
+            size_t yoff = ((size_t)im * K + k) * H * W;
+            float *yk = y + yoff;
+            const float *rk = res ? res + yoff : NULL;
             for (int ty = 0; ty < th; ty++)
                 for (int r = 0; r < 2; r++) {
                     int yy = 2 * ty + r;
                     if (yy >= H) break;
                     float *yr = yk + (size_t)yy * W;
+                    const float *rr = rk ? rk + (size_t)yy * W : NULL;
                     size_t t0 = (size_t)im * th * tw + (size_t)ty * tw;
                     const float *o0 = o + (size_t)(2 * r) * Tz + t0, *o1 = o0 + Tz;
-                    if (accumulate)
-                        for (int tx = 0; tx < tw; tx++) {
-                            yr[2 * tx] += o0[tx] + bk;
-                            if (2 * tx + 1 < W) yr[2 * tx + 1] += o1[tx] + bk;
-                        }
-                    else
-                        for (int tx = 0; tx < tw; tx++) {
-                            yr[2 * tx] = o0[tx] + bk;
-                            if (2 * tx + 1 < W) yr[2 * tx + 1] = o1[tx] + bk;
-                        }
+#ifdef WINO_X86
+                    if (simd && W % 2 == 0) {
+                        out_row_avx512(o0, o1, tw, rr, relu, accumulate, yr);
+                        continue;
+                    }
+#endif
+                    for (int tx = 0; tx < tw; tx++) {
+                        yr[2 * tx] = out_value(yr[2 * tx], o0[tx], rr, 2 * tx, relu, accumulate);
+                        if (2 * tx + 1 < W)
+                            yr[2 * tx + 1] = out_value(yr[2 * tx + 1], o1[tx], rr, 2 * tx + 1, relu, accumulate);
+                    }
                 }
         }
     }
@@ -207,7 +398,8 @@ static void transform_output(const float *M, int nb, int K, int H, int W, int T,
 
 /* out (n, K, H, W) (+)= conv3x3(in (n, C, H, W)) with kernel w as stored for a. */
 static void wino_run(const ConvArgs *a, int n, const float *in, int C, int K, const float *w,
-                     int flip, const float *bias, int accumulate, float *out, float *ws)
+                     int flip, const float *bias, const float *res, int relu, int accumulate,
+                     float *out, float *ws)
 {
     const int H = a->h, W = a->w, tiles = ((H + 1) / 2) * ((W + 1) / 2);
     const int nb_max = wino_chunk(a, n);
@@ -220,21 +412,73 @@ static void wino_run(const ConvArgs *a, int n, const float *in, int C, int K, co
 #else
     const int simd = 0;
 #endif
-    transform_weights(w, K, C, flip, U);
+    transform_weights(w, K, C, flip, U, simd);
     for (int i0 = 0; i0 < n; i0 += nb_max) {
         int nb = n - i0 < nb_max ? n - i0 : nb_max, T = nb * tiles;
         transform_input(in + (size_t)i0 * C * H * W, nb, C, H, W, T, V, scr, simd);
         for (int xi = 0; xi < 16; xi++)
             gemm_f32(0, 0, K, T, C, 1.0f, U + (size_t)xi * K * C, C, V + (size_t)xi * C * T, T, 0.0f,
                      M + (size_t)xi * K * T, T, gws);
-        transform_output(M, nb, K, H, W, T, bias, accumulate, out + (size_t)i0 * K * H * W, scr, simd);
+        transform_output(M, nb, K, H, W, T, bias, res ? res + (size_t)i0 * K * H * W : NULL, relu,
+                         accumulate, out + (size_t)i0 * K * H * W, scr, simd);
     }
 }
 
+#ifdef WINO_X86
+/* transform_dy for even H, W with AVX-512: 16 tiles per step, the even / odd columns of the two
+ * rows split by permutes; the same operations as the scalar loop (bitwise the same Z). */
+__attribute__((target("avx512f"))) static void transform_dy_avx512(const float *dy, int nb, int K,
+                                                                     int H, int W, int T, float *Z)
+{
+    const int th = H / 2, tw = W / 2;
+    const size_t plane = (size_t)K * T;
+    const __m512i ev = _mm512_set_epi32(30, 28, 26, 24, 22, 20, 18, 16, 14, 12, 10, 8, 6, 4, 2, 0);
+    const __m512i od = _mm512_set_epi32(31, 29, 27, 25, 23, 21, 19, 17, 15, 13, 11, 9, 7, 5, 3, 1);
+    const __m512i sign = _mm512_set1_epi32((int)0x80000000u);
+#define NEG(v) _mm512_castsi512_ps(_mm512_xor_si512(_mm512_castps_si512(v), sign))
+    for (int im = 0; im < nb; im++)
+        for (int k = 0; k < K; k++) {
+            const float *dk = dy + ((size_t)im * K + k) * H * W;
+            for (int ty = 0; ty < th; ty++) {
+                const float *r0 = dk + (size_t)(2 * ty) * W, *r1 = r0 + W;
+                size_t base = (size_t)k * T + (size_t)im * th * tw + (size_t)ty * tw;
+                for (int j0 = 0; j0 < tw; j0 += 16) {
+                    int n = tw - j0 >= 16 ? 16 : tw - j0; /* tiles; 2n floats per row */
+                    __mmask16 mt = (__mmask16)((1u << n) - 1);
+                    __mmask16 ma = 2 * n >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << (2 * n)) - 1);
+                    __mmask16 mb = 2 * n > 16 ? (__mmask16)((1u << (2 * n - 16)) - 1) : (__mmask16)0;
+                    const float *p0 = r0 + 2 * j0, *p1 = r1 + 2 * j0;
+                    __m512 a0 = _mm512_maskz_loadu_ps(ma, p0), b0 = _mm512_maskz_loadu_ps(mb, p0 + 16);
+                    __m512 a1 = _mm512_maskz_loadu_ps(ma, p1), b1 = _mm512_maskz_loadu_ps(mb, p1 + 16);
+                    __m512 g00 = _mm512_permutex2var_ps(a0, ev, b0), g01 = _mm512_permutex2var_ps(a0, od, b0);
+                    __m512 g10 = _mm512_permutex2var_ps(a1, ev, b1), g11 = _mm512_permutex2var_ps(a1, od, b1);
+                    __m512 rp[4] = {g00, _mm512_add_ps(g00, g10), _mm512_sub_ps(g00, g10), NEG(g10)};
+                    __m512 rq[4] = {g01, _mm512_add_ps(g01, g11), _mm512_sub_ps(g01, g11), NEG(g11)};
+                    float *zt = Z + base + j0;
+                    for (int r = 0; r < 4; r++) {
+                        _mm512_mask_storeu_ps(zt + (size_t)(r * 4 + 0) * plane, mt, rp[r]);
+                        _mm512_mask_storeu_ps(zt + (size_t)(r * 4 + 1) * plane, mt, _mm512_add_ps(rp[r], rq[r]));
+                        _mm512_mask_storeu_ps(zt + (size_t)(r * 4 + 2) * plane, mt, _mm512_sub_ps(rp[r], rq[r]));
+                        _mm512_mask_storeu_ps(zt + (size_t)(r * 4 + 3) * plane, mt, NEG(rq[r]));
+                    }
+                }
+            }
+        }
+#undef NEG
+}
+#endif
+
 /* Z[xi][k][t] = (A dY A^T)[xi] of each 2x2 output-gradient tile (zero beyond the map), with
  * A = [[1,0],[1,1],[1,-1],[0,-1]]: a row pair (a, b) becomes (a, a+b, a-b, -b). */
-static void transform_dy(const float *dy, int nb, int K, int H, int W, int T, float *Z)
+static void transform_dy(const float *dy, int nb, int K, int H, int W, int T, float *Z, int simd)
 {
+#ifdef WINO_X86
+    if (simd && H % 2 == 0 && W % 2 == 0) {
+        transform_dy_avx512(dy, nb, K, H, W, T, Z);
+        return;
+    }
+#endif
+    (void)simd;
     const int th = (H + 1) / 2, tw = (W + 1) / 2;
     const size_t plane = (size_t)K * T;
     for (int im = 0; im < nb; im++)
@@ -278,7 +522,7 @@ void conv2d_backward_weights_wino(const ConvArgs *a, int n, const float *x, cons
     for (int i0 = 0; i0 < n; i0 += nb_max) {
         int nb = n - i0 < nb_max ? n - i0 : nb_max, T = nb * tiles;
         transform_input(x + (size_t)i0 * C * H * W, nb, C, H, W, T, V, scr, simd);
-        transform_dy(dy + (size_t)i0 * K * H * W, nb, K, H, W, T, Z);
+        transform_dy(dy + (size_t)i0 * K * H * W, nb, K, H, W, T, Z, simd);
         /* dU_xi (K, C) (+)= Z_xi (K, T) V_xi^T (T, C) */
         for (int xi = 0; xi < 16; xi++)
             gemm_f32(0, 1, K, C, T, 1.0f, Z + (size_t)xi * K * T, T, V + (size_t)xi * C * T, T,
@@ -308,11 +552,17 @@ void conv2d_backward_weights_wino(const ConvArgs *a, int n, const float *x, cons
 void conv2d_forward_wino(const ConvArgs *a, int n, const float *x, const float *w, const float *b,
                          float *y, float *ws)
 {
-    wino_run(a, n, x, a->cin, a->cout, w, 0, b, 0, y, ws);
+    wino_run(a, n, x, a->cin, a->cout, w, 0, b, NULL, 0, 0, y, ws);
+}
+
+void conv2d_forward_wino_fused(const ConvArgs *a, int n, const float *x, const float *w,
+                               const float *b, const float *res, int relu, float *y, float *ws)
+{
+    wino_run(a, n, x, a->cin, a->cout, w, 0, b, res, relu, 0, y, ws);
 }
 
 void conv2d_backward_data_wino(const ConvArgs *a, int n, const float *w, const float *dy, float *dx,
                                float *ws)
 {
-    wino_run(a, n, dy, a->cout, a->cin, w, 1, NULL, 1, dx, ws);
+    wino_run(a, n, dy, a->cout, a->cin, w, 1, NULL, NULL, 0, 1, dx, ws);
 }

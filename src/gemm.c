@@ -126,10 +126,11 @@ static void pack_b(int tb, const float *B, int ldb, int k0, int kc, int j0, int 
 }
 
 #ifdef GEMM_HAVE_X86
-/* C[0..mr, 0..nr) += alpha * pa(12 x kc) pb(kc x 32) */
+/* C[0..mr, 0..nr) += alpha * pa(12 x kc) pb(kc x 32), or = when overwrite (C not read) */
 __attribute__((target("avx512f"))) static void kernel_12x32(int kc, const float *pa,
                                                               const float *pb, float *C, int ldc,
-                                                              float alpha, int mr, int nr)
+                                                              float alpha, int mr, int nr,
+                                                              int overwrite)
 {
 #define ACC(i) __m512 c##i##a = _mm512_setzero_ps(), c##i##b = _mm512_setzero_ps()
     ACC(0); ACC(1); ACC(2); ACC(3); ACC(4); ACC(5);
@@ -150,6 +151,18 @@ __attribute__((target("avx512f"))) static void kernel_12x32(int kc, const float 
         pb += GEMM_NR;
     }
     const __m512 al = _mm512_set1_ps(alpha);
+    if (mr == GEMM_MR && nr == GEMM_NR && overwrite) {
+#define ST(i)                                                                                      \
+    do {                                                                                           \
+        float *r = C + (size_t)(i) * ldc;                                                          \
+        _mm512_storeu_ps(r, _mm512_mul_ps(al, c##i##a));                                           \
+        _mm512_storeu_ps(r + 16, _mm512_mul_ps(al, c##i##b));                                      \
+    } while (0)
+        ST(0); ST(1); ST(2); ST(3); ST(4); ST(5);
+        ST(6); ST(7); ST(8); ST(9); ST(10); ST(11);
+#undef ST
+        return;
+    }
     if (mr == GEMM_MR && nr == GEMM_NR) {
 #define ST(i)                                                                                      \
     do {                                                                                           \
@@ -172,7 +185,10 @@ __attribute__((target("avx512f"))) static void kernel_12x32(int kc, const float 
     SV(6); SV(7); SV(8); SV(9); SV(10); SV(11);
 #undef SV
     for (int i = 0; i < mr; i++)
-        for (int j = 0; j < nr; j++) C[(size_t)i * ldc + j] += alpha * tile[i * GEMM_NR + j];
+        for (int j = 0; j < nr; j++) {
+            float v = alpha * tile[i * GEMM_NR + j];
+            C[(size_t)i * ldc + j] = overwrite ? v : C[(size_t)i * ldc + j] + v;
+        }
 }
 #endif
 
@@ -190,6 +206,7 @@ static void scale_c(int M, int N, float beta, float *C, int ldc)
 #ifdef GEMM_HAVE_X86
 typedef struct {
     int ta, tb, M, N, K;
+    int overwrite; /* beta = 0: the first KC slice stores instead of accumulating */
     float alpha;
     const float *A, *B;
     int lda, ldb, ldc;
@@ -213,7 +230,7 @@ static void gemm_blocked(const GemmJob *j)
                         kernel_12x32(kc, pa + (size_t)p * kc, pb + (size_t)q * kc,
                                      j->C + (size_t)(i0 + p) * j->ldc + j0 + q, j->ldc, j->alpha,
                                      mc - p < GEMM_MR ? mc - p : GEMM_MR,
-                                     nc - q < GEMM_NR ? nc - q : GEMM_NR);
+                                     nc - q < GEMM_NR ? nc - q : GEMM_NR, j->overwrite && k0 == 0);
             }
         }
     }
@@ -232,7 +249,7 @@ void gemm_f32(int transa, int transb, int M, int N, int K, float alpha, const fl
     if (M <= 0 || N <= 0) return;
 #ifdef GEMM_HAVE_X86
     if (use_avx512()) {
-        scale_c(M, N, beta, C, ldc);
+        if (K <= 0 || alpha == 0.0f || beta != 0.0f) scale_c(M, N, beta, C, ldc);
         if (K <= 0 || alpha == 0.0f) return;
         int nt = linalg_threads();
         if (nt > GEMM_MAX_THREADS) nt = GEMM_MAX_THREADS;
@@ -246,7 +263,7 @@ void gemm_f32(int transa, int transb, int M, int N, int K, float alpha, const fl
         for (int t = 0; t < nt; t++) { /* whole NR panels per thread */
             int c0 = panels * t / nt * GEMM_NR, c1 = panels * (t + 1) / nt * GEMM_NR;
             if (c1 > N) c1 = N;
-            jobs[t] = (GemmJob){transa, transb, M, c1 - c0, K, alpha, A,
+            jobs[t] = (GemmJob){transa, transb, M, c1 - c0, K, beta == 0.0f, alpha, A,
                                 transb ? B + (size_t)c0 * ldb : B + c0, lda, ldb, ldc, C + c0,
                                 ws + (size_t)t * GEMM_WS_THREAD};
         }

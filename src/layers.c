@@ -254,8 +254,46 @@ static void bn_fwd(Layer *l, Tensor *t, const LayerCtx *c)
     }
     if (c->train) (*l->nbt)++;
 }
+#ifdef LAYERS_X86
+/* dy[q] = 0 where !(y[q] > 0) (NaN included); then, with da, db: da += dy, db += dy. */
+__attribute__((target("avx512f"))) static void relu_mask_avx512(const float *y, float *dy, size_t len,
+                                                                  float *da, float *db)
+{
+    for (size_t q = 0; q < len; q += 16) {
+        __mmask16 m = len - q >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << (len - q)) - 1);
+        __m512 g = _mm512_maskz_loadu_ps(m, dy + q);
+        if (y) {
+            __mmask16 pos = _mm512_mask_cmp_ps_mask(m, _mm512_maskz_loadu_ps(m, y + q),
+                                                    _mm512_setzero_ps(), _CMP_GT_OQ);
+            g = _mm512_maskz_mov_ps(pos, g);
+            _mm512_mask_storeu_ps(dy + q, m, g);
+        }
+        if (da) _mm512_mask_storeu_ps(da + q, m, _mm512_add_ps(_mm512_maskz_loadu_ps(m, da + q), g));
+        if (db) _mm512_mask_storeu_ps(db + q, m, _mm512_add_ps(_mm512_maskz_loadu_ps(m, db + q), g));
+    }
+}
+
+/* y = a + b, then max(y, 0) (NaN -> 0) when relu */
+__attribute__((target("avx512f"))) static void add_avx512(const float *a, const float *b, float *y,
+                                                            size_t len, int relu)
+{
+    for (size_t q = 0; q < len; q += 16) {
+        __mmask16 m = len - q >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << (len - q)) - 1);
+        __m512 v = _mm512_add_ps(_mm512_maskz_loadu_ps(m, a + q), _mm512_maskz_loadu_ps(m, b + q));
+        if (relu) v = _mm512_max_ps(v, _mm512_setzero_ps());
+        _mm512_mask_storeu_ps(y + q, m, v);
+    }
+}
+#endif
+
 static void relu_mask(const float *y, float *dy, size_t len)
 {
+#ifdef LAYERS_X86
+    if (have_avx512()) {
+        relu_mask_avx512(y, dy, len, NULL, NULL);
+        return;
+    }
+#endif
     for (size_t q = 0; q < len; q++)
         if (!(y[q] > 0)) dy[q] = 0;
 }
@@ -567,6 +605,12 @@ static void add_fwd(Layer *l, Tensor *t, const LayerCtx *c)
     size_t len = (size_t)c->n * tensor_size(IN0(l, t));
     const float *a = IN0(l, t)->v, *b = t[l->in1].v;
     float *y = OUT(l, t)->v;
+#ifdef LAYERS_X86
+    if (have_avx512()) {
+        add_avx512(a, b, y, len, l->relu);
+        return;
+    }
+#endif
     if (l->relu)
         for (size_t q = 0; q < len; q++) {
             float v = a[q] + b[q];
@@ -579,8 +623,14 @@ static void add_bwd(Layer *l, Tensor *t, const LayerCtx *c)
 {
     size_t len = (size_t)c->n * tensor_size(IN0(l, t));
     Tensor *out = OUT(l, t);
-    if (l->relu) relu_mask(out->v, out->g, len);
     float *da = IN0(l, t)->g, *db = t[l->in1].g;
+#ifdef LAYERS_X86
+    if (have_avx512()) {
+        relu_mask_avx512(l->relu ? out->v : NULL, out->g, len, da, db);
+        return;
+    }
+#endif
+    if (l->relu) relu_mask(out->v, out->g, len);
     for (size_t q = 0; q < len; q++) {
         da[q] += out->g[q];
         db[q] += out->g[q];

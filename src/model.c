@@ -292,6 +292,26 @@ static void init_entry(const ModelEntry *e, float *p, Rng *r)
     }
 }
 
+/* The conv at ci folds into the BN at ci + 1: when the BN (without ReLU) feeds only a residual
+ * add, mark the pair to run at the add's place with the add fused in. */
+static void find_fold_add(Model *m, int ci)
+{
+    Layer *cv = &m->layers[ci];
+    const Layer *bn = &m->layers[ci + 1];
+    cv->fold_add = 0;
+    if (bn->relu || bn->out == m->out) return;
+    int reader = -1, readers = 0;
+    for (int j = 0; j < m->n_layers; j++) {
+        int r = (m->layers[j].in0 == bn->out) + (m->layers[j].in1 == bn->out);
+        if (r) reader = j;
+        readers += r;
+    }
+    if (readers != 1 || reader <= ci + 1 || m->layers[reader].ops->kind != LAYER_ADD) return;
+    if (m->layers[reader].fold_from) return; /* its other input is fused there already */
+    cv->fold_add = reader + 1;
+    m->layers[reader].fold_from = ci + 1;
+}
+
 /* Pair each conv with the BN right after it when that BN is the only reader of its output. */
 static void find_folds(Model *m)
 {
@@ -305,17 +325,21 @@ static void find_folds(Model *m)
         if (readers != 1 || l->out == m->out) continue;
         l->fold_into = i + 2;
         l->foff = m->n_folded;
+        find_fold_add(m, i);
         m->n_folded += (size_t)l->cout * m->tensors[l->in0].c * l->k * l->k + (size_t)l->cout;
     }
     m->folded = m->n_folded ? xaligned_alloc(64, (m->n_folded * sizeof(float) + 63) / 64 * 64) : NULL;
 }
 
 /* Eval-mode conv + BN (+ ReLU) as one conv with weights w * s and bias (b - mean) * s + beta,
- * s = gamma / sqrt(running_var + eps); also fills the BN's cache for its eval backward. */
-static void forward_folded(Model *m, Layer *cv, Layer *bn, LayerCtx *c)
+ * s = gamma / sqrt(running_var + eps); also fills the BN's cache for its eval backward. With
+ * add (the residual add reading the BN's output, or NULL) the add (+ its ReLU) is fused too and
+ * the BN's own output is left unset (its eval backward does not read it). */
+static void forward_folded(Model *m, Layer *cv, Layer *bn, const Layer *add, LayerCtx *c)
 {
     const Tensor *in = &m->tensors[cv->in0];
-    Tensor *out = &m->tensors[bn->out];
+    Tensor *out = &m->tensors[add ? add->out : bn->out];
+    const float *res = add ? m->tensors[add->in0 == bn->out ? add->in1 : add->in0].v : NULL;
     const int co = cv->cout;
     const size_t per = (size_t)in->c * cv->k * cv->k;
     float *wf = m->folded + cv->foff, *bf = wf + (size_t)co * per;
@@ -330,11 +354,7 @@ static void forward_folded(Model *m, Layer *cv, Layer *bn, LayerCtx *c)
     }
     ConvArgs a;
     conv_args_init(&a, in->c, in->h, in->w, co, cv->k, cv->stride, cv->pad);
-    conv2d_forward(&a, c->n, in->v, wf, bf, out->v, c->ws);
-    if (bn->relu) {
-        size_t len = (size_t)c->n * tensor_size(out);
-        for (size_t q = 0; q < len; q++) out->v[q] = out->v[q] > 0 ? out->v[q] : 0;
-    }
+    conv2d_forward_fused(&a, c->n, in->v, wf, bf, res, add ? add->relu : bn->relu, out->v, c->ws);
 }
 
 FsStatus model_finalize(Model *m, int out_tensor)
@@ -502,8 +522,13 @@ const float *model_forward(Model *m, const float *x, int n, int train)
     for (int i = 0; i < m->n_layers; i++) {
         Layer *l = &m->layers[i];
         if (fold && l->fold_into) {
-            forward_folded(m, l, &m->layers[l->fold_into - 1], &c);
-            i = l->fold_into - 1; /* the BN ran inside */
+            if (!l->fold_add) forward_folded(m, l, &m->layers[l->fold_into - 1], NULL, &c);
+            i = l->fold_into - 1; /* the BN ran inside (or runs at the add's place) */
+            continue;
+        }
+        if (fold && l->fold_from) {
+            Layer *cv = &m->layers[l->fold_from - 1];
+            forward_folded(m, cv, &m->layers[cv->fold_into - 1], l, &c);
             continue;
         }
         l->ops->forward(l, m->tensors, &c);

@@ -383,7 +383,8 @@ FsStatus ood_make(const Dataset *test, const char *name, uint64_t seed, Dataset 
     int kind = 0, sev = 1, bands = 0;
     FsStatus st = ood_parse(name, &kind, &sev, &bands);
     if (st) return st;
-    FS_CHECK(kind >= 0 && sev >= 1 && sev <= 5, "ood_make: parsed kind %d severity %d", kind, sev);
+    FS_CHECK(kind >= 0 && (kind > OOD_PIXELATE || (sev >= 1 && sev <= 5)),
+             "ood_make: parsed kind %d severity %d", kind, sev);
     int c = test->c, h = test->h, w = test->w;
     size_t hw = (size_t)h * (size_t)w, per = (size_t)c * hw;
     int *all = xmalloc((size_t)(test->n > 0 ? test->n : 1) * sizeof *all);

@@ -295,6 +295,11 @@ static FsStatus run_eval(const SweepConfig *cfg, const TaskSpec *s, const TaskEn
     const char *d2[] = {"test_band", "class"};
     int64_t s2[] = {TB, K};
     double *c = task_result_add(out, "class_acc", BLOB_RESULTS, AX_MODEL_MASK, 0, 2, d2, s2)->data;
+    /* confusion counts (rows = true class) per test band: the paper's relative confusion change
+     * (PAPER.md 3.3) is (confusion[band] - confusion[all]) / N_c * 100 */
+    const char *d3[] = {"test_band", "class", "pred"};
+    int64_t s3[] = {TB, K, K};
+    double *cm = task_result_add(out, "confusion", BLOB_RESULTS, AX_MODEL_MASK, 0, 3, d3, s3)->data;
     int *conf = xcalloc((size_t)(K * K), sizeof(int));
     for (int64_t b = 0; b < TB && st == FS_OK; b++) {
         const char *tb = cfg->axes[AX_TEST_BAND].v[b];
@@ -308,6 +313,8 @@ static FsStatus run_eval(const SweepConfig *cfg, const TaskSpec *s, const TaskEn
         }
         if (st == FS_OK) st = eval_set(m, d, cfg->batch, conf, &a[b]);
         if (st == FS_OK) per_class_acc(conf, K, c + b * K);
+        if (st == FS_OK)
+            for (int64_t i = 0; i < K * K; i++) cm[b * K * K + i] = conf[i];
         dataset_free(&f);
         if (st == FS_OK) st = task_check(env);
     }

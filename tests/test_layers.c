@@ -73,6 +73,54 @@ static void test_conv_vs_ref(void)
     check_conv_case(2, 12, 1, 1, 16, 3, 1, 1, 0);
     check_conv_case(4, 20, 3, 6, 8, 3, 1, 1, 1);
     check_conv_case(3, 128, 5, 3, 130, 3, 1, 1, 1); /* Winograd weight gradient too */
+    check_conv_case(2, 128, 4, 36, 128, 3, 1, 1, 0); /* ... with even sizes, > 16 tiles a row */
+    check_conv_case(3, 64, 8, 8, 64, 3, 1, 1, 1);    /* ... at the 64-channel threshold */
+}
+
+/* conv2d_forward_fused (bias + residual + ReLU in the epilogue) against the reference followed
+ * by the separate add and ReLU, and bitwise against conv2d_forward plus those passes. */
+static void check_conv_fused(int n, int cin, int h, int w, int cout, int k, int s, int p)
+{
+    ConvArgs a;
+    conv_args_init(&a, cin, h, w, cout, k, s, p);
+    Rng r = rng_derive(8, (uint64_t)(cin * 1000 + h * 10 + w), RNG_STREAM_TEST);
+    size_t xs = (size_t)n * cin * h * w, ws = (size_t)cout * cin * k * k,
+           ys = (size_t)n * cout * a.hout * a.wout;
+    float *x = xmalloc(xs * 4), *wt = xmalloc(ws * 4), *b = xmalloc((size_t)cout * 4);
+    float *res = xmalloc(ys * 4), *y = xmalloc(ys * 4), *yp = xmalloc(ys * 4), *yr = xmalloc(ys * 4);
+    float *work = xmalloc(conv_ws_floats(&a, n) * 4 + 4);
+    fill(x, xs, &r, 1);
+    fill(wt, ws, &r, 1);
+    fill(b, (size_t)cout, &r, 1);
+    fill(res, ys, &r, 3);
+    for (int variant = 0; variant < 3; variant++) { /* relu only, residual only, both */
+        const float *rv = variant ? res : NULL;
+        int relu = variant != 1;
+        conv2d_forward_fused(&a, n, x, wt, b, rv, relu, y, work);
+        conv2d_forward(&a, n, x, wt, b, yp, work);
+        conv2d_forward_ref(&a, n, x, wt, b, yr);
+        int same = 1;
+        for (size_t q = 0; q < ys; q++) {
+            float v = rv ? yp[q] + rv[q] : yp[q], vr = rv ? yr[q] + rv[q] : yr[q];
+            yp[q] = relu ? (v > 0.0f ? v : 0.0f) : v;
+            yr[q] = relu ? (vr > 0.0f ? vr : 0.0f) : vr;
+            same &= memcmp(&yp[q], &y[q], sizeof(float)) == 0;
+        }
+        double e = rel_diff(y, yr, ys);
+        EXPECT_MSG(same && e < 1e-5, "fused n%d cin%d %dx%d cout%d k%d s%d variant %d: bitwise %d, vs ref %.2g",
+                   n, cin, h, w, cout, k, s, variant, same, e);
+    }
+    free(x); free(wt); free(b); free(res); free(y); free(yp); free(yr); free(work);
+}
+
+static void test_conv_fused(void)
+{
+    check_conv_fused(3, 9, 8, 8, 10, 3, 1, 1);   /* Winograd, even map */
+    check_conv_fused(2, 8, 7, 5, 12, 3, 1, 1);   /* Winograd, odd map (partial tiles) */
+    check_conv_fused(3, 8, 36, 20, 9, 3, 1, 1);  /* Winograd, > 8 tiles per row */
+    check_conv_fused(2, 4, 9, 7, 6, 1, 2, 0);    /* im2col, one image per product */
+    check_conv_fused(5, 16, 4, 4, 8, 1, 1, 0);   /* pointwise, batched small maps */
+    check_conv_fused(3, 3, 40, 33, 5, 3, 2, 1);  /* stride 2 */
 }
 
 /* The engine's gemm (AVX-512 kernel where available) against the double-precision reference:
@@ -348,7 +396,8 @@ static void test_bn_running_stats(void)
     model_free(m);
 }
 
-TEST_MAIN({"gemm_vs_ref", test_gemm_vs_ref}, {"gemm_threads", test_gemm_threads}, {"conv_vs_ref", test_conv_vs_ref}, {"im2col_adjoint", test_im2col_adjoint},
+TEST_MAIN({"gemm_vs_ref", test_gemm_vs_ref}, {"gemm_threads", test_gemm_threads}, {"conv_vs_ref", test_conv_vs_ref},
+          {"conv_fused", test_conv_fused}, {"im2col_adjoint", test_im2col_adjoint},
           {"grad_conv", test_grad_conv}, {"grad_bn", test_grad_bn},
           {"grad_activations", test_grad_activations}, {"grad_pools", test_grad_pools},
           {"grad_linear", test_grad_linear}, {"grad_vit_parts", test_grad_vit_parts},
