@@ -7,13 +7,17 @@ PY=/usr/bin/python3
 J="$ROOT/jobs/paper"
 cp "$OUT/cost.tsv" "$P/cost.tsv"
 [ -f "$OUT/a.h5" ] && HDF5_USE_FILE_LOCKING=FALSE $PY "$J/curves.py" "$OUT/a.h5" > "$P/a_epoch_curves.txt"
+if [ -f "$OUT/b.h5" ]; then
+    HDF5_USE_FILE_LOCKING=FALSE $PY "$J/curves.py" "$OUT/b.h5" > "$P/b_epoch_curves.txt"
+    HDF5_USE_FILE_LOCKING=FALSE $PY "$J/store_tpr.py" "$OUT/b.h5" 0.05 > "$P/b_tpr_fpr.txt"
+fi
 for b in b1 b4; do
     for a in resnet18 alexnet; do
         [ -f "$OUT/a_eval_${b}_${a}_all.log" ] && $PY "$J/bandtable.py" "$OUT" "$b" "$a"
     done
 done > "$P/a_bandtests.txt"
 for f in "$OUT"/as_auc_*.log; do [ -f "$f" ] && { echo "== $(basename "$f" .log)"; cat "$f"; }; done > "$P/a_step_auc.txt"
-for f in "$OUT"/c_eval_*.log "$OUT"/b_eval_*.log "$OUT"/c_shortcut_*.log "$OUT"/c_dfm_*.log "$OUT"/d_*.log "$OUT"/b_sc_*.log; do
+for f in "$OUT"/c_eval_*.log "$OUT"/b_eval_*.log "$OUT"/c_shortcut_*.log "$OUT"/c_dfm_*.log "$OUT"/d_*.log "$OUT"/b_sc_*.log "$OUT"/b_compare_archs.log; do
     [ -f "$f" ] || continue
     n=$(basename "$f" .log); cp "$f" "$P/$n.txt"
 done

@@ -45,8 +45,9 @@ def main(argv):
     hw = maps[names[0]][0][0].size
     print(f"top={top}; kept fraction per class (of {hw} bins) and pairwise IoU")
     pairs = [(a, b) for ai, a in enumerate(names) for b in names[ai + 1:]]
+    w = max(9, max(len(a) + len(b) + 1 for a, b in pairs))
     print("class " + " ".join(f"{n:>8}" for n in names) + " " +
-          " ".join(f"{a[:4]}/{b[:4]:>4}" for a, b in pairs))
+          " ".join(f"{a + '/' + b:>{w}}" for a, b in pairs))
     ious = {p: [] for p in pairs}
     for c in range(k):
         row = [maps[n][0][c].mean() for n in names]
@@ -56,9 +57,9 @@ def main(argv):
             u = np.logical_or(x, y).sum()
             v = np.logical_and(x, y).sum() / u if u else np.nan
             ious[(a, b)].append(v)
-            cells.append(f"{v:9.3f}")
+            cells.append(f"{v:{w}.3f}")
         print(f"{c:5d} " + " ".join(f"{r:8.3f}" for r in row) + " " + " ".join(cells))
-    print("mean  " + " " * (9 * len(names)) + " ".join(f"{np.nanmean(ious[p]):9.3f}" for p in pairs))
+    print("mean  " + " " * (9 * len(names)) + " ".join(f"{np.nanmean(ious[p]):{w}.3f}" for p in pairs))
     for n in names:
         print(f"{n}: method {maps[n][1]}, {maps[n][2]:.1f} s")
 

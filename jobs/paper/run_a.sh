@@ -6,8 +6,8 @@
 #  2. standalone: `fsweep train` of the same models (seed 1, same data and epochs), then
 #     `fsweep eval` on the test set, the 6 band-stop sets and the 4 band-pass sets
 #     (ood:bandstop:K,L / ood:bandpass:K, filtered after normalisation, DC kept: PAPER.md 3.3).
-# Expected cost on 2 cores (one core used, machine shared): ~10 min for step 1,
-# ~10 min for step 2 (8 epochs x 1,440 images at ~80-150 img/s per model, 4 models).
+# Expected cost on 2 cores (one core used, machine shared): ~10 min for step 1 (measured 8.3),
+# ~10 min for step 2 (8 epochs x 1,440 images at ~80-150 img/s per model, 4 models; measured 6).
 source "$(dirname "$0")/common.sh"
 SYN_SETS=${SYN_SETS:-"b1 b4"}
 ARCHS=${ARCHS:-"resnet18 alexnet"}

@@ -14,18 +14,20 @@ ARCHS=${ARCHS:-"resnet18 alexnet"}
 STEPS=${STEPS:-"5 10 15 20 25 30 40 80"}
 NTRAIN=${NTRAIN:-1600}
 NTEST=${NTEST:-400}
+SEED=${SEED:-1}                      # training seed; file names get _seedN when SEED != 1
+sfx=""; [ "$SEED" = 1 ] || sfx="_seed$SEED"
 for b in $SYN_SETS; do
     for arch in $ARCHS; do
         files=""
         for s in $STEPS; do
-            m="$OUT/as_${b}_${arch}_s$s.h5"
-            files="$files $s=$OUT/as_${b}_${arch}_s$s.logits.h5"
-            [ -f "$OUT/as_${b}_${arch}_s$s.logits.h5" ] && continue
-            step "as_train_${b}_${arch}_s$s" "$FS" train --data "syn:$b:train?n=$NTRAIN" \
-                --arch "$arch" --set width=0.25 --set epochs=8 --set max_steps="$s" --out "$m"
-            step "as_eval_${b}_${arch}_s$s" "$FS" eval "$m" --data "syn:$b:test?n=$NTEST" \
-                --logits "$OUT/as_${b}_${arch}_s$s.logits.h5"
+            m="$OUT/as_${b}_${arch}${sfx}_s$s.h5"
+            files="$files $s=$OUT/as_${b}_${arch}${sfx}_s$s.logits.h5"
+            [ -f "$OUT/as_${b}_${arch}${sfx}_s$s.logits.h5" ] && continue
+            step "as_train_${b}_${arch}${sfx}_s$s" "$FS" train --data "syn:$b:train?n=$NTRAIN" \
+                --arch "$arch" --set width=0.25 --set epochs=8 --set max_steps="$s" --set seed="$SEED" --out "$m"
+            step "as_eval_${b}_${arch}${sfx}_s$s" "$FS" eval "$m" --data "syn:$b:test?n=$NTEST" \
+                --logits "$OUT/as_${b}_${arch}${sfx}_s$s.logits.h5"
         done
-        step "as_auc_${b}_${arch}" /usr/bin/python3 "$ROOT/jobs/paper/auc.py" $files
+        step "as_auc_${b}_${arch}${sfx}" /usr/bin/python3 "$ROOT/jobs/paper/auc.py" $files
     done
 done
