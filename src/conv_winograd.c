@@ -29,6 +29,18 @@ static size_t scratch_floats(int W)
 static size_t pad_stride(int W) { return 32 * (size_t)(((W + 1) / 2 + 15) / 16) + 16; }
 static size_t pad_floats(int H, int W) { return (size_t)(H + 4) * pad_stride(W) + 16; }
 
+/* Tile rows per vector of the packed AVX-512 input transform (even H and W with W / 2 in
+ * {2, 4, 8}: 16 / tw tile rows share one 16-lane vector), 1 where it does not apply. */
+static int pack_rows(int H, int W)
+{
+    if (H % 2 || W % 2) return 1;
+    int tw = W / 2;
+    return tw == 2 || tw == 4 || tw == 8 ? 16 / tw : 1;
+}
+
+/* The packed transform's plane stack: nb zero-padded planes of H + 2 rows of pad_stride(W). */
+static size_t pack_floats(int nb, int H, int W) { return (size_t)nb * (H + 2) * pad_stride(W) + 32; }
+
 int conv_wino_ok(const ConvArgs *a)
 {
     return a->kh == 3 && a->kw == 3 && a->stride == 1 && a->pad == 1 && a->cin >= 8 && a->cout >= 8;
@@ -43,6 +55,12 @@ static int wino_chunk(const ConvArgs *a, int n)
     return nb < 1 ? 1 : nb;
 }
 
+static size_t pad_bytes_max(const ConvArgs *a, int n)
+{
+    size_t p = pad_floats(a->h, a->w), q = pack_floats(wino_chunk(a, n), a->h, a->w);
+    return p > q ? p : q;
+}
+
 size_t conv_wino_ws_floats(const ConvArgs *a, int n)
 {
     size_t t = (size_t)wino_chunk(a, n) * (size_t)(((a->h + 1) / 2) * ((a->w + 1) / 2));
@@ -50,7 +68,7 @@ size_t conv_wino_ws_floats(const ConvArgs *a, int n)
     /* U (16, cout, cin) + V (16, cin, T) + M (16, cout, T) + gemm panels; the transposed
      * problem (dx) swaps cin and cout, so size both sides by the larger */
     return 16 * (size_t)a->cin * a->cout + 2 * 16 * cmax * t + GEMM_WS_FLOATS +
-           scratch_floats(a->w) + pad_floats(a->h, a->w) + 12 * t;
+           scratch_floats(a->w) + pad_bytes_max(a, n) + 12 * t;
 }
 
 /* U[xi][o][i] = (G g G^T)[xi] for g = w[o][i] (or the flipped w[i][o] when flip). */
@@ -228,6 +246,99 @@ __attribute__((target("avx512f"))) static void transform_input_avx512(const floa
             }
         }
 }
+
+/* transform_input_avx512 for small even planes (pack_rows(H, W) = G > 1): the nb planes of a
+ * channel are stacked zero-padded in P (H + 2 rows each), and G consecutive tile rows (across
+ * images) fill one 16-lane vector: their padded rows are concatenated by permutes into the same
+ * 32-column lo / hi pair the full-width path loads, then the identical arithmetic, so bitwise
+ * the same V as the scalar version. Tile row g = im th + ty starts at V offset c T + g tw. */
+__attribute__((target("avx512f"))) static void transform_input_packed(const float *x, int nb, int C,
+                                                                        int H, int W, int T,
+                                                                        float *V, float *P)
+{
+    const int th = H / 2, tw = W / 2, G = 16 / tw, R = nb * th, PH = H + 2;
+    const size_t plane = (size_t)C * T, S = pad_stride(W);
+    const __m512i ev = _mm512_set_epi32(30, 28, 26, 24, 22, 20, 18, 16, 14, 12, 10, 8, 6, 4, 2, 0);
+    const __m512i od = _mm512_set_epi32(31, 29, 27, 25, 23, 21, 19, 17, 15, 13, 11, 9, 7, 5, 3, 1);
+    /* G = 4: lanes 0-7 from a[2h..], 8-15 from b[2h..]; G = 8: lanes 0-3 a[2h..], 4-7 b[2h..],
+     * then lanes 0-7 of two such halves */
+    __m512i i4[2], i8[2];
+    for (int h = 0; h < 2; h++) {
+        int v4[16], v8[16];
+        for (int l = 0; l < 16; l++) {
+            v4[l] = l < 8 ? 2 * h + l : 16 + 2 * h + (l - 8);
+            v8[l] = l < 4 ? 2 * h + l : l < 8 ? 16 + 2 * h + (l - 4) : 0;
+        }
+        i4[h] = _mm512_loadu_si512(v4);
+        i8[h] = _mm512_loadu_si512(v8);
+    }
+    const __m512i cat = _mm512_set_epi32(23, 22, 21, 20, 19, 18, 17, 16, 7, 6, 5, 4, 3, 2, 1, 0);
+    memset(P, 0, sizeof(float) * pack_floats(nb, H, W));
+    for (int c = 0; c < C; c++) {
+        for (int im = 0; im < nb; im++) {
+            const float *xc = x + ((size_t)im * C + c) * H * W;
+            for (int yy = 0; yy < H; yy++) {
+                const float *src = xc + (size_t)yy * W;
+                float *dst = P + ((size_t)im * PH + yy + 1) * S + 1;
+                __mmask16 m = (__mmask16)((1u << W) - 1);
+                _mm512_mask_storeu_ps(dst, m, _mm512_maskz_loadu_ps(m, src));
+            }
+        }
+        for (int g0 = 0; g0 < R; g0 += G) {
+            const float *base[8];
+            for (int k = 0; k < G; k++) {
+                int g = g0 + k < R ? g0 + k : R - 1;
+                base[k] = P + ((size_t)(g / th) * PH + 2 * (size_t)(g % th)) * S;
+            }
+            int nt = (R - g0 < G ? R - g0 : G) * tw;
+            __mmask16 mk = nt >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << nt) - 1);
+            __m512 e[4], o[4], e1[4], o1[4];
+            for (int h = 0; h < 2; h++) {
+                __m512 lo[4], hi[4];
+                for (int r = 0; r < 4; r++) {
+                    if (G == 2) {
+                        lo[r] = _mm512_loadu_ps(base[0] + r * S + 2 * h);
+                        hi[r] = _mm512_loadu_ps(base[1] + r * S + 2 * h);
+                    } else if (G == 4) {
+                        lo[r] = _mm512_permutex2var_ps(_mm512_loadu_ps(base[0] + r * S), i4[h],
+                                                       _mm512_loadu_ps(base[1] + r * S));
+                        hi[r] = _mm512_permutex2var_ps(_mm512_loadu_ps(base[2] + r * S), i4[h],
+                                                       _mm512_loadu_ps(base[3] + r * S));
+                    } else {
+                        __m512 q[4];
+                        for (int k = 0; k < 4; k++)
+                            q[k] = _mm512_permutex2var_ps(_mm512_loadu_ps(base[2 * k] + r * S), i8[h],
+                                                          _mm512_loadu_ps(base[2 * k + 1] + r * S));
+                        lo[r] = _mm512_permutex2var_ps(q[0], cat, q[1]);
+                        hi[r] = _mm512_permutex2var_ps(q[2], cat, q[3]);
+                    }
+                }
+                __m512 bl[4] = {_mm512_sub_ps(lo[0], lo[2]), _mm512_add_ps(lo[1], lo[2]),
+                                _mm512_sub_ps(lo[2], lo[1]), _mm512_sub_ps(lo[1], lo[3])};
+                __m512 bh[4] = {_mm512_sub_ps(hi[0], hi[2]), _mm512_add_ps(hi[1], hi[2]),
+                                _mm512_sub_ps(hi[2], hi[1]), _mm512_sub_ps(hi[1], hi[3])};
+                for (int r = 0; r < 4; r++) {
+                    __m512 ve = _mm512_permutex2var_ps(bl[r], ev, bh[r]);
+                    __m512 vo = _mm512_permutex2var_ps(bl[r], od, bh[r]);
+                    if (h) {
+                        e1[r] = ve;
+                        o1[r] = vo;
+                    } else {
+                        e[r] = ve;
+                        o[r] = vo;
+                    }
+                }
+            }
+            float *vt = V + (size_t)c * T + (size_t)g0 * tw;
+            for (int r = 0; r < 4; r++) {
+                _mm512_mask_storeu_ps(vt + (size_t)(r * 4 + 0) * plane, mk, _mm512_sub_ps(e[r], e1[r]));
+                _mm512_mask_storeu_ps(vt + (size_t)(r * 4 + 1) * plane, mk, _mm512_add_ps(o[r], e1[r]));
+                _mm512_mask_storeu_ps(vt + (size_t)(r * 4 + 2) * plane, mk, _mm512_sub_ps(e1[r], o[r]));
+                _mm512_mask_storeu_ps(vt + (size_t)(r * 4 + 3) * plane, mk, _mm512_sub_ps(o[r], o1[r]));
+            }
+        }
+    }
+}
 #endif
 
 /* V[xi][c][t] for the nb images starting at x, tiles row-major per image. Per tile row: B^T
@@ -237,6 +348,10 @@ static void transform_input(const float *x, int nb, int C, int H, int W, int T, 
                             float *scr, int simd)
 {
 #ifdef WINO_X86
+    if (simd && pack_rows(H, W) > 1) {
+        transform_input_packed(x, nb, C, H, W, T, V, scr + scratch_floats(W));
+        return;
+    }
     if (simd) {
         transform_input_avx512(x, nb, C, H, W, T, V, scr + scratch_floats(W));
         return;

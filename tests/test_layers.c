@@ -75,6 +75,10 @@ static void test_conv_vs_ref(void)
     check_conv_case(3, 128, 5, 3, 130, 3, 1, 1, 1); /* Winograd weight gradient too */
     check_conv_case(2, 128, 4, 36, 128, 3, 1, 1, 0); /* ... with even sizes, > 16 tiles a row */
     check_conv_case(3, 64, 8, 8, 64, 3, 1, 1, 1);    /* ... at the 64-channel threshold */
+    /* packed input transform (W / 2 in {2, 4, 8}: 16 / tw tile rows a vector, across images) */
+    check_conv_case(130, 8, 4, 4, 8, 3, 1, 1, 1); /* chunk remainder, partial last group */
+    check_conv_case(3, 9, 6, 8, 10, 3, 1, 1, 0);  /* th = 3: groups straddle images */
+    check_conv_case(3, 8, 2, 16, 9, 3, 1, 1, 1);  /* tw = 8, th = 1 */
 }
 
 /* conv2d_forward_fused (bias + residual + ReLU in the epilogue) against the reference followed
