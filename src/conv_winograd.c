@@ -551,6 +551,61 @@ __attribute__((target("avx512f"))) static void transform_dy_avx512(const float *
     const __m512i od = _mm512_set_epi32(31, 29, 27, 25, 23, 21, 19, 17, 15, 13, 11, 9, 7, 5, 3, 1);
     const __m512i sign = _mm512_set1_epi32((int)0x80000000u);
 #define NEG(v) _mm512_castsi512_ps(_mm512_xor_si512(_mm512_castps_si512(v), sign))
+    if (tw == 2 || tw == 4 || tw == 8) {
+        /* packed: G = 16 / tw consecutive tile rows g = im th + ty of channel k per vector;
+         * their row pairs concatenated by permutes into the (a0, b0), (a1, b1) a full-width
+         * tile row loads; the same arithmetic below */
+        const int G = 16 / tw, R = nb * th;
+        const __m512i c8lo = _mm512_set_epi32(23, 22, 21, 20, 19, 18, 17, 16, 7, 6, 5, 4, 3, 2, 1, 0);
+        const __m512i c8hi = _mm512_set_epi32(31, 30, 29, 28, 27, 26, 25, 24, 15, 14, 13, 12, 11, 10, 9, 8);
+        const __m512i c4 = _mm512_set_epi32(23, 22, 21, 20, 7, 6, 5, 4, 19, 18, 17, 16, 3, 2, 1, 0);
+        const __mmask16 mw = (__mmask16)((1u << (2 * W > 16 ? 16 : 2 * W)) - 1);
+        for (int k = 0; k < K; k++)
+            for (int g0 = 0; g0 < R; g0 += G) {
+                const float *r0[8];
+                for (int q = 0; q < G; q++) {
+                    int g = g0 + q < R ? g0 + q : R - 1;
+                    r0[q] = dy + ((size_t)(g / th) * K + k) * H * W + (size_t)(2 * (g % th)) * W;
+                }
+                int nt = (R - g0 < G ? R - g0 : G) * tw;
+                __mmask16 mt = nt >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << nt) - 1);
+                __m512 a0, b0, a1, b1;
+                if (G == 2) {
+                    a0 = _mm512_loadu_ps(r0[0]);
+                    b0 = _mm512_loadu_ps(r0[1]);
+                    a1 = _mm512_loadu_ps(r0[0] + W);
+                    b1 = _mm512_loadu_ps(r0[1] + W);
+                } else if (G == 4) { /* each load: row 2 ty | row 2 ty + 1 */
+                    __m512 l0 = _mm512_maskz_loadu_ps(mw, r0[0]), l1 = _mm512_maskz_loadu_ps(mw, r0[1]);
+                    __m512 l2 = _mm512_maskz_loadu_ps(mw, r0[2]), l3 = _mm512_maskz_loadu_ps(mw, r0[3]);
+                    a0 = _mm512_permutex2var_ps(l0, c8lo, l1);
+                    a1 = _mm512_permutex2var_ps(l0, c8hi, l1);
+                    b0 = _mm512_permutex2var_ps(l2, c8lo, l3);
+                    b1 = _mm512_permutex2var_ps(l2, c8hi, l3);
+                } else { /* pairs: [r0 of p, r0 of q, r1 of p, r1 of q], then halves joined */
+                    __m512 pr[4];
+                    for (int q = 0; q < 4; q++)
+                        pr[q] = _mm512_permutex2var_ps(_mm512_maskz_loadu_ps(mw, r0[2 * q]), c4,
+                                                       _mm512_maskz_loadu_ps(mw, r0[2 * q + 1]));
+                    a0 = _mm512_permutex2var_ps(pr[0], c8lo, pr[1]);
+                    a1 = _mm512_permutex2var_ps(pr[0], c8hi, pr[1]);
+                    b0 = _mm512_permutex2var_ps(pr[2], c8lo, pr[3]);
+                    b1 = _mm512_permutex2var_ps(pr[2], c8hi, pr[3]);
+                }
+                __m512 g00 = _mm512_permutex2var_ps(a0, ev, b0), g01 = _mm512_permutex2var_ps(a0, od, b0);
+                __m512 g10 = _mm512_permutex2var_ps(a1, ev, b1), g11 = _mm512_permutex2var_ps(a1, od, b1);
+                __m512 rp[4] = {g00, _mm512_add_ps(g00, g10), _mm512_sub_ps(g00, g10), NEG(g10)};
+                __m512 rq[4] = {g01, _mm512_add_ps(g01, g11), _mm512_sub_ps(g01, g11), NEG(g11)};
+                float *zt = Z + (size_t)k * T + (size_t)g0 * tw;
+                for (int r = 0; r < 4; r++) {
+                    _mm512_mask_storeu_ps(zt + (size_t)(r * 4 + 0) * plane, mt, rp[r]);
+                    _mm512_mask_storeu_ps(zt + (size_t)(r * 4 + 1) * plane, mt, _mm512_add_ps(rp[r], rq[r]));
+                    _mm512_mask_storeu_ps(zt + (size_t)(r * 4 + 2) * plane, mt, _mm512_sub_ps(rp[r], rq[r]));
+                    _mm512_mask_storeu_ps(zt + (size_t)(r * 4 + 3) * plane, mt, NEG(rq[r]));
+                }
+            }
+        return;
+    }
     for (int im = 0; im < nb; im++)
         for (int k = 0; k < K; k++) {
             const float *dk = dy + ((size_t)im * K + k) * H * W;

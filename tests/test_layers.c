@@ -79,6 +79,8 @@ static void test_conv_vs_ref(void)
     check_conv_case(130, 8, 4, 4, 8, 3, 1, 1, 1); /* chunk remainder, partial last group */
     check_conv_case(3, 9, 6, 8, 10, 3, 1, 1, 0);  /* th = 3: groups straddle images */
     check_conv_case(3, 8, 2, 16, 9, 3, 1, 1, 1);  /* tw = 8, th = 1 */
+    check_conv_case(3, 64, 4, 4, 64, 3, 1, 1, 1);  /* packed dy transform (Winograd dw), tw = 2 */
+    check_conv_case(3, 64, 6, 16, 64, 3, 1, 1, 0); /* ... tw = 8, th = 3 */
 }
 
 /* conv2d_forward_fused (bias + residual + ReLU in the epilogue) against the reference followed
