@@ -461,6 +461,42 @@ static void out_tiles(const float *const m[16], int T, float bk, float *o, size_
     }
 }
 
+#ifdef WINO_X86
+/* transform_output's scatter for small even planes (W 4 or 8): 4 consecutive tiles of a plane
+ * are 16 contiguous outputs (one tile row of W 8, two of W 4), built from o's four planes by
+ * one permute, then f(v) as in out_row_avx512. tp tiles and hw outputs per plane. */
+__attribute__((target("avx512f"))) static void out_plane_small_avx512(const float *o, size_t Tz,
+                                                                       int nb, int tp, int hw, int W,
+                                                                       float *y, const float *res,
+                                                                       int relu, int acc, size_t k,
+                                                                       size_t K)
+{
+    const __m512i idx = W == 8 ? _mm512_set_epi32(23, 19, 22, 18, 21, 17, 20, 16, 7, 3, 6, 2, 5, 1, 4, 0)
+                               : _mm512_set_epi32(23, 19, 22, 18, 7, 3, 6, 2, 21, 17, 20, 16, 5, 1, 4, 0);
+    const __m512 zero = _mm512_setzero_ps();
+    for (int im = 0; im < nb; im++) {
+        size_t yoff = ((size_t)im * K + k) * (size_t)hw;
+        float *yk = y + yoff;
+        const float *rk = res ? res + yoff : NULL;
+        for (int t = 0; t < tp; t += 4) {
+            int left = tp - t >= 4 ? 4 : tp - t;
+            __mmask16 ml = (__mmask16)((1u << left) - 1);
+            __mmask16 mo = left >= 4 ? (__mmask16)0xffff : (__mmask16)((1u << (4 * left)) - 1);
+            const float *ot = o + (size_t)im * tp + t;
+            __m512 a = _mm512_maskz_loadu_ps(ml, ot), b = _mm512_maskz_loadu_ps(ml, ot + 2 * Tz);
+            a = _mm512_mask_expandloadu_ps(a, (__mmask16)(ml << 4), ot + Tz);
+            b = _mm512_mask_expandloadu_ps(b, (__mmask16)(ml << 4), ot + 3 * Tz);
+            __m512 v = _mm512_permutex2var_ps(a, idx, b);
+            float *yt = yk + 4 * (size_t)t;
+            if (acc) v = _mm512_add_ps(_mm512_maskz_loadu_ps(mo, yt), v);
+            if (rk) v = _mm512_add_ps(v, _mm512_maskz_loadu_ps(mo, rk + 4 * (size_t)t));
+            if (relu) v = _mm512_max_ps(v, zero);
+            _mm512_mask_storeu_ps(yt, mo, v);
+        }
+    }
+}
+#endif
+
 static float out_value(float y, float v, const float *res, int q, int relu, int acc)
 {
     if (acc) v = y + v;
@@ -483,6 +519,12 @@ static void transform_output(const float *M, int nb, int K, int H, int W, int T,
         const float *m[16];
         for (int xi = 0; xi < 16; xi++) m[xi] = M + (size_t)xi * plane + (size_t)k * T;
         out_tiles(m, T, bias ? bias[k] : 0.0f, o, Tz, simd);
+#ifdef WINO_X86
+        if (simd && H % 2 == 0 && (W == 4 || W == 8)) {
+            out_plane_small_avx512(o, Tz, nb, th * tw, H * W, W, y, res, relu, accumulate, (size_t)k, (size_t)K);
+            continue;
+        }
+#endif
         for (int im = 0; im < nb; im++) {
             size_t yoff = ((size_t)im * K + k) * H * W;
             float *yk = y + yoff;

@@ -123,6 +123,8 @@ static void test_conv_fused(void)
 {
     check_conv_fused(3, 9, 8, 8, 10, 3, 1, 1);   /* Winograd, even map */
     check_conv_fused(2, 8, 7, 5, 12, 3, 1, 1);   /* Winograd, odd map (partial tiles) */
+    check_conv_fused(3, 8, 4, 4, 9, 3, 1, 1);    /* Winograd, small-plane output scatter */
+    check_conv_fused(2, 9, 6, 4, 8, 3, 1, 1);    /* ... W 4 with an odd tile-row count */
     check_conv_fused(3, 8, 36, 20, 9, 3, 1, 1);  /* Winograd, > 8 tiles per row */
     check_conv_fused(2, 4, 9, 7, 6, 1, 2, 0);    /* im2col, one image per product */
     check_conv_fused(5, 16, 4, 4, 8, 1, 1, 0);   /* pointwise, batched small maps */
