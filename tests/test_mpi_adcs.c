@@ -3,7 +3,7 @@
  * that FFTW wisdom made on rank 0 reaches every rank. */
 #include "adcs.h"
 #include "data.h"
-#include "harness.h"
+#include "harness_mpi.h"
 #include "par.h"
 #include "spectral.h"
 #include "util.h"
@@ -68,25 +68,5 @@ static void test_wisdom_broadcast(void)
     if (sp) spectral_plan_destroy(sp);
 }
 
-int main(int argc, char **argv)
-{
-    par_init(&argc, &argv);
-    if (!par_is_mpi()) {
-        printf("test_mpi_adcs: not launched by mpirun\n0 passed, 1 failed\n");
-        return 1;
-    }
-    static const TestCase tests[] = {{"sharded_equals_serial", test_sharded_equals_serial},
-                                     {"wisdom_broadcast", test_wisdom_broadcast}};
-    int pass = 0, fail = 0;
-    for (size_t i = 0; i < FS_ARRAY_LEN(tests); i++) {
-        harness_failures = 0;
-        tests[i].fn();
-        int f = harness_failures;
-        par_allreduce_max_int(&f, 1);
-        if (par_rank() == 0) printf("  %s %s\n", f ? "FAIL" : "ok  ", tests[i].name);
-        f ? fail++ : pass++;
-    }
-    if (par_rank() == 0) printf("test_mpi_adcs (np %d): %d passed, %d failed\n", par_size(), pass, fail);
-    par_finalize();
-    return fail ? 1 : 0;
-}
+TEST_MPI_MAIN("test_mpi_adcs", {"sharded_equals_serial", test_sharded_equals_serial},
+                                     {"wisdom_broadcast", test_wisdom_broadcast})

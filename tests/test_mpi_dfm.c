@@ -1,7 +1,7 @@
 /* test_mpi_dfm.c: the DFM mask list and the HFSS candidates split across MPI ranks
  * (mpirun -np 2, -np 3) give bitwise the single-rank results, with hand-built classifiers. */
 #include "dfm.h"
-#include "harness.h"
+#include "harness_mpi.h"
 #include "hfss.h"
 #include "model.h"
 #include "toy_data.h"
@@ -90,25 +90,5 @@ static void test_dfm_split_cnn(void)
     dataset_free(&d);
 }
 
-int main(int argc, char **argv)
-{
-    par_init(&argc, &argv);
-    if (!par_is_mpi()) {
-        printf("test_mpi_dfm: not launched by mpirun\n0 passed, 1 failed\n");
-        return 1;
-    }
-    static const TestCase tests[] = {{"dfm_split", test_dfm_split}, {"hfss_split", test_hfss_split},
-                                     {"dfm_split_cnn", test_dfm_split_cnn}};
-    int pass = 0, fail = 0;
-    for (size_t i = 0; i < FS_ARRAY_LEN(tests); i++) {
-        harness_failures = 0;
-        tests[i].fn();
-        int f = harness_failures;
-        par_allreduce_max_int(&f, 1);
-        if (par_rank() == 0) printf("  %s %s\n", f ? "FAIL" : "ok  ", tests[i].name);
-        f ? fail++ : pass++;
-    }
-    if (par_rank() == 0) printf("test_mpi_dfm (np %d): %d passed, %d failed\n", par_size(), pass, fail);
-    par_finalize();
-    return fail ? 1 : 0;
-}
+TEST_MPI_MAIN("test_mpi_dfm", {"dfm_split", test_dfm_split}, {"hfss_split", test_hfss_split},
+                                     {"dfm_split_cnn", test_dfm_split_cnn})

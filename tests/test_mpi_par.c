@@ -1,6 +1,6 @@
 /* test_mpi_par.c: par's MPI layer under mpirun (-np 2, -np 3). Every rank runs the tests; rank 0
  * prints the verdict after the failure counts are reduced, so a failure on any rank counts. */
-#include "harness.h"
+#include "harness_mpi.h"
 #include "par.h"
 #include "util.h"
 
@@ -51,25 +51,5 @@ static void test_reduce(void)
     EXPECT(x[0] == n);
 }
 
-int main(int argc, char **argv)
-{
-    par_init(&argc, &argv);
-    if (!par_is_mpi()) {
-        printf("test_mpi_par: not launched by mpirun\n0 passed, 1 failed\n");
-        return 1;
-    }
-    static const TestCase tests[] = {{"bcast", test_bcast}, {"send_recv", test_send_recv},
-                                     {"reduce", test_reduce}};
-    int pass = 0, fail = 0;
-    for (size_t i = 0; i < FS_ARRAY_LEN(tests); i++) {
-        harness_failures = 0;
-        tests[i].fn();
-        int f = harness_failures;
-        par_allreduce_max_int(&f, 1);
-        if (par_rank() == 0) printf("  %s %s\n", f ? "FAIL" : "ok  ", tests[i].name);
-        f ? fail++ : pass++;
-    }
-    if (par_rank() == 0) printf("test_mpi_par (np %d): %d passed, %d failed\n", par_size(), pass, fail);
-    par_finalize();
-    return fail ? 1 : 0;
-}
+TEST_MPI_MAIN("test_mpi_par", {"bcast", test_bcast}, {"send_recv", test_send_recv},
+                                     {"reduce", test_reduce})
