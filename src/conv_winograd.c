@@ -55,7 +55,7 @@ static int wino_chunk(const ConvArgs *a, int n)
     return nb < 1 ? 1 : nb;
 }
 
-static size_t pad_bytes_max(const ConvArgs *a, int n)
+static size_t pad_floats_max(const ConvArgs *a, int n)
 {
     size_t p = pad_floats(a->h, a->w), q = pack_floats(wino_chunk(a, n), a->h, a->w);
     return p > q ? p : q;
@@ -68,7 +68,7 @@ size_t conv_wino_ws_floats(const ConvArgs *a, int n)
     /* U (16, cout, cin) + V (16, cin, T) + M (16, cout, T) + gemm panels; the transposed
      * problem (dx) swaps cin and cout, so size both sides by the larger */
     return 16 * (size_t)a->cin * a->cout + 2 * 16 * cmax * t + GEMM_WS_FLOATS +
-           scratch_floats(a->w) + pad_bytes_max(a, n) + 12 * t;
+           scratch_floats(a->w) + pad_floats_max(a, n) + 12 * t;
 }
 
 /* U[xi][o][i] = (G g G^T)[xi] for g = w[o][i] (or the flipped w[i][o] when flip). */
