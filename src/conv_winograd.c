@@ -29,6 +29,18 @@ static size_t scratch_floats(int W)
 static size_t pad_stride(int W) { return 32 * (size_t)(((W + 1) / 2 + 15) / 16) + 16; }
 static size_t pad_floats(int H, int W) { return (size_t)(H + 4) * pad_stride(W) + 16; }
 
+/* Tile rows per vector of the packed AVX-512 input transform (even H and W with W / 2 in
+ * {2, 4, 8}: 16 / tw tile rows share one 16-lane vector), 1 where it does not apply. */
+static int pack_rows(int H, int W)
+{
+    if (H % 2 || W % 2) return 1;
+    int tw = W / 2;
+    return tw == 2 || tw == 4 || tw == 8 ? 16 / tw : 1;
+}
+
+/* The packed transform's plane stack: nb zero-padded planes of H + 2 rows of pad_stride(W). */
+static size_t pack_floats(int nb, int H, int W) { return (size_t)nb * (H + 2) * pad_stride(W) + 32; }
+
 int conv_wino_ok(const ConvArgs *a)
 {
     return a->kh == 3 && a->kw == 3 && a->stride == 1 && a->pad == 1 && a->cin >= 8 && a->cout >= 8;
@@ -43,6 +55,12 @@ static int wino_chunk(const ConvArgs *a, int n)
     return nb < 1 ? 1 : nb;
 }
 
+static size_t pad_floats_max(const ConvArgs *a, int n)
+{
+    size_t p = pad_floats(a->h, a->w), q = pack_floats(wino_chunk(a, n), a->h, a->w);
+    return p > q ? p : q;
+}
+
 size_t conv_wino_ws_floats(const ConvArgs *a, int n)
 {
     size_t t = (size_t)wino_chunk(a, n) * (size_t)(((a->h + 1) / 2) * ((a->w + 1) / 2));
@@ -50,7 +68,7 @@ size_t conv_wino_ws_floats(const ConvArgs *a, int n)
     /* U (16, cout, cin) + V (16, cin, T) + M (16, cout, T) + gemm panels; the transposed
      * problem (dx) swaps cin and cout, so size both sides by the larger */
     return 16 * (size_t)a->cin * a->cout + 2 * 16 * cmax * t + GEMM_WS_FLOATS +
-           scratch_floats(a->w) + pad_floats(a->h, a->w) + 12 * t;
+           scratch_floats(a->w) + pad_floats_max(a, n) + 12 * t;
 }
 
 /* U[xi][o][i] = (G g G^T)[xi] for g = w[o][i] (or the flipped w[i][o] when flip). */
@@ -228,6 +246,99 @@ __attribute__((target("avx512f"))) static void transform_input_avx512(const floa
             }
         }
 }
+
+/* transform_input_avx512 for small even planes (pack_rows(H, W) = G > 1): the nb planes of a
+ * channel are stacked zero-padded in P (H + 2 rows each), and G consecutive tile rows (across
+ * images) fill one 16-lane vector: their padded rows are concatenated by permutes into the same
+ * 32-column lo / hi pair the full-width path loads, then the identical arithmetic, so bitwise
+ * the same V as the scalar version. Tile row g = im th + ty starts at V offset c T + g tw. */
+__attribute__((target("avx512f"))) static void transform_input_packed(const float *x, int nb, int C,
+                                                                        int H, int W, int T,
+                                                                        float *V, float *P)
+{
+    const int th = H / 2, tw = W / 2, G = 16 / tw, R = nb * th, PH = H + 2;
+    const size_t plane = (size_t)C * T, S = pad_stride(W);
+    const __m512i ev = _mm512_set_epi32(30, 28, 26, 24, 22, 20, 18, 16, 14, 12, 10, 8, 6, 4, 2, 0);
+    const __m512i od = _mm512_set_epi32(31, 29, 27, 25, 23, 21, 19, 17, 15, 13, 11, 9, 7, 5, 3, 1);
+    /* G = 4: lanes 0-7 from a[2h..], 8-15 from b[2h..]; G = 8: lanes 0-3 a[2h..], 4-7 b[2h..],
+     * then lanes 0-7 of two such halves */
+    __m512i i4[2], i8[2];
+    for (int h = 0; h < 2; h++) {
+        int v4[16], v8[16];
+        for (int l = 0; l < 16; l++) {
+            v4[l] = l < 8 ? 2 * h + l : 16 + 2 * h + (l - 8);
+            v8[l] = l < 4 ? 2 * h + l : l < 8 ? 16 + 2 * h + (l - 4) : 0;
+        }
+        i4[h] = _mm512_loadu_si512(v4);
+        i8[h] = _mm512_loadu_si512(v8);
+    }
+    const __m512i cat = _mm512_set_epi32(23, 22, 21, 20, 19, 18, 17, 16, 7, 6, 5, 4, 3, 2, 1, 0);
+    memset(P, 0, sizeof(float) * pack_floats(nb, H, W));
+    for (int c = 0; c < C; c++) {
+        for (int im = 0; im < nb; im++) {
+            const float *xc = x + ((size_t)im * C + c) * H * W;
+            for (int yy = 0; yy < H; yy++) {
+                const float *src = xc + (size_t)yy * W;
+                float *dst = P + ((size_t)im * PH + yy + 1) * S + 1;
+                __mmask16 m = (__mmask16)((1u << W) - 1);
+                _mm512_mask_storeu_ps(dst, m, _mm512_maskz_loadu_ps(m, src));
+            }
+        }
+        for (int g0 = 0; g0 < R; g0 += G) {
+            const float *base[8];
+            for (int k = 0; k < G; k++) {
+                int g = g0 + k < R ? g0 + k : R - 1;
+                base[k] = P + ((size_t)(g / th) * PH + 2 * (size_t)(g % th)) * S;
+            }
+            int nt = (R - g0 < G ? R - g0 : G) * tw;
+            __mmask16 mk = nt >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << nt) - 1);
+            __m512 e[4], o[4], e1[4], o1[4];
+            for (int h = 0; h < 2; h++) {
+                __m512 lo[4], hi[4];
+                for (int r = 0; r < 4; r++) {
+                    if (G == 2) {
+                        lo[r] = _mm512_loadu_ps(base[0] + r * S + 2 * h);
+                        hi[r] = _mm512_loadu_ps(base[1] + r * S + 2 * h);
+                    } else if (G == 4) {
+                        lo[r] = _mm512_permutex2var_ps(_mm512_loadu_ps(base[0] + r * S), i4[h],
+                                                       _mm512_loadu_ps(base[1] + r * S));
+                        hi[r] = _mm512_permutex2var_ps(_mm512_loadu_ps(base[2] + r * S), i4[h],
+                                                       _mm512_loadu_ps(base[3] + r * S));
+                    } else {
+                        __m512 q[4];
+                        for (int k = 0; k < 4; k++)
+                            q[k] = _mm512_permutex2var_ps(_mm512_loadu_ps(base[2 * k] + r * S), i8[h],
+                                                          _mm512_loadu_ps(base[2 * k + 1] + r * S));
+                        lo[r] = _mm512_permutex2var_ps(q[0], cat, q[1]);
+                        hi[r] = _mm512_permutex2var_ps(q[2], cat, q[3]);
+                    }
+                }
+                __m512 bl[4] = {_mm512_sub_ps(lo[0], lo[2]), _mm512_add_ps(lo[1], lo[2]),
+                                _mm512_sub_ps(lo[2], lo[1]), _mm512_sub_ps(lo[1], lo[3])};
+                __m512 bh[4] = {_mm512_sub_ps(hi[0], hi[2]), _mm512_add_ps(hi[1], hi[2]),
+                                _mm512_sub_ps(hi[2], hi[1]), _mm512_sub_ps(hi[1], hi[3])};
+                for (int r = 0; r < 4; r++) {
+                    __m512 ve = _mm512_permutex2var_ps(bl[r], ev, bh[r]);
+                    __m512 vo = _mm512_permutex2var_ps(bl[r], od, bh[r]);
+                    if (h) {
+                        e1[r] = ve;
+                        o1[r] = vo;
+                    } else {
+                        e[r] = ve;
+                        o[r] = vo;
+                    }
+                }
+            }
+            float *vt = V + (size_t)c * T + (size_t)g0 * tw;
+            for (int r = 0; r < 4; r++) {
+                _mm512_mask_storeu_ps(vt + (size_t)(r * 4 + 0) * plane, mk, _mm512_sub_ps(e[r], e1[r]));
+                _mm512_mask_storeu_ps(vt + (size_t)(r * 4 + 1) * plane, mk, _mm512_add_ps(o[r], e1[r]));
+                _mm512_mask_storeu_ps(vt + (size_t)(r * 4 + 2) * plane, mk, _mm512_sub_ps(e1[r], o[r]));
+                _mm512_mask_storeu_ps(vt + (size_t)(r * 4 + 3) * plane, mk, _mm512_sub_ps(o[r], o1[r]));
+            }
+        }
+    }
+}
 #endif
 
 /* V[xi][c][t] for the nb images starting at x, tiles row-major per image. Per tile row: B^T
@@ -237,6 +348,10 @@ static void transform_input(const float *x, int nb, int C, int H, int W, int T, 
                             float *scr, int simd)
 {
 #ifdef WINO_X86
+    if (simd && pack_rows(H, W) > 1) {
+        transform_input_packed(x, nb, C, H, W, T, V, scr + scratch_floats(W));
+        return;
+    }
     if (simd) {
         transform_input_avx512(x, nb, C, H, W, T, V, scr + scratch_floats(W));
         return;
@@ -346,6 +461,42 @@ static void out_tiles(const float *const m[16], int T, float bk, float *o, size_
     }
 }
 
+#ifdef WINO_X86
+/* transform_output's scatter for small even planes (W 4 or 8): 4 consecutive tiles of a plane
+ * are 16 contiguous outputs (one tile row of W 8, two of W 4), built from o's four planes by
+ * one permute, then f(v) as in out_row_avx512. tp tiles and hw outputs per plane. */
+__attribute__((target("avx512f"))) static void out_plane_small_avx512(const float *o, size_t Tz,
+                                                                       int nb, int tp, int hw, int W,
+                                                                       float *y, const float *res,
+                                                                       int relu, int acc, size_t k,
+                                                                       size_t K)
+{
+    const __m512i idx = W == 8 ? _mm512_set_epi32(23, 19, 22, 18, 21, 17, 20, 16, 7, 3, 6, 2, 5, 1, 4, 0)
+                               : _mm512_set_epi32(23, 19, 22, 18, 7, 3, 6, 2, 21, 17, 20, 16, 5, 1, 4, 0);
+    const __m512 zero = _mm512_setzero_ps();
+    for (int im = 0; im < nb; im++) {
+        size_t yoff = ((size_t)im * K + k) * (size_t)hw;
+        float *yk = y + yoff;
+        const float *rk = res ? res + yoff : NULL;
+        for (int t = 0; t < tp; t += 4) {
+            int left = tp - t >= 4 ? 4 : tp - t;
+            __mmask16 ml = (__mmask16)((1u << left) - 1);
+            __mmask16 mo = left >= 4 ? (__mmask16)0xffff : (__mmask16)((1u << (4 * left)) - 1);
+            const float *ot = o + (size_t)im * tp + t;
+            __m512 a = _mm512_maskz_loadu_ps(ml, ot), b = _mm512_maskz_loadu_ps(ml, ot + 2 * Tz);
+            a = _mm512_mask_expandloadu_ps(a, (__mmask16)(ml << 4), ot + Tz);
+            b = _mm512_mask_expandloadu_ps(b, (__mmask16)(ml << 4), ot + 3 * Tz);
+            __m512 v = _mm512_permutex2var_ps(a, idx, b);
+            float *yt = yk + 4 * (size_t)t;
+            if (acc) v = _mm512_add_ps(_mm512_maskz_loadu_ps(mo, yt), v);
+            if (rk) v = _mm512_add_ps(v, _mm512_maskz_loadu_ps(mo, rk + 4 * (size_t)t));
+            if (relu) v = _mm512_max_ps(v, zero);
+            _mm512_mask_storeu_ps(yt, mo, v);
+        }
+    }
+}
+#endif
+
 static float out_value(float y, float v, const float *res, int q, int relu, int acc)
 {
     if (acc) v = y + v;
@@ -368,6 +519,12 @@ static void transform_output(const float *M, int nb, int K, int H, int W, int T,
         const float *m[16];
         for (int xi = 0; xi < 16; xi++) m[xi] = M + (size_t)xi * plane + (size_t)k * T;
         out_tiles(m, T, bias ? bias[k] : 0.0f, o, Tz, simd);
+#ifdef WINO_X86
+        if (simd && H % 2 == 0 && (W == 4 || W == 8)) {
+            out_plane_small_avx512(o, Tz, nb, th * tw, H * W, W, y, res, relu, accumulate, (size_t)k, (size_t)K);
+            continue;
+        }
+#endif
         for (int im = 0; im < nb; im++) {
             size_t yoff = ((size_t)im * K + k) * H * W;
             float *yk = y + yoff;
@@ -436,6 +593,61 @@ __attribute__((target("avx512f"))) static void transform_dy_avx512(const float *
     const __m512i od = _mm512_set_epi32(31, 29, 27, 25, 23, 21, 19, 17, 15, 13, 11, 9, 7, 5, 3, 1);
     const __m512i sign = _mm512_set1_epi32((int)0x80000000u);
 #define NEG(v) _mm512_castsi512_ps(_mm512_xor_si512(_mm512_castps_si512(v), sign))
+    if (tw == 2 || tw == 4 || tw == 8) {
+        /* packed: G = 16 / tw consecutive tile rows g = im th + ty of channel k per vector;
+         * their row pairs concatenated by permutes into the (a0, b0), (a1, b1) a full-width
+         * tile row loads; the same arithmetic below */
+        const int G = 16 / tw, R = nb * th;
+        const __m512i c8lo = _mm512_set_epi32(23, 22, 21, 20, 19, 18, 17, 16, 7, 6, 5, 4, 3, 2, 1, 0);
+        const __m512i c8hi = _mm512_set_epi32(31, 30, 29, 28, 27, 26, 25, 24, 15, 14, 13, 12, 11, 10, 9, 8);
+        const __m512i c4 = _mm512_set_epi32(23, 22, 21, 20, 7, 6, 5, 4, 19, 18, 17, 16, 3, 2, 1, 0);
+        const __mmask16 mw = (__mmask16)((1u << (2 * W > 16 ? 16 : 2 * W)) - 1);
+        for (int k = 0; k < K; k++)
+            for (int g0 = 0; g0 < R; g0 += G) {
+                const float *r0[8];
+                for (int q = 0; q < G; q++) {
+                    int g = g0 + q < R ? g0 + q : R - 1;
+                    r0[q] = dy + ((size_t)(g / th) * K + k) * H * W + (size_t)(2 * (g % th)) * W;
+                }
+                int nt = (R - g0 < G ? R - g0 : G) * tw;
+                __mmask16 mt = nt >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << nt) - 1);
+                __m512 a0, b0, a1, b1;
+                if (G == 2) {
+                    a0 = _mm512_loadu_ps(r0[0]);
+                    b0 = _mm512_loadu_ps(r0[1]);
+                    a1 = _mm512_loadu_ps(r0[0] + W);
+                    b1 = _mm512_loadu_ps(r0[1] + W);
+                } else if (G == 4) { /* each load: row 2 ty | row 2 ty + 1 */
+                    __m512 l0 = _mm512_maskz_loadu_ps(mw, r0[0]), l1 = _mm512_maskz_loadu_ps(mw, r0[1]);
+                    __m512 l2 = _mm512_maskz_loadu_ps(mw, r0[2]), l3 = _mm512_maskz_loadu_ps(mw, r0[3]);
+                    a0 = _mm512_permutex2var_ps(l0, c8lo, l1);
+                    a1 = _mm512_permutex2var_ps(l0, c8hi, l1);
+                    b0 = _mm512_permutex2var_ps(l2, c8lo, l3);
+                    b1 = _mm512_permutex2var_ps(l2, c8hi, l3);
+                } else { /* pairs: [r0 of p, r0 of q, r1 of p, r1 of q], then halves joined */
+                    __m512 pr[4];
+                    for (int q = 0; q < 4; q++)
+                        pr[q] = _mm512_permutex2var_ps(_mm512_maskz_loadu_ps(mw, r0[2 * q]), c4,
+                                                       _mm512_maskz_loadu_ps(mw, r0[2 * q + 1]));
+                    a0 = _mm512_permutex2var_ps(pr[0], c8lo, pr[1]);
+                    a1 = _mm512_permutex2var_ps(pr[0], c8hi, pr[1]);
+                    b0 = _mm512_permutex2var_ps(pr[2], c8lo, pr[3]);
+                    b1 = _mm512_permutex2var_ps(pr[2], c8hi, pr[3]);
+                }
+                __m512 g00 = _mm512_permutex2var_ps(a0, ev, b0), g01 = _mm512_permutex2var_ps(a0, od, b0);
+                __m512 g10 = _mm512_permutex2var_ps(a1, ev, b1), g11 = _mm512_permutex2var_ps(a1, od, b1);
+                __m512 rp[4] = {g00, _mm512_add_ps(g00, g10), _mm512_sub_ps(g00, g10), NEG(g10)};
+                __m512 rq[4] = {g01, _mm512_add_ps(g01, g11), _mm512_sub_ps(g01, g11), NEG(g11)};
+                float *zt = Z + (size_t)k * T + (size_t)g0 * tw;
+                for (int r = 0; r < 4; r++) {
+                    _mm512_mask_storeu_ps(zt + (size_t)(r * 4 + 0) * plane, mt, rp[r]);
+                    _mm512_mask_storeu_ps(zt + (size_t)(r * 4 + 1) * plane, mt, _mm512_add_ps(rp[r], rq[r]));
+                    _mm512_mask_storeu_ps(zt + (size_t)(r * 4 + 2) * plane, mt, _mm512_sub_ps(rp[r], rq[r]));
+                    _mm512_mask_storeu_ps(zt + (size_t)(r * 4 + 3) * plane, mt, NEG(rq[r]));
+                }
+            }
+        return;
+    }
     for (int im = 0; im < nb; im++)
         for (int k = 0; k < K; k++) {
             const float *dk = dy + ((size_t)im * K + k) * H * W;

@@ -75,6 +75,12 @@ static void test_conv_vs_ref(void)
     check_conv_case(3, 128, 5, 3, 130, 3, 1, 1, 1); /* Winograd weight gradient too */
     check_conv_case(2, 128, 4, 36, 128, 3, 1, 1, 0); /* ... with even sizes, > 16 tiles a row */
     check_conv_case(3, 64, 8, 8, 64, 3, 1, 1, 1);    /* ... at the 64-channel threshold */
+    /* packed input transform (W / 2 in {2, 4, 8}: 16 / tw tile rows a vector, across images) */
+    check_conv_case(130, 8, 4, 4, 8, 3, 1, 1, 1); /* chunk remainder, partial last group */
+    check_conv_case(3, 9, 6, 8, 10, 3, 1, 1, 0);  /* th = 3: groups straddle images */
+    check_conv_case(3, 8, 2, 16, 9, 3, 1, 1, 1);  /* tw = 8, th = 1 */
+    check_conv_case(3, 64, 4, 4, 64, 3, 1, 1, 1);  /* packed dy transform (Winograd dw), tw = 2 */
+    check_conv_case(3, 64, 6, 16, 64, 3, 1, 1, 0); /* ... tw = 8, th = 3 */
 }
 
 /* conv2d_forward_fused (bias + residual + ReLU in the epilogue) against the reference followed
@@ -117,6 +123,8 @@ static void test_conv_fused(void)
 {
     check_conv_fused(3, 9, 8, 8, 10, 3, 1, 1);   /* Winograd, even map */
     check_conv_fused(2, 8, 7, 5, 12, 3, 1, 1);   /* Winograd, odd map (partial tiles) */
+    check_conv_fused(3, 8, 4, 4, 9, 3, 1, 1);    /* Winograd, small-plane output scatter */
+    check_conv_fused(2, 9, 6, 4, 8, 3, 1, 1);    /* ... W 4 with an odd tile-row count */
     check_conv_fused(3, 8, 36, 20, 9, 3, 1, 1);  /* Winograd, > 8 tiles per row */
     check_conv_fused(2, 4, 9, 7, 6, 1, 2, 0);    /* im2col, one image per product */
     check_conv_fused(5, 16, 4, 4, 8, 1, 1, 0);   /* pointwise, batched small maps */
