@@ -277,7 +277,7 @@ int cmd_train(int argc, char **argv)
     CurvesSet cs[TRAIN_MAX_CURVE_SETS];
     memset(cd, 0, sizeof cd);
     LearningCurves *lc = NULL;
-    CurvesHook ch;
+    CurvesHook ch = {0};
     for (int i = 0; i < n_curves && st == FS_OK; i++) {
         st = load_data(curve_specs[i], &cd[i]);
         cs[i].name = curve_specs[i];

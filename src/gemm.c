@@ -205,12 +205,12 @@ static void scale_c(int M, int N, float beta, float *C, int ldc)
 
 #ifdef GEMM_HAVE_X86
 typedef struct {
+    const float *A, *B;
+    float *C, *ws;
     int ta, tb, M, N, K;
     int overwrite; /* beta = 0: the first KC slice stores instead of accumulating */
     float alpha;
-    const float *A, *B;
     int lda, ldb, ldc;
-    float *C, *ws;
 } GemmJob;
 
 /* C[:, 0..N) += alpha op(A) op(B) for the job's column range (B and C already offset). */
@@ -263,9 +263,11 @@ void gemm_f32(int transa, int transb, int M, int N, int K, float alpha, const fl
         for (int t = 0; t < nt; t++) { /* whole NR panels per thread */
             int c0 = panels * t / nt * GEMM_NR, c1 = panels * (t + 1) / nt * GEMM_NR;
             if (c1 > N) c1 = N;
-            jobs[t] = (GemmJob){transa, transb, M, c1 - c0, K, beta == 0.0f, alpha, A,
-                                transb ? B + (size_t)c0 * ldb : B + c0, lda, ldb, ldc, C + c0,
-                                ws + (size_t)t * GEMM_WS_THREAD};
+            jobs[t] = (GemmJob){.ta = transa, .tb = transb, .M = M, .N = c1 - c0, .K = K,
+                                .overwrite = beta == 0.0f, .alpha = alpha, .A = A,
+                                .B = transb ? B + (size_t)c0 * ldb : B + c0, .lda = lda,
+                                .ldb = ldb, .ldc = ldc, .C = C + c0,
+                                .ws = ws + (size_t)t * GEMM_WS_THREAD};
         }
         for (int t = 1; t < nt; t++) started[t] = pthread_create(&tid[t], NULL, gemm_thread, &jobs[t]) == 0;
         gemm_blocked(&jobs[0]);

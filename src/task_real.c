@@ -252,7 +252,7 @@ static FsStatus run_train(const SweepConfig *cfg, const TaskSpec *s, const TaskE
     Dataset *bands = cfg->learning_order ? xcalloc((size_t)TB, sizeof *bands) : NULL;
     CurvesSet *sets = cfg->learning_order ? xcalloc((size_t)TB, sizeof *sets) : NULL;
     LearningCurves *lc = NULL;
-    CurvesHook ch;
+    CurvesHook ch = {0};
     for (int64_t b = 0; cfg->learning_order && b < TB && st == FS_OK; b++) {
         const char *tb = cfg->axes[AX_TEST_BAND].v[b];
         sets[b].name = tb;
