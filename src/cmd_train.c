@@ -285,14 +285,8 @@ int cmd_train(int argc, char **argv)
         cs[i].mask = NULL;
     }
     if (st == FS_OK && n_curves) {
-        CurvesSchedule sch;
-        curves_schedule_default(&sch);
-        lc = curves_create(cs, n_curves, d.k, &sch);
-        if (!lc) st = FS_ERR_CONFIG;
-        else {
-            curves_hook_init(&ch, lc, 256);
-            st = curves_hook_record_now(&ch, m, 0, 0);
-        }
+        st = curves_hook_start(&ch, cs, n_curves, d.k, 256, m);
+        lc = ch.lc;
     }
     Augmenter *aug = NULL;
     if (st == FS_OK && aug_spec) st = augment_create(aug_spec, d.c, d.h, d.w, &aug);

@@ -12,6 +12,22 @@ void curves_hook_init(CurvesHook *h, LearningCurves *lc, int max_batch)
     h->status = FS_OK;
 }
 
+FsStatus curves_hook_start(CurvesHook *h, const CurvesSet *sets, int n_sets, int k, int max_batch,
+                           Model *m)
+{
+    CurvesSchedule sch;
+    curves_schedule_default(&sch);
+    LearningCurves *lc = curves_create(sets, n_sets, k, &sch);
+    curves_hook_init(h, lc, max_batch);
+    if (!lc) return FS_ERR_CONFIG;
+    FsStatus st = curves_hook_record_now(h, m, 0, 0);
+    if (st != FS_OK) {
+        curves_destroy(lc);
+        h->lc = NULL;
+    }
+    return st;
+}
+
 FsStatus curves_hook_record_now(CurvesHook *h, Model *m, long step, int epoch)
 {
     Classifier clf;

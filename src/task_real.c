@@ -265,14 +265,13 @@ static FsStatus run_train(const SweepConfig *cfg, const TaskSpec *s, const TaskE
         }
     }
     if (cfg->learning_order && st == FS_OK) {
-        CurvesSchedule sch;
-        curves_schedule_default(&sch);
-        lc = curves_create(sets, (int)TB, (int)K, &sch);
-        if (!lc) st = fs_errorf(FS_ERR_CONFIG, "%s: learning curves: %s", s->key, fs_last_error());
-    }
-    if (lc) {
-        curves_hook_init(&ch, lc, cfg->batch > 16 ? cfg->batch : 16);
-        st = curves_hook_record_now(&ch, m, 0, 0); /* step 0: before training */
+        st = curves_hook_start(&ch, sets, (int)TB, (int)K, cfg->batch > 16 ? cfg->batch : 16, m);
+        lc = ch.lc;
+        if (st != FS_OK) {
+            char why[512]; /* copy: fs_errorf writes the buffer fs_last_error points to */
+            fs_snprintf(why, sizeof why, "%.500s", fs_last_error());
+            st = fs_errorf(st, "%s: learning curves: %s", s->key, why);
+        }
     }
     if (st != FS_OK) goto out_curves;
     TrainCtx ctx = {cfg, env, &te, aug, E, K, loss, curve,
