@@ -3,10 +3,12 @@
  * it forwards to OpenBLAS (linalg_sgemm). Same contract as linalg_sgemm (row-major,
  * C = alpha op(A) op(B) + beta C; beta == 0 never reads C), plus a caller-owned workspace of
  * GEMM_WS_FLOATS floats (the packed panels), so no call allocates.
- * Threads: large products are split by columns over linalg_threads() POSIX threads (at most
- * GEMM_MAX_THREADS, each packing into its own part of ws); every element of C is computed by one
- * thread in the same order, so results do not depend on the thread count. Safe to call
- * concurrently with distinct workspaces.
+ * Threads: called outside a pool item, large products are split by whole NR-column panels into
+ * pool_width() parts (at most GEMM_MAX_THREADS), part t packing into ws slice t
+ * (GEMM_WS_THREAD floats each); every element of C is computed by one thread in the same order,
+ * so results do not depend on the thread count. Inside a pool item it runs on the calling thread
+ * and uses only the first slice. Safe to call concurrently with distinct workspaces. Without
+ * AVX-512 the parts go to single-threaded OpenBLAS.
  * linalg_sgemm_ref is the oracle (tests/test_layers.c, bench_engine). */
 #ifndef FS_GEMM_H
 #define FS_GEMM_H

@@ -38,6 +38,8 @@ typedef struct {
     Rng *rng;            /* dropout masks */
     float *ws;           /* workspace shared by all layers, ws_len floats */
     size_t ws_len;
+    int threads;         /* worker slices the workspace was sized for (ws_floats ran with
+                          * pool_threads() == threads); layers use at most this many */
 } LayerCtx;
 
 typedef enum {
@@ -108,9 +110,14 @@ typedef struct {
     int cout, kh, kw;
     int stride, pad;
     int hout, wout;     /* (h + 2 pad - kh) / stride + 1 */
+    int threads;        /* worker slices in the workspace (pool_threads() at conv_args_init) */
 } ConvArgs;
 
 void conv_args_init(ConvArgs *a, int cin, int h, int w, int cout, int k, int stride, int pad);
+/* Threads a convolution may use: a->threads, at least 1. Workspaces from conv_ws_floats hold a
+ * slice per thread; the kernels split image chunks (forward, input gradient) or channels and
+ * products (weight gradient) over the pool, so results do not depend on the thread count. */
+int conv_threads(const ConvArgs *a);
 /* Images processed per sgemm (batching small spatial maps), and workspace floats needed. */
 int conv_chunk(const ConvArgs *a, int n_max);
 size_t conv_ws_floats(const ConvArgs *a, int n_max);

@@ -1,7 +1,9 @@
 /* linalg.h: dense kernels over row-major float matrices; the only user of OpenBLAS (cblas.h).
  * linalg_sgemm is the fast path; linalg_sgemm_ref is the slow, obvious oracle for tests.
- * Threads: OpenBLAS is pinned to one thread per rank unless OPENBLAS_NUM_THREADS or
- * linalg_set_threads asks otherwise. */
+ * Threads: linalg_init pins OpenBLAS to one thread and sizes the engine's thread pool (pool.h)
+ * from FSWEEP_THREADS, else OPENBLAS_NUM_THREADS, else 1 — ranks bring the parallelism unless a
+ * run asks otherwise. linalg_set_threads changes OpenBLAS's own threads only (the bench's
+ * OpenBLAS figure). */
 #ifndef FS_LINALG_H
 #define FS_LINALG_H
 
@@ -11,7 +13,7 @@ void linalg_sgemm(int transa, int transb, int M, int N, int K, float alpha, cons
                   int lda, const float *B, int ldb, float beta, float *C, int ldc);
 void linalg_sgemm_ref(int transa, int transb, int M, int N, int K, float alpha, const float *A,
                       int lda, const float *B, int ldb, float beta, float *C, int ldc);
-/* Apply the thread policy: OPENBLAS_NUM_THREADS when set, else 1. */
+/* Apply the thread policy above. */
 void linalg_init(void);
 void linalg_set_threads(int n);
 int linalg_threads(void);

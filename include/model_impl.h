@@ -57,6 +57,7 @@ struct Model {
     size_t arena_bytes;
     float *ws;
     size_t ws_len;
+    int ws_threads;           /* pool_threads() when the arena was sized */
     int last_n, last_train;   /* the last forward pass */
     int last_folded;          /* it ran BN-folded */
     Rng drop_rng;

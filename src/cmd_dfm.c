@@ -12,6 +12,7 @@
 #include "heatmap.h"
 #include "hfss.h"
 #include "linalg.h"
+#include "pool.h"
 #include "log.h"
 #include "model.h"
 #include "par.h"
@@ -155,7 +156,7 @@ static int parse_dfm(int argc, char **argv, DfmArgs *a)
         else if (!strcmp(o, "--seed")) st = fs_parse_long(argv[++i], 0, 1L << 62, "--seed", &a->seed);
         else if (!strcmp(o, "--threads")) {
             st = fs_parse_int(argv[++i], 1, 256, "--threads", &t);
-            if (st == FS_OK) linalg_set_threads(t);
+            if (st == FS_OK) pool_set_threads(t);
         } else if (!strcmp(o, "--path")) {
             const char *p = argv[++i];
             if (!strcmp(p, "auto")) a->path = DFM_PATH_AUTO;

@@ -1,6 +1,7 @@
 /* cmd_info.c: `fsweep info` and `fsweep version`: what this binary is and what it runs on. */
 #include "commands.h"
 #include "linalg.h"
+#include "pool.h"
 #include "par.h"
 #include "spectral.h"
 #include "store.h"
@@ -59,7 +60,8 @@ int cmd_info(int argc, char **argv)
     printf("hdf5        %s\n", store_library_version());
     printf("openblas    %s\n", linalg_config());
     printf("blas core   %s (OPENBLAS_CORETYPE=%s)\n", linalg_corename(), ct ? ct : "unset");
-    printf("blas threads %d\n", linalg_threads());
+    printf("threads     %d engine (FSWEEP_THREADS / OPENBLAS_NUM_THREADS / --threads), OpenBLAS %d\n", pool_threads(),
+           linalg_threads());
     printf("cpu         %s\n", feats);
     printf("host        %s\n", par_host());
     return FS_EXIT_OK;

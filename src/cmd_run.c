@@ -3,6 +3,7 @@
  * schedule -> close -> exit status. */
 #include "commands.h"
 #include "linalg.h"
+#include "pool.h"
 #include "log.h"
 #include "par.h"
 #include "scheduler.h"
@@ -127,7 +128,7 @@ static FsStatus write_provenance(Store *st, const SweepConfig *cfg, int created)
     size_t len = 0;
     if (cfg->path && fs_read_file(cfg->path, &file_text, &len) != FS_OK) file_text = NULL;
     const char *ct = getenv("OPENBLAS_CORETYPE");
-    fs_snprintf(buf, sizeof buf, "%d", linalg_threads());
+    fs_snprintf(buf, sizeof buf, "%d", pool_threads());
     struct {
         const char *k, *v;
     } kv[] = {
@@ -141,7 +142,7 @@ static FsStatus write_provenance(Store *st, const SweepConfig *cfg, int created)
         {"openblas_config", linalg_config()},
         {"openblas_core", linalg_corename()},
         {"openblas_coretype_env", ct ? ct : ""},
-        {"openblas_threads", buf},
+        {"engine_threads", buf},
         {"host", par_host()},
         {"job_id", job_id()},
         {"config", cfg->text},

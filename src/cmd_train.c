@@ -5,6 +5,7 @@
 #include "curves_hook.h"
 #include "dfm_io.h"
 #include "linalg.h"
+#include "pool.h"
 #include "log.h"
 #include "model.h"
 #include "toy_data.h"
@@ -213,7 +214,7 @@ int cmd_train(int argc, char **argv)
                 fprintf(stderr, "fsweep train: %s\n", fs_last_error());
                 return FS_EXIT_USAGE;
             }
-            linalg_set_threads(t);
+            pool_set_threads(t);
         } else if (!strcmp(a, "--set") && v) {
             char kv[256];
             fs_snprintf(kv, sizeof kv, "%s", argv[++i]);
@@ -261,9 +262,9 @@ int cmd_train(int argc, char **argv)
     train_config_format(&cfg, cfgs, sizeof cfgs);
     int n_val = (int)floor(cfg.val_frac * d.n + 0.5);
     printf("fsweep train: %s on %s (%d images %dx%dx%d, %d classes; %d train / %d val), %zu "
-           "parameters, %.3g GMAC/image, %d BLAS thread(s)\n  %s\n",
+           "parameters, %.3g GMAC/image, %d engine thread(s)\n  %s\n",
            arch, data, d.n, d.c, d.h, d.w, d.k, d.n - n_val, n_val, model_num_params(m),
-           model_macs(m) / 1e9, linalg_threads(), cfgs);
+           model_macs(m) / 1e9, pool_threads(), cfgs);
     Progress p = {0};
     p.t0 = fs_now();
     p.epochs = cfg.epochs;
@@ -373,7 +374,7 @@ int cmd_eval(int argc, char **argv)
                 return FS_EXIT_USAGE;
             }
             if (!strcmp(a, "--batch")) batch = t;
-            else linalg_set_threads(t);
+            else pool_set_threads(t);
         } else if (a[0] != '-' && !mpath) mpath = a;
         else {
             fprintf(stderr, "fsweep eval: unexpected argument '%s' (or missing value)\n", a);

@@ -3,6 +3,7 @@
  * sgemm has at least ~1024 columns (a 4x4 map alone would give a 16-column product). */
 #include "layers.h"
 #include "gemm.h"
+#include "pool.h"
 
 #include <string.h>
 
@@ -23,7 +24,10 @@ void conv_args_init(ConvArgs *a, int cin, int h, int w, int cout, int k, int str
     a->pad = pad;
     a->hout = (h + 2 * pad - k) / stride + 1;
     a->wout = (w + 2 * pad - k) / stride + 1;
+    a->threads = pool_threads();
 }
+
+int conv_threads(const ConvArgs *a) { return a->threads > 1 ? a->threads : 1; }
 
 int conv_chunk(const ConvArgs *a, int n_max)
 {
@@ -33,12 +37,29 @@ int conv_chunk(const ConvArgs *a, int n_max)
     return nb < 1 ? 1 : nb;
 }
 
+/* im2col workspace: one slice per thread (conv_threads) of cols (rows, nb*hw) + the gathered
+ * output or output gradient (cout, nb*hw) when nb > 1, then gemm panels for
+ * max(threads, GEMM_MAX_THREADS) threads (a top-level gemm uses the first GEMM_WS_FLOATS). */
+static size_t im2col_slice_floats(const ConvArgs *a, int n)
+{
+    size_t nb = (size_t)conv_chunk(a, n), hw = (size_t)a->hout * a->wout;
+    size_t rows = (size_t)a->cin * a->kh * a->kw;
+    return rows * nb * hw + (nb > 1 ? (size_t)a->cout * nb * hw : 0);
+}
+
+static int gemm_slices(const ConvArgs *a)
+{
+    return conv_threads(a) > GEMM_MAX_THREADS ? conv_threads(a) : GEMM_MAX_THREADS;
+}
+
+static size_t im2col_ws_floats(const ConvArgs *a, int n)
+{
+    return (size_t)conv_threads(a) * im2col_slice_floats(a, n) + (size_t)gemm_slices(a) * GEMM_WS_THREAD;
+}
+
 size_t conv_ws_floats(const ConvArgs *a, int n_max)
 {
-    size_t nb = (size_t)conv_chunk(a, n_max), hw = (size_t)a->hout * a->wout;
-    size_t rows = (size_t)a->cin * a->kh * a->kw;
-    /* cols (rows, nb*hw) + gathered output (cout, nb*hw) when nb > 1 + packed gemm panels */
-    size_t im2col = rows * nb * hw + (nb > 1 ? (size_t)a->cout * nb * hw : 0) + GEMM_WS_FLOATS;
+    size_t im2col = im2col_ws_floats(a, n_max);
     if (conv_wino_ok(a)) {
         size_t wn = conv_wino_ws_floats(a, n_max);
         if (wn > im2col) return wn;
@@ -46,17 +67,17 @@ size_t conv_ws_floats(const ConvArgs *a, int n_max)
     return im2col;
 }
 
-static size_t im2col_ws_floats(const ConvArgs *a, int n)
+/* Thread tid's slice: cols (rows, ld) then the gathered (cout, ld) block. */
+static float *im2col_slice(const ConvArgs *a, int n, float *ws, int tid)
 {
-    size_t nb = (size_t)conv_chunk(a, n), hw = (size_t)a->hout * a->wout;
-    size_t rows = (size_t)a->cin * a->kh * a->kw;
-    return rows * nb * hw + (nb > 1 ? (size_t)a->cout * nb * hw : 0) + GEMM_WS_FLOATS;
+    return ws + (size_t)tid * im2col_slice_floats(a, n);
 }
 
-/* The gemm's packing area at the end of a conv workspace. */
-static float *gemm_ws(const ConvArgs *a, int n, float *ws)
+/* The gemm panels: thread tid's GEMM_WS_THREAD floats (tid 0: GEMM_WS_FLOATS for a top-level
+ * gemm). */
+static float *gemm_ws(const ConvArgs *a, int n, float *ws, int tid)
 {
-    return ws + im2col_ws_floats(a, n) - GEMM_WS_FLOATS;
+    return ws + (size_t)conv_threads(a) * im2col_slice_floats(a, n) + (size_t)tid * GEMM_WS_THREAD;
 }
 
 static int is_pointwise(const ConvArgs *a)
@@ -167,6 +188,61 @@ void conv2d_forward(const ConvArgs *a, int n, const float *x, const float *w, co
     conv2d_forward_fused(a, n, x, w, b, NULL, 0, y, ws);
 }
 
+/* Images per chunk for the forward pass and the input gradient: conv_chunk, but at least one
+ * chunk per thread. Each output element's sum runs over rows (or cout) whatever the chunk, so
+ * results do not depend on it. */
+static int par_chunk(const ConvArgs *a, int n, int threads)
+{
+    int nb = conv_chunk(a, n);
+    if ((n + nb - 1) / nb < threads) nb = (n + threads - 1) / threads;
+    return nb;
+}
+
+typedef struct {
+    const ConvArgs *a;
+    int n, nb, relu, simd;
+    const float *x, *w, *b, *res, *dy;
+    float *y, *dx, *ws;
+} Im2colJob;
+
+/* forward of chunk `item`: y = act(conv(x) + b (+ res)) for its images */
+static void fwd_chunk_item(void *ctx, int item, int tid)
+{
+    const Im2colJob *j = ctx;
+    const ConvArgs *a = j->a;
+    const int hw = a->hout * a->wout, rows = a->cin * a->kh * a->kw;
+    const size_t xs = (size_t)a->cin * a->h * a->w, ys = (size_t)a->cout * hw;
+    const int i0 = item * j->nb, nb = j->n - i0 < j->nb ? j->n - i0 : j->nb, ld = nb * hw;
+    const int plain = !j->b && !j->res && !j->relu; /* the gemm's output is final */
+    float *slice = im2col_slice(a, j->n, j->ws, tid), *gws = gemm_ws(a, j->n, j->ws, tid);
+    const float *cols;
+    if (is_pointwise(a) && nb == 1) {
+        cols = j->x + (size_t)i0 * xs;
+    } else {
+        for (int q = 0; q < nb; q++) conv_im2col(a, j->x + (size_t)(i0 + q) * xs, slice + (size_t)q * hw, ld);
+        cols = slice;
+    }
+    if (nb == 1) {
+        float *yi = j->y + (size_t)i0 * ys;
+        gemm_f32(0, 0, a->cout, hw, rows, 1.0f, j->w, rows, cols, ld, 0.0f, yi, hw, gws);
+        if (!plain)
+            for (int co = 0; co < a->cout; co++)
+                epilogue(j->simd, yi + (size_t)co * hw, (size_t)hw, j->b ? j->b[co] : 0.0f,
+                         j->res ? j->res + (size_t)i0 * ys + (size_t)co * hw : NULL, j->relu,
+                         yi + (size_t)co * hw);
+        return;
+    }
+    float *tmp = slice + (size_t)rows * ld; /* (cout, nb*hw) */
+    gemm_f32(0, 0, a->cout, ld, rows, 1.0f, j->w, rows, cols, ld, 0.0f, tmp, ld, gws);
+    for (int q = 0; q < nb; q++)
+        for (int co = 0; co < a->cout; co++) {
+            size_t yo = (size_t)(i0 + q) * ys + (size_t)co * hw;
+            const float *src = tmp + (size_t)co * ld + (size_t)q * hw;
+            if (plain) memcpy(j->y + yo, src, sizeof(float) * (size_t)hw);
+            else epilogue(j->simd, src, (size_t)hw, j->b ? j->b[co] : 0.0f, j->res ? j->res + yo : NULL, j->relu, j->y + yo);
+        }
+}
+
 void conv2d_forward_fused(const ConvArgs *a, int n, const float *x, const float *w, const float *b,
                           const float *res, int relu, float *y, float *ws)
 {
@@ -179,41 +255,78 @@ void conv2d_forward_fused(const ConvArgs *a, int n, const float *x, const float 
 #else
     const int simd = 0;
 #endif
+    const int threads = pool_width(conv_threads(a)), nb = par_chunk(a, n, threads);
+    Im2colJob j = {.a = a, .n = n, .nb = nb, .relu = relu, .simd = simd, .x = x, .w = w, .b = b,
+                   .res = res, .y = y, .ws = ws};
+    pool_for((n + nb - 1) / nb, threads, fwd_chunk_item, &j);
+}
+
+/* (cout, nb*hw) <- dy of nb images from i0, side by side */
+static void gather_dy(const ConvArgs *a, const float *dy, int i0, int q, int ld, float *g)
+{
+    const int hw = a->hout * a->wout;
+    const size_t ys = (size_t)a->cout * hw;
+    for (int co = 0; co < a->cout; co++)
+        memcpy(g + (size_t)co * ld + (size_t)q * hw, dy + (size_t)(i0 + q) * ys + (size_t)co * hw,
+               sizeof(float) * (size_t)hw);
+}
+
+/* input gradient of chunk `item`: dx += col2im(w^T dy) for its images */
+static void dx_chunk_item(void *ctx, int item, int tid)
+{
+    const Im2colJob *j = ctx;
+    const ConvArgs *a = j->a;
     const int hw = a->hout * a->wout, rows = a->cin * a->kh * a->kw;
     const size_t xs = (size_t)a->cin * a->h * a->w, ys = (size_t)a->cout * hw;
-    const int nb_max = conv_chunk(a, n);
-    const int plain = !b && !res && !relu; /* the gemm's output is final */
-    float *gws = gemm_ws(a, n, ws);
-    for (int i0 = 0; i0 < n; i0 += nb_max) {
-        int nb = n - i0 < nb_max ? n - i0 : nb_max;
-        int ld = nb * hw;
-        const float *cols;
-        if (is_pointwise(a) && nb == 1) {
-            cols = x + (size_t)i0 * xs;
-        } else {
-            for (int j = 0; j < nb; j++)
-                conv_im2col(a, x + (size_t)(i0 + j) * xs, ws + (size_t)j * hw, ld);
-            cols = ws;
+    const int i0 = item * j->nb, nb = j->n - i0 < j->nb ? j->n - i0 : j->nb, ld = nb * hw;
+    float *slice = im2col_slice(a, j->n, j->ws, tid), *gws = gemm_ws(a, j->n, j->ws, tid);
+    float *tmp = slice + (size_t)rows * ld;
+    const float *g = j->dy + (size_t)i0 * ys; /* (cout, ld) */
+    if (nb > 1) {
+        for (int q = 0; q < nb; q++) gather_dy(a, j->dy, i0, q, ld, tmp);
+        g = tmp;
+    }
+    if (is_pointwise(a) && nb == 1) {
+        gemm_f32(1, 0, rows, hw, a->cout, 1.0f, j->w, rows, g, ld, 1.0f, j->dx + (size_t)i0 * xs, hw, gws);
+        return;
+    }
+    /* dcols (rows, ld) = w^T (rows, cout) g (cout, ld) */
+    gemm_f32(1, 0, rows, ld, a->cout, 1.0f, j->w, rows, g, ld, 0.0f, slice, ld, gws);
+    for (int q = 0; q < nb; q++) conv_col2im_add(a, slice + (size_t)q * hw, ld, j->dx + (size_t)(i0 + q) * xs);
+}
+
+/* weight-gradient chunk preparation, one image q per item: its im2col columns and its dy block */
+typedef struct {
+    const ConvArgs *a;
+    int i0, ld, direct;
+    const float *x, *dy;
+    float *cols, *g;
+} PrepJob;
+
+static void dw_prep_item(void *ctx, int q, int tid)
+{
+    (void)tid;
+    const PrepJob *p = ctx;
+    const int hw = p->a->hout * p->a->wout;
+    const size_t xs = (size_t)p->a->cin * p->a->h * p->a->w;
+    if (!p->direct) conv_im2col(p->a, p->x + (size_t)(p->i0 + q) * xs, p->cols + (size_t)q * hw, p->ld);
+    if (p->g) gather_dy(p->a, p->dy, p->i0, q, p->ld, p->g);
+}
+
+/* db[co] += sum over images and pixels of dy, output channels [16 item, 16 item + 16) */
+static void db_item(void *ctx, int item, int tid)
+{
+    (void)tid;
+    const Im2colJob *j = ctx;
+    const int hw = j->a->hout * j->a->wout, co1 = 16 * item + 16 < j->a->cout ? 16 * item + 16 : j->a->cout;
+    const size_t ys = (size_t)j->a->cout * hw;
+    for (int co = 16 * item; co < co1; co++) {
+        float s = 0;
+        for (int i = 0; i < j->n; i++) {
+            const float *d = j->dy + (size_t)i * ys + (size_t)co * hw;
+            for (int q = 0; q < hw; q++) s += d[q];
         }
-        if (nb == 1) {
-            float *yi = y + (size_t)i0 * ys;
-            gemm_f32(0, 0, a->cout, hw, rows, 1.0f, w, rows, cols, ld, 0.0f, yi, hw, gws);
-            if (!plain)
-                for (int co = 0; co < a->cout; co++)
-                    epilogue(simd, yi + (size_t)co * hw, (size_t)hw, b ? b[co] : 0.0f,
-                             res ? res + (size_t)i0 * ys + (size_t)co * hw : NULL, relu,
-                             yi + (size_t)co * hw);
-        } else {
-            float *tmp = ws + (size_t)rows * ld; /* (cout, nb*hw) */
-            gemm_f32(0, 0, a->cout, ld, rows, 1.0f, w, rows, cols, ld, 0.0f, tmp, ld, gws);
-            for (int j = 0; j < nb; j++)
-                for (int co = 0; co < a->cout; co++) {
-                    size_t yo = (size_t)(i0 + j) * ys + (size_t)co * hw;
-                    const float *src = tmp + (size_t)co * ld + (size_t)j * hw;
-                    if (plain) memcpy(y + yo, src, sizeof(float) * (size_t)hw);
-                    else epilogue(simd, src, (size_t)hw, b ? b[co] : 0.0f, res ? res + yo : NULL, relu, y + yo);
-                }
-        }
+        j->dx[co] += s; /* dx carries db here */
     }
 }
 
@@ -232,56 +345,31 @@ void conv2d_backward(const ConvArgs *a, int n, const float *x, const float *w, c
         if (!db && !dw) return;
     }
     const int hw = a->hout * a->wout, rows = a->cin * a->kh * a->kw;
-    const size_t xs = (size_t)a->cin * a->h * a->w, ys = (size_t)a->cout * hw;
+    const size_t xs = (size_t)a->cin * a->h * a->w;
+    const int threads = pool_width(conv_threads(a));
+    if (db) {
+        Im2colJob j = {.a = a, .n = n, .dy = dy, .dx = db};
+        pool_for((a->cout + 15) / 16, threads, db_item, &j);
+    }
+    if (dx) {
+        const int nb = par_chunk(a, n, threads);
+        Im2colJob j = {.a = a, .n = n, .nb = nb, .w = w, .dy = dy, .dx = dx, .ws = ws};
+        pool_for((n + nb - 1) / nb, threads, dx_chunk_item, &j);
+    }
+    if (!dw) return;
+    /* dw (cout, rows) += g (cout, ld) cols^T (ld, rows), chunk by chunk in a fixed order (the
+     * sum runs over the chunks' columns, so the chunking never depends on the thread count);
+     * the product itself splits over dw's columns */
     const int nb_max = conv_chunk(a, n);
-    float *gws = gemm_ws(a, n, ws);
-    if (db)
-        for (int i = 0; i < n; i++)
-            for (int co = 0; co < a->cout; co++) {
-                const float *d = dy + (size_t)i * ys + (size_t)co * hw;
-                float s = 0;
-                for (int q = 0; q < hw; q++) s += d[q];
-                db[co] += s;
-            }
-    if (!dx && !dw) return;
+    float *cols = im2col_slice(a, n, ws, 0);
     for (int i0 = 0; i0 < n; i0 += nb_max) {
-        int nb = n - i0 < nb_max ? n - i0 : nb_max;
-        int ld = nb * hw;
-        const float *g; /* (cout, ld) */
-        float *tmp = ws + (size_t)rows * ld;
-        if (nb == 1) {
-            g = dy + (size_t)i0 * ys;
-        } else {
-            for (int j = 0; j < nb; j++)
-                for (int co = 0; co < a->cout; co++)
-                    memcpy(tmp + (size_t)co * ld + (size_t)j * hw,
-                           dy + (size_t)(i0 + j) * ys + (size_t)co * hw, sizeof(float) * (size_t)hw);
-            g = tmp;
-        }
-        int direct = is_pointwise(a) && nb == 1;
-        if (dw) {
-            const float *cols;
-            if (direct) {
-                cols = x + (size_t)i0 * xs;
-            } else {
-                for (int j = 0; j < nb; j++)
-                    conv_im2col(a, x + (size_t)(i0 + j) * xs, ws + (size_t)j * hw, ld);
-                cols = ws;
-            }
-            /* dw (cout, rows) += g (cout, ld) cols^T (ld, rows) */
-            gemm_f32(0, 1, a->cout, rows, ld, 1.0f, g, ld, cols, ld, 1.0f, dw, rows, gws);
-        }
-        if (dx) {
-            if (direct) {
-                gemm_f32(1, 0, rows, hw, a->cout, 1.0f, w, rows, g, ld, 1.0f,
-                             dx + (size_t)i0 * xs, hw, gws);
-            } else {
-                /* dcols (rows, ld) = w^T (rows, cout) g (cout, ld) */
-                gemm_f32(1, 0, rows, ld, a->cout, 1.0f, w, rows, g, ld, 0.0f, ws, ld, gws);
-                for (int j = 0; j < nb; j++)
-                    conv_col2im_add(a, ws + (size_t)j * hw, ld, dx + (size_t)(i0 + j) * xs);
-            }
-        }
+        const int nb = n - i0 < nb_max ? n - i0 : nb_max, ld = nb * hw;
+        const int direct = is_pointwise(a) && nb == 1;
+        PrepJob p = {a, i0, ld, direct, x, dy, cols, nb > 1 ? cols + (size_t)rows * ld : NULL};
+        if (!direct || nb > 1) pool_for(nb, threads, dw_prep_item, &p);
+        const float *c = direct ? x + (size_t)i0 * xs : cols;
+        const float *g = nb > 1 ? p.g : dy + (size_t)i0 * a->cout * hw;
+        gemm_f32(0, 1, a->cout, rows, ld, 1.0f, g, ld, c, ld, 1.0f, dw, rows, gemm_ws(a, n, ws, 0));
     }
 }
 

@@ -7,6 +7,7 @@
  * conv2d_forward_ref. */
 #include "gemm.h"
 #include "layers.h"
+#include "pool.h"
 
 #include <string.h>
 
@@ -61,14 +62,36 @@ static size_t pad_floats_max(const ConvArgs *a, int n)
     return p > q ? p : q;
 }
 
-size_t conv_wino_ws_floats(const ConvArgs *a, int n)
+/* Workspace: U (or dU) (16, cout, cin), shared, then one slice per worker thread
+ * (conv_threads(a)): V (16, cmax, tmax) + M (16, cmax, tmax) + gemm panels + transform scratch.
+ * The transposed problem (dx) swaps cin and cout, so both sides are sized by the larger. */
+static size_t slice_floats(const ConvArgs *a, int n)
 {
     size_t t = (size_t)wino_chunk(a, n) * (size_t)(((a->h + 1) / 2) * ((a->w + 1) / 2));
     size_t cmax = (size_t)(a->cin > a->cout ? a->cin : a->cout);
-    /* U (16, cout, cin) + V (16, cin, T) + M (16, cout, T) + gemm panels; the transposed
-     * problem (dx) swaps cin and cout, so size both sides by the larger */
-    return 16 * (size_t)a->cin * a->cout + 2 * 16 * cmax * t + GEMM_WS_FLOATS +
-           scratch_floats(a->w) + pad_floats_max(a, n) + 12 * t;
+    return 2 * 16 * cmax * t + GEMM_WS_THREAD + scratch_floats(a->w) + pad_floats_max(a, n) + 12 * t;
+}
+
+size_t conv_wino_ws_floats(const ConvArgs *a, int n)
+{
+    return 16 * (size_t)a->cin * a->cout + (size_t)conv_threads(a) * slice_floats(a, n);
+}
+
+/* A worker's slice: V, M (16 cmax tmax each), its gemm panels and its transform scratch. */
+typedef struct {
+    float *V, *M, *gws, *scr;
+} Slice;
+
+static Slice slice_of(const ConvArgs *a, int n, float *ws, int tid)
+{
+    const size_t tmax = (size_t)wino_chunk(a, n) * (size_t)(((a->h + 1) / 2) * ((a->w + 1) / 2));
+    const size_t cmax = (size_t)(a->cin > a->cout ? a->cin : a->cout);
+    Slice s;
+    s.V = ws + 16 * (size_t)a->cin * a->cout + (size_t)tid * slice_floats(a, n);
+    s.M = s.V + 16 * cmax * tmax;
+    s.gws = s.M + 16 * cmax * tmax;
+    s.scr = s.gws + GEMM_WS_THREAD;
+    return s;
 }
 
 /* U[xi][o][i] = (G g G^T)[xi] for g = w[o][i] (or the flipped w[i][o] when flip). */
@@ -76,14 +99,15 @@ size_t conv_wino_ws_floats(const ConvArgs *a, int n)
 /* transform_weights with AVX-512: 16 input channels i of one output channel o per step, the
  * nine taps gathered (stride 9, or 9 co_n when flipped); the scalar version's operations. */
 __attribute__((target("avx512f"))) static void transform_weights_avx512(const float *w, int co_n,
-                                                                          int ci_n, int flip, float *U)
+                                                                          int ci_n, int flip, float *U,
+                                                                          int o0, int o1)
 {
     const size_t plane = (size_t)co_n * ci_n;
     const int step = flip ? 9 * co_n : 9;
     const __m512i lane = _mm512_set_epi32(15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0);
     const __m512i vidx = _mm512_mullo_epi32(lane, _mm512_set1_epi32(step));
     const __m512 half = _mm512_set1_ps(0.5f);
-    for (int o = 0; o < co_n; o++)
+    for (int o = o0; o < o1; o++)
         for (int i0 = 0; i0 < ci_n; i0 += 16) {
             __mmask16 mk = ci_n - i0 >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << (ci_n - i0)) - 1);
             const float *src = flip ? w + ((size_t)i0 * co_n + o) * 9 : w + ((size_t)o * ci_n + i0) * 9;
@@ -113,17 +137,18 @@ __attribute__((target("avx512f"))) static void transform_weights_avx512(const fl
 }
 #endif
 
-static void transform_weights(const float *w, int co_n, int ci_n, int flip, float *U, int simd)
+static void transform_weights(const float *w, int co_n, int ci_n, int flip, float *U, int o0,
+                              int o1, int simd)
 {
 #ifdef WINO_X86
     if (simd) {
-        transform_weights_avx512(w, co_n, ci_n, flip, U);
+        transform_weights_avx512(w, co_n, ci_n, flip, U, o0, o1);
         return;
     }
 #endif
     (void)simd;
     const size_t plane = (size_t)co_n * ci_n;
-    for (int o = 0; o < co_n; o++)
+    for (int o = o0; o < o1; o++)
         for (int i = 0; i < ci_n; i++) {
             float g[3][3];
             for (int r = 0; r < 3; r++)
@@ -188,8 +213,8 @@ static void binop(int simd, BinOp op, const float *a, const float *b, float *dst
  * column split by permutes, B along columns, 16 masked stores. The same additions as the
  * scalar version, so bitwise the same V. */
 __attribute__((target("avx512f"))) static void transform_input_avx512(const float *x, int nb, int C,
-                                                                        int H, int W, int T,
-                                                                        float *V, float *P)
+                                                                        int c0, int c1, int H, int W,
+                                                                        int T, float *V, float *P)
 {
     const int th = (H + 1) / 2, tw = (W + 1) / 2;
     const size_t plane = (size_t)C * T, S = pad_stride(W);
@@ -197,7 +222,7 @@ __attribute__((target("avx512f"))) static void transform_input_avx512(const floa
     const __m512i od = _mm512_set_epi32(31, 29, 27, 25, 23, 21, 19, 17, 15, 13, 11, 9, 7, 5, 3, 1);
     memset(P, 0, sizeof(float) * pad_floats(H, W));
     for (int im = 0; im < nb; im++)
-        for (int c = 0; c < C; c++) {
+        for (int c = c0; c < c1; c++) {
             const float *xc = x + ((size_t)im * C + c) * H * W;
             for (int yy = 0; yy < H; yy++) {
                 const float *src = xc + (size_t)yy * W;
@@ -217,12 +242,12 @@ __attribute__((target("avx512f"))) static void transform_input_avx512(const floa
                         size_t p = 2 * (size_t)j0 + 2 * (size_t)h;
                         __m512 a0 = _mm512_loadu_ps(d0 + p), a1 = _mm512_loadu_ps(d1 + p);
                         __m512 a2 = _mm512_loadu_ps(d2 + p), a3 = _mm512_loadu_ps(d3 + p);
-                        __m512 c0 = _mm512_loadu_ps(d0 + p + 16), c1 = _mm512_loadu_ps(d1 + p + 16);
-                        __m512 c2 = _mm512_loadu_ps(d2 + p + 16), c3 = _mm512_loadu_ps(d3 + p + 16);
+                        __m512 b0 = _mm512_loadu_ps(d0 + p + 16), b1 = _mm512_loadu_ps(d1 + p + 16);
+                        __m512 b2 = _mm512_loadu_ps(d2 + p + 16), b3 = _mm512_loadu_ps(d3 + p + 16);
                         __m512 lo[4] = {_mm512_sub_ps(a0, a2), _mm512_add_ps(a1, a2), _mm512_sub_ps(a2, a1),
                                         _mm512_sub_ps(a1, a3)};
-                        __m512 hi[4] = {_mm512_sub_ps(c0, c2), _mm512_add_ps(c1, c2), _mm512_sub_ps(c2, c1),
-                                        _mm512_sub_ps(c1, c3)};
+                        __m512 hi[4] = {_mm512_sub_ps(b0, b2), _mm512_add_ps(b1, b2), _mm512_sub_ps(b2, b1),
+                                        _mm512_sub_ps(b1, b3)};
                         for (int r = 0; r < 4; r++) {
                             __m512 ve = _mm512_permutex2var_ps(lo[r], ev, hi[r]);
                             __m512 vo = _mm512_permutex2var_ps(lo[r], od, hi[r]);
@@ -253,8 +278,8 @@ __attribute__((target("avx512f"))) static void transform_input_avx512(const floa
  * 32-column lo / hi pair the full-width path loads, then the identical arithmetic, so bitwise
  * the same V as the scalar version. Tile row g = im th + ty starts at V offset c T + g tw. */
 __attribute__((target("avx512f"))) static void transform_input_packed(const float *x, int nb, int C,
-                                                                        int H, int W, int T,
-                                                                        float *V, float *P)
+                                                                        int c0, int c1, int H, int W,
+                                                                        int T, float *V, float *P)
 {
     const int th = H / 2, tw = W / 2, G = 16 / tw, R = nb * th, PH = H + 2;
     const size_t plane = (size_t)C * T, S = pad_stride(W);
@@ -274,7 +299,7 @@ __attribute__((target("avx512f"))) static void transform_input_packed(const floa
     }
     const __m512i cat = _mm512_set_epi32(23, 22, 21, 20, 19, 18, 17, 16, 7, 6, 5, 4, 3, 2, 1, 0);
     memset(P, 0, sizeof(float) * pack_floats(nb, H, W));
-    for (int c = 0; c < C; c++) {
+    for (int c = c0; c < c1; c++) {
         for (int im = 0; im < nb; im++) {
             const float *xc = x + ((size_t)im * C + c) * H * W;
             for (int yy = 0; yy < H; yy++) {
@@ -344,16 +369,16 @@ __attribute__((target("avx512f"))) static void transform_input_packed(const floa
 /* V[xi][c][t] for the nb images starting at x, tiles row-major per image. Per tile row: B^T
  * along the four rows for every column at once, then B along columns via even/odd splits, so
  * every inner loop runs over contiguous tiles. */
-static void transform_input(const float *x, int nb, int C, int H, int W, int T, float *V,
-                            float *scr, int simd)
+static void transform_input(const float *x, int nb, int C, int c0, int c1, int H, int W, int T,
+                            float *V, float *scr, int simd)
 {
 #ifdef WINO_X86
     if (simd && pack_rows(H, W) > 1) {
-        transform_input_packed(x, nb, C, H, W, T, V, scr + scratch_floats(W));
+        transform_input_packed(x, nb, C, c0, c1, H, W, T, V, scr + scratch_floats(W));
         return;
     }
     if (simd) {
-        transform_input_avx512(x, nb, C, H, W, T, V, scr + scratch_floats(W));
+        transform_input_avx512(x, nb, C, c0, c1, H, W, T, V, scr + scratch_floats(W));
         return;
     }
 #endif
@@ -361,7 +386,7 @@ static void transform_input(const float *x, int nb, int C, int H, int W, int T, 
     const size_t plane = (size_t)C * T;
     float *d = scr, *bt = d + 4 * pw, *E = bt + 4 * pw, *O = E + 4 * (tw + 1);
     for (int im = 0; im < nb; im++)
-        for (int c = 0; c < C; c++) {
+        for (int c = c0; c < c1; c++) {
             const float *xc = x + ((size_t)im * C + c) * H * W;
             for (int ty = 0; ty < th; ty++) {
                 for (int r = 0; r < 4; r++) { /* padded rows: column p holds x = p - 1 */
@@ -553,39 +578,79 @@ static void transform_output(const float *M, int nb, int K, int H, int W, int T,
     }
 }
 
-/* out (n, K, H, W) (+)= conv3x3(in (n, C, H, W)) with kernel w as stored for a. */
+/* The weight transform as pool items: output channels [16 item, 16 item + 16) of U. */
+typedef struct {
+    const float *w;
+    float *U;
+    int K, C, flip, simd;
+} WeightJob;
+
+static void weights_item(void *ctx, int item, int tid)
+{
+    (void)tid;
+    const WeightJob *j = ctx;
+    int o0 = 16 * item, o1 = o0 + 16 < j->K ? o0 + 16 : j->K;
+    transform_weights(j->w, j->K, j->C, j->flip, j->U, o0, o1, j->simd);
+}
+
+/* U (16, K, C) = transform of w, split over output channels. */
+static void weights_run(const ConvArgs *a, const float *w, int K, int C, int flip, float *U, int simd)
+{
+    WeightJob j = {w, U, K, C, flip, simd};
+    pool_for((K + 15) / 16, conv_threads(a), weights_item, &j);
+}
+
+/* One chunk of images through input transform, 16 products and output transform, on the
+ * calling worker's slice. Chunks write disjoint images, and each output depends only on its own
+ * tiles (the products' sums run over channels), so chunk size and thread count leave results
+ * bitwise unchanged. */
+typedef struct {
+    const ConvArgs *a;
+    int n, nb, C, K, relu, accumulate, simd;
+    const float *in, *U, *bias, *res;
+    float *out, *ws;
+} ChunkJob;
+
+static void chunk_item(void *ctx, int item, int tid)
+{
+    const ChunkJob *j = ctx;
+    const ConvArgs *a = j->a;
+    const int H = a->h, W = a->w, C = j->C, K = j->K, tiles = ((H + 1) / 2) * ((W + 1) / 2);
+    const int i0 = item * j->nb, nb = j->n - i0 < j->nb ? j->n - i0 : j->nb, T = nb * tiles;
+    Slice s = slice_of(a, j->n, j->ws, tid);
+    transform_input(j->in + (size_t)i0 * C * H * W, nb, C, 0, C, H, W, T, s.V, s.scr, j->simd);
+    for (int xi = 0; xi < 16; xi++)
+        gemm_f32(0, 0, K, T, C, 1.0f, j->U + (size_t)xi * K * C, C, s.V + (size_t)xi * C * T, T, 0.0f,
+                 s.M + (size_t)xi * K * T, T, s.gws);
+    transform_output(s.M, nb, K, H, W, T, j->bias, j->res ? j->res + (size_t)i0 * K * H * W : NULL,
+                     j->relu, j->accumulate, j->out + (size_t)i0 * K * H * W, s.scr, j->simd);
+}
+
+/* out (n, K, H, W) (+)= conv3x3(in (n, C, H, W)) with kernel w as stored for a: chunks of
+ * images (>= ~512 tiles, but at least one chunk per worker) in parallel. */
 static void wino_run(const ConvArgs *a, int n, const float *in, int C, int K, const float *w,
                      int flip, const float *bias, const float *res, int relu, int accumulate,
                      float *out, float *ws)
 {
-    const int H = a->h, W = a->w, tiles = ((H + 1) / 2) * ((W + 1) / 2);
-    const int nb_max = wino_chunk(a, n);
-    const size_t cmax = (size_t)(a->cin > a->cout ? a->cin : a->cout);
-    const size_t tmax = (size_t)nb_max * tiles;
-    float *U = ws, *V = U + 16 * (size_t)C * K, *M = V + 16 * cmax * tmax, *gws = M + 16 * cmax * tmax;
-    float *scr = gws + GEMM_WS_FLOATS;
 #ifdef WINO_X86
     const int simd = __builtin_cpu_supports("avx512f");
 #else
     const int simd = 0;
 #endif
-    transform_weights(w, K, C, flip, U, simd);
-    for (int i0 = 0; i0 < n; i0 += nb_max) {
-        int nb = n - i0 < nb_max ? n - i0 : nb_max, T = nb * tiles;
-        transform_input(in + (size_t)i0 * C * H * W, nb, C, H, W, T, V, scr, simd);
-        for (int xi = 0; xi < 16; xi++)
-            gemm_f32(0, 0, K, T, C, 1.0f, U + (size_t)xi * K * C, C, V + (size_t)xi * C * T, T, 0.0f,
-                     M + (size_t)xi * K * T, T, gws);
-        transform_output(M, nb, K, H, W, T, bias, res ? res + (size_t)i0 * K * H * W : NULL, relu,
-                         accumulate, out + (size_t)i0 * K * H * W, scr, simd);
-    }
+    const int threads = pool_width(conv_threads(a));
+    int nb = wino_chunk(a, n);
+    if ((n + nb - 1) / nb < threads) nb = (n + threads - 1) / threads;
+    weights_run(a, w, K, C, flip, ws, simd);
+    ChunkJob j = {a, n, nb, C, K, relu, accumulate, simd, in, ws, bias, res, out, ws};
+    pool_for((n + nb - 1) / nb, threads, chunk_item, &j);
 }
 
 #ifdef WINO_X86
 /* transform_dy for even H, W with AVX-512: 16 tiles per step, the even / odd columns of the two
  * rows split by permutes; the same operations as the scalar loop (bitwise the same Z). */
 __attribute__((target("avx512f"))) static void transform_dy_avx512(const float *dy, int nb, int K,
-                                                                     int H, int W, int T, float *Z)
+                                                                     int k0, int k1, int H, int W,
+                                                                     int T, float *Z)
 {
     const int th = H / 2, tw = W / 2;
     const size_t plane = (size_t)K * T;
@@ -602,7 +667,7 @@ __attribute__((target("avx512f"))) static void transform_dy_avx512(const float *
         const __m512i c8hi = _mm512_set_epi32(31, 30, 29, 28, 27, 26, 25, 24, 15, 14, 13, 12, 11, 10, 9, 8);
         const __m512i c4 = _mm512_set_epi32(23, 22, 21, 20, 7, 6, 5, 4, 19, 18, 17, 16, 3, 2, 1, 0);
         const __mmask16 mw = (__mmask16)((1u << (2 * W > 16 ? 16 : 2 * W)) - 1);
-        for (int k = 0; k < K; k++)
+        for (int k = k0; k < k1; k++)
             for (int g0 = 0; g0 < R; g0 += G) {
                 const float *r0[8];
                 for (int q = 0; q < G; q++) {
@@ -649,7 +714,7 @@ __attribute__((target("avx512f"))) static void transform_dy_avx512(const float *
         return;
     }
     for (int im = 0; im < nb; im++)
-        for (int k = 0; k < K; k++) {
+        for (int k = k0; k < k1; k++) {
             const float *dk = dy + ((size_t)im * K + k) * H * W;
             for (int ty = 0; ty < th; ty++) {
                 const float *r0 = dk + (size_t)(2 * ty) * W, *r1 = r0 + W;
@@ -682,11 +747,12 @@ __attribute__((target("avx512f"))) static void transform_dy_avx512(const float *
 
 /* Z[xi][k][t] = (A dY A^T)[xi] of each 2x2 output-gradient tile (zero beyond the map), with
  * A = [[1,0],[1,1],[1,-1],[0,-1]]: a row pair (a, b) becomes (a, a+b, a-b, -b). */
-static void transform_dy(const float *dy, int nb, int K, int H, int W, int T, float *Z, int simd)
+static void transform_dy(const float *dy, int nb, int K, int k0, int k1, int H, int W, int T,
+                         float *Z, int simd)
 {
 #ifdef WINO_X86
     if (simd && H % 2 == 0 && W % 2 == 0) {
-        transform_dy_avx512(dy, nb, K, H, W, T, Z);
+        transform_dy_avx512(dy, nb, K, k0, k1, H, W, T, Z);
         return;
     }
 #endif
@@ -694,7 +760,7 @@ static void transform_dy(const float *dy, int nb, int K, int H, int W, int T, fl
     const int th = (H + 1) / 2, tw = (W + 1) / 2;
     const size_t plane = (size_t)K * T;
     for (int im = 0; im < nb; im++)
-        for (int k = 0; k < K; k++) {
+        for (int k = k0; k < k1; k++) {
             const float *dk = dy + ((size_t)im * K + k) * H * W;
             for (int ty = 0; ty < th; ty++) {
                 const float *r0 = dk + (size_t)(2 * ty) * W;
@@ -718,47 +784,92 @@ static void transform_dy(const float *dy, int nb, int K, int H, int W, int T, fl
         }
 }
 
-void conv2d_backward_weights_wino(const ConvArgs *a, int n, const float *x, const float *dy,
-                                  float *dw, float *ws)
+/* Weight gradient: chunks run in a fixed order (dU accumulates over them, so the chunking must
+ * not depend on the thread count); within a chunk the transforms split over channels and the 16
+ * products over xi, and the final G^T dU G over output channels. V and Z live in slice 0. */
+typedef struct {
+    const ConvArgs *a;
+    int n, nb, T, i0, first, simd;
+    const float *x, *dy;
+    float *dU, *V, *Z, *dw, *ws;
+} WgradJob;
+
+#define WGRAD_CB 16 /* channels per transform item */
+
+static void wgrad_transform_item(void *ctx, int item, int tid)
 {
-    const int C = a->cin, K = a->cout, H = a->h, W = a->w, tiles = ((H + 1) / 2) * ((W + 1) / 2);
-    const int nb_max = wino_chunk(a, n);
-    const size_t cmax = (size_t)(C > K ? C : K), tmax = (size_t)nb_max * tiles;
-    float *dU = ws, *V = dU + 16 * (size_t)C * K, *Z = V + 16 * cmax * tmax, *gws = Z + 16 * cmax * tmax;
-    float *scr = gws + GEMM_WS_FLOATS;
-#ifdef WINO_X86
-    const int simd = __builtin_cpu_supports("avx512f");
-#else
-    const int simd = 0;
-#endif
-    for (int i0 = 0; i0 < n; i0 += nb_max) {
-        int nb = n - i0 < nb_max ? n - i0 : nb_max, T = nb * tiles;
-        transform_input(x + (size_t)i0 * C * H * W, nb, C, H, W, T, V, scr, simd);
-        transform_dy(dy + (size_t)i0 * K * H * W, nb, K, H, W, T, Z, simd);
-        /* dU_xi (K, C) (+)= Z_xi (K, T) V_xi^T (T, C) */
-        for (int xi = 0; xi < 16; xi++)
-            gemm_f32(0, 1, K, C, T, 1.0f, Z + (size_t)xi * K * T, T, V + (size_t)xi * C * T, T,
-                     i0 == 0 ? 0.0f : 1.0f, dU + (size_t)xi * K * C, C, gws);
+    const WgradJob *j = ctx;
+    const ConvArgs *a = j->a;
+    const int C = a->cin, K = a->cout, H = a->h, W = a->w, ci = (C + WGRAD_CB - 1) / WGRAD_CB;
+    Slice s = slice_of(a, j->n, j->ws, tid);
+    if (item < ci) {
+        int c0 = item * WGRAD_CB, c1 = c0 + WGRAD_CB < C ? c0 + WGRAD_CB : C;
+        transform_input(j->x + (size_t)j->i0 * C * H * W, j->nb, C, c0, c1, H, W, j->T, j->V, s.scr, j->simd);
+    } else {
+        int k0 = (item - ci) * WGRAD_CB, k1 = k0 + WGRAD_CB < K ? k0 + WGRAD_CB : K;
+        transform_dy(j->dy + (size_t)j->i0 * K * H * W, j->nb, K, k0, k1, H, W, j->T, j->Z, j->simd);
     }
-    /* dw += G^T dU G, G^T = [[1, .5, .5, 0], [0, .5, -.5, 0], [0, .5, .5, 1]] */
+}
+
+/* dU_xi (K, C) (+)= Z_xi (K, T) V_xi^T (T, C) */
+static void wgrad_product_item(void *ctx, int xi, int tid)
+{
+    const WgradJob *j = ctx;
+    const int C = j->a->cin, K = j->a->cout, T = j->T;
+    Slice s = slice_of(j->a, j->n, j->ws, tid);
+    gemm_f32(0, 1, K, C, T, 1.0f, j->Z + (size_t)xi * K * T, T, j->V + (size_t)xi * C * T, T,
+             j->first ? 0.0f : 1.0f, j->dU + (size_t)xi * K * C, C, s.gws);
+}
+
+/* dw += G^T dU G for output channels [16 item, 16 item + 16),
+ * G^T = [[1, .5, .5, 0], [0, .5, -.5, 0], [0, .5, .5, 1]] */
+static void wgrad_output_item(void *ctx, int item, int tid)
+{
+    (void)tid;
+    const WgradJob *j = ctx;
+    const int C = j->a->cin, K = j->a->cout, k0 = 16 * item, k1 = k0 + 16 < K ? k0 + 16 : K;
     const size_t plane = (size_t)K * C;
-    for (int k = 0; k < K; k++)
+    for (int k = k0; k < k1; k++)
         for (int c = 0; c < C; c++) {
             float u[4][4], t[3][4];
             size_t base = (size_t)k * C + c;
-            for (int xi = 0; xi < 16; xi++) u[xi / 4][xi % 4] = dU[(size_t)xi * plane + base];
-            for (int j = 0; j < 4; j++) {
-                t[0][j] = u[0][j] + 0.5f * (u[1][j] + u[2][j]);
-                t[1][j] = 0.5f * (u[1][j] - u[2][j]);
-                t[2][j] = 0.5f * (u[1][j] + u[2][j]) + u[3][j];
+            for (int xi = 0; xi < 16; xi++) u[xi / 4][xi % 4] = j->dU[(size_t)xi * plane + base];
+            for (int q = 0; q < 4; q++) {
+                t[0][q] = u[0][q] + 0.5f * (u[1][q] + u[2][q]);
+                t[1][q] = 0.5f * (u[1][q] - u[2][q]);
+                t[2][q] = 0.5f * (u[1][q] + u[2][q]) + u[3][q];
             }
-            float *g = dw + ((size_t)k * C + c) * 9;
+            float *g = j->dw + ((size_t)k * C + c) * 9;
             for (int r = 0; r < 3; r++) {
                 g[r * 3 + 0] += t[r][0] + 0.5f * (t[r][1] + t[r][2]);
                 g[r * 3 + 1] += 0.5f * (t[r][1] - t[r][2]);
                 g[r * 3 + 2] += 0.5f * (t[r][1] + t[r][2]) + t[r][3];
             }
         }
+}
+
+void conv2d_backward_weights_wino(const ConvArgs *a, int n, const float *x, const float *dy,
+                                  float *dw, float *ws)
+{
+    const int C = a->cin, K = a->cout, tiles = ((a->h + 1) / 2) * ((a->w + 1) / 2);
+    const int nb_max = wino_chunk(a, n), threads = pool_width(conv_threads(a));
+    Slice s0 = slice_of(a, n, ws, 0);
+#ifdef WINO_X86
+    const int simd = __builtin_cpu_supports("avx512f");
+#else
+    const int simd = 0;
+#endif
+    WgradJob j = {a, n, 0, 0, 0, 1, simd, x, dy, ws, s0.V, s0.M, dw, ws};
+    const int items = (C + WGRAD_CB - 1) / WGRAD_CB + (K + WGRAD_CB - 1) / WGRAD_CB;
+    for (int i0 = 0; i0 < n; i0 += nb_max) {
+        j.i0 = i0;
+        j.nb = n - i0 < nb_max ? n - i0 : nb_max;
+        j.T = j.nb * tiles;
+        j.first = i0 == 0;
+        pool_for(items, threads, wgrad_transform_item, &j);
+        pool_for(16, threads, wgrad_product_item, &j);
+    }
+    pool_for((K + 15) / 16, threads, wgrad_output_item, &j);
 }
 
 void conv2d_forward_wino(const ConvArgs *a, int n, const float *x, const float *w, const float *b,

@@ -5,8 +5,8 @@
 #include "gemm.h"
 
 #include "linalg.h"
+#include "pool.h"
 
-#include <pthread.h>
 #include <string.h>
 
 #if defined(__x86_64__) && defined(__GNUC__)
@@ -203,15 +203,16 @@ static void scale_c(int M, int N, float beta, float *C, int ldc)
     }
 }
 
-#ifdef GEMM_HAVE_X86
 typedef struct {
     const float *A, *B;
     float *C, *ws;
     int ta, tb, M, N, K;
     int overwrite; /* beta = 0: the first KC slice stores instead of accumulating */
-    float alpha;
+    float alpha, beta;
     int lda, ldb, ldc;
 } GemmJob;
+
+#ifdef GEMM_HAVE_X86
 
 /* C[:, 0..N) += alpha op(A) op(B) for the job's column range (B and C already offset). */
 static void gemm_blocked(const GemmJob *j)
@@ -236,48 +237,43 @@ static void gemm_blocked(const GemmJob *j)
     }
 }
 
-static void *gemm_thread(void *arg)
-{
-    gemm_blocked(arg);
-    return NULL;
-}
 #endif
+
+/* pool item: one column part (its own ws slice); OpenBLAS, single-threaded, without AVX-512 */
+static void gemm_part(void *ctx, int item, int tid)
+{
+    (void)tid;
+    const GemmJob *j = (const GemmJob *)ctx + item;
+#ifdef GEMM_HAVE_X86
+    if (use_avx512()) {
+        gemm_blocked(j);
+        return;
+    }
+#endif
+    linalg_sgemm(j->ta, j->tb, j->M, j->N, j->K, j->alpha, j->A, j->lda, j->B, j->ldb, j->beta, j->C,
+                 j->ldc);
+}
 
 void gemm_f32(int transa, int transb, int M, int N, int K, float alpha, const float *A, int lda,
               const float *B, int ldb, float beta, float *C, int ldc, float *ws)
 {
     if (M <= 0 || N <= 0) return;
-#ifdef GEMM_HAVE_X86
-    if (use_avx512()) {
-        if (K <= 0 || alpha == 0.0f || beta != 0.0f) scale_c(M, N, beta, C, ldc);
-        if (K <= 0 || alpha == 0.0f) return;
-        int nt = linalg_threads();
-        if (nt > GEMM_MAX_THREADS) nt = GEMM_MAX_THREADS;
-        if ((double)M * N * K < 4e6) nt = 1; /* thread start-up would dominate */
-        int panels = (N + GEMM_NR - 1) / GEMM_NR;
-        if (nt > panels) nt = panels;
-        if (nt < 1) nt = 1;
-        GemmJob jobs[GEMM_MAX_THREADS] = {{0}};
-        pthread_t tid[GEMM_MAX_THREADS];
-        int started[GEMM_MAX_THREADS] = {0};
-        for (int t = 0; t < nt; t++) { /* whole NR panels per thread */
-            int c0 = panels * t / nt * GEMM_NR, c1 = panels * (t + 1) / nt * GEMM_NR;
-            if (c1 > N) c1 = N;
-            jobs[t] = (GemmJob){.ta = transa, .tb = transb, .M = M, .N = c1 - c0, .K = K,
-                                .overwrite = beta == 0.0f, .alpha = alpha, .A = A,
-                                .B = transb ? B + (size_t)c0 * ldb : B + c0, .lda = lda,
-                                .ldb = ldb, .ldc = ldc, .C = C + c0,
-                                .ws = ws + (size_t)t * GEMM_WS_THREAD};
-        }
-        for (int t = 1; t < nt; t++) started[t] = pthread_create(&tid[t], NULL, gemm_thread, &jobs[t]) == 0;
-        gemm_blocked(&jobs[0]);
-        for (int t = 1; t < nt; t++) {
-            if (started[t]) pthread_join(tid[t], NULL);
-            else gemm_blocked(&jobs[t]); /* could not start a thread: do its share here */
-        }
-        return;
+    const int simd = use_avx512();
+    if (simd && (K <= 0 || alpha == 0.0f || beta != 0.0f)) scale_c(M, N, beta, C, ldc);
+    if (simd && (K <= 0 || alpha == 0.0f)) return;
+    /* column parts: whole NR panels each, one pool item (and ws slice) per part; every element
+     * of C is computed the same way whatever the split */
+    int panels = (N + GEMM_NR - 1) / GEMM_NR;
+    int nt = (double)M * N * K < 1e6 ? 1 : pool_width(panels); /* small: not worth a hand-off */
+    if (nt > GEMM_MAX_THREADS) nt = GEMM_MAX_THREADS;
+    GemmJob jobs[GEMM_MAX_THREADS];
+    for (int t = 0; t < nt; t++) {
+        int c0 = panels * t / nt * GEMM_NR, c1 = panels * (t + 1) / nt * GEMM_NR;
+        if (c1 > N) c1 = N;
+        jobs[t] = (GemmJob){.ta = transa, .tb = transb, .M = M, .N = c1 - c0, .K = K,
+                            .overwrite = beta == 0.0f, .alpha = alpha, .beta = beta, .A = A,
+                            .B = transb ? B + (size_t)c0 * ldb : B + c0, .lda = lda, .ldb = ldb,
+                            .ldc = ldc, .C = C + c0, .ws = ws + (size_t)t * GEMM_WS_THREAD};
     }
-#endif
-    (void)ws;
-    linalg_sgemm(transa, transb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+    pool_for(nt, 0, gemm_part, jobs);
 }

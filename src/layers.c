@@ -3,6 +3,7 @@
  * accumulates into dx and into the parameter gradients (only when ctx->param_grad). */
 #include "layers.h"
 #include "gemm.h"
+#include "pool.h"
 
 #include <math.h>
 #include <string.h>
@@ -57,12 +58,14 @@ static void conv_fwd(Layer *l, Tensor *t, const LayerCtx *c)
 {
     ConvArgs a;
     conv_args_of(l, IN0(l, t), &a);
+    a.threads = c->threads;
     conv2d_forward(&a, c->n, IN0(l, t)->v, l->w[0], l->bias ? l->w[1] : NULL, OUT(l, t)->v, c->ws);
 }
 static void conv_bwd(Layer *l, Tensor *t, const LayerCtx *c)
 {
     ConvArgs a;
     conv_args_of(l, IN0(l, t), &a);
+    a.threads = c->threads;
     float *dx = l->in0 == 0 && !c->input_grad ? NULL : IN0(l, t)->g;
     conv2d_backward(&a, c->n, IN0(l, t)->v, l->w[0], OUT(l, t)->g, dx,
                     c->param_grad ? l->dw[0] : NULL, c->param_grad && l->bias ? l->dw[1] : NULL,
@@ -219,39 +222,54 @@ static size_t bn_cache(const Layer *l, const Tensor *t, int n)
     FS_UNUSED(n);
     return 2 * sizeof(float) * (size_t)IN0(l, t)->c;
 }
-static void bn_fwd(Layer *l, Tensor *t, const LayerCtx *c)
+/* Batch norm runs one channel per pool item (its sums, running statistics and outputs depend on
+ * that channel only, so results do not depend on the thread count). */
+typedef struct {
+    Layer *l;
+    Tensor *t;
+    const LayerCtx *c;
+} BnJob;
+
+static void bn_fwd_item(void *ctx, int ch, int tid)
 {
-    const Tensor *in = IN0(l, t);
-    Tensor *out = OUT(l, t);
+    FS_UNUSED(tid);
+    const BnJob *j = ctx;
+    Layer *l = j->l;
+    const LayerCtx *c = j->c;
+    const Tensor *in = IN0(l, j->t);
+    Tensor *out = OUT(l, j->t);
     const int C = in->c, n = c->n;
     const size_t hw = (size_t)in->h * in->w, cs = (size_t)C * hw;
     const double cnt = (double)n * (double)hw;
     float *mean = l->cache, *invstd = mean + C;
     const float *gamma = l->w[0], *beta = l->w[1];
-    for (int ch = 0; ch < C; ch++) {
-        double mu, var;
-        if (c->train) {
-            double s = 0;
-            for (int i = 0; i < n; i++) s += vsum(in->v + i * cs + ch * hw, hw, 0, 0);
-            mu = s / cnt;
-            double ss = 0;
-            for (int i = 0; i < n; i++) ss += vsum(in->v + i * cs + ch * hw, hw, mu, 1);
-            var = ss / cnt;
-            double m = (double)l->momentum;
-            l->buf[0][ch] = (float)((1 - m) * (double)l->buf[0][ch] + m * mu);
-            double unb = cnt > 1 ? var * cnt / (cnt - 1) : var;
-            l->buf[1][ch] = (float)((1 - m) * (double)l->buf[1][ch] + m * unb);
-        } else {
-            mu = (double)l->buf[0][ch];
-            var = (double)l->buf[1][ch];
-        }
-        float is = (float)(1.0 / sqrt(var + (double)l->eps));
-        mean[ch] = (float)mu;
-        invstd[ch] = is;
-        float sc = gamma[ch] * is, sh = beta[ch] - (float)mu * sc;
-        for (int i = 0; i < n; i++)
-            vaffine(in->v + i * cs + ch * hw, out->v + i * cs + ch * hw, hw, sc, sh, l->relu);
+    double mu, var;
+    if (c->train) {
+        double s = 0;
+        for (int i = 0; i < n; i++) s += vsum(in->v + i * cs + ch * hw, hw, 0, 0);
+        mu = s / cnt;
+        double ss = 0;
+        for (int i = 0; i < n; i++) ss += vsum(in->v + i * cs + ch * hw, hw, mu, 1);
+        var = ss / cnt;
+        double m = (double)l->momentum;
+        l->buf[0][ch] = (float)((1 - m) * (double)l->buf[0][ch] + m * mu);
+        double unb = cnt > 1 ? var * cnt / (cnt - 1) : var;
+        l->buf[1][ch] = (float)((1 - m) * (double)l->buf[1][ch] + m * unb);
+    } else {
+        mu = (double)l->buf[0][ch];
+        var = (double)l->buf[1][ch];
     }
+    float is = (float)(1.0 / sqrt(var + (double)l->eps));
+    mean[ch] = (float)mu;
+    invstd[ch] = is;
+    float sc = gamma[ch] * is, sh = beta[ch] - (float)mu * sc;
+    for (int i = 0; i < n; i++)
+        vaffine(in->v + i * cs + ch * hw, out->v + i * cs + ch * hw, hw, sc, sh, l->relu);
+}
+static void bn_fwd(Layer *l, Tensor *t, const LayerCtx *c)
+{
+    BnJob j = {l, t, c};
+    pool_for(IN0(l, t)->c, 0, bn_fwd_item, &j);
     if (c->train) (*l->nbt)++;
 }
 #ifdef LAYERS_X86
@@ -297,64 +315,124 @@ static void relu_mask(const float *y, float *dy, size_t len)
     for (size_t q = 0; q < len; q++)
         if (!(y[q] > 0)) dy[q] = 0;
 }
-static void bn_bwd(Layer *l, Tensor *t, const LayerCtx *c)
+static void bn_bwd_item(void *ctx, int ch, int tid)
 {
-    const Tensor *in = IN0(l, t);
-    Tensor *out = OUT(l, t);
+    FS_UNUSED(tid);
+    const BnJob *j = ctx;
+    Layer *l = j->l;
+    const LayerCtx *c = j->c;
+    const Tensor *in = IN0(l, j->t);
+    Tensor *out = OUT(l, j->t);
     const int C = in->c, n = c->n;
     const size_t hw = (size_t)in->h * in->w, cs = (size_t)C * hw;
     const double cnt = (double)n * (double)hw;
     const float *mean = l->cache, *invstd = mean + C;
     const float *gamma = l->w[0];
-    if (l->relu) relu_mask(out->v, out->g, (size_t)n * cs);
-    for (int ch = 0; ch < C; ch++) {
-        double sdy = 0, sdyx = 0;
-        const float mu = mean[ch], is = invstd[ch];
-        /* eval mode without parameter gradients needs neither sum (and must not read the
-         * input, which a BN-folded forward pass leaves unset) */
-        if (c->train || c->param_grad) {
-            for (int i = 0; i < n; i++)
-                vdots(in->v + i * cs + ch * hw, out->g + i * cs + ch * hw, hw, (double)mu, &sdy, &sdyx);
-            sdyx *= (double)is; /* sum dy * xhat */
-        }
-        if (c->param_grad) {
-            l->dw[0][ch] += (float)sdyx;
-            l->dw[1][ch] += (float)sdy;
-        }
-        if (!in->g) continue;
-        if (c->train) {
-            /* dx += k (dy - a - xhat b), xhat = (x - mu) is */
-            float k = gamma[ch] * is;
-            float a = (float)(sdy / cnt), b = (float)(sdyx / cnt);
-            for (int i = 0; i < n; i++)
-                vlin3(in->g + i * cs + ch * hw, out->g + i * cs + ch * hw, in->v + i * cs + ch * hw,
-                      hw, k, -k * is * b, mu, -k * a);
-        } else {
-            float k = gamma[ch] * is;
-            for (int i = 0; i < n; i++) {
-                const float *dy = out->g + i * cs + ch * hw;
-                float *dx = in->g + i * cs + ch * hw;
-                for (size_t q = 0; q < hw; q++) dx[q] += k * dy[q];
-            }
+    if (l->relu)
+        for (int i = 0; i < n; i++) relu_mask(out->v + i * cs + ch * hw, out->g + i * cs + ch * hw, hw);
+    double sdy = 0, sdyx = 0;
+    const float mu = mean[ch], is = invstd[ch];
+    /* eval mode without parameter gradients needs neither sum (and must not read the
+     * input, which a BN-folded forward pass leaves unset) */
+    if (c->train || c->param_grad) {
+        for (int i = 0; i < n; i++)
+            vdots(in->v + i * cs + ch * hw, out->g + i * cs + ch * hw, hw, (double)mu, &sdy, &sdyx);
+        sdyx *= (double)is; /* sum dy * xhat */
+    }
+    if (c->param_grad) {
+        l->dw[0][ch] += (float)sdyx;
+        l->dw[1][ch] += (float)sdy;
+    }
+    if (!in->g) return;
+    if (c->train) {
+        /* dx += k (dy - a - xhat b), xhat = (x - mu) is */
+        float k = gamma[ch] * is;
+        float a = (float)(sdy / cnt), b = (float)(sdyx / cnt);
+        for (int i = 0; i < n; i++)
+            vlin3(in->g + i * cs + ch * hw, out->g + i * cs + ch * hw, in->v + i * cs + ch * hw, hw, k,
+                  -k * is * b, mu, -k * a);
+    } else {
+        float k = gamma[ch] * is;
+        for (int i = 0; i < n; i++) {
+            const float *dy = out->g + i * cs + ch * hw;
+            float *dx = in->g + i * cs + ch * hw;
+            for (size_t q = 0; q < hw; q++) dx[q] += k * dy[q];
         }
     }
 }
+static void bn_bwd(Layer *l, Tensor *t, const LayerCtx *c)
+{
+    BnJob j = {l, t, c};
+    pool_for(IN0(l, t)->c, 0, bn_bwd_item, &j);
+}
 
 /* ---------------------------------------------------------------- relu, gelu */
+/* Elementwise passes (ReLU, residual add) split into blocks of EW_BLOCK floats over the pool. */
+#define EW_BLOCK 16384
+typedef enum { EW_RELU_FWD, EW_RELU_BWD, EW_ADD_FWD, EW_ADD_BWD } EwOp;
+typedef struct {
+    EwOp op;
+    int relu;
+    size_t len;
+    const float *a, *b; /* inputs (x; or the add's two inputs) */
+    float *y, *dy;      /* output values / gradient */
+    float *da, *db;     /* input gradients */
+} EwJob;
+
+static void ew_item(void *ctx, int item, int tid)
+{
+    FS_UNUSED(tid);
+    const EwJob *j = ctx;
+    const size_t lo = (size_t)item * EW_BLOCK, len = j->len - lo < EW_BLOCK ? j->len - lo : EW_BLOCK;
+    switch (j->op) {
+    case EW_RELU_FWD:
+        for (size_t q = lo; q < lo + len; q++) j->y[q] = j->a[q] > 0 ? j->a[q] : 0;
+        break;
+    case EW_RELU_BWD:
+        for (size_t q = lo; q < lo + len; q++)
+            if (j->a[q] > 0) j->da[q] += j->dy[q];
+        break;
+    case EW_ADD_FWD:
+#ifdef LAYERS_X86
+        if (have_avx512()) {
+            add_avx512(j->a + lo, j->b + lo, j->y + lo, len, j->relu);
+            break;
+        }
+#endif
+        for (size_t q = lo; q < lo + len; q++) {
+            float v = j->a[q] + j->b[q];
+            j->y[q] = j->relu ? (v > 0 ? v : 0) : v;
+        }
+        break;
+    case EW_ADD_BWD:
+#ifdef LAYERS_X86
+        if (have_avx512()) {
+            relu_mask_avx512(j->relu ? j->y + lo : NULL, j->dy + lo, len, j->da + lo, j->db + lo);
+            break;
+        }
+#endif
+        if (j->relu) relu_mask(j->y + lo, j->dy + lo, len);
+        for (size_t q = lo; q < lo + len; q++) {
+            j->da[q] += j->dy[q];
+            j->db[q] += j->dy[q];
+        }
+        break;
+    }
+}
+
+static void ew_run(EwJob *j) { pool_for((int)((j->len + EW_BLOCK - 1) / EW_BLOCK), 0, ew_item, j); }
+
 static void relu_fwd(Layer *l, Tensor *t, const LayerCtx *c)
 {
-    size_t len = (size_t)c->n * tensor_size(IN0(l, t));
-    const float *x = IN0(l, t)->v;
-    float *y = OUT(l, t)->v;
-    for (size_t q = 0; q < len; q++) y[q] = x[q] > 0 ? x[q] : 0;
+    EwJob j = {.op = EW_RELU_FWD, .len = (size_t)c->n * tensor_size(IN0(l, t)), .a = IN0(l, t)->v,
+               .y = OUT(l, t)->v};
+    ew_run(&j);
 }
 static void relu_bwd(Layer *l, Tensor *t, const LayerCtx *c)
 {
-    size_t len = (size_t)c->n * tensor_size(IN0(l, t));
-    const float *x = IN0(l, t)->v, *dy = OUT(l, t)->g;
-    float *dx = IN0(l, t)->g;
-    for (size_t q = 0; q < len; q++)
-        if (x[q] > 0) dx[q] += dy[q];
+    EwJob j = {.op = EW_RELU_BWD, .len = (size_t)c->n * tensor_size(IN0(l, t)), .a = IN0(l, t)->v,
+               .dy = OUT(l, t)->g, .da = IN0(l, t)->g};
+    ew_run(&j);
 }
 float gelu_f(float x)
 {
@@ -602,39 +680,15 @@ static FsStatus add_shape(Layer *l, const Tensor *a, const Tensor *b, int *c, in
 }
 static void add_fwd(Layer *l, Tensor *t, const LayerCtx *c)
 {
-    size_t len = (size_t)c->n * tensor_size(IN0(l, t));
-    const float *a = IN0(l, t)->v, *b = t[l->in1].v;
-    float *y = OUT(l, t)->v;
-#ifdef LAYERS_X86
-    if (have_avx512()) {
-        add_avx512(a, b, y, len, l->relu);
-        return;
-    }
-#endif
-    if (l->relu)
-        for (size_t q = 0; q < len; q++) {
-            float v = a[q] + b[q];
-            y[q] = v > 0 ? v : 0;
-        }
-    else
-        for (size_t q = 0; q < len; q++) y[q] = a[q] + b[q];
+    EwJob j = {.op = EW_ADD_FWD, .relu = l->relu, .len = (size_t)c->n * tensor_size(IN0(l, t)),
+               .a = IN0(l, t)->v, .b = t[l->in1].v, .y = OUT(l, t)->v};
+    ew_run(&j);
 }
 static void add_bwd(Layer *l, Tensor *t, const LayerCtx *c)
 {
-    size_t len = (size_t)c->n * tensor_size(IN0(l, t));
-    Tensor *out = OUT(l, t);
-    float *da = IN0(l, t)->g, *db = t[l->in1].g;
-#ifdef LAYERS_X86
-    if (have_avx512()) {
-        relu_mask_avx512(l->relu ? out->v : NULL, out->g, len, da, db);
-        return;
-    }
-#endif
-    if (l->relu) relu_mask(out->v, out->g, len);
-    for (size_t q = 0; q < len; q++) {
-        da[q] += out->g[q];
-        db[q] += out->g[q];
-    }
+    EwJob j = {.op = EW_ADD_BWD, .relu = l->relu, .len = (size_t)c->n * tensor_size(IN0(l, t)),
+               .y = OUT(l, t)->v, .dy = OUT(l, t)->g, .da = IN0(l, t)->g, .db = t[l->in1].g};
+    ew_run(&j);
 }
 static FsStatus flatten_shape(Layer *l, const Tensor *in, const Tensor *b, int *c, int *h, int *w)
 {

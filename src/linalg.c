@@ -1,6 +1,8 @@
 /* linalg.c: see linalg.h. The only file that includes cblas.h. */
 #include "linalg.h"
 
+#include "log.h"
+#include "pool.h"
 #include "util.h"
 
 #include <cblas.h>
@@ -31,10 +33,18 @@ void linalg_sgemm_ref(int transa, int transb, int M, int N, int K, float alpha, 
 
 void linalg_init(void)
 {
-    const char *e = getenv("OPENBLAS_NUM_THREADS");
+    const char *e = getenv("FSWEEP_THREADS"), *name = "FSWEEP_THREADS";
+    if (!e || !*e) {
+        e = getenv("OPENBLAS_NUM_THREADS");
+        name = "OPENBLAS_NUM_THREADS";
+    }
     int n = 1;
-    if (e && fs_parse_int(e, 1, 1024, "OPENBLAS_NUM_THREADS", &n) != FS_OK) n = 1;
-    openblas_set_num_threads(n);
+    if (e && *e && fs_parse_int(e, 1, POOL_MAX_THREADS, name, &n) != FS_OK) {
+        LOG_WARN("%s: %s; using 1 thread", name, fs_last_error());
+        n = 1;
+    }
+    openblas_set_num_threads(1); /* the engine's own pool brings the threads */
+    pool_set_threads(n);
 }
 void linalg_set_threads(int n) { openblas_set_num_threads(n); }
 int linalg_threads(void) { return openblas_get_num_threads(); }

@@ -1,6 +1,7 @@
 /* model.c: the Model: graph building, parameter blocks, the activation arena, forward and
  * backward passes, and the Classifier adapter. See model.h and model_impl.h. */
 #include "model_impl.h"
+#include "pool.h"
 
 #include "log.h"
 
@@ -354,6 +355,7 @@ static void forward_folded(Model *m, Layer *cv, Layer *bn, const Layer *add, Lay
     }
     ConvArgs a;
     conv_args_init(&a, in->c, in->h, in->w, co, cv->k, cv->stride, cv->pad);
+    a.threads = c->threads;
     conv2d_forward_fused(&a, c->n, in->v, wf, bf, res, add ? add->relu : bn->relu, out->v, c->ws);
 }
 
@@ -458,14 +460,34 @@ void model_input_shape(const Model *m, int *c, int *h, int *w, int *k)
     *w = m->w;
     *k = m->k;
 }
-void model_zero_grad(Model *m) { memset(m->grads, 0, m->n_params * sizeof(float)); }
+/* memset to zero in blocks over the pool */
+#define ZERO_BLOCK ((size_t)1 << 16)
+typedef struct {
+    float *p;
+    size_t len;
+} ZeroJob;
+static void zero_item(void *ctx, int item, int tid)
+{
+    FS_UNUSED(tid);
+    const ZeroJob *z = ctx;
+    size_t lo = (size_t)item * ZERO_BLOCK, len = z->len - lo < ZERO_BLOCK ? z->len - lo : ZERO_BLOCK;
+    memset(z->p + lo, 0, len * sizeof(float));
+}
+static void zero_floats(float *p, size_t len)
+{
+    ZeroJob z = {p, len};
+    pool_for((int)((len + ZERO_BLOCK - 1) / ZERO_BLOCK), 0, zero_item, &z);
+}
+
+void model_zero_grad(Model *m) { zero_floats(m->grads, m->n_params); }
 
 /* ---------------------------------------------------------------- activation arena */
 static size_t round_up(size_t x) { return (x + ALIGN_BYTES - 1) / ALIGN_BYTES * ALIGN_BYTES; }
 
 FsStatus model_reserve(Model *m, int n)
 {
-    if (n <= m->n_max) return FS_OK;
+    if (n <= m->n_max && pool_threads() <= m->ws_threads) return FS_OK;
+    if (n < m->n_max) n = m->n_max; /* growing for more threads keeps the batch */
     size_t bytes = 0, ws = 0;
     for (int i = 0; i < m->n_tensors; i++)
         if (m->tensors[i].alias_of < 0)
@@ -509,6 +531,7 @@ FsStatus model_reserve(Model *m, int n)
     }
     m->ws = a + off / sizeof(float);
     m->ws_len = ws;
+    m->ws_threads = pool_threads();
     return FS_OK;
 }
 
@@ -516,8 +539,10 @@ FsStatus model_reserve(Model *m, int n)
 const float *model_forward(Model *m, const float *x, int n, int train)
 {
     FS_CHECK(n >= 1 && n <= m->n_max, "model_forward: batch %d outside [1, %d] (model_reserve)", n, m->n_max);
+    if (pool_threads() > m->ws_threads) /* the team grew since model_reserve: resize once */
+        FS_CHECK(model_reserve(m, m->n_max) == FS_OK, "%s", fs_last_error());
     memcpy(m->tensors[0].v, x, (size_t)n * tensor_size(&m->tensors[0]) * sizeof(float));
-    LayerCtx c = {n, train, 1, 1, &m->drop_rng, m->ws, m->ws_len};
+    LayerCtx c = {n, train, 1, 1, &m->drop_rng, m->ws, m->ws_len, m->ws_threads};
     const int fold = !train && n >= MODEL_FOLD_MIN && m->folded;
     for (int i = 0; i < m->n_layers; i++) {
         Layer *l = &m->layers[i];
@@ -550,10 +575,10 @@ const float *model_backward(Model *m, const float *dlogits, int param_grad, int 
         Tensor *t = &m->tensors[i];
         if (t->alias_of >= 0 || i == m->out) continue;
         if (i == 0 && !input_grad) continue;
-        memset(t->g, 0, (size_t)n * tensor_size(t) * sizeof(float));
+        zero_floats(t->g, (size_t)n * tensor_size(t));
     }
     memcpy(m->tensors[m->out].g, dlogits, (size_t)n * m->k * sizeof(float));
-    LayerCtx c = {n, m->last_train, param_grad, input_grad, &m->drop_rng, m->ws, m->ws_len};
+    LayerCtx c = {n, m->last_train, param_grad, input_grad, &m->drop_rng, m->ws, m->ws_len, m->ws_threads};
     for (int i = m->n_layers - 1; i >= 0; i--) m->layers[i].ops->backward(&m->layers[i], m->tensors, &c);
     return input_grad ? m->tensors[0].g : NULL;
 }

@@ -1,6 +1,7 @@
 /* optim.c: see optim.h. */
 #include "optim.h"
 
+#include "pool.h"
 #include "util.h"
 
 #include <math.h>
@@ -24,24 +25,43 @@ void sgd_free(Sgd *s)
     s->buf = NULL;
 }
 
-void sgd_step(Sgd *s, double lr, float *params, const float *grads)
+/* The update is elementwise: blocks of SGD_BLOCK parameters go to the pool. */
+#define SGD_BLOCK ((size_t)1 << 15)
+typedef struct {
+    const Sgd *s;
+    float m, wd, a;
+    float *params;
+    const float *grads;
+} SgdJob;
+
+static void sgd_item(void *ctx, int item, int tid)
 {
-    const float m = (float)s->momentum, wd = (float)s->weight_decay, a = (float)lr;
-    float *buf = s->buf;
-    if (s->nesterov)
-        for (size_t i = 0; i < s->n; i++) {
+    (void)tid;
+    const SgdJob *j = ctx;
+    const float m = j->m, wd = j->wd, a = j->a;
+    const size_t lo = (size_t)item * SGD_BLOCK, hi = lo + SGD_BLOCK < j->s->n ? lo + SGD_BLOCK : j->s->n;
+    float *buf = j->s->buf, *params = j->params;
+    const float *grads = j->grads;
+    if (j->s->nesterov)
+        for (size_t i = lo; i < hi; i++) {
             float g = grads[i] + wd * params[i];
             float b = m * buf[i] + g;
             buf[i] = b;
             params[i] -= a * (g + m * b);
         }
     else
-        for (size_t i = 0; i < s->n; i++) {
+        for (size_t i = lo; i < hi; i++) {
             float g = grads[i] + wd * params[i];
             float b = m * buf[i] + g;
             buf[i] = b;
             params[i] -= a * b;
         }
+}
+
+void sgd_step(Sgd *s, double lr, float *params, const float *grads)
+{
+    SgdJob j = {s, (float)s->momentum, (float)s->weight_decay, (float)lr, params, grads};
+    pool_for((int)((s->n + SGD_BLOCK - 1) / SGD_BLOCK), 0, sgd_item, &j);
 }
 
 void sgd_step_ref(Sgd *s, double lr, float *params, const float *grads)

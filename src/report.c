@@ -1794,7 +1794,7 @@ static void section_overview(Report *r, const char *store_path, char **datasets,
         "fsweep_version", "git_hash",        "format_version", "created",         "updated",
         "host",           "ranks",           "job_id",         "config_hash",     "result_hash",
         "seed",           "compiler",        "cflags",         "mpi_version",     "fftw_version",
-        "hdf5_version",   "openblas_config", "openblas_core",  "openblas_threads"};
+        "hdf5_version",   "openblas_config", "openblas_core",  "engine_threads"};
     for (size_t i = 0; i < FS_ARRAY_LEN(attrs); i++) {
         if (!h5f_attr_exists(r->f, "/", attrs[i]))
             continue;

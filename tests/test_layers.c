@@ -4,6 +4,7 @@
 #include "harness.h"
 #include "layers.h"
 #include "linalg.h"
+#include "pool.h"
 #include "model_impl.h"
 #include "rng.h"
 
@@ -181,15 +182,15 @@ static void test_gemm_threads(void)
     Rng r = rng_derive(8, 0, RNG_STREAM_TEST);
     fill(A, (size_t)M * K, &r, 1);
     fill(B, (size_t)K * N, &r, 1);
-    int t0 = linalg_threads();
+    int t0 = pool_threads();
     for (int tb = 0; tb < 2; tb++) {
-        linalg_set_threads(1);
+        pool_set_threads(1);
         gemm_f32(0, tb, M, N, K, 1.0f, A, K, B, tb ? K : N, 0.0f, C1, N, ws);
-        linalg_set_threads(3);
+        EXPECT_EQ_INT(pool_set_threads(3), 3);
         gemm_f32(0, tb, M, N, K, 1.0f, A, K, B, tb ? K : N, 0.0f, C3, N, ws);
         EXPECT(memcmp(C1, C3, (size_t)M * N * 4) == 0);
     }
-    linalg_set_threads(t0);
+    pool_set_threads(t0);
     free(ws); free(A); free(B); free(C1); free(C3);
 }
 
