@@ -10,7 +10,9 @@
  * params / grads blocks. Layers never allocate in forward/backward.
  * Gradients: backward *accumulates* (+=) into input gradients and parameter gradients; the
  * model zeroes activation gradients before a backward pass and parameter gradients in
- * model_zero_grad. Not thread-safe: one model per thread. */
+ * model_zero_grad. Threads: passes run on the calling (main) thread and split their work over
+ * the engine's pool (pool.h) into items whose results do not depend on the thread count; not
+ * re-entrant (one pass at a time per process). */
 #ifndef FS_LAYERS_H
 #define FS_LAYERS_H
 

@@ -3,8 +3,10 @@
  * statistics (each ONE allocation, with named views in PyTorch state_dict order) and its
  * activation arena (one allocation per (model, largest batch), reused by every pass).
  * Errors: construction and I/O return FsStatus with fs_last_error set; forward/backward cannot
- * fail. Threads: a Model and its Classifier are used by one thread at a time; OpenBLAS may use
- * several threads inside sgemm (linalg_set_threads). */
+ * fail (a team that grew since model_reserve resizes the arena once; out of memory there
+ * is fatal). Threads: a Model and its Classifier are driven from the main thread; each pass
+ * spreads its work over the engine's pool (pool.h, pool_set_threads / --threads /
+ * FSWEEP_THREADS), bitwise identically for any team size. */
 #ifndef FS_MODEL_H
 #define FS_MODEL_H
 

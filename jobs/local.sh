@@ -7,7 +7,7 @@
 # (e.g. `bash jobs/local.sh seeds=0,1`). NP=4 bash jobs/local.sh uses 4 ranks (3 workers).
 set -uo pipefail
 cd "$(dirname "$0")/.."
-export OPENBLAS_NUM_THREADS=${OPENBLAS_NUM_THREADS:-1}
+export FSWEEP_THREADS=${FSWEEP_THREADS:-1}   # engine threads per rank (ranks bring the parallelism)
 CONFIG=${CONFIG:-jobs/quickstart.ini}
 STORE=${STORE:-results/quickstart.h5}
 NP=${NP:-$(( $(nproc) + 1 ))}
@@ -15,7 +15,7 @@ mkdir -p "$(dirname "$STORE")"
 build/fsweep info
 if command -v mpirun >/dev/null 2>&1; then
   if [ "$(id -u)" = 0 ]; then export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1; fi
-  mpirun --oversubscribe -np "$NP" -x OPENBLAS_NUM_THREADS build/fsweep run "$CONFIG" --store "$STORE" "$@"
+  mpirun --oversubscribe -np "$NP" -x FSWEEP_THREADS build/fsweep run "$CONFIG" --store "$STORE" "$@"
 else
   echo "mpirun not found: running serially"
   build/fsweep run "$CONFIG" --store "$STORE" "$@"

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Slurm job script for an fsweep sweep. Submit:  sbatch jobs/slurm.sh jobs/my.ini results/my.h5
 # One MPI rank per task slot: rank 0 schedules and writes the store, the others run tasks with
-# OPENBLAS_NUM_THREADS threads each. Slurm sends SIGUSR1 5 minutes before the walltime; fsweep
+# FSWEEP_THREADS engine threads each. Slurm sends SIGUSR1 5 minutes before the walltime; fsweep
 # then drains (no new tasks; running ones stop at their next check), closes the store and exits
 # with 75, and this script requeues the job, which resumes where it stopped.
 #SBATCH --job-name=fsweep
@@ -16,7 +16,7 @@ set -uo pipefail
 CONFIG=${1:-jobs/quickstart.ini}
 STORE=${2:-results/$(basename "${CONFIG%.ini}").h5}
 shift 2 2>/dev/null || true
-export OPENBLAS_NUM_THREADS=${SLURM_CPUS_PER_TASK:-1}
+export FSWEEP_THREADS=${SLURM_CPUS_PER_TASK:-1}
 cd "${SLURM_SUBMIT_DIR:-.}"
 # The batch shell receives USR1 (B:); pass it on to the job step, whose ranks drain.
 srun --kill-on-bad-exit=1 build/fsweep run "$CONFIG" --store "$STORE" "$@" &

@@ -9,6 +9,7 @@
 #include "util.h"
 
 #include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <string.h>
 
@@ -19,7 +20,9 @@
 #define POOL_RELAX() ((void)0)
 #endif
 
-#define POOL_SPIN 20000 /* polls (~50-100 us) before sleeping */
+#define POOL_SPIN 20000 /* polls (~0.1-0.3 ms) before sleeping */
+#define POOL_YIELD 64   /* every so many polls, sched_yield: a core shared with another process
+                         * (more threads than cores) goes to whoever has work */
 
 typedef struct {
     pthread_t tid[POOL_MAX_THREADS];
@@ -70,7 +73,8 @@ static void *worker_main(void *arg)
         int spins = 0;
         while (atomic_load_explicit(&pool.gen, memory_order_acquire) == seen) {
             if (++spins < POOL_SPIN) {
-                POOL_RELAX();
+                if (spins % POOL_YIELD == 0) sched_yield();
+                else POOL_RELAX();
                 continue;
             }
             pthread_mutex_lock(&pool.mu);
@@ -157,7 +161,8 @@ void pool_for(int n, int width, PoolFn fn, void *ctx)
     int spins = 0;
     while (atomic_load_explicit(&pool.pending, memory_order_acquire) > 0) {
         if (++spins < POOL_SPIN) {
-            POOL_RELAX();
+            if (spins % POOL_YIELD == 0) sched_yield();
+            else POOL_RELAX();
             continue;
         }
         pthread_mutex_lock(&pool.mu);

@@ -1,16 +1,19 @@
 /* bench_engine.c: `make bench` for the NN engine. Verifies the fast kernels against the _ref
- * ones first, then prints single-thread sgemm GFLOP/s (the peak we compare with) and, for
- * ResNet-18 at 32x32x3 with 1 and 2 BLAS threads: training images/s (batch 64), inference
- * images/s (batch 100), achieved GFLOP/s, fraction of sgemm peak, peak resident memory.
- * Training FLOPs are counted as 3 x forward (forward, input gradient, weight gradient).
- * Each rate is given by wall clock and per CPU-second of this process (CLOCK_PROCESS_CPUTIME_ID):
- * on a machine shared with other jobs the wall numbers drop, the CPU-time ones much less (with
- * 2 threads, images per CPU-second x 2 is the rate the two cores would reach if idle).
- * Nothing here is asserted except kernel agreement. */
+ * ones first, then prints the single-thread OpenBLAS sgemm GFLOP/s (the peak we compare with;
+ * the core type beside it) and the engine's own gemm, and, for ResNet-18 at 32x32x3 with 1 and
+ * 2 engine threads (pool.h): training images/s (batch 64, forward + backward + SGD step),
+ * inference images/s (batch 100), achieved GFLOP/s and its fraction of threads x sgemm peak,
+ * peak resident memory, and the ratio to PyTorch on the same machine and thread count when
+ * tests/run_bench.sh measured it (FSWEEP_TORCH_REF). Training FLOPs are counted as 3 x forward
+ * (forward, input gradient, weight gradient). Rates are the best of 5 repetitions, by wall
+ * clock and per CPU-second of this process (on a shared machine the wall numbers drop, the
+ * CPU-time ones much less). Nothing here is asserted except kernel agreement. */
 #include "gemm.h"
 #include "layers.h"
 #include "linalg.h"
 #include "model_impl.h"
+#include "optim.h"
+#include "pool.h"
 #include "rng.h"
 #include "train.h"
 #include "util.h"
@@ -32,7 +35,8 @@ static double cpu_now(void)
  * CPU-second; own = 1: the engine's gemm_f32, else OpenBLAS. */
 static void sgemm_gflops(int threads, int own, double *wall, double *cpu)
 {
-    linalg_set_threads(threads);
+    if (own) pool_set_threads(threads);
+    else linalg_set_threads(threads);
     const int M = 512, N = 1024, K = 1152;
     float *a = xmalloc((size_t)M * K * 4), *b = xmalloc((size_t)K * N * 4), *c = xmalloc((size_t)M * N * 4);
     float *ws = xmalloc(GEMM_WS_FLOATS * sizeof(float));
@@ -54,6 +58,7 @@ static void sgemm_gflops(int threads, int own, double *wall, double *cpu)
     free(b);
     free(c);
     free(ws);
+    linalg_set_threads(1); /* the engine's policy: OpenBLAS single-threaded */
 }
 
 static double rel_err(const float *a, const float *b, size_t n)
@@ -135,44 +140,63 @@ int main(void)
     printf("  resnet18 32x32x3, 10 classes: %zu parameters, %.3f GMAC/image forward, arena %.0f MiB "
            "(batch %d)\n",
            model_num_params(m), macs / 1e9, (double)model_arena_bytes(m) / 1048576.0, BI);
-    for (int threads = 1; threads <= 2; threads++) {
-        linalg_set_threads(threads);
-        /* training: forward + backward + SGD update, batch 64 */
-        const int steps = 3;
-        double t = 0, tc = 0;
-        for (int s = -1; s < steps; s++) {
-            double t0 = fs_now(), c0 = cpu_now();
-            const float *z = model_forward(m, x, B, 1);
-            softmax_xent(z, y, B, 10, 1.0f / B, dl, NULL);
-            model_zero_grad(m);
-            model_backward(m, dl, 1, 0);
-            for (size_t i = 0; i < m->n_params; i++) m->params[i] -= 1e-4f * m->grads[i];
-            if (s >= 0) {
-                t += fs_now() - t0;
-                tc += cpu_now() - c0;
-            }
+    /* the reference method's figures, measured just before by tests/run_bench.sh */
+    double ref[3][2] = {{0}};
+    const char *env = getenv("FSWEEP_TORCH_REF"); /* "THREADS:TRAIN:INFER,..." */
+    for (const char *q = env; q && *q;) {
+        int th;
+        double tr, in;
+        if (sscanf(q, "%d:%lf:%lf", &th, &tr, &in) == 3 && th >= 1 && th <= 2) {
+            ref[th][0] = tr;
+            ref[th][1] = in;
         }
-        double tr_ips = steps * B / t, tr_cps = steps * B / tc, tr_gf = tr_cps * 3 * 2 * macs / 1e9;
-        /* inference: eval-mode forward, batch 100 */
-        const int reps = 3;
-        t = tc = 0;
-        for (int s = -1; s < reps; s++) {
-            double t0 = fs_now(), c0 = cpu_now();
-            model_forward(m, x, BI, 0);
-            if (s >= 0) {
-                t += fs_now() - t0;
-                tc += cpu_now() - c0;
-            }
-        }
-        double in_ips = reps * BI / t, in_cps = reps * BI / tc, in_gf = in_cps * 2 * macs / 1e9;
-        /* GFLOP/s per CPU-second (direct-convolution FLOPs; Winograd does fewer) against the
-         * single-thread OpenBLAS peak per CPU-second */
-        printf("  %d thread(s): train %.1f images/s wall, %.1f per CPU-s (%.1f GFLOP/CPU-s, %.0f%% of "
-               "sgemm peak); inference %.1f images/s wall, %.1f per CPU-s (%.1f GFLOP/CPU-s, %.0f%%)\n",
-               threads, tr_ips, tr_cps, tr_gf, 100 * tr_gf / peak1, in_ips, in_cps, in_gf,
-               100 * in_gf / peak1);
+        q = strchr(q, ',');
+        if (q) q++;
     }
-    printf("  reference (PyTorch 1.13, one core): train ~53 images/s, inference ~148 images/s\n");
+    Sgd opt;
+    sgd_init(&opt, m->n_params, 0.9, 1e-4, 1);
+    for (int threads = 1; threads <= 2; threads++) {
+        FS_CHECK(pool_set_threads(threads) == threads, "cannot start %d threads", threads);
+        FS_CHECK(model_reserve(m, BI) == FS_OK, "%s", fs_last_error()); /* workspace per thread */
+        /* training: forward + backward + SGD Nesterov update, batch 64; inference: eval-mode
+         * forward, batch 100. Best of 5 repetitions of 3 after a warm-up, by wall clock and per
+         * CPU-second (the same protocol as tests/bench_torch_ref.py) */
+        double tr_ips = 0, tr_cps = 0, in_ips = 0, in_cps = 0;
+        for (int pass = 0; pass < 2; pass++)
+            for (int rep = -1; rep < 5; rep++) {
+                double t0 = fs_now(), c0 = cpu_now();
+                for (int s = 0; s < 3; s++) {
+                    if (pass == 0) {
+                        const float *z = model_forward(m, x, B, 1);
+                        softmax_xent(z, y, B, 10, 1.0f / B, dl, NULL);
+                        model_zero_grad(m);
+                        model_backward(m, dl, 1, 0);
+                        sgd_step(&opt, 1e-4, m->params, m->grads);
+                    } else {
+                        model_forward(m, x, BI, 0);
+                    }
+                }
+                double imgs = 3.0 * (pass == 0 ? B : BI), w = imgs / (fs_now() - t0), c = imgs / (cpu_now() - c0);
+                if (rep < 0) continue;
+                double *bw = pass == 0 ? &tr_ips : &in_ips, *bc = pass == 0 ? &tr_cps : &in_cps;
+                if (w > *bw) *bw = w;
+                if (c > *bc) *bc = c;
+            }
+        /* training FLOPs = 3 x forward; direct-convolution FLOPs (Winograd does fewer) */
+        double tr_gf = tr_ips * 3 * 2 * macs / 1e9, in_gf = in_ips * 2 * macs / 1e9;
+        printf("  %d thread(s): train %.1f images/s (%.1f per CPU-s), %.1f GFLOP/s = %.0f%% of %d x "
+               "sgemm peak; inference %.1f images/s (%.1f per CPU-s), %.1f GFLOP/s = %.0f%%\n",
+               threads, tr_ips, tr_cps, tr_gf, 100 * tr_gf / (threads * peak1), threads, in_ips,
+               in_cps, in_gf, 100 * in_gf / (threads * peak1));
+        if (ref[threads][0] > 0)
+            printf("      vs PyTorch %d thread(s) (%.1f / %.1f images/s): train x%.2f, inference x%.2f\n",
+                   threads, ref[threads][0], ref[threads][1], tr_ips / ref[threads][0],
+                   in_ips / ref[threads][1]);
+    }
+    sgd_free(&opt);
+    if (!env)
+        printf("  reference: run through `make bench` (tests/run_bench.sh) with python3-torch installed "
+               "for PyTorch's figures on this machine\n");
     printf("  peak resident memory %.0f MiB\n", (double)fs_peak_rss() / 1048576.0);
     free(x);
     free(dl);

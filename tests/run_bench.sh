@@ -6,6 +6,17 @@ BUILD=${BUILD:-build}
 export OPENBLAS_NUM_THREADS=${OPENBLAS_NUM_THREADS:-1}
 echo "== fsweep bench on $(hostname), $(nproc) cores, OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-unset}"
 "$BUILD"/fsweep info | sed 's/^/   /'
+# The reference method: PyTorch on the same machine and thread counts (bench_engine prints
+# ratios against it), when Debian's python3-torch is installed.
+if /usr/bin/python3 -c 'import torch, torchvision' 2>/dev/null; then
+  echo "== PyTorch reference (tests/bench_torch_ref.py)"
+  ref=$(/usr/bin/python3 tests/bench_torch_ref.py) || ref=""
+  echo "$ref" | sed 's/^/   /'
+  FSWEEP_TORCH_REF=$(echo "$ref" | awk '$1 == "torch" {printf "%s%s:%s:%s", sep, $2, $3, $4; sep=","}')
+  export FSWEEP_TORCH_REF
+else
+  echo "== PyTorch reference: python3-torch not installed (apt-get install python3-torch python3-torchvision)"
+fi
 rc=0
 for b in "$BUILD"/tests/bench_*; do
   [ -x "$b" ] || continue

@@ -45,5 +45,27 @@ $B/fsweep train --data 'fashion-mnist:train?n=50' --arch cnn --aug dfmx --dfmx "
 [ $rc = 1 ] && grep -q "DFMs are 4 x 32x32, the training set needs 10 x 28x28" "$tmp/y.log"; check $? "DFMs of the wrong shape: exit 1 naming both shapes"
 $B/fsweep train --data 'syn:b1:train?n_per_class=20' --arch cnn --aug bogus --out "$tmp/z.h5" >"$tmp/z.log" 2>&1; rc=$?
 [ $rc = 1 ] && grep -q "'bogus': unknown step" "$tmp/z.log"; check $? "unknown augmentation: exit 1 naming it"
+# Determinism across thread counts, end to end: the same training with 1 and 3 engine threads
+# (--threads and FSWEEP_THREADS) writes the same parameters, BN statistics and eval logits.
+$B/fsweep train --data 'syn:b1:train?n_per_class=40' --arch resnet18 --set width=0.125 --set epochs=1 \
+  --aug flip --threads 1 --out "$tmp/t1.h5" >"$tmp/t1.log" 2>&1 &&
+FSWEEP_THREADS=3 $B/fsweep train --data 'syn:b1:train?n_per_class=40' --arch resnet18 --set width=0.125 \
+  --set epochs=1 --aug flip --out "$tmp/t3.h5" >"$tmp/t3.log" 2>&1 &&
+grep -q "3 engine thread(s)" "$tmp/t3.log" &&
+$B/fsweep eval "$tmp/t1.h5" --data 'syn:b1:test?n_per_class=10' --logits "$tmp/l1.h5" >/dev/null 2>&1 &&
+$B/fsweep eval "$tmp/t3.h5" --data 'syn:b1:test?n_per_class=10' --threads 2 --logits "$tmp/l3.h5" >/dev/null 2>&1 &&
+$PY - "$tmp/t1.h5" "$tmp/t3.h5" "$tmp/l1.h5" "$tmp/l3.h5" <<'PYEOF'
+import sys, h5py, numpy as np
+a, b = h5py.File(sys.argv[1], "r"), h5py.File(sys.argv[2], "r")
+names = []
+a.visititems(lambda n, o: names.append(n) if isinstance(o, h5py.Dataset) and n.startswith("state_dict") else None)
+assert len(names) > 50, names
+for n in names:
+    assert np.array_equal(a[n][()], b[n][()]), n
+la, lb = h5py.File(sys.argv[3], "r"), h5py.File(sys.argv[4], "r")
+keys = [k for k in la.keys() if isinstance(la[k], h5py.Dataset)]
+assert keys and all(np.array_equal(la[k][()], lb[k][()]) for k in keys), keys
+PYEOF
+check $? "1 and 3 threads: bitwise the same model file tensors and eval logits"
 echo "test_train_cli.sh: $pass passed, $fail failed"
 [ $fail = 0 ]

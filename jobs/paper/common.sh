@@ -7,7 +7,7 @@ set -u
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 FS=${FS:-$ROOT/build/fsweep}
 OUT=${OUT:-$ROOT/results/paper/raw}
-export OPENBLAS_NUM_THREADS=1
+export FSWEEP_THREADS=1
 mkdir -p "$OUT"
 step() {
     local name=$1; shift
