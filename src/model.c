@@ -336,6 +336,27 @@ static void find_folds(Model *m)
  * s = gamma / sqrt(running_var + eps); also fills the BN's cache for its eval backward. With
  * add (the residual add reading the BN's output, or NULL) the add (+ its ReLU) is fused too and
  * the BN's own output is left unset (its eval backward does not read it). */
+typedef struct {
+    const Layer *cv, *bn;
+    size_t per; /* weights per output channel */
+    float *wf, *bf;
+} FoldJob;
+
+/* output channel o of the folded weights and bias (and the BN cache entries) */
+static void fold_item(void *ctx, int o, int tid)
+{
+    FS_UNUSED(tid);
+    const FoldJob *j = ctx;
+    const Layer *cv = j->cv, *bn = j->bn;
+    float *mean = bn->cache, *invstd = mean + cv->cout;
+    float is = (float)(1.0 / sqrt((double)bn->buf[1][o] + (double)bn->eps));
+    float sc = bn->w[0][o] * is;
+    mean[o] = bn->buf[0][o];
+    invstd[o] = is;
+    for (size_t q = 0; q < j->per; q++) j->wf[(size_t)o * j->per + q] = cv->w[0][(size_t)o * j->per + q] * sc;
+    j->bf[o] = ((cv->bias ? cv->w[1][o] : 0.0f) - bn->buf[0][o]) * sc + bn->w[1][o];
+}
+
 static void forward_folded(Model *m, Layer *cv, Layer *bn, const Layer *add, LayerCtx *c)
 {
     const Tensor *in = &m->tensors[cv->in0];
@@ -344,15 +365,8 @@ static void forward_folded(Model *m, Layer *cv, Layer *bn, const Layer *add, Lay
     const int co = cv->cout;
     const size_t per = (size_t)in->c * cv->k * cv->k;
     float *wf = m->folded + cv->foff, *bf = wf + (size_t)co * per;
-    float *mean = bn->cache, *invstd = mean + co;
-    for (int o = 0; o < co; o++) {
-        float is = (float)(1.0 / sqrt((double)bn->buf[1][o] + (double)bn->eps));
-        float sc = bn->w[0][o] * is;
-        mean[o] = bn->buf[0][o];
-        invstd[o] = is;
-        for (size_t q = 0; q < per; q++) wf[(size_t)o * per + q] = cv->w[0][(size_t)o * per + q] * sc;
-        bf[o] = ((cv->bias ? cv->w[1][o] : 0.0f) - bn->buf[0][o]) * sc + bn->w[1][o];
-    }
+    FoldJob fj = {cv, bn, per, wf, bf};
+    pool_for(co, 0, fold_item, &fj);
     ConvArgs a;
     conv_args_init(&a, in->c, in->h, in->w, co, cv->k, cv->stride, cv->pad);
     a.threads = c->threads;
