@@ -7,14 +7,17 @@
 #ifndef FS_LINALG_H
 #define FS_LINALG_H
 
+#include "util.h"
+
 /* C(M,N) = alpha * op(A) op(B) + beta * C; row-major; op = transpose when trans* != 0.
  * lda/ldb/ldc are row strides of the stored matrices. */
 void linalg_sgemm(int transa, int transb, int M, int N, int K, float alpha, const float *A,
                   int lda, const float *B, int ldb, float beta, float *C, int ldc);
 void linalg_sgemm_ref(int transa, int transb, int M, int N, int K, float alpha, const float *A,
                       int lda, const float *B, int ldb, float beta, float *C, int ldc);
-/* Apply the thread policy above. */
-void linalg_init(void);
+/* Apply the thread policy above. A malformed thread variable is FS_ERR_CONFIG (fs_last_error
+ * names it and the value); the team then has one thread. */
+FsStatus linalg_init(void);
 void linalg_set_threads(int n);
 int linalg_threads(void);
 const char *linalg_corename(void);  /* OpenBLAS core type in use, e.g. "Haswell" */

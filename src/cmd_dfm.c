@@ -100,7 +100,7 @@ static void dfm_usage(FILE *f)
 "  --path P          auto (default) | fft | fast: filtering by two FFTs or by subtracting the\n"
 "                    removed sinusoids from the stored spectrum (exact, O(HW) per bin)\n"
 "  --batch N         images per forward pass (default 256)\n"
-"  --threads N       OpenBLAS threads (default 1)\n"
+"  --threads N       engine threads (default: FSWEEP_THREADS, else OPENBLAS_NUM_THREADS, else 1)\n"
 "  screen: --screen grad|gradabs|coarse (default grad), --min-frac F (0.2), --max-frac F (0.4),\n"
 "          --round-frac F (0.05), --t-max F (0.2), --compare (also run the exhaustive removal\n"
 "          and report IoU, Spearman, verdict changes and speed-up)\n"
@@ -155,7 +155,7 @@ static int parse_dfm(int argc, char **argv, DfmArgs *a)
         else if (!strcmp(o, "--subset")) st = fs_parse_int(argv[++i], 1, 1 << 30, "--subset", &a->subset);
         else if (!strcmp(o, "--seed")) st = fs_parse_long(argv[++i], 0, 1L << 62, "--seed", &a->seed);
         else if (!strcmp(o, "--threads")) {
-            st = fs_parse_int(argv[++i], 1, 256, "--threads", &t);
+            st = fs_parse_int(argv[++i], 1, POOL_MAX_THREADS, "--threads", &t);
             if (st == FS_OK) pool_set_threads(t);
         } else if (!strcmp(o, "--path")) {
             const char *p = argv[++i];

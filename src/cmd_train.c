@@ -167,7 +167,7 @@ static void train_usage(FILE *f)
             "                   (plateau|cosine|step|const) plateau_factor plateau_patience\n"
             "                   plateau_threshold step_size step_gamma val_frac max_steps seed log_every\n"
             "                   model: width vit_depth vit_dim vit_heads vit_patch vit_mlp dropout\n"
-            "  --threads N      OpenBLAS threads (default: OPENBLAS_NUM_THREADS or 1)\n"
+            "  --threads N      engine threads (default: FSWEEP_THREADS, else OPENBLAS_NUM_THREADS, else 1)\n"
             "  --aug PIPELINE   training augmentation (README \"Augmentations\"), e.g. paper,\n"
             "                   autoaugment, augmix, pad:4,crop,flip, dfmx:p=0.3 (default none)\n"
             "  --dfmx DFM.h5[:T] class DFMs (top-T fraction, default 0.05) for a dfmx step\n"
@@ -210,7 +210,7 @@ int cmd_train(int argc, char **argv)
             curve_specs[n_curves++] = argv[++i];
         } else if (!strcmp(a, "--threads") && v) {
             int t;
-            if (fs_parse_int(argv[++i], 1, 256, "--threads", &t) != FS_OK) {
+            if (fs_parse_int(argv[++i], 1, POOL_MAX_THREADS, "--threads", &t) != FS_OK) {
                 fprintf(stderr, "fsweep train: %s\n", fs_last_error());
                 return FS_EXIT_USAGE;
             }
@@ -369,7 +369,7 @@ int cmd_eval(int argc, char **argv)
         else if (!strcmp(a, "--logits") && v) lpath = argv[++i];
         else if ((!strcmp(a, "--batch") || !strcmp(a, "--threads")) && v) {
             int t;
-            if (fs_parse_int(argv[++i], 1, 65536, a, &t) != FS_OK) {
+            if (fs_parse_int(argv[++i], 1, strcmp(a, "--batch") ? POOL_MAX_THREADS : 65536, a, &t) != FS_OK) {
                 fprintf(stderr, "fsweep eval: %s\n", fs_last_error());
                 return FS_EXIT_USAGE;
             }

@@ -31,7 +31,7 @@ void linalg_sgemm_ref(int transa, int transb, int M, int N, int K, float alpha, 
         }
 }
 
-void linalg_init(void)
+FsStatus linalg_init(void)
 {
     const char *e = getenv("FSWEEP_THREADS"), *name = "FSWEEP_THREADS";
     if (!e || !*e) {
@@ -39,12 +39,14 @@ void linalg_init(void)
         name = "OPENBLAS_NUM_THREADS";
     }
     int n = 1;
-    if (e && *e && fs_parse_int(e, 1, POOL_MAX_THREADS, name, &n) != FS_OK) {
-        LOG_WARN("%s: %s; using 1 thread", name, fs_last_error());
-        n = 1;
-    }
     openblas_set_num_threads(1); /* the engine's own pool brings the threads */
-    pool_set_threads(n);
+    if (e && *e && fs_parse_int(e, 1, 1 << 20, name, &n) != FS_OK) return FS_ERR_CONFIG;
+    if (n > POOL_MAX_THREADS) {
+        LOG_WARN("%s=%d: the engine uses at most %d threads per rank", name, n, POOL_MAX_THREADS);
+        n = POOL_MAX_THREADS;
+    }
+    if (pool_set_threads(n) < n) LOG_WARN("%s=%d: only %d engine threads started", name, n, pool_threads());
+    return FS_OK;
 }
 void linalg_set_threads(int n) { openblas_set_num_threads(n); }
 int linalg_threads(void) { return openblas_get_num_threads(); }

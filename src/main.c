@@ -32,7 +32,10 @@ static void usage(FILE *f)
 int main(int argc, char **argv)
 {
     log_init();
-    linalg_init();
+    if (linalg_init() != FS_OK) {
+        fprintf(stderr, "fsweep: %s\n", fs_last_error());
+        return FS_EXIT_USAGE;
+    }
     if (argc < 2) {
         usage(stderr);
         return FS_EXIT_USAGE;

@@ -111,7 +111,7 @@ static int verify_conv(void)
 
 int main(void)
 {
-    linalg_init();
+    FS_CHECK(linalg_init() == FS_OK, "%s", fs_last_error());
     printf("engine bench: BLAS core %s\n", linalg_corename());
     if (!verify_conv()) return 1;
     double pw[2], pc[2], ow[2], oc[2];
