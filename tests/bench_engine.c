@@ -109,10 +109,45 @@ static int verify_conv(void)
     return ok;
 }
 
-int main(void)
+/* OpenBLAS's sgemm against linalg_sgemm_ref (all transposes, an odd shape) before its figure is
+ * trusted: run_bench.sh also times it with the core type chosen by OpenBLAS itself. */
+static int verify_sgemm(void)
+{
+    const int M = 37, N = 53, K = 71;
+    float *a = xmalloc((size_t)M * K * 4), *b = xmalloc((size_t)K * N * 4), *c = xmalloc((size_t)M * N * 4),
+          *cr = xmalloc((size_t)M * N * 4);
+    Rng r = rng_derive(4, 0, RNG_STREAM_TEST);
+    for (size_t i = 0; i < (size_t)M * K; i++) a[i] = (float)rng_normal(&r);
+    for (size_t i = 0; i < (size_t)K * N; i++) b[i] = (float)rng_normal(&r);
+    double worst = 0;
+    for (int t = 0; t < 4; t++) {
+        int ta = t & 1, tb = t >> 1;
+        linalg_sgemm(ta, tb, M, N, K, 1.0f, a, ta ? M : K, b, tb ? K : N, 0.0f, c, N);
+        linalg_sgemm_ref(ta, tb, M, N, K, 1.0f, a, ta ? M : K, b, tb ? K : N, 0.0f, cr, N);
+        double e = rel_err(c, cr, (size_t)M * N);
+        if (e > worst) worst = e;
+    }
+    free(a); free(b); free(c); free(cr);
+    printf("  OpenBLAS sgemm [%s] vs linalg_sgemm_ref: %s (%.1g)\n", linalg_corename(),
+           worst < 1e-5 ? "agree" : "DIFFER", worst);
+    return worst < 1e-5;
+}
+
+int main(int argc, char **argv)
 {
     FS_CHECK(linalg_init() == FS_OK, "%s", fs_last_error());
+    if (argc > 1 && !strcmp(argv[1], "--sgemm-only")) { /* OpenBLAS figure only */
+        if (!verify_sgemm()) return 1;
+        double w[2], c[2];
+        for (int t = 0; t < 2; t++) sgemm_gflops(t + 1, 0, &w[t], &c[t]);
+        printf("  OpenBLAS sgemm 512x1024x1152 [%s, OPENBLAS_CORETYPE=%s]: 1 thread %.1f GFLOP/s, 2 "
+               "threads %.1f GFLOP/s\n",
+               linalg_corename(), getenv("OPENBLAS_CORETYPE") ? getenv("OPENBLAS_CORETYPE") : "unset",
+               w[0], w[1]);
+        return 0;
+    }
     printf("engine bench: BLAS core %s\n", linalg_corename());
+    if (!verify_sgemm()) return 1;
     if (!verify_conv()) return 1;
     double pw[2], pc[2], ow[2], oc[2];
     for (int t = 0; t < 2; t++) {
