@@ -85,8 +85,57 @@ static int is_pointwise(const ConvArgs *a)
     return a->kh == 1 && a->kw == 1 && a->stride == 1 && a->pad == 0;
 }
 
+#ifdef CONV_X86
+/* r[ox] = xr[2 ox + off] for ox in [lo, hi) (all in range): even lanes of 32-float loads. */
+__attribute__((target("avx512f"))) static void stride2_row_avx512(const float *xr, int off, int lo,
+                                                                    int hi, float *r)
+{
+    const __m512i ev = _mm512_set_epi32(30, 28, 26, 24, 22, 20, 18, 16, 14, 12, 10, 8, 6, 4, 2, 0);
+    int ox = lo;
+    for (; ox + 16 <= hi; ox += 16) {
+        const float *s = xr + 2 * ox + off; /* 31 floats needed: s[0..30] */
+        __m512 v0 = _mm512_loadu_ps(s), v1 = _mm512_maskz_loadu_ps((__mmask16)0x7fff, s + 16);
+        _mm512_storeu_ps(r + ox, _mm512_permutex2var_ps(v0, ev, v1));
+    }
+    for (; ox < hi; ox++) r[ox] = xr[2 * ox + off];
+}
+
+/* xr[2 ox + off] += r[ox] for ox in [lo, hi) (all in range): r spread to the even lanes, masked
+ * adds (the odd lanes are not touched, so bitwise the scalar loop's result). */
+__attribute__((target("avx512f"))) static void stride2_add_avx512(const float *r, int lo, int hi,
+                                                                    float *xr, int off)
+{
+    const __m512i sl = _mm512_set_epi32(0, 7, 0, 6, 0, 5, 0, 4, 0, 3, 0, 2, 0, 1, 0, 0);
+    const __m512i sh = _mm512_set_epi32(0, 15, 0, 14, 0, 13, 0, 12, 0, 11, 0, 10, 0, 9, 0, 8);
+    int ox = lo;
+    for (; ox + 16 <= hi; ox += 16) {
+        float *d = xr + 2 * ox + off; /* d[0..30] */
+        __m512 rv = _mm512_loadu_ps(r + ox);
+        __m512 x0 = _mm512_loadu_ps(d), x1 = _mm512_maskz_loadu_ps((__mmask16)0x7fff, d + 16);
+        _mm512_storeu_ps(d, _mm512_mask_add_ps(x0, (__mmask16)0x5555, x0, _mm512_permutexvar_ps(sl, rv)));
+        _mm512_mask_storeu_ps(d + 16, (__mmask16)0x7fff,
+                              _mm512_mask_add_ps(x1, (__mmask16)0x5555, x1, _mm512_permutexvar_ps(sh, rv)));
+    }
+    for (; ox < hi; ox++) xr[2 * ox + off] += r[ox];
+}
+
+/* valid outputs of a stride-2 row: ox in [*lo, *hi) with 0 <= 2 ox + off < w */
+static void stride2_range(int off, int w, int wo, int *lo, int *hi)
+{
+    *lo = off < 0 ? (-off + 1) / 2 : 0;
+    *hi = (w - off + 1) / 2;
+    if (*hi > wo) *hi = wo;
+    if (*lo > *hi) *lo = *hi;
+}
+#endif
+
 void conv_im2col(const ConvArgs *a, const float *x, float *cols, int ld)
 {
+#ifdef CONV_X86
+    const int simd = __builtin_cpu_supports("avx512f");
+#else
+    const int simd = 0;
+#endif
     const int ho = a->hout, wo = a->wout, s = a->stride, p = a->pad;
     for (int c = 0; c < a->cin; c++)
         for (int ki = 0; ki < a->kh; ki++)
@@ -110,6 +159,14 @@ void conv_im2col(const ConvArgs *a, const float *x, float *cols, int ld)
                         for (int ox = 0; ox < lo; ox++) r[ox] = 0;
                         if (hi > lo) memcpy(r + lo, xr + lo - p + kj, sizeof(float) * (size_t)(hi - lo));
                         for (int ox = hi > lo ? hi : lo; ox < wo; ox++) r[ox] = 0;
+                    } else if (s == 2 && simd) {
+#ifdef CONV_X86
+                        int off = kj - p, lo, hi;
+                        stride2_range(off, a->w, wo, &lo, &hi);
+                        for (int ox = 0; ox < lo; ox++) r[ox] = 0;
+                        stride2_row_avx512(xr, off, lo, hi, r);
+                        for (int ox = hi; ox < wo; ox++) r[ox] = 0;
+#endif
                     } else {
                         for (int ox = 0; ox < wo; ox++) {
                             int ix = ox * s - p + kj;
@@ -122,6 +179,9 @@ void conv_im2col(const ConvArgs *a, const float *x, float *cols, int ld)
 
 void conv_col2im_add(const ConvArgs *a, const float *cols, int ld, float *dx)
 {
+#ifdef CONV_X86
+    const int simd = __builtin_cpu_supports("avx512f");
+#endif
     const int ho = a->hout, wo = a->wout, s = a->stride, p = a->pad;
     for (int c = 0; c < a->cin; c++)
         for (int ki = 0; ki < a->kh; ki++)
@@ -141,6 +201,14 @@ void conv_col2im_add(const ConvArgs *a, const float *cols, int ld, float *dx)
                         for (int ox = lo; ox < hi; ox++) xo[ox] += r[ox];
                         continue;
                     }
+#ifdef CONV_X86
+                    if (s == 2 && simd) {
+                        int lo, hi;
+                        stride2_range(kj - p, a->w, wo, &lo, &hi);
+                        stride2_add_avx512(r, lo, hi, xr, kj - p);
+                        continue;
+                    }
+#endif
                     for (int ox = 0; ox < wo; ox++) {
                         int ix = ox * s - p + kj;
                         if (ix >= 0 && ix < a->w) xr[ix] += r[ox];

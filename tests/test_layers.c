@@ -68,6 +68,10 @@ static void test_conv_vs_ref(void)
     check_conv_case(5, 16, 4, 4, 8, 3, 1, 1, 0);  /* batched small maps */
     check_conv_case(70, 2, 2, 2, 3, 3, 1, 1, 1);  /* chunk with remainder */
     check_conv_case(2, 3, 40, 33, 4, 3, 1, 1, 1); /* > 1024 columns per image */
+    /* stride 2 on wide rows (the vectorised im2col row path: >= 16 outputs, both parities) */
+    check_conv_case(2, 3, 9, 40, 4, 3, 2, 1, 1);
+    check_conv_case(2, 4, 5, 65, 5, 1, 2, 0, 0);
+    check_conv_case(2, 2, 7, 70, 3, 3, 2, 0, 1);
     /* Winograd F(2x2,3x3): odd sizes (partial tiles), bias, chunk remainders */
     check_conv_case(3, 9, 7, 5, 10, 3, 1, 1, 1);
     check_conv_case(10, 8, 16, 16, 8, 3, 1, 1, 0);
