@@ -821,6 +821,35 @@ static void wgrad_product_item(void *ctx, int xi, int tid)
              j->first ? 0.0f : 1.0f, j->dU + (size_t)xi * K * C, C, s.gws);
 }
 
+#ifdef WINO_X86
+/* wgrad_output_item's arithmetic for 16 input channels c0.. of output channel k at once (the
+ * same operations in the same order, so bitwise the scalar result); the 9 taps of each channel
+ * are added to dw through a small transpose buffer. */
+__attribute__((target("avx512f"))) static void wgrad_output16(const float *dU, size_t plane,
+                                                                size_t base, int nc, float *g)
+{
+    const __mmask16 mk = nc >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << nc) - 1);
+    const __m512 half = _mm512_set1_ps(0.5f);
+    __m512 u[4][4], t[3][4];
+    for (int xi = 0; xi < 16; xi++) u[xi / 4][xi % 4] = _mm512_maskz_loadu_ps(mk, dU + (size_t)xi * plane + base);
+    for (int q = 0; q < 4; q++) {
+        __m512 s12 = _mm512_add_ps(u[1][q], u[2][q]);
+        t[0][q] = _mm512_add_ps(u[0][q], _mm512_mul_ps(half, s12));
+        t[1][q] = _mm512_mul_ps(half, _mm512_sub_ps(u[1][q], u[2][q]));
+        t[2][q] = _mm512_add_ps(_mm512_mul_ps(half, s12), u[3][q]);
+    }
+    float tap[9][16];
+    for (int r = 0; r < 3; r++) {
+        __m512 s12 = _mm512_add_ps(t[r][1], t[r][2]);
+        _mm512_storeu_ps(tap[r * 3 + 0], _mm512_add_ps(t[r][0], _mm512_mul_ps(half, s12)));
+        _mm512_storeu_ps(tap[r * 3 + 1], _mm512_mul_ps(half, _mm512_sub_ps(t[r][1], t[r][2])));
+        _mm512_storeu_ps(tap[r * 3 + 2], _mm512_add_ps(_mm512_mul_ps(half, s12), t[r][3]));
+    }
+    for (int c = 0; c < nc; c++)
+        for (int q = 0; q < 9; q++) g[(size_t)c * 9 + q] += tap[q][c];
+}
+#endif
+
 /* dw += G^T dU G for output channels [16 item, 16 item + 16),
  * G^T = [[1, .5, .5, 0], [0, .5, -.5, 0], [0, .5, .5, 1]] */
 static void wgrad_output_item(void *ctx, int item, int tid)
@@ -829,6 +858,15 @@ static void wgrad_output_item(void *ctx, int item, int tid)
     const WgradJob *j = ctx;
     const int C = j->a->cin, K = j->a->cout, k0 = 16 * item, k1 = k0 + 16 < K ? k0 + 16 : K;
     const size_t plane = (size_t)K * C;
+#ifdef WINO_X86
+    if (j->simd) {
+        for (int k = k0; k < k1; k++)
+            for (int c = 0; c < C; c += 16)
+                wgrad_output16(j->dU, plane, (size_t)k * C + c, C - c < 16 ? C - c : 16,
+                               j->dw + ((size_t)k * C + c) * 9);
+        return;
+    }
+#endif
     for (int k = k0; k < k1; k++)
         for (int c = 0; c < C; c++) {
             float u[4][4], t[3][4];

@@ -80,6 +80,7 @@ static void test_conv_vs_ref(void)
     check_conv_case(3, 128, 5, 3, 130, 3, 1, 1, 1); /* Winograd weight gradient too */
     check_conv_case(2, 128, 4, 36, 128, 3, 1, 1, 0); /* ... with even sizes, > 16 tiles a row */
     check_conv_case(3, 64, 8, 8, 64, 3, 1, 1, 1);    /* ... at the 64-channel threshold */
+    check_conv_case(2, 72, 6, 6, 66, 3, 1, 1, 0);    /* ... channels not a multiple of 16 */
     /* packed input transform (W / 2 in {2, 4, 8}: 16 / tw tile rows a vector, across images) */
     check_conv_case(130, 8, 4, 4, 8, 3, 1, 1, 1); /* chunk remainder, partial last group */
     check_conv_case(3, 9, 6, 8, 10, 3, 1, 1, 0);  /* th = 3: groups straddle images */
