@@ -6,8 +6,9 @@
  * pool_for(n, width, fn, ctx) calls fn(ctx, item, tid) once for every item in [0, n) and returns
  * when all have run, on at most width threads (width <= 0: the whole team). Items are claimed
  * dynamically, so which thread runs an item varies from call to call: fn must make each item's
- * result depend on the item only (tid selects scratch memory: 0 <= tid < min(width, team)). Written that way, results are bitwise the same for any thread
- * count — the engine's determinism rule.
+ * result depend on the item only; tid (0 <= tid < min(width, team)) only selects scratch
+ * memory. Written that way, results are bitwise the same for any thread count: the engine's
+ * determinism rule (tests/test_pool.c checks it for convolutions and whole models).
  * Nesting: pool_for called from inside an item runs its items inline on the calling thread
  * (tid 0 of the nested loop is then that thread; see pool_in_task for the scratch rule).
  * Threads: pool_set_threads and pool_for are called from one (the main) thread only.
