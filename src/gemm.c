@@ -27,27 +27,35 @@ static int use_avx512(void)
 const char *gemm_kernel_name(void) { return use_avx512() ? "avx512-12x32" : "openblas"; }
 
 #ifdef GEMM_HAVE_X86
+/* the transposes must live in registers: full unrolling (-O2 keeps these loops, through the
+ * stack, otherwise) */
+#define GEMM_UNROLL _Pragma("GCC unroll 16")
+
 /* In-register transpose of 16 vectors: afterwards r[i][j] = (old r[j])[i]. unpack / shuffle /
  * shuffle_f32x4 network (64 shuffles). */
 __attribute__((target("avx512f"), always_inline)) static inline void transpose_16x16(__m512 r[16])
 {
     __m512 t[16];
+    GEMM_UNROLL
     for (int i = 0; i < 8; i++) {
         t[2 * i] = _mm512_unpacklo_ps(r[2 * i], r[2 * i + 1]);
         t[2 * i + 1] = _mm512_unpackhi_ps(r[2 * i], r[2 * i + 1]);
     }
+    GEMM_UNROLL
     for (int i = 0; i < 4; i++) {
         r[4 * i] = _mm512_shuffle_ps(t[4 * i], t[4 * i + 2], _MM_SHUFFLE(1, 0, 1, 0));
         r[4 * i + 1] = _mm512_shuffle_ps(t[4 * i], t[4 * i + 2], _MM_SHUFFLE(3, 2, 3, 2));
         r[4 * i + 2] = _mm512_shuffle_ps(t[4 * i + 1], t[4 * i + 3], _MM_SHUFFLE(1, 0, 1, 0));
         r[4 * i + 3] = _mm512_shuffle_ps(t[4 * i + 1], t[4 * i + 3], _MM_SHUFFLE(3, 2, 3, 2));
     }
+    GEMM_UNROLL
     for (int i = 0; i < 4; i++) {
         t[i] = _mm512_shuffle_f32x4(r[i], r[4 + i], 0x88);
         t[4 + i] = _mm512_shuffle_f32x4(r[i], r[4 + i], 0xdd);
         t[8 + i] = _mm512_shuffle_f32x4(r[8 + i], r[12 + i], 0x88);
         t[12 + i] = _mm512_shuffle_f32x4(r[8 + i], r[12 + i], 0xdd);
     }
+    GEMM_UNROLL
     for (int i = 0; i < 8; i++) {
         r[i] = _mm512_shuffle_f32x4(t[i], t[8 + i], 0x88);
         r[8 + i] = _mm512_shuffle_f32x4(t[i], t[8 + i], 0xdd);
@@ -62,9 +70,11 @@ __attribute__((target("avx512f"))) static void pack_a_panel_avx512(const float *
 {
     for (int k = 0; k < kn; k += 16) {
         __m512 r[16];
+        GEMM_UNROLL
         for (int i = 0; i < 16; i++)
             r[i] = i < rows ? _mm512_loadu_ps(src + (size_t)i * ld + k) : _mm512_setzero_ps();
         transpose_16x16(r);
+        GEMM_UNROLL
         for (int i = 0; i < 16; i++)
             _mm512_mask_storeu_ps(dst + (size_t)(k + i) * GEMM_MR, (__mmask16)0x0fff, r[i]);
     }
@@ -77,8 +87,10 @@ __attribute__((target("avx512f"))) static void transpose_16x16_blocks(const floa
 {
     for (int k = 0; k < kn; k += 16) {
         __m512 r[16];
+        GEMM_UNROLL
         for (int j = 0; j < 16; j++) r[j] = _mm512_loadu_ps(src + (size_t)j * ld + k);
         transpose_16x16(r);
+        GEMM_UNROLL
         for (int i = 0; i < 16; i++) _mm512_storeu_ps(dst + (size_t)(k + i) * GEMM_NR, r[i]);
     }
 }
