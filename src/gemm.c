@@ -7,9 +7,11 @@
 #include "linalg.h"
 #include "pool.h"
 
+#include <math.h>
+#include <stdint.h>
 #include <string.h>
 
-#if defined(__x86_64__) && defined(__GNUC__)
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(GEMM_NO_SIMD) /* -DGEMM_NO_SIMD: test the fallback */
 #include <immintrin.h>
 #define GEMM_HAVE_X86 1
 #endif
@@ -25,67 +27,113 @@ static int use_avx512(void)
 
 const char *gemm_kernel_name(void) { return use_avx512() ? "avx512-12x32" : "openblas"; }
 
-/* pa[(p*kc + k)*MR + i] = op(A)(i0 + p*MR + i, k0 + k), zero beyond row mc. */
-static void pack_a(int ta, const float *A, int lda, int i0, int mc, int k0, int kc, float *pa)
+#ifdef GEMM_HAVE_X86
+/* the transposes must live in registers: full unrolling (-O2 keeps these loops, through the
+ * stack, otherwise) */
+#define GEMM_UNROLL _Pragma("GCC unroll 16")
+
+/* In-register transpose of 16 vectors: afterwards r[i][j] = (old r[j])[i]. unpack / shuffle /
+ * shuffle_f32x4 network (64 shuffles). */
+__attribute__((target("avx512f"), always_inline)) static inline void transpose_16x16(__m512 r[16])
 {
-    for (int p = 0; p < mc; p += GEMM_MR) {
-        int rows = mc - p < GEMM_MR ? mc - p : GEMM_MR;
-        float *dst = pa + (size_t)p * kc;
-        if (!ta) {
-            for (int i = 0; i < rows; i++) {
-                const float *src = A + (size_t)(i0 + p + i) * lda + k0;
-                for (int k = 0; k < kc; k++) dst[(size_t)k * GEMM_MR + i] = src[k];
-            }
-            for (int i = rows; i < GEMM_MR; i++)
-                for (int k = 0; k < kc; k++) dst[(size_t)k * GEMM_MR + i] = 0;
-        } else {
-            for (int k = 0; k < kc; k++) {
-                const float *src = A + (size_t)(k0 + k) * lda + i0 + p;
-                float *d = dst + (size_t)k * GEMM_MR;
-                int i = 0;
-                for (; i < rows; i++) d[i] = src[i];
-                for (; i < GEMM_MR; i++) d[i] = 0;
-            }
-        }
+    __m512 t[16];
+    GEMM_UNROLL
+    for (int i = 0; i < 8; i++) {
+        t[2 * i] = _mm512_unpacklo_ps(r[2 * i], r[2 * i + 1]);
+        t[2 * i + 1] = _mm512_unpackhi_ps(r[2 * i], r[2 * i + 1]);
+    }
+    GEMM_UNROLL
+    for (int i = 0; i < 4; i++) {
+        r[4 * i] = _mm512_shuffle_ps(t[4 * i], t[4 * i + 2], _MM_SHUFFLE(1, 0, 1, 0));
+        r[4 * i + 1] = _mm512_shuffle_ps(t[4 * i], t[4 * i + 2], _MM_SHUFFLE(3, 2, 3, 2));
+        r[4 * i + 2] = _mm512_shuffle_ps(t[4 * i + 1], t[4 * i + 3], _MM_SHUFFLE(1, 0, 1, 0));
+        r[4 * i + 3] = _mm512_shuffle_ps(t[4 * i + 1], t[4 * i + 3], _MM_SHUFFLE(3, 2, 3, 2));
+    }
+    GEMM_UNROLL
+    for (int i = 0; i < 4; i++) {
+        t[i] = _mm512_shuffle_f32x4(r[i], r[4 + i], 0x88);
+        t[4 + i] = _mm512_shuffle_f32x4(r[i], r[4 + i], 0xdd);
+        t[8 + i] = _mm512_shuffle_f32x4(r[8 + i], r[12 + i], 0x88);
+        t[12 + i] = _mm512_shuffle_f32x4(r[8 + i], r[12 + i], 0xdd);
+    }
+    GEMM_UNROLL
+    for (int i = 0; i < 8; i++) {
+        r[i] = _mm512_shuffle_f32x4(t[i], t[8 + i], 0x88);
+        r[8 + i] = _mm512_shuffle_f32x4(t[i], t[8 + i], 0xdd);
     }
 }
 
-#ifdef GEMM_HAVE_X86
+/* One MR-tall panel of untransposed A: dst[k*MR + i] = src[i*ld + k] for i < rows (<= MR),
+ * 0 for rows <= i < MR, k in [0, kn) with kn a multiple of 16. 16x16 register transposes
+ * (rows beyond `rows` are zero registers), 12 lanes stored per k. */
+__attribute__((target("avx512f"))) static void pack_a_panel_avx512(const float *src, int ld,
+                                                                     int rows, int kn, float *dst)
+{
+    for (int k = 0; k < kn; k += 16) {
+        __m512 r[16];
+        GEMM_UNROLL
+        for (int i = 0; i < 16; i++)
+            r[i] = i < rows ? _mm512_loadu_ps(src + (size_t)i * ld + k) : _mm512_setzero_ps();
+        transpose_16x16(r);
+        GEMM_UNROLL
+        for (int i = 0; i < 16; i++)
+            _mm512_mask_storeu_ps(dst + (size_t)(k + i) * GEMM_MR, (__mmask16)0x0fff, r[i]);
+    }
+}
+
 /* For 16 source rows src + j*ld (j < 16) and k in [0, kn) (kn a multiple of 16):
- * dst[k*GEMM_NR + j] = src[j*ld + k]. unpack / shuffle / shuffle_f32x4 transpose network. */
+ * dst[k*GEMM_NR + j] = src[j*ld + k]. */
 __attribute__((target("avx512f"))) static void transpose_16x16_blocks(const float *src, int ld,
                                                                         int kn, float *dst)
 {
     for (int k = 0; k < kn; k += 16) {
-        __m512 r[16], t[16];
+        __m512 r[16];
+        GEMM_UNROLL
         for (int j = 0; j < 16; j++) r[j] = _mm512_loadu_ps(src + (size_t)j * ld + k);
-        for (int i = 0; i < 8; i++) {
-            t[2 * i] = _mm512_unpacklo_ps(r[2 * i], r[2 * i + 1]);
-            t[2 * i + 1] = _mm512_unpackhi_ps(r[2 * i], r[2 * i + 1]);
-        }
-        for (int i = 0; i < 4; i++) {
-            r[4 * i] = _mm512_shuffle_ps(t[4 * i], t[4 * i + 2], _MM_SHUFFLE(1, 0, 1, 0));
-            r[4 * i + 1] = _mm512_shuffle_ps(t[4 * i], t[4 * i + 2], _MM_SHUFFLE(3, 2, 3, 2));
-            r[4 * i + 2] = _mm512_shuffle_ps(t[4 * i + 1], t[4 * i + 3], _MM_SHUFFLE(1, 0, 1, 0));
-            r[4 * i + 3] = _mm512_shuffle_ps(t[4 * i + 1], t[4 * i + 3], _MM_SHUFFLE(3, 2, 3, 2));
-        }
-        for (int i = 0; i < 4; i++) {
-            t[i] = _mm512_shuffle_f32x4(r[i], r[4 + i], 0x88);
-            t[4 + i] = _mm512_shuffle_f32x4(r[i], r[4 + i], 0xdd);
-            t[8 + i] = _mm512_shuffle_f32x4(r[8 + i], r[12 + i], 0x88);
-            t[12 + i] = _mm512_shuffle_f32x4(r[8 + i], r[12 + i], 0xdd);
-        }
-        for (int i = 0; i < 8; i++) {
-            r[i] = _mm512_shuffle_f32x4(t[i], t[8 + i], 0x88);
-            r[8 + i] = _mm512_shuffle_f32x4(t[i], t[8 + i], 0xdd);
-        }
+        transpose_16x16(r);
+        GEMM_UNROLL
         for (int i = 0; i < 16; i++) _mm512_storeu_ps(dst + (size_t)(k + i) * GEMM_NR, r[i]);
     }
 }
 #endif
 
-/* pb[(q*kc + k)*NR + j] = op(B)(k0 + k, j0 + q*NR + j), zero beyond column nc. Untransposed B
- * is walked row by row (sequential reads for the prefetcher), scattering into the panels. */
+/* pa[(p*kc + k)*MR + i] = op(A)(i0 + p*MR + i, k0 + k), zero beyond row mc (panel p at
+ * offset p*MR*kc). With kc = K, i0 = k0 = 0 this is the full packed layout of gemm.h. */
+static void pack_a(int ta, const float *A, int lda, int i0, int mc, int k0, int kc, float *pa)
+{
+    const int simd = use_avx512();
+    for (int p = 0; p < mc; p += GEMM_MR) {
+        int rows = mc - p < GEMM_MR ? mc - p : GEMM_MR;
+        float *dst = pa + (size_t)p * kc;
+        if (!ta) {
+            const float *src = A + (size_t)(i0 + p) * lda + k0;
+            int k_done = 0;
+#ifdef GEMM_HAVE_X86
+            if (simd) {
+                k_done = kc / 16 * 16;
+                pack_a_panel_avx512(src, lda, rows, k_done, dst);
+            }
+#endif
+            for (int i = 0; i < rows; i++)
+                for (int k = k_done; k < kc; k++)
+                    dst[(size_t)k * GEMM_MR + i] = src[(size_t)i * lda + k];
+            for (int i = rows; i < GEMM_MR; i++)
+                for (int k = k_done; k < kc; k++) dst[(size_t)k * GEMM_MR + i] = 0;
+        } else {
+            for (int k = 0; k < kc; k++) {
+                const float *src = A + (size_t)(k0 + k) * lda + i0 + p;
+                float *d = dst + (size_t)k * GEMM_MR;
+                memcpy(d, src, sizeof(float) * (size_t)rows);
+                for (int i = rows; i < GEMM_MR; i++) d[i] = 0;
+            }
+        }
+    }
+    (void)simd;
+}
+
+/* pb[(q*kc + k)*NR + j] = op(B)(k0 + k, j0 + q*NR + j), zero beyond column nc (panel q at
+ * offset q*NR*kc). Untransposed B is walked row by row (sequential reads for the prefetcher),
+ * scattering into the panels. With kc = K, k0 = j0 = 0 this is the full layout of gemm.h. */
 static void pack_b(int tb, const float *B, int ldb, int k0, int kc, int j0, int nc, float *pb)
 {
     if (!tb) {
@@ -125,12 +173,32 @@ static void pack_b(int tb, const float *B, int ldb, int k0, int kc, int j0, int 
     (void)simd;
 }
 
+/* The micro-kernel contract (both kernels): with acc = sum over k < kc of pa[k*MR + i] *
+ * pb[k*NR + j], accumulated in k order by fused multiply-adds from +0,
+ * C[i*ldc + j] = alpha * acc (overwrite) or fma(alpha, acc, C[i*ldc + j]), for i < mr, j < nr.
+ * Padding rows / columns of the panels never reach C. Full and edge tiles do the same
+ * arithmetic, so a C element does not depend on where tiles or column parts start. */
+
+/* Scalar twin of kernel_12x32 (fmaf: correctly rounded, so bitwise the same results). */
+static void kernel_ref(int kc, const float *pa, const float *pb, size_t ldpb, float *C, int ldc,
+                       float alpha, int mr, int nr, int overwrite)
+{
+    for (int i = 0; i < mr; i++)
+        for (int j = 0; j < nr; j++) {
+            float acc = 0.0f;
+            for (int k = 0; k < kc; k++)
+                acc = fmaf(pa[(size_t)k * GEMM_MR + i], pb[(size_t)k * ldpb + j], acc);
+            float *c = C + (size_t)i * ldc + j;
+            *c = overwrite ? alpha * acc : fmaf(alpha, acc, *c);
+        }
+}
+
 #ifdef GEMM_HAVE_X86
-/* C[0..mr, 0..nr) += alpha * pa(12 x kc) pb(kc x 32), or = when overwrite (C not read) */
+/* 12x32 AVX-512 micro-kernel: 24 zmm accumulators, per k two B vectors and 12 broadcasts of A. */
 __attribute__((target("avx512f"))) static void kernel_12x32(int kc, const float *pa,
-                                                              const float *pb, float *C, int ldc,
-                                                              float alpha, int mr, int nr,
-                                                              int overwrite)
+                                                              const float *pb, size_t ldpb,
+                                                              float *C, int ldc, float alpha,
+                                                              int mr, int nr, int overwrite)
 {
 #define ACC(i) __m512 c##i##a = _mm512_setzero_ps(), c##i##b = _mm512_setzero_ps()
     ACC(0); ACC(1); ACC(2); ACC(3); ACC(4); ACC(5);
@@ -148,7 +216,7 @@ __attribute__((target("avx512f"))) static void kernel_12x32(int kc, const float 
         FMA(6); FMA(7); FMA(8); FMA(9); FMA(10); FMA(11);
 #undef FMA
         pa += GEMM_MR;
-        pb += GEMM_NR;
+        pb += ldpb;
     }
     const __m512 al = _mm512_set1_ps(alpha);
     if (mr == GEMM_MR && nr == GEMM_NR && overwrite) {
@@ -175,6 +243,7 @@ __attribute__((target("avx512f"))) static void kernel_12x32(int kc, const float 
 #undef ST
         return;
     }
+    /* edge tile: the same operations through masked loads / stores */
     float tile[GEMM_MR * GEMM_NR];
 #define SV(i)                                                                                      \
     do {                                                                                           \
@@ -184,13 +253,61 @@ __attribute__((target("avx512f"))) static void kernel_12x32(int kc, const float 
     SV(0); SV(1); SV(2); SV(3); SV(4); SV(5);
     SV(6); SV(7); SV(8); SV(9); SV(10); SV(11);
 #undef SV
-    for (int i = 0; i < mr; i++)
-        for (int j = 0; j < nr; j++) {
-            float v = alpha * tile[i * GEMM_NR + j];
-            C[(size_t)i * ldc + j] = overwrite ? v : C[(size_t)i * ldc + j] + v;
+    const __mmask16 m0 = (__mmask16)(nr >= 16 ? 0xffffu : (1u << nr) - 1u);
+    const __mmask16 m1 = (__mmask16)(nr >= 32 ? 0xffffu : nr <= 16 ? 0u : (1u << (nr - 16)) - 1u);
+    for (int i = 0; i < mr; i++) {
+        float *r = C + (size_t)i * ldc;
+        __m512 t0 = _mm512_loadu_ps(tile + i * GEMM_NR), t1 = _mm512_loadu_ps(tile + i * GEMM_NR + 16);
+        if (overwrite) {
+            _mm512_mask_storeu_ps(r, m0, _mm512_mul_ps(al, t0));
+            _mm512_mask_storeu_ps(r + 16, m1, _mm512_mul_ps(al, t1));
+        } else {
+            _mm512_mask_storeu_ps(r, m0, _mm512_fmadd_ps(al, t0, _mm512_maskz_loadu_ps(m0, r)));
+            _mm512_mask_storeu_ps(r + 16, m1,
+                                  _mm512_fmadd_ps(al, t1, _mm512_maskz_loadu_ps(m1, r + 16)));
         }
+    }
 }
 #endif
+
+/* C (mc x nc, row stride ldc) (+)= alpha * A block B block for one kc-deep slice: A panel p
+ * (rows p*MR..) at pa + p*sa, B panel q (columns q*NR..) at pb + q*sb, each k-major with
+ * strides MR / NR. ref = 1: the scalar kernel. */
+static void gemm_macro(int mc, int nc, int kc, const float *pa, size_t sa, const float *pb,
+                       size_t sb, size_t ldpb, float *C, int ldc, float alpha, int overwrite,
+                       int ref)
+{
+    for (int q = 0; q < nc; q += GEMM_NR) {
+        const float *b = pb + (size_t)(q / GEMM_NR) * sb;
+        int nr = nc - q < GEMM_NR ? nc - q : GEMM_NR;
+        for (int p = 0; p < mc; p += GEMM_MR) {
+            const float *a = pa + (size_t)(p / GEMM_MR) * sa;
+            int mr = mc - p < GEMM_MR ? mc - p : GEMM_MR;
+            float *c = C + (size_t)p * ldc + q;
+#ifdef GEMM_HAVE_X86
+            if (!ref) {
+                kernel_12x32(kc, a, b, ldpb, c, ldc, alpha, mr, nr, overwrite);
+                continue;
+            }
+#endif
+            kernel_ref(kc, a, b, ldpb, c, ldc, alpha, mr, nr, overwrite);
+        }
+    }
+    (void)ref;
+}
+
+/* p rounded up to 64 bytes (the packed panels start on cache lines: misaligned ones cost 2-7%);
+ * GEMM_WS_THREAD has 64 floats of slack for this */
+static float *align64(float *p)
+{
+    return p + (((uintptr_t)64 - ((uintptr_t)p & 63)) & 63) / sizeof(float);
+}
+
+/* Read an (NC x KC) block of untransposed B in place (kernel stride ldb) instead of packing
+ * it: when it is whole NR panels and few MC blocks reuse it (M <= 2 MC). The kernel sees the
+ * same numbers either way, so C is bitwise the same. 64x512x64: 180 -> 198 GFLOP/s; with
+ * M = 512 the strided panels cost more than packing them. */
+static int b_direct(int tb, int M, int nc) { return !tb && nc % GEMM_NR == 0 && M <= 2 * GEMM_MC; }
 
 static void scale_c(int M, int N, float beta, float *C, int ldc)
 {
@@ -217,21 +334,22 @@ typedef struct {
 /* C[:, 0..N) += alpha op(A) op(B) for the job's column range (B and C already offset). */
 static void gemm_blocked(const GemmJob *j)
 {
-    float *pa = j->ws, *pb = j->ws + GEMM_MC * GEMM_KC;
+    float *pa = align64(j->ws), *pb = pa + GEMM_MC * GEMM_KC;
     for (int j0 = 0; j0 < j->N; j0 += GEMM_NC) {
         int nc = j->N - j0 < GEMM_NC ? j->N - j0 : GEMM_NC;
         for (int k0 = 0; k0 < j->K; k0 += GEMM_KC) {
             int kc = j->K - k0 < GEMM_KC ? j->K - k0 : GEMM_KC;
-            pack_b(j->tb, j->B, j->ldb, k0, kc, j0, nc, pb);
+            const int direct = b_direct(j->tb, j->M, nc);
+            const float *b = direct ? j->B + (size_t)k0 * j->ldb + j0 : pb;
+            const size_t sb = direct ? GEMM_NR : (size_t)kc * GEMM_NR;
+            const size_t ldpb = direct ? (size_t)j->ldb : GEMM_NR;
+            if (!direct) pack_b(j->tb, j->B, j->ldb, k0, kc, j0, nc, pb);
             for (int i0 = 0; i0 < j->M; i0 += GEMM_MC) {
                 int mc = j->M - i0 < GEMM_MC ? j->M - i0 : GEMM_MC;
                 pack_a(j->ta, j->A, j->lda, i0, mc, k0, kc, pa);
-                for (int q = 0; q < nc; q += GEMM_NR)
-                    for (int p = 0; p < mc; p += GEMM_MR)
-                        kernel_12x32(kc, pa + (size_t)p * kc, pb + (size_t)q * kc,
-                                     j->C + (size_t)(i0 + p) * j->ldc + j0 + q, j->ldc, j->alpha,
-                                     mc - p < GEMM_MR ? mc - p : GEMM_MR,
-                                     nc - q < GEMM_NR ? nc - q : GEMM_NR, j->overwrite && k0 == 0);
+                gemm_macro(mc, nc, kc, pa, (size_t)kc * GEMM_MR, b, sb, ldpb,
+                           j->C + (size_t)i0 * j->ldc + j0, j->ldc, j->alpha,
+                           j->overwrite && k0 == 0, 0);
             }
         }
     }
@@ -276,4 +394,84 @@ void gemm_f32(int transa, int transb, int M, int N, int K, float alpha, const fl
                             .ldc = ldc, .C = C + c0, .ws = ws + (size_t)t * GEMM_WS_THREAD};
     }
     pool_for(nt, 0, gemm_part, jobs);
+}
+
+/* ---------------------------------------------------------------- packed operands (gemm.h) */
+
+size_t gemm_packed_a_floats(int M, int K)
+{
+    if (M <= 0 || K <= 0) return 0;
+    return (size_t)((M + GEMM_MR - 1) / GEMM_MR) * GEMM_MR * (size_t)K;
+}
+
+size_t gemm_packed_b_floats(int K, int N)
+{
+    if (N <= 0 || K <= 0) return 0;
+    return (size_t)((N + GEMM_NR - 1) / GEMM_NR) * GEMM_NR * (size_t)K;
+}
+
+void gemm_pack_a_full(int transa, int M, int K, const float *A, int lda, float *pa)
+{
+    if (M > 0 && K > 0) pack_a(transa, A, lda, 0, M, 0, K, pa);
+}
+
+void gemm_pack_b_full(int transb, int K, int N, const float *B, int ldb, float *pb)
+{
+    if (N > 0 && K > 0) pack_b(transb, B, ldb, 0, K, 0, N, pb);
+}
+
+/* gemm_blocked's loops (the same KC slices, so the same sums) over a fully packed A and either
+ * B packed per (NC, KC) block into pbw (B != NULL) or a fully packed B (pb). ref: scalar kernel. */
+static void gemm_packed_run(int tb, int M, int N, int K, float alpha, const float *pa,
+                            const float *B, int ldb, const float *pb, float *pbw, float beta,
+                            float *C, int ldc, int ref)
+{
+    if (M <= 0 || N <= 0) return;
+    if (K <= 0 || alpha == 0.0f || beta != 0.0f) scale_c(M, N, beta, C, ldc);
+    if (K <= 0 || alpha == 0.0f) return;
+    const size_t sa = (size_t)K * GEMM_MR;
+    for (int j0 = 0; j0 < N; j0 += GEMM_NC) {
+        int nc = N - j0 < GEMM_NC ? N - j0 : GEMM_NC;
+        for (int k0 = 0; k0 < K; k0 += GEMM_KC) {
+            int kc = K - k0 < GEMM_KC ? K - k0 : GEMM_KC;
+            const float *b = pb;
+            size_t sb = (size_t)K * GEMM_NR, ldpb = GEMM_NR;
+            if (B && b_direct(tb, M, nc)) {
+                b = B + (size_t)k0 * ldb + j0;
+                sb = GEMM_NR;
+                ldpb = (size_t)ldb;
+            } else if (B) {
+                pack_b(tb, B, ldb, k0, kc, j0, nc, pbw);
+                b = pbw;
+                sb = (size_t)kc * GEMM_NR;
+            } else {
+                b += (size_t)j0 * K + (size_t)k0 * GEMM_NR;
+            }
+            for (int i0 = 0; i0 < M; i0 += GEMM_MC) {
+                int mc = M - i0 < GEMM_MC ? M - i0 : GEMM_MC;
+                gemm_macro(mc, nc, kc, pa + (size_t)i0 * K + (size_t)k0 * GEMM_MR, sa, b, sb,
+                           ldpb, C + (size_t)i0 * ldc + j0, ldc, alpha, beta == 0.0f && k0 == 0,
+                           ref);
+            }
+        }
+    }
+}
+
+void gemm_f32_pa(int transb, int M, int N, int K, float alpha, const float *pa, const float *B,
+                 int ldb, float beta, float *C, int ldc, float *ws)
+{
+    gemm_packed_run(transb, M, N, K, alpha, pa, B, ldb, NULL, align64(ws), beta, C, ldc,
+                    !use_avx512());
+}
+
+void gemm_f32_pp(int M, int N, int K, float alpha, const float *pa, const float *pb, float beta,
+                 float *C, int ldc)
+{
+    gemm_packed_run(0, M, N, K, alpha, pa, NULL, 0, pb, NULL, beta, C, ldc, !use_avx512());
+}
+
+void gemm_f32_pp_ref(int M, int N, int K, float alpha, const float *pa, const float *pb,
+                     float beta, float *C, int ldc)
+{
+    gemm_packed_run(0, M, N, K, alpha, pa, NULL, 0, pb, NULL, beta, C, ldc, 1);
 }
