@@ -7,7 +7,9 @@
  * GEMM_MAX_THREADS, each packing into its own part of ws); every element of C is computed by one
  * thread in the same order, so results do not depend on the thread count. Safe to call
  * concurrently with distinct workspaces.
- * linalg_sgemm_ref is the oracle (tests/test_layers.c, bench_engine). */
+ * Summation: per element, KC-deep slices in k order, each summed by FMAs from 0 then added to C
+ * (C = alpha s, or fma(alpha, s, C)); hence the same bytes for any row / column split.
+ * linalg_sgemm_ref is the oracle (tests/test_gemm.c, tests/test_layers.c, bench_engine). */
 #ifndef FS_GEMM_H
 #define FS_GEMM_H
 
