@@ -5,11 +5,13 @@
  * GEMM_WS_FLOATS floats (the packed panels), so no call allocates.
  * Threads: called outside a pool item, large products are split by whole NR-column panels into
  * pool_width() parts (at most GEMM_MAX_THREADS), part t packing into ws slice t
- * (GEMM_WS_THREAD floats each); every element of C is computed by one thread in the same order,
- * so results do not depend on the thread count. Inside a pool item it runs on the calling thread
- * and uses only the first slice. Safe to call concurrently with distinct workspaces. Without
- * AVX-512 the parts go to single-threaded OpenBLAS.
- * linalg_sgemm_ref is the oracle (tests/test_layers.c, bench_engine). */
+ * (GEMM_WS_THREAD floats each). Inside a pool item it runs on the calling thread and uses only
+ * the first slice. Safe to call concurrently with distinct workspaces. Without AVX-512 the parts
+ * go to single-threaded OpenBLAS.
+ * Summation: per element, KC-deep slices in k order, each summed by FMAs from 0 then added to C
+ * (C = alpha s, or fma(alpha, s, C)); hence the same bytes for any row / column split, so
+ * results do not depend on the thread count.
+ * linalg_sgemm_ref is the oracle (tests/test_gemm.c, tests/test_layers.c, bench_engine). */
 #ifndef FS_GEMM_H
 #define FS_GEMM_H
 

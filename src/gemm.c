@@ -1,7 +1,11 @@
 /* gemm.c: see gemm.h. BLIS-style loops: NC columns of B packed into NR-wide panels (k-major),
  * KC-deep slices, MC rows of A packed into MR-tall panels, a 12x32 register-blocked micro-kernel
  * (24 zmm accumulators, A broadcast from the packed panel). Edges are zero-padded in the
- * packed panels and written back through a small tile. */
+ * packed panels and written back with masked loads / stores (the same arithmetic as a full
+ * tile). Untransposed B is read in place when small M gives it little reuse (b_direct).
+ * Packing uses 16x16 register transposes (A untransposed, B transposed). kernel_ref is the
+ * scalar twin of kernel_12x32 (bitwise equal). Measured single thread on Zen 5 (FMA peak
+ * ~226 GFLOP/s): see tests/bench_gemm.c. */
 #include "gemm.h"
 
 #include "linalg.h"

@@ -122,7 +122,8 @@ static int same(const float *a, const float *b, size_t n)
 
 /* gemm_f32 on column ranges [c0, c1) (any split, not only whole NR panels) and on row ranges
  * gives the bytes of one call: the engine's thread-count determinism rests on this. The same
- * for gemm_f32_pp on NR-aligned column parts of one packed B (pointer offsets). */
+ * for gemm_f32_pp on NR-aligned column parts of one packed B (pointer offsets) and for
+ * gemm_f32_pa on any column parts. */
 static void test_gemm_split_independent(void)
 {
     const int M = 29, N = 1601, K = 700, ld = N;
@@ -174,6 +175,14 @@ static void test_gemm_split_independent(void)
                     part + (size_t)12 * ld + pc[p], ld);
     }
     EXPECT(same(full, part, (size_t)M * N));
+    /* gemm_f32_pa on column parts [0, 17) [17, N) of B (in place and transposed) */
+    for (int tb = 0; tb < 2; tb++) {
+        memset(part, 0, (size_t)M * N * sizeof(float));
+        gemm_f32_pa(tb, M, 17, K, 1.0f, pa, tb ? Bt : B, tb ? K : N, 0.0f, part, ld, ws);
+        gemm_f32_pa(tb, M, N - 17, K, 1.0f, pa, tb ? Bt + (size_t)17 * K : B + 17, tb ? K : N,
+                    0.0f, part + 17, ld, ws);
+        EXPECT_MSG(same(full, part, (size_t)M * N), "gemm_f32_pa tb %d column parts", tb);
+    }
     free(A);
     free(B);
     free(Bt);
