@@ -72,9 +72,23 @@ static size_t slice_floats(const ConvArgs *a, int n)
     return 2 * 16 * cmax * t + GEMM_WS_THREAD + scratch_floats(a->w) + pad_floats_max(a, n) + 12 * t;
 }
 
+/* U_xi (K, C) packed for the products (gemm_pack_a_full), for either orientation */
+static size_t packed_u_floats(const ConvArgs *a)
+{
+    size_t p = gemm_packed_a_floats(a->cout, a->cin), q = gemm_packed_a_floats(a->cin, a->cout);
+    return p > q ? p : q;
+}
+
+/* The shared region: U (16, cout, cin), then the 16 packed U_xi (64-byte aligned: the arena is,
+ * and 16 floats are 64 bytes). */
+static size_t shared_floats(const ConvArgs *a)
+{
+    return 16 * (size_t)a->cin * a->cout + 16 * packed_u_floats(a);
+}
+
 size_t conv_wino_ws_floats(const ConvArgs *a, int n)
 {
-    return 16 * (size_t)a->cin * a->cout + (size_t)conv_threads(a) * slice_floats(a, n);
+    return shared_floats(a) + (size_t)conv_threads(a) * slice_floats(a, n);
 }
 
 /* A worker's slice: V, M (16 cmax tmax each), its gemm panels and its transform scratch. */
@@ -87,7 +101,7 @@ static Slice slice_of(const ConvArgs *a, int n, float *ws, int tid)
     const size_t tmax = (size_t)wino_chunk(a, n) * (size_t)(((a->h + 1) / 2) * ((a->w + 1) / 2));
     const size_t cmax = (size_t)(a->cin > a->cout ? a->cin : a->cout);
     Slice s;
-    s.V = ws + 16 * (size_t)a->cin * a->cout + (size_t)tid * slice_floats(a, n);
+    s.V = ws + shared_floats(a) + (size_t)tid * slice_floats(a, n);
     s.M = s.V + 16 * cmax * tmax;
     s.gws = s.M + 16 * cmax * tmax;
     s.scr = s.gws + GEMM_WS_THREAD;
@@ -582,6 +596,8 @@ static void transform_output(const float *M, int nb, int K, int H, int W, int T,
 typedef struct {
     const float *w;
     float *U;
+    float *PU; /* packed U_xi at PU + xi * pstride */
+    size_t pstride;
     int K, C, flip, simd;
 } WeightJob;
 
@@ -593,11 +609,20 @@ static void weights_item(void *ctx, int item, int tid)
     transform_weights(j->w, j->K, j->C, j->flip, j->U, o0, o1, j->simd);
 }
 
-/* U (16, K, C) = transform of w, split over output channels. */
-static void weights_run(const ConvArgs *a, const float *w, int K, int C, int flip, float *U, int simd)
+static void pack_item(void *ctx, int xi, int tid)
 {
-    WeightJob j = {w, U, K, C, flip, simd};
+    (void)tid;
+    const WeightJob *j = ctx;
+    gemm_pack_a_full(0, j->K, j->C, j->U + (size_t)xi * j->K * j->C, j->C, j->PU + (size_t)xi * j->pstride);
+}
+
+/* U (16, K, C) = transform of w, split over output channels; with AVX-512 also packed once for
+ * the products of every chunk (gemm_f32_pa gives gemm_f32's bytes). */
+static void weights_run(const ConvArgs *a, const float *w, int K, int C, int flip, float *ws, int simd)
+{
+    WeightJob j = {w, ws, ws + 16 * (size_t)a->cin * a->cout, gemm_packed_a_floats(K, C), K, C, flip, simd};
     pool_for((K + 15) / 16, conv_threads(a), weights_item, &j);
+    if (simd) pool_for(16, conv_threads(a), pack_item, &j);
 }
 
 /* One chunk of images through input transform, 16 products and output transform, on the
@@ -619,9 +644,13 @@ static void chunk_item(void *ctx, int item, int tid)
     const int i0 = item * j->nb, nb = j->n - i0 < j->nb ? j->n - i0 : j->nb, T = nb * tiles;
     Slice s = slice_of(a, j->n, j->ws, tid);
     transform_input(j->in + (size_t)i0 * C * H * W, nb, C, 0, C, H, W, T, s.V, s.scr, j->simd);
-    for (int xi = 0; xi < 16; xi++)
-        gemm_f32(0, 0, K, T, C, 1.0f, j->U + (size_t)xi * K * C, C, s.V + (size_t)xi * C * T, T, 0.0f,
-                 s.M + (size_t)xi * K * T, T, s.gws);
+    const float *PU = j->U + 16 * (size_t)a->cin * a->cout;
+    const size_t pstride = gemm_packed_a_floats(K, C);
+    for (int xi = 0; xi < 16; xi++) {
+        float *V = s.V + (size_t)xi * C * T, *M = s.M + (size_t)xi * K * T;
+        if (j->simd) gemm_f32_pa(0, K, T, C, 1.0f, PU + (size_t)xi * pstride, V, T, 0.0f, M, T, s.gws);
+        else gemm_f32(0, 0, K, T, C, 1.0f, j->U + (size_t)xi * K * C, C, V, T, 0.0f, M, T, s.gws);
+    }
     transform_output(s.M, nb, K, H, W, T, j->bias, j->res ? j->res + (size_t)i0 * K * H * W : NULL,
                      j->relu, j->accumulate, j->out + (size_t)i0 * K * H * W, s.scr, j->simd);
 }
