@@ -270,7 +270,7 @@ typedef struct {
     const ConvArgs *a;
     int n, nb, relu, simd;
     const float *x, *w, *b, *res, *dy;
-    float *y, *dx, *ws;
+    float *y, *dx, *db, *ws;
 } Im2colJob;
 
 /* forward of chunk `item`: y = act(conv(x) + b (+ res)) for its images */
@@ -394,7 +394,7 @@ static void db_item(void *ctx, int item, int tid)
             const float *d = j->dy + (size_t)i * ys + (size_t)co * hw;
             for (int q = 0; q < hw; q++) s += d[q];
         }
-        j->dx[co] += s; /* dx carries db here */
+        j->db[co] += s;
     }
 }
 
@@ -416,7 +416,7 @@ void conv2d_backward(const ConvArgs *a, int n, const float *x, const float *w, c
     const size_t xs = (size_t)a->cin * a->h * a->w;
     const int threads = pool_width(conv_threads(a));
     if (db) {
-        Im2colJob j = {.a = a, .n = n, .dy = dy, .dx = db};
+        Im2colJob j = {.a = a, .n = n, .dy = dy, .db = db};
         pool_for((a->cout + 15) / 16, threads, db_item, &j);
     }
     if (dx) {
