@@ -33,4 +33,19 @@ void pool_for(int n, int width, PoolFn fn, void *ctx);
 /* Threads a loop of n items can use: min(n, pool_threads()), 1 inside an item. */
 int pool_width(int n);
 
+/* Loops over n elements in blocks: the number of blocks, and block item's range [*lo, *hi). */
+static inline int pool_blocks(size_t n, size_t block) { return (int)((n + block - 1) / block); }
+static inline void pool_block_range(size_t n, size_t block, int item, size_t *lo, size_t *hi)
+{
+    *lo = (size_t)item * block;
+    *hi = n - *lo < block ? n : *lo + block;
+}
+/* Group size for n things in groups of up to `size`, shrunk so that there are at least
+ * `threads` groups when n allows (image chunks of a convolution). */
+static inline int pool_group(int n, int size, int threads)
+{
+    if ((n + size - 1) / size < threads) size = (n + threads - 1) / threads;
+    return size;
+}
+
 #endif

@@ -261,9 +261,7 @@ void conv2d_forward(const ConvArgs *a, int n, const float *x, const float *w, co
  * results do not depend on it. */
 static int par_chunk(const ConvArgs *a, int n, int threads)
 {
-    int nb = conv_chunk(a, n);
-    if ((n + nb - 1) / nb < threads) nb = (n + threads - 1) / threads;
-    return nb;
+    return pool_group(n, conv_chunk(a, n), threads);
 }
 
 typedef struct {

@@ -667,8 +667,7 @@ static void wino_run(const ConvArgs *a, int n, const float *in, int C, int K, co
     const int simd = 0;
 #endif
     const int threads = pool_width(conv_threads(a));
-    int nb = wino_chunk(a, n);
-    if ((n + nb - 1) / nb < threads) nb = (n + threads - 1) / threads;
+    const int nb = pool_group(n, wino_chunk(a, n), threads);
     weights_run(a, w, K, C, flip, ws, simd);
     ChunkJob j = {a, n, nb, C, K, relu, accumulate, simd, in, ws, bias, res, out, ws};
     pool_for((n + nb - 1) / nb, threads, chunk_item, &j);

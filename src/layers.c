@@ -383,7 +383,9 @@ static void ew_item(void *ctx, int item, int tid)
 {
     FS_UNUSED(tid);
     const EwJob *j = ctx;
-    const size_t lo = (size_t)item * EW_BLOCK, len = j->len - lo < EW_BLOCK ? j->len - lo : EW_BLOCK;
+    size_t lo, hi;
+    pool_block_range(j->len, EW_BLOCK, item, &lo, &hi);
+    const size_t len = hi - lo;
     switch (j->op) {
     case EW_RELU_FWD:
         for (size_t q = lo; q < lo + len; q++) j->y[q] = j->a[q] > 0 ? j->a[q] : 0;
@@ -420,7 +422,7 @@ static void ew_item(void *ctx, int item, int tid)
     }
 }
 
-static void ew_run(EwJob *j) { pool_for((int)((j->len + EW_BLOCK - 1) / EW_BLOCK), 0, ew_item, j); }
+static void ew_run(EwJob *j) { pool_for(pool_blocks(j->len, EW_BLOCK), 0, ew_item, j); }
 
 static void relu_fwd(Layer *l, Tensor *t, const LayerCtx *c)
 {

@@ -484,13 +484,14 @@ static void zero_item(void *ctx, int item, int tid)
 {
     FS_UNUSED(tid);
     const ZeroJob *z = ctx;
-    size_t lo = (size_t)item * ZERO_BLOCK, len = z->len - lo < ZERO_BLOCK ? z->len - lo : ZERO_BLOCK;
-    memset(z->p + lo, 0, len * sizeof(float));
+    size_t lo, hi;
+    pool_block_range(z->len, ZERO_BLOCK, item, &lo, &hi);
+    memset(z->p + lo, 0, (hi - lo) * sizeof(float));
 }
 static void zero_floats(float *p, size_t len)
 {
     ZeroJob z = {p, len};
-    pool_for((int)((len + ZERO_BLOCK - 1) / ZERO_BLOCK), 0, zero_item, &z);
+    pool_for(pool_blocks(len, ZERO_BLOCK), 0, zero_item, &z);
 }
 
 void model_zero_grad(Model *m) { zero_floats(m->grads, m->n_params); }

@@ -39,7 +39,8 @@ static void sgd_item(void *ctx, int item, int tid)
     (void)tid;
     const SgdJob *j = ctx;
     const float m = j->m, wd = j->wd, a = j->a;
-    const size_t lo = (size_t)item * SGD_BLOCK, hi = lo + SGD_BLOCK < j->s->n ? lo + SGD_BLOCK : j->s->n;
+    size_t lo, hi;
+    pool_block_range(j->s->n, SGD_BLOCK, item, &lo, &hi);
     float *buf = j->s->buf, *params = j->params;
     const float *grads = j->grads;
     if (j->s->nesterov)
@@ -61,7 +62,7 @@ static void sgd_item(void *ctx, int item, int tid)
 void sgd_step(Sgd *s, double lr, float *params, const float *grads)
 {
     SgdJob j = {s, (float)s->momentum, (float)s->weight_decay, (float)lr, params, grads};
-    pool_for((int)((s->n + SGD_BLOCK - 1) / SGD_BLOCK), 0, sgd_item, &j);
+    pool_for(pool_blocks(s->n, SGD_BLOCK), 0, sgd_item, &j);
 }
 
 void sgd_step_ref(Sgd *s, double lr, float *params, const float *grads)

@@ -74,6 +74,28 @@ static void test_nested(void)
     pool_set_threads(1);
 }
 
+/* Block ranges tile [0, n) exactly; groups give >= threads groups when n allows. */
+static void test_blocks_and_groups(void)
+{
+    static const size_t ns[] = {1, 15, 16, 17, 1000};
+    for (size_t i = 0; i < FS_ARRAY_LEN(ns); i++) {
+        size_t next = 0;
+        int nb = pool_blocks(ns[i], 16);
+        for (int b = 0; b < nb; b++) {
+            size_t lo, hi;
+            pool_block_range(ns[i], 16, b, &lo, &hi);
+            EXPECT(lo == next && hi > lo && hi - lo <= 16);
+            next = hi;
+        }
+        EXPECT(next == ns[i]);
+    }
+    EXPECT_EQ_INT(pool_blocks(0, 16), 0);
+    EXPECT_EQ_INT(pool_group(64, 128, 2), 32); /* one chunk of 128 would leave a thread idle */
+    EXPECT_EQ_INT(pool_group(64, 2, 2), 2);    /* 32 chunks already */
+    EXPECT_EQ_INT(pool_group(9, 8, 3), 3);
+    EXPECT_EQ_INT(pool_group(1, 8, 3), 1);
+}
+
 static void fill(float *p, size_t n, Rng *r)
 {
     for (size_t i = 0; i < n; i++) p[i] = (float)rng_normal(r);
@@ -203,6 +225,6 @@ static void test_model_grows(void)
     pool_set_threads(1);
 }
 
-TEST_MAIN({"items_once", test_items_once}, {"nested", test_nested},
+TEST_MAIN({"items_once", test_items_once}, {"nested", test_nested}, {"blocks_and_groups", test_blocks_and_groups},
           {"conv_threads", test_conv_threads}, {"model_threads", test_model_threads},
           {"model_grows", test_model_grows})
