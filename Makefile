@@ -75,17 +75,20 @@ CFLAGS_ALL := $(CFLAGS_BASE) -Iinclude -I$(BUILD) $(DEP_CFLAGS) -MMD -MP
 LDFLAGS_ALL := $(LDSAN) -pthread
 
 # ---------------------------------------------------------------- sources
-# Every src/*.c except main.c and par.c forms the library. par.c is compiled twice:
-# with MPI (build/obj/par.o) and without (build/serial/par.o, FS_NO_MPI).
-LIB_SRCS   := $(filter-out src/main.c src/par.c,$(sort $(wildcard src/*.c)))
+# One folder per module under src/ (README "Code layout"). Every src/*/*.c except cli/main.c and
+# par/par.c forms the library. par.c is compiled twice: with MPI (build/obj/par/par.o) and without
+# (build/serial/par/par.o, FS_NO_MPI). Tests live in tests/<module>/ and see private headers as
+# "module/header.h" (-Isrc).
+LIB_SRCS   := $(filter-out src/cli/main.c src/par/par.c,$(sort $(wildcard src/*/*.c)))
 LIB_OBJS   := $(LIB_SRCS:src/%.c=$(BUILD)/obj/%.o)
-PAR_MPI    := $(BUILD)/obj/par.o
-PAR_SER    := $(BUILD)/serial/par.o
-MAIN_OBJ   := $(BUILD)/obj/main.o
-TEST_SRCS  := $(sort $(wildcard tests/test_*.c))
+PAR_MPI    := $(BUILD)/obj/par/par.o
+PAR_SER    := $(BUILD)/serial/par/par.o
+MAIN_OBJ   := $(BUILD)/obj/cli/main.o
+TEST_SRCS  := $(sort $(wildcard tests/*/test_*.c))
 TEST_BINS  := $(TEST_SRCS:tests/%.c=$(BUILD)/tests/%)
-BENCH_SRCS := $(sort $(wildcard tests/bench_*.c))
+BENCH_SRCS := $(sort $(wildcard tests/*/bench_*.c))
 BENCH_BINS := $(BENCH_SRCS:tests/%.c=$(BUILD)/tests/%)
+TEST_HDRS  := $(wildcard tests/*.h)
 
 .PHONY: all serial test test-unit test-mpi asan lint bench run deps clean help info
 all: $(BUILD)/fsweep $(BUILD)/fsweep-serial
@@ -98,18 +101,21 @@ $(BUILD)/build_info.h: FORCE | $(BUILD)
 	@cmp -s $@.tmp $@ && rm -f $@.tmp || mv -f $@.tmp $@
 FORCE:
 
-$(BUILD) $(BUILD)/obj $(BUILD)/serial $(BUILD)/tests:
+$(BUILD):
 	@mkdir -p $@
 
-$(BUILD)/obj/%.o: src/%.c $(BUILD)/build_info.h | $(BUILD)/obj
+$(BUILD)/obj/%.o: src/%.c $(BUILD)/build_info.h
+	@mkdir -p $(@D)
 	@echo "  CC    $<"
 	@$(CC) $(CFLAGS_ALL) -c $< -o $@
 
-$(PAR_MPI): src/par.c | $(BUILD)/obj
+$(PAR_MPI): src/par/par.c $(BUILD)/build_info.h
+	@mkdir -p $(@D)
 	@echo "  CC    $< (MPI)"
 	@$(CC) $(CFLAGS_ALL) $(MPI_CFLAGS) -c $< -o $@
 
-$(PAR_SER): src/par.c | $(BUILD)/serial
+$(PAR_SER): src/par/par.c $(BUILD)/build_info.h
+	@mkdir -p $(@D)
 	@echo "  CC    $< (serial)"
 	@$(CC) $(CFLAGS_ALL) -DFS_NO_MPI -c $< -o $@
 
@@ -122,15 +128,16 @@ $(BUILD)/fsweep-serial: $(MAIN_OBJ) $(LIB_OBJS) $(PAR_SER)
 	@$(CC) $(LDFLAGS_ALL) $^ -o $@ $(DEP_LIBS)
 
 # Unit tests link the serial par.o; tests named test_mpi_* link the MPI one.
-$(BUILD)/tests/test_mpi_%: tests/test_mpi_%.c tests/harness.h $(LIB_OBJS) $(PAR_MPI) | $(BUILD)/tests
+$(BUILD)/tests/%: tests/%.c $(TEST_HDRS) $(LIB_OBJS) $(PAR_SER)
+	@mkdir -p $(@D)
 	@echo "  TEST  $@"
-	@$(CC) $(CFLAGS_ALL) $(MPI_CFLAGS) -Itests $< $(LIB_OBJS) $(PAR_MPI) -o $@ $(LDFLAGS_ALL) $(MPI_LIBS) $(DEP_LIBS)
+	@$(CC) $(CFLAGS_ALL) -Itests -Isrc $(if $(findstring /test_mpi_,$@),$(MPI_CFLAGS)) $< $(LIB_OBJS) \
+	  $(if $(findstring /test_mpi_,$@),$(PAR_MPI),$(PAR_SER)) -o $@ $(LDFLAGS_ALL) \
+	  $(if $(findstring /test_mpi_,$@),$(MPI_LIBS)) $(DEP_LIBS)
 
-$(BUILD)/tests/%: tests/%.c tests/harness.h $(LIB_OBJS) $(PAR_SER) | $(BUILD)/tests
-	@echo "  TEST  $@"
-	@$(CC) $(CFLAGS_ALL) -Itests $< $(LIB_OBJS) $(PAR_SER) -o $@ $(LDFLAGS_ALL) $(DEP_LIBS)
+$(filter %/test_mpi_%,$(TEST_BINS)): $(PAR_MPI)
 
--include $(wildcard $(BUILD)/obj/*.d $(BUILD)/serial/*.d $(BUILD)/tests/*.d)
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
 
 # ---------------------------------------------------------------- workflows
 test: all $(TEST_BINS)
@@ -146,7 +153,7 @@ lint: $(BUILD)/build_info.h
 	@cppcheck --quiet --std=c11 --enable=warning,performance,portability --inline-suppr --error-exitcode=1 \
 	  -Iinclude -I$(BUILD) --suppress=missingIncludeSystem src/
 	@echo "== clang-tidy (.clang-tidy)"; command -v clang-tidy >/dev/null || { echo "clang-tidy missing: apt-get install -y clang-tidy"; exit 1; }
-	@out=$$(clang-tidy --quiet src/*.c -- -std=c11 -Iinclude -I$(BUILD) $(DEP_CFLAGS) $(MPI_CFLAGS) \
+	@out=$$(clang-tidy --quiet src/*/*.c -- -std=c11 -Iinclude -I$(BUILD) $(DEP_CFLAGS) $(MPI_CFLAGS) \
 	  -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE 2>/dev/null | grep -E '^/.*(warning|error):'); \
 	  if [ -n "$$out" ]; then echo "$$out"; echo "clang-tidy: $$(echo "$$out" | wc -l) findings"; exit 1; else echo "clang-tidy: clean"; fi
 

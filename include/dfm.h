@@ -90,7 +90,7 @@ int dfm_threshold(const double *loss_map, int h, int w, double t, uint8_t *dfm);
 double dfm_iou(const uint8_t *a, const uint8_t *b, int n);
 double dfm_spearman(const double *a, const double *b, int n);
 
-/* ---- screened method (src/dfm_screen.c) ----
+/* ---- screened method (src/analysis/dfm_screen.c) ----
  * Rank all masks cheaply per class, then evaluate exactly only the leading candidates:
  *   DFM_SCREEN_GRAD:   first-order loss change of removing mask m for class c,
  *                      dL_c(m) = -(1/(HW n_c)) sum_{i in c} sum_f r_h^m(f) Re(conj(G_i(f)) X_i(f)),

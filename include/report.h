@@ -49,7 +49,7 @@ typedef struct {
 
 FsStatus report_write(const ReportOptions *o, ReportSummary *sum);
 
-/* Run cost per task kind from the store's task table (src/report_cost.c). */
+/* Run cost per task kind from the store's task table (src/report/report_cost.c). */
 #define REPORT_MAX_KINDS 16
 typedef struct {
     char kind[16];

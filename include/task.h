@@ -11,7 +11,7 @@
  * Blobs may cover part of their extra dims (start/count), e.g. one DFM part's patch rows.
  *
  * The runner is a pointer (TaskRunner) so tests and benchmarks pass the fake; task_run picks
- * cfg->runner ("fake" = task_run_fake, "real" = task_run_real in src/task_real.c, where the
+ * cfg->runner ("fake" = task_run_fake, "real" = task_run_real in src/runner/task_real.c, where the
  * engine and analyses plug in). Inputs (the TRAIN task's weights, the DFM scores) come from the
  * store through the scheduler: task_inputs names them per kind.
  *

@@ -18,11 +18,11 @@ tally() { # $1 = label, $2 = log file, $3 = exit code; reads the last "N passed,
 }
 
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
-for t in "$BUILD"/tests/test_*; do
+for t in "$BUILD"/tests/*/test_*; do
   [ -x "$t" ] || continue
-  name=$(basename "$t")
+  name=$(basename "$(dirname "$t")")/$(basename "$t")
   [[ "$name" == *.d ]] && continue
-  if [[ "$name" == test_mpi_* ]]; then
+  if [[ "$(basename "$t")" == test_mpi_* ]]; then
     if ! command -v mpirun >/dev/null; then echo "SKIP $name: mpirun not found"; continue; fi
     export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_rmaps_base_oversubscribe=1
     for np in 2 3; do
@@ -34,10 +34,10 @@ for t in "$BUILD"/tests/test_*; do
     tally "$name" "$tmp/log" $?
   fi
 done
-for s in tests/test_*.sh; do
+for s in tests/*/test_*.sh; do
   [ -f "$s" ] || continue
   timeout 900 bash "$s" >"$tmp/log" 2>&1
-  tally "$(basename "$s")" "$tmp/log" $?
+  tally "$(basename "$(dirname "$s")")/$(basename "$s")" "$tmp/log" $?
 done
 if [ ${#failed_names[@]} -gt 0 ]; then echo "failed: ${failed_names[*]}"; fi
 echo "$pass passed, $fail failed"

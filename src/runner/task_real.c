@@ -1,0 +1,621 @@
+/* task_real.c: the real runner (cfg runner = real), behind the TaskRunner seam. It fills the same
+ * blobs as task_run_fake (names, dims, places; see task.c), so the store layout, resume and the
+ * Python readers do not change. Every kind calls the project's modules:
+ *   TRAIN    model_create + train_run (engine), augment_create (data) for the aug and band axes;
+ *            weights = params then BN buffers (float32); train_loss per epoch; class_acc_curve per
+ *            epoch from eval_run on the test set (learning order).
+ *   EVAL     weights back into a fresh model; eval_run on the test set and on each test band
+ *            (ood_make spectral copies); test_acc, class_acc.
+ *   ADCS     adcs_compute/adcs_finish on the test set (paper variant); class spectra averaged
+ *            over channels.
+ *   DFM      dfm_score_range over the part's patch rows; dfm_score (class, pa, pb).
+ *   SHORTCUT dfm_assemble + dfm_threshold per T; shortcut_eval -> tpr, fpr (DFM kept).
+ *   HFSS     hfss_run_local on a class-stratified training subset the size of the test set.
+ *   OOD      ood_make + eval_run per OOD set; HEATMAP heatmap_fourier (eps 4, or 15.7 above 64 px).
+ * Axis values: aug = an augment.h pipeline with '+' for ',' (none, flip, paper, cifar, augmix,
+ * pad:4+crop+flip, ...); band = "all" or a normalised-space filter step (lowpass:r=8,
+ * bandstop:r1=4:r2=8, ...) applied to every training image; test_band = "all" or an ood.h name
+ * with '+' for ',' (bandstop:1+2, bandpass:3); ood = ood.h names (gaussian_noise:3).
+ * Datasets: Syn_B1..4 -> syn:bN:{train,test}; fashion_mnist -> fashion-mnist:{train,test};
+ * fashion_mnist32 adds pad32=1; cifar10 reads $FSWEEP_CIFAR10_DIR; tiny -> a toy set (3 classes,
+ * 1 x 8 x 8). [train] n_train / n_test take stratified subsets. Architectures: "NAME" or
+ * "NAME:WIDTH" (width multiplier), NAME from model_arch_names(). The model's init and training
+ * order derive from (sweep seed, seed value, model key), so every task of one model agrees and
+ * no rank or order matters. Datasets are loaded per task (cheap next to training).
+ * No par.h collectives here: workers run tasks independently (hfss_run_local, dfm_score_range).
+ * Not thread-safe (FFTW planning). */
+#include "task.h"
+
+#include "adcs.h"
+#include "augment.h"
+#include "curves_hook.h"
+#include "data.h"
+#include "dfm.h"
+#include "heatmap.h"
+#include "hfss.h"
+#include "model.h"
+#include "../engine/model_impl.h" /* BN running statistics travel with the weights */
+#include "ood.h"
+#include "rng.h"
+#include "shortcut.h"
+#include "toy_data.h"
+#include "train.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+static FsStatus load_split(const SweepConfig *cfg, const char *name, int test, Dataset *d)
+{
+    char spec[512], opt[64] = "";
+    int n = test ? cfg->n_test : cfg->n_train;
+    if (n > 0) fs_snprintf(opt, sizeof opt, "n=%d", n);
+    const char *split = test ? "test" : "train";
+    if (!strncmp(name, "Syn_B", 5) && name[5] >= '1' && name[5] <= '4' && !name[6]) {
+        fs_snprintf(spec, sizeof spec, "syn:b%c:%s%s%s", name[5], split, *opt ? "?" : "", opt);
+    } else if (!strcmp(name, "fashion_mnist") || !strcmp(name, "fashion_mnist32")) {
+        int pad = !strcmp(name, "fashion_mnist32");
+        fs_snprintf(spec, sizeof spec, "fashion-mnist:%s%s%s%s%s", split,
+                    (*opt || pad) ? "?" : "", opt, (*opt && pad) ? "&" : "", pad ? "pad32=1" : "");
+    } else if (!strcmp(name, "cifar10")) {
+        const char *dir = getenv("FSWEEP_CIFAR10_DIR");
+        if (!dir) return fs_errorf(FS_ERR_CONFIG, "dataset cifar10: set FSWEEP_CIFAR10_DIR to the "
+                                   "directory of data_batch_1.bin ... test_batch.bin");
+        fs_snprintf(spec, sizeof spec, "cifar10:%s:%s%s%s", dir, split, *opt ? "?" : "", opt);
+    } else if (!strcmp(name, "tiny")) {
+        /* toy gratings: 3 classes, 1 x 8 x 8; test set from another seed */
+        fs_snprintf(spec, sizeof spec, "toy:3:n=%d:size=8:c=1:seed=%d", n > 0 ? n : 96,
+                    test ? 2 : 1);
+        return toy_dataset_make(spec, d);
+    } else {
+        return fs_errorf(FS_ERR_CONFIG, "runner real: no loader for dataset '%s'", name);
+    }
+    return dataset_load(spec, d);
+}
+
+/* "resnet18:0.25" -> name "resnet18", width 0.25 */
+static FsStatus arch_parse(const char *v, char *name, size_t n, ModelOptions *opt)
+{
+    model_options_default(opt);
+    const char *colon = strchr(v, ':');
+    fs_snprintf(name, n, "%.*s", colon ? (int)(colon - v) : (int)strlen(v), v);
+    if (colon) return model_options_set(opt, "width", colon + 1);
+    return FS_OK;
+}
+
+static uint64_t model_seed_of(const SweepConfig *cfg, const TaskSpec *s)
+{
+    /* the TRAIN task's key identifies the model; every task of the model derives the same */
+    char key[200];
+    fs_snprintf(key, sizeof key, "model/%s/%s/%s/%s/%s", cfg->axes[AX_DATASET].v[s->dataset],
+                cfg->axes[AX_ARCH].v[s->arch], cfg->axes[AX_AUG].v[s->aug],
+                cfg->axes[AX_BAND].v[s->band], cfg->axes[AX_SEED].v[s->seed]);
+    uint64_t w[3] = {cfg->seed, (uint64_t)sweep_seed_value(cfg, s->seed), fs_hash64(key, strlen(key))};
+    Rng r;
+    rng_seed_words(&r, w, 3);
+    return rng_next(&r) >> 1;
+}
+
+typedef struct {
+    const SweepConfig *cfg;
+    const TaskEnv *env;
+    const Dataset *test;
+    Augmenter *aug;
+    int64_t E, K;
+    double *loss, *curve; /* (E), (E, K) */
+    int *conf;
+    FsStatus st;
+    CurvesHook *ch; /* step-resolved learning order on every test band, or NULL */
+} TrainCtx;
+
+/* '+' stands for ',' inside axis values (',' separates them). */
+static void plus_to_comma(const char *v, char *out, size_t n)
+{
+    fs_snprintf(out, n, "%s", v);
+    for (char *p = out; *p; p++)
+        if (*p == '+') *p = ',';
+}
+
+static void per_class_acc(const int *conf, int64_t K, double *out)
+{
+    for (int64_t c = 0; c < K; c++) {
+        long tot = 0;
+        for (int64_t j = 0; j < K; j++) tot += conf[c * K + j];
+        out[c] = tot ? (double)conf[c * K + c] / (double)tot : (double)NAN;
+    }
+}
+
+static void on_epoch(void *user, Model *m, int epoch, double train_loss, double train_acc,
+                     double val_loss, double val_acc)
+{
+    FS_UNUSED(train_acc);
+    FS_UNUSED(val_loss);
+    FS_UNUSED(val_acc);
+    TrainCtx *t = user;
+    if (t->ch) curves_hook_on_epoch(t->ch, m, epoch, train_loss, train_acc, val_loss, val_acc);
+    if (epoch < 0 || epoch >= t->E) return;
+    t->loss[epoch] = train_loss;
+    if (t->curve && t->st == FS_OK) {
+        double acc;
+        FsStatus s = eval_run(m, t->test, t->cfg->batch, NULL, t->conf, &acc);
+        if (s != FS_OK) t->st = s;
+        else per_class_acc(t->conf, t->K, t->curve + (int64_t)epoch * t->K);
+    }
+}
+
+static int on_step(void *user, Model *m, long step, int epoch)
+{
+    const TrainCtx *t = user;
+    if (t->ch && curves_hook_on_step(t->ch, m, step, epoch)) return 1; /* evaluation failed */
+    return task_check(t->env) != FS_OK; /* drain or time limit: stop training */
+}
+
+static void hook_pixels(void *user, float *x, const int32_t *y, int n, int c, int h, int w, Rng *r)
+{
+    augment_pixels(((TrainCtx *)user)->aug, x, y, n, c, h, w, r);
+}
+
+static void hook_normalized(void *user, float *x, const int32_t *y, int n, int c, int h, int w,
+                            Rng *r)
+{
+    augment_normalized(((TrainCtx *)user)->aug, x, y, n, c, h, w, r);
+}
+
+static FsStatus make_model(const SweepConfig *cfg, const TaskSpec *s, const Dataset *d, Model **m)
+{
+    char name[64];
+    ModelOptions opt;
+    FsStatus st = arch_parse(cfg->axes[AX_ARCH].v[s->arch], name, sizeof name, &opt);
+    if (st != FS_OK) return st;
+    return model_create(name, &opt, d->c, d->h, d->w, d->k, model_seed_of(cfg, s), m);
+}
+
+/* The pipeline of the aug and band axes: "AUG[,BAND]". */
+static FsStatus make_augmenter(const SweepConfig *cfg, const TaskSpec *s, const Dataset *d,
+                               Augmenter **a)
+{
+    char aug[256], pipe[600];
+    plus_to_comma(cfg->axes[AX_AUG].v[s->aug], aug, sizeof aug);
+    const char *band = cfg->axes[AX_BAND].v[s->band];
+    if (!strcmp(band, "all"))
+        fs_snprintf(pipe, sizeof pipe, "%s", aug);
+    else
+        fs_snprintf(pipe, sizeof pipe, "%s,%s", aug, band);
+    FsStatus st = augment_create(pipe, d->c, d->h, d->w, a);
+    if (st != FS_OK) {
+        char msg[512];
+        fs_snprintf(msg, sizeof msg, "%s", fs_last_error());
+        return fs_errorf(st, "%s: aug '%s' / band '%s': %s", s->key, cfg->axes[AX_AUG].v[s->aug],
+                         band, msg);
+    }
+    return FS_OK;
+}
+
+/* A model for task s with the weights of its TRAIN task (input "weights"). */
+static FsStatus load_model(const SweepConfig *cfg, const TaskSpec *s, const TaskEnv *env,
+                           const Dataset *d, Model **out)
+{
+    const TaskBlob *w = task_input(env, "weights");
+    if (!w) return fs_errorf(FS_ERR_INTERNAL, "%s: no weights", s->key);
+    Model *m = NULL;
+    FsStatus st = make_model(cfg, s, d, &m);
+    if (st != FS_OK) return st;
+    if ((size_t)task_blob_len(w) != m->n_params + m->n_buffers) {
+        model_free(m);
+        return fs_errorf(FS_ERR_FORMAT, "%s: stored weights have %lld values, the model %zu",
+                         s->key, (long long)task_blob_len(w), m->n_params + m->n_buffers);
+    }
+    for (size_t i = 0; i < m->n_params; i++) m->params[i] = (float)w->data[i];
+    for (size_t i = 0; i < m->n_buffers; i++) m->buffers[i] = (float)w->data[m->n_params + i];
+    *out = m;
+    return FS_OK;
+}
+
+static FsStatus run_train(const SweepConfig *cfg, const TaskSpec *s, const TaskEnv *env,
+                          TaskResult *out)
+{
+    const char *dsname = cfg->axes[AX_DATASET].v[s->dataset];
+    Dataset tr = {0}, te = {0};
+    Model *m = NULL;
+    Augmenter *aug = NULL;
+    FsStatus st = load_split(cfg, dsname, 0, &tr);
+    if (st == FS_OK) st = load_split(cfg, dsname, 1, &te);
+    if (st == FS_OK) st = make_model(cfg, s, &tr, &m);
+    if (st == FS_OK) st = make_augmenter(cfg, s, &tr, &aug);
+    if (st != FS_OK) goto out;
+    if (!strcmp(cfg->optimizer, "adamw")) {
+        st = fs_errorf(FS_ERR_CONFIG, "%s: optimizer adamw is not in the engine's train_run yet",
+                       s->key);
+        goto out;
+    }
+    TrainConfig tc;
+    train_config_default(&tc);
+    tc.epochs = cfg->epochs;
+    tc.batch = cfg->batch;
+    tc.lr = cfg->lr;
+    tc.weight_decay = cfg->weight_decay;
+    tc.seed = model_seed_of(cfg, s);
+    const int64_t E = cfg->epochs, K = tr.k;
+    const char *de[] = {"epoch"};
+    /* keep data pointers, not TaskBlob pointers: the next add may move the blob array */
+    double *loss = task_result_add(out, "train_loss", BLOB_RESULTS, AX_MODEL_MASK, 0, 1, de, &E)->data;
+    double *curve = NULL;
+    if (cfg->learning_order) {
+        const char *dc[] = {"epoch", "class"};
+        int64_t sz[] = {E, K};
+        curve = task_result_add(out, "class_acc_curve", BLOB_RESULTS, AX_MODEL_MASK, 0, 2, dc,
+                                sz)->data;
+    }
+    /* Learning order (PAPER.md 5): per-class accuracy, margin AUC and confusion on the test set
+     * and on each test band's copy, every 10 steps to 100, then every 100, and at epoch ends. */
+    const int64_t TB = cfg->axes[AX_TEST_BAND].n;
+    Dataset *bands = cfg->learning_order ? xcalloc((size_t)TB, sizeof *bands) : NULL;
+    CurvesSet *sets = cfg->learning_order ? xcalloc((size_t)TB, sizeof *sets) : NULL;
+    LearningCurves *lc = NULL;
+    CurvesHook ch = {0};
+    for (int64_t b = 0; cfg->learning_order && b < TB && st == FS_OK; b++) {
+        const char *tb = cfg->axes[AX_TEST_BAND].v[b];
+        sets[b].name = tb;
+        sets[b].data = &te;
+        if (strcmp(tb, "all") != 0) {
+            char name[256];
+            plus_to_comma(tb, name, sizeof name);
+            st = ood_make(&te, name, cfg->seed, &bands[b]);
+            sets[b].data = &bands[b];
+        }
+    }
+    if (cfg->learning_order && st == FS_OK) {
+        st = curves_hook_start(&ch, sets, (int)TB, (int)K, cfg->batch > 16 ? cfg->batch : 16, m);
+        lc = ch.lc;
+        if (st != FS_OK) {
+            char why[512]; /* copy: fs_errorf writes the buffer fs_last_error points to */
+            fs_snprintf(why, sizeof why, "%.500s", fs_last_error());
+            st = fs_errorf(st, "%s: learning curves: %s", s->key, why);
+        }
+    }
+    if (st != FS_OK) goto out_curves;
+    TrainCtx ctx = {cfg, env, &te, aug, E, K, loss, curve,
+                    xcalloc((size_t)(K * K), sizeof(int)), FS_OK, lc ? &ch : NULL};
+    TrainHooks hooks;
+    memset(&hooks, 0, sizeof hooks);
+    hooks.user = &ctx;
+    hooks.on_epoch = on_epoch;
+    hooks.on_step = on_step;
+    if (augment_has_pixel_steps(aug)) hooks.augment_pixels = hook_pixels;
+    if (augment_has_normalized_steps(aug)) hooks.augment_normalized = hook_normalized;
+    TrainStats ts;
+    st = train_run(&tc, &tr, &hooks, m, &ts);
+    free(ctx.conf);
+    if (st == FS_OK && ctx.st != FS_OK) st = ctx.st;
+    if (st == FS_OK && lc && ch.status != FS_OK) st = ch.status;
+    if (st == FS_OK) st = task_check(env);
+    if (st == FS_OK && lc) {
+        /* (ckpt, test_band, class) and (ckpt, test_band, class, pred); ckpt coordinates = steps */
+        const int64_t T = curves_len(lc);
+        const char *da[] = {"ckpt", "test_band", "class"};
+        const char *dn[] = {"ckpt", "test_band", "class", "pred"};
+        const char *ds[] = {"ckpt"};
+        int64_t sa[] = {T, TB, K}, sn[] = {T, TB, K, K};
+        double *lstep = task_result_add(out, "lo_step", BLOB_RESULTS, AX_MODEL_MASK, 0, 1, ds, &T)->data;
+        double *lepoch = task_result_add(out, "lo_epoch", BLOB_RESULTS, AX_MODEL_MASK, 0, 1, ds, &T)->data;
+        double *lacc = task_result_add(out, "lo_acc", BLOB_RESULTS, AX_MODEL_MASK, 0, 3, da, sa)->data;
+        double *lauc = task_result_add(out, "lo_auc", BLOB_RESULTS, AX_MODEL_MASK, 0, 3, da, sa)->data;
+        double *lcm = task_result_add(out, "lo_confusion", BLOB_RESULTS, AX_MODEL_MASK, 0, 4, dn, sn)->data;
+        const long *stp = curves_steps(lc);
+        const int *ep = curves_epochs(lc);
+        const int64_t *cm = curves_confusion(lc);
+        for (int64_t t = 0; t < T; t++) {
+            lstep[t] = (double)stp[t];
+            lepoch[t] = (double)ep[t];
+        }
+        memcpy(lacc, curves_acc(lc), (size_t)(T * TB * K) * sizeof(double));
+        memcpy(lauc, curves_auc(lc), (size_t)(T * TB * K) * sizeof(double));
+        for (int64_t i = 0; i < T * TB * K * K; i++) lcm[i] = (double)cm[i];
+    }
+out_curves:
+    curves_destroy(lc);
+    for (int64_t b = 0; bands && b < TB; b++) dataset_free(&bands[b]);
+    free(bands);
+    free(sets);
+    if (st != FS_OK) goto out;
+    int64_t P = (int64_t)(m->n_params + m->n_buffers);
+    const char *dp[] = {"param"};
+    TaskBlob *wb = task_result_add(out, "weights", BLOB_MODEL,
+                                   (1u << AX_AUG) | (1u << AX_BAND) | (1u << AX_SEED), 1, 1, dp, &P);
+    for (size_t i = 0; i < m->n_params; i++) wb->data[i] = m->params[i];
+    for (size_t i = 0; i < m->n_buffers; i++) wb->data[m->n_params + i] = m->buffers[i];
+out:
+    augment_free(aug);
+    model_free(m);
+    dataset_free(&tr);
+    dataset_free(&te);
+    return st;
+}
+
+/* Accuracy and confusion of m on d. */
+static FsStatus eval_set(Model *m, const Dataset *d, int batch, int *conf, double *acc)
+{
+    memset(conf, 0, (size_t)d->k * (size_t)d->k * sizeof(int));
+    return eval_run(m, d, batch, NULL, conf, acc);
+}
+
+static FsStatus run_eval(const SweepConfig *cfg, const TaskSpec *s, const TaskEnv *env,
+                         TaskResult *out)
+{
+    Dataset te = {0};
+    Model *m = NULL;
+    FsStatus st = load_split(cfg, cfg->axes[AX_DATASET].v[s->dataset], 1, &te);
+    if (st == FS_OK) st = load_model(cfg, s, env, &te, &m);
+    if (st != FS_OK) goto out;
+    const int64_t K = te.k, TB = cfg->axes[AX_TEST_BAND].n;
+    const char *d1[] = {"test_band"};
+    double *a = task_result_add(out, "test_acc", BLOB_RESULTS, AX_MODEL_MASK, 0, 1, d1, &TB)->data;
+    const char *d2[] = {"test_band", "class"};
+    int64_t s2[] = {TB, K};
+    double *c = task_result_add(out, "class_acc", BLOB_RESULTS, AX_MODEL_MASK, 0, 2, d2, s2)->data;
+    /* confusion counts (rows = true class) per test band: the paper's relative confusion change
+     * (PAPER.md 3.3) is (confusion[band] - confusion[all]) / N_c * 100 */
+    const char *d3[] = {"test_band", "class", "pred"};
+    int64_t s3[] = {TB, K, K};
+    double *cm = task_result_add(out, "confusion", BLOB_RESULTS, AX_MODEL_MASK, 0, 3, d3, s3)->data;
+    int *conf = xcalloc((size_t)(K * K), sizeof(int));
+    for (int64_t b = 0; b < TB && st == FS_OK; b++) {
+        const char *tb = cfg->axes[AX_TEST_BAND].v[b];
+        Dataset f = {0};
+        const Dataset *d = &te;
+        if (strcmp(tb, "all") != 0) {
+            char name[256];
+            plus_to_comma(tb, name, sizeof name);
+            st = ood_make(&te, name, cfg->seed, &f);
+            d = &f;
+        }
+        if (st == FS_OK) st = eval_set(m, d, cfg->batch, conf, &a[b]);
+        if (st == FS_OK) per_class_acc(conf, K, c + b * K);
+        if (st == FS_OK)
+            for (int64_t i = 0; i < K * K; i++) cm[b * K * K + i] = conf[i];
+        dataset_free(&f);
+        if (st == FS_OK) st = task_check(env);
+    }
+    free(conf);
+out:
+    model_free(m);
+    dataset_free(&te);
+    return st;
+}
+
+static FsStatus run_adcs(const SweepConfig *cfg, const TaskSpec *s, TaskResult *out)
+{
+    Dataset te = {0};
+    FsStatus st = load_split(cfg, cfg->axes[AX_DATASET].v[s->dataset], 1, &te);
+    if (st != FS_OK) return st;
+    const int64_t K = te.k, C = te.c, H = te.h, W = te.w;
+    double *sum = xcalloc((size_t)(K * C * H * W), sizeof(double));
+    double *E = xcalloc((size_t)(K * C * H * W), sizeof(double));
+    int64_t *cnt = xcalloc((size_t)K, sizeof(int64_t));
+    st = adcs_compute(&te, 0, te.n, sum, cnt);
+    if (st == FS_OK) {
+        const char *d[] = {"class", "fy", "fx"};
+        int64_t sz[] = {K, H, W};
+        double *ad = task_result_add(out, "adcs", BLOB_RESULTS, 0, 1, 3, d, sz)->data;
+        adcs_finish(sum, cnt, (int)K, (int)C, (int)H, (int)W, ADCS_PAPER, E, ad);
+        double *sp = task_result_add(out, "class_spectrum", BLOB_RESULTS, 0, 1, 3, d, sz)->data;
+        for (int64_t k = 0; k < K; k++) /* mean over channels */
+            for (int64_t i = 0; i < H * W; i++) {
+                double v = 0;
+                for (int64_t c = 0; c < C; c++) v += E[(k * C + c) * H * W + i];
+                sp[k * H * W + i] = v / (double)C;
+            }
+    }
+    free(sum);
+    free(E);
+    free(cnt);
+    dataset_free(&te);
+    return st;
+}
+
+static void dfm_opts(const SweepConfig *cfg, DfmOptions *o)
+{
+    dfm_options_default(o);
+    o->patch = cfg->dfm_patch;
+}
+
+static FsStatus run_dfm(const SweepConfig *cfg, const TaskSpec *s, const TaskEnv *env,
+                        TaskResult *out)
+{
+    Dataset te = {0};
+    Model *m = NULL;
+    Classifier clf;
+    int have_clf = 0;
+    FsStatus st = load_split(cfg, cfg->axes[AX_DATASET].v[s->dataset], 1, &te);
+    if (st == FS_OK) st = dfm_check_geometry(te.h, te.w, cfg->dfm_patch);
+    if (st == FS_OK) st = load_model(cfg, s, env, &te, &m);
+    if (st == FS_OK) st = model_classifier(m, cfg->batch, &clf);
+    if (st != FS_OK) goto out;
+    have_clf = 1;
+    const int64_t K = te.k, rows = te.h / cfg->dfm_patch, nb = te.w / (2 * cfg->dfm_patch) + 1;
+    const int64_t r0 = rows * s->part / s->n_parts, r1 = rows * (s->part + 1) / s->n_parts;
+    DfmOptions o;
+    dfm_opts(cfg, &o);
+    int first = (int)(r0 * nb), count = (int)((r1 - r0) * nb);
+    double *sc = xmalloc((size_t)count * (size_t)K * sizeof(double));
+    st = dfm_score_range(&clf, &te, &o, first, count, sc);
+    if (st == FS_OK) {
+        const char *d[] = {"class", "pa", "pb"};
+        int64_t sz[] = {K, rows, nb};
+        TaskBlob *b = task_result_add(out, "dfm_score", BLOB_RESULTS, AX_MODEL_MASK, 0, 3, d, sz);
+        b->start[1] = r0;
+        b->count[1] = r1 - r0;
+        b->data = xrealloc(b->data, (size_t)task_blob_len(b) * sizeof(double));
+        for (int64_t k = 0; k < K; k++) /* (mask, K) -> (K, a, b) */
+            for (int64_t i = 0; i < count; i++) b->data[k * count + i] = sc[i * K + k];
+    }
+    free(sc);
+out:
+    if (have_clf) model_classifier_free(&clf);
+    model_free(m);
+    dataset_free(&te);
+    return st;
+}
+
+static FsStatus run_shortcut(const SweepConfig *cfg, const TaskSpec *s, const TaskEnv *env,
+                             TaskResult *out)
+{
+    const TaskBlob *sc = task_input(env, "dfm_score");
+    Dataset te = {0};
+    Model *m = NULL;
+    Classifier clf;
+    int have_clf = 0;
+    FsStatus st = load_split(cfg, cfg->axes[AX_DATASET].v[s->dataset], 1, &te);
+    if (st == FS_OK) st = load_model(cfg, s, env, &te, &m);
+    if (st == FS_OK) st = model_classifier(m, cfg->batch, &clf);
+    if (st != FS_OK) goto out;
+    have_clf = 1;
+    const int64_t K = te.k, H = te.h, W = te.w, nT = cfg->n_dfm_T;
+    const int64_t nm = dfm_num_masks((int)H, (int)W, cfg->dfm_patch);
+    if (!sc || sc->n_extra != 3 || sc->size[0] != K || sc->size[1] * sc->size[2] != nm) {
+        st = fs_errorf(FS_ERR_FORMAT, "%s: dfm_score input does not match the dataset", s->key);
+        goto out;
+    }
+    double *scores = xmalloc((size_t)(nm * K) * sizeof(double));
+    for (int64_t k = 0; k < K; k++)
+        for (int64_t i = 0; i < nm; i++) scores[i * K + k] = sc->data[k * nm + i];
+    double *maps = xmalloc((size_t)(K * H * W) * sizeof(double));
+    DfmOptions o;
+    dfm_opts(cfg, &o);
+    dfm_assemble(scores, (int)K, (int)H, (int)W, &o, maps);
+    free(scores);
+    const char *d[] = {"T", "class", "fy", "fx"};
+    int64_t sz[] = {nT, K, H, W};
+    TaskBlob *mb = task_result_add(out, "dfm", BLOB_RESULTS, AX_MODEL_MASK, 1, 4, d, sz);
+    mb->coord[0] = xmalloc((size_t)nT * sizeof(double));
+    memcpy(mb->coord[0], cfg->dfm_T, (size_t)nT * sizeof(double));
+    double *dfm = mb->data;
+    uint8_t *bin = xmalloc((size_t)(K * H * W));
+    double *tpr = NULL, *fpr = NULL;
+    if (cfg->tprfpr) {
+        const char *dt[] = {"T", "class"};
+        int64_t st2[] = {nT, K};
+        tpr = task_result_add(out, "tpr", BLOB_RESULTS, AX_MODEL_MASK, 0, 2, dt, st2)->data;
+        fpr = task_result_add(out, "fpr", BLOB_RESULTS, AX_MODEL_MASK, 0, 2, dt, st2)->data;
+    }
+    for (int64_t t = 0; t < nT && st == FS_OK; t++) {
+        for (int64_t k = 0; k < K; k++)
+            dfm_threshold(maps + k * H * W, (int)H, (int)W, cfg->dfm_T[t], bin + k * H * W);
+        for (int64_t i = 0; i < K * H * W; i++) dfm[t * K * H * W + i] = bin[i];
+        if (cfg->tprfpr) {
+            ShortcutResult r;
+            memset(&r, 0, sizeof r);
+            st = shortcut_eval(&clf, &te, bin, cfg->tpr_threshold, &r);
+            if (st == FS_OK)
+                for (int64_t k = 0; k < K; k++) {
+                    tpr[t * K + k] = r.tpr_dfm[k];
+                    fpr[t * K + k] = r.fpr_dfm[k];
+                }
+            shortcut_result_free(&r);
+        }
+        if (st == FS_OK) st = task_check(env);
+    }
+    free(bin);
+    free(maps);
+out:
+    if (have_clf) model_classifier_free(&clf);
+    model_free(m);
+    dataset_free(&te);
+    return st;
+}
+
+static FsStatus run_model_eval(const SweepConfig *cfg, const TaskSpec *s, const TaskEnv *env,
+                               TaskResult *out)
+{
+    Dataset te = {0}, tr = {0}, da = {0};
+    Model *m = NULL;
+    Classifier clf;
+    int have_clf = 0;
+    FsStatus st = load_split(cfg, cfg->axes[AX_DATASET].v[s->dataset], 1, &te);
+    if (st == FS_OK) st = load_model(cfg, s, env, &te, &m);
+    if (st == FS_OK) st = model_classifier(m, cfg->batch, &clf);
+    if (st != FS_OK) goto out;
+    have_clf = 1;
+    const int64_t K = te.k, H = te.h, W = te.w;
+    if (s->kind == TASK_OOD) {
+        const int64_t n = cfg->axes[AX_OOD].n;
+        const char *d[] = {"ood"};
+        double *acc = task_result_add(out, "ood_acc", BLOB_RESULTS, AX_MODEL_MASK, 0, 1, d, &n)->data;
+        int *conf = xcalloc((size_t)(K * K), sizeof(int));
+        for (int64_t i = 0; i < n && st == FS_OK; i++) {
+            char name[256];
+            plus_to_comma(cfg->axes[AX_OOD].v[i], name, sizeof name);
+            Dataset od = {0};
+            st = ood_make(&te, name, cfg->seed, &od);
+            if (st == FS_OK) st = eval_set(m, &od, cfg->batch, conf, &acc[i]);
+            dataset_free(&od);
+        }
+        free(conf);
+    } else if (s->kind == TASK_HEATMAP) {
+        HeatmapOptions o;
+        heatmap_options_default(&o);
+        o.eps = H > 64 ? 15.7 : 4.0;
+        o.seed = cfg->seed;
+        const char *d[] = {"fy", "fx"};
+        int64_t sz[] = {H, W};
+        double *err = task_result_add(out, "heatmap_err", BLOB_RESULTS, AX_MODEL_MASK, 1, 2, d, sz)->data;
+        st = heatmap_fourier(&clf, &te, &o, err);
+    } else { /* HFSS on a class-stratified training subset the size of the test set */
+        HfssOptions o;
+        st = hfss_options_default(&o, (int)H);
+        if (st == FS_OK) st = load_split(cfg, cfg->axes[AX_DATASET].v[s->dataset], 0, &tr);
+        int *take = xcalloc((size_t)K, sizeof(int)), *idx = NULL, n = 0;
+        int *cnt = dataset_class_counts(&te);
+        for (int64_t k = 0; k < K; k++) take[k] = cnt[k];
+        free(cnt);
+        if (st == FS_OK) st = dataset_stratified_indices(&tr, take, 42, &idx, &n);
+        if (st == FS_OK) st = dataset_subset(&tr, idx, n, &da);
+        free(take);
+        free(idx);
+        if (st == FS_OK) {
+            o.keep = cfg->hfss_p;
+            o.seed = cfg->seed;
+            o.task_id = s->id;
+            const char *d[] = {"class", "fy", "fx"};
+            int64_t sz[] = {K, H, W};
+            double *dst = task_result_add(out, "hfss_dfm", BLOB_RESULTS, AX_MODEL_MASK, 1, 3, d, sz)->data;
+            uint8_t *dfms = xmalloc((size_t)(K * H * W));
+            double *fl = xmalloc((size_t)K * sizeof(double));
+            st = hfss_run_local(&clf, &da, &o, dfms, fl, NULL);
+            for (int64_t i = 0; st == FS_OK && i < K * H * W; i++) dst[i] = dfms[i];
+            free(dfms);
+            free(fl);
+        }
+    }
+    if (st == FS_OK) st = task_check(env);
+out:
+    if (have_clf) model_classifier_free(&clf);
+    model_free(m);
+    dataset_free(&te);
+    dataset_free(&tr);
+    dataset_free(&da);
+    return st;
+}
+
+FsStatus task_run_real(const TaskSpec *spec, const TaskEnv *env, TaskResult *out)
+{
+    const SweepConfig *cfg = env->cfg;
+    switch (spec->kind) {
+    case TASK_TRAIN:
+        return run_train(cfg, spec, env, out);
+    case TASK_EVAL:
+        return run_eval(cfg, spec, env, out);
+    case TASK_ADCS:
+        return run_adcs(cfg, spec, out);
+    case TASK_DFM:
+        return run_dfm(cfg, spec, env, out);
+    case TASK_SHORTCUT:
+        return run_shortcut(cfg, spec, env, out);
+    case TASK_HFSS:
+    case TASK_OOD:
+    case TASK_HEATMAP:
+        return run_model_eval(cfg, spec, env, out);
+    default:
+        return fs_errorf(FS_ERR_INTERNAL, "%s: unknown task kind", spec->key);
+    }
+}

@@ -1,0 +1,206 @@
+/* model_file.c: model files and logits files over h5file.h (the store module is the only
+ * HDF5 user; this file calls only h5f_* functions). Layout (README "Model files"):
+ *   /                      attributes: format "fsweep-model", format_version, arch, c, h, w, k,
+ *                          seed, width, vit_*, dropout, num_params, mean[c], std[c], notes
+ *   /state_dict/<name>     one dataset per PyTorch state_dict() entry, same name and shape;
+ *                          float32, num_batches_tracked int64 scalars
+ *   /curves/<name>         optional float64 analysis curves (model_file_add_curve) */
+#include "dataset.h"
+#include "h5file.h"
+#include "../engine/model_impl.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "build_info.h"
+
+#define MODEL_FORMAT "fsweep-model"
+#define MODEL_FORMAT_VERSION 1
+
+#define TRY(expr)                                                                                  \
+    do {                                                                                           \
+        st = (expr);                                                                               \
+        if (st != FS_OK) goto fail;                                                                \
+    } while (0)
+
+FsStatus model_save(const Model *m, const char *path, const float *mean, const float *std)
+{
+    H5File *f = h5f_create(path);
+    if (!f) return FS_ERR_IO;
+    FsStatus st = FS_OK;
+    const ModelOptions *o = &m->opt;
+    double mu[DATASET_MAX_CH], sd[DATASET_MAX_CH];
+    for (int i = 0; i < m->c; i++) {
+        mu[i] = mean ? (double)mean[i] : 0.0;
+        sd[i] = std ? (double)std[i] : 1.0;
+    }
+    TRY(h5f_attr_set_str(f, "/", "format", MODEL_FORMAT));
+    TRY(h5f_attr_set_i64(f, "/", "format_version", MODEL_FORMAT_VERSION));
+    TRY(h5f_attr_set_str(f, "/", "fsweep_version", FS_VERSION " (git " FS_GIT_HASH ")"));
+    TRY(h5f_attr_set_str(f, "/", "arch", m->arch));
+    TRY(h5f_attr_set_i64(f, "/", "c", m->c));
+    TRY(h5f_attr_set_i64(f, "/", "h", m->h));
+    TRY(h5f_attr_set_i64(f, "/", "w", m->w));
+    TRY(h5f_attr_set_i64(f, "/", "k", m->k));
+    TRY(h5f_attr_set_i64(f, "/", "seed", (int64_t)m->seed));
+    TRY(h5f_attr_set_f64(f, "/", "width", o->width));
+    TRY(h5f_attr_set_i64(f, "/", "vit_depth", o->vit_depth));
+    TRY(h5f_attr_set_i64(f, "/", "vit_dim", o->vit_dim));
+    TRY(h5f_attr_set_i64(f, "/", "vit_heads", o->vit_heads));
+    TRY(h5f_attr_set_i64(f, "/", "vit_patch", o->vit_patch));
+    TRY(h5f_attr_set_i64(f, "/", "vit_mlp", o->vit_mlp));
+    TRY(h5f_attr_set_f64(f, "/", "dropout", o->dropout));
+    TRY(h5f_attr_set_i64(f, "/", "num_params", (int64_t)m->n_params));
+    TRY(h5f_attr_set_f64_array(f, "/", "mean", m->c, mu));
+    TRY(h5f_attr_set_f64_array(f, "/", "std", m->c, sd));
+    TRY(h5f_create_group(f, "/state_dict"));
+    for (int i = 0; i < m->n_entries; i++) {
+        const ModelEntry *e = &m->entries[i];
+        char p[MODEL_NAME_MAX + 16];
+        fs_snprintf(p, sizeof p, "/state_dict/%s", e->name);
+        if (e->kind == ENTRY_COUNTER)
+            TRY(h5f_write(f, p, FSH5_I64, 0, e->dims, &m->counters[e->off]));
+        else
+            TRY(h5f_write(f, p, FSH5_F32, e->rank, e->dims,
+                          (e->kind == ENTRY_PARAM ? m->params : m->buffers) + e->off));
+    }
+    return h5f_close(f);
+fail:
+    h5f_close(f);
+    return st;
+}
+
+static FsStatus get_int(H5File *f, const char *name, long lo, long hi, int *out)
+{
+    int64_t v = 0;
+    FsStatus st = h5f_attr_get_i64(f, "/", name, &v);
+    if (st != FS_OK) return st;
+    if (v < lo || v > hi)
+        return fs_errorf(FS_ERR_FORMAT, "%s: attribute %s = %lld outside [%ld, %ld]", h5f_path(f),
+                         name, (long long)v, lo, hi);
+    *out = (int)v;
+    return FS_OK;
+}
+
+FsStatus model_load(const char *path, Model **out, float *mean, float *std)
+{
+    *out = NULL;
+    H5File *f = h5f_open(path, 0);
+    if (!f) return FS_ERR_IO;
+    FsStatus st = FS_OK;
+    char *fmt = NULL, *arch = NULL;
+    double *mu = NULL, *sd = NULL;
+    Model *m = NULL;
+    int ver = 0, c = 0, h = 0, w = 0, k = 0, nm = 0, ns = 0;
+    int64_t seed = 0;
+    ModelOptions o;
+    model_options_default(&o);
+    if (!h5f_attr_exists(f, "/", "format")) {
+        st = fs_errorf(FS_ERR_FORMAT, "%s: not an fsweep model file (no 'format' attribute)", path);
+        goto fail;
+    }
+    TRY(h5f_attr_get_str(f, "/", "format", &fmt));
+    if (strcmp(fmt, MODEL_FORMAT) != 0) {
+        st = fs_errorf(FS_ERR_FORMAT, "%s: format '%s', expected '%s'", path, fmt, MODEL_FORMAT);
+        goto fail;
+    }
+    TRY(get_int(f, "format_version", 0, 1000, &ver));
+    if (ver != MODEL_FORMAT_VERSION) {
+        st = fs_errorf(FS_ERR_FORMAT,
+                       "%s: model format version %d, this fsweep reads version %d (retrain, or use "
+                       "the fsweep that wrote it)",
+                       path, ver, MODEL_FORMAT_VERSION);
+        goto fail;
+    }
+    TRY(h5f_attr_get_str(f, "/", "arch", &arch));
+    TRY(get_int(f, "c", 1, 3, &c));
+    TRY(get_int(f, "h", 1, 4096, &h));
+    TRY(get_int(f, "w", 1, 4096, &w));
+    TRY(get_int(f, "k", 2, 1000000, &k));
+    TRY(h5f_attr_get_i64(f, "/", "seed", &seed));
+    TRY(h5f_attr_get_f64(f, "/", "width", &o.width));
+    TRY(get_int(f, "vit_depth", 0, 1000, &o.vit_depth));
+    TRY(get_int(f, "vit_dim", 0, 1 << 20, &o.vit_dim));
+    TRY(get_int(f, "vit_heads", 0, 4096, &o.vit_heads));
+    TRY(get_int(f, "vit_patch", 0, 4096, &o.vit_patch));
+    TRY(get_int(f, "vit_mlp", 0, 1 << 24, &o.vit_mlp));
+    TRY(h5f_attr_get_f64(f, "/", "dropout", &o.dropout));
+    TRY(h5f_attr_get_f64_array(f, "/", "mean", &nm, &mu));
+    TRY(h5f_attr_get_f64_array(f, "/", "std", &ns, &sd));
+    if (nm != c || ns != c) {
+        st = fs_errorf(FS_ERR_FORMAT, "%s: mean/std have %d/%d values, expected %d", path, nm, ns, c);
+        goto fail;
+    }
+    st = model_create(arch, &o, c, h, w, k, (uint64_t)seed, &m);
+    if (st != FS_OK) {
+        st = fs_errorf(st, "%s: %s", path, fs_last_error());
+        goto fail;
+    }
+    for (int i = 0; i < m->n_entries; i++) {
+        const ModelEntry *e = &m->entries[i];
+        char p[MODEL_NAME_MAX + 16];
+        fs_snprintf(p, sizeof p, "/state_dict/%s", e->name);
+        if (!h5f_exists(f, p)) {
+            st = fs_errorf(FS_ERR_FORMAT, "%s: tensor %s missing for %s", path, e->name, arch);
+            goto fail;
+        }
+        if (e->kind == ENTRY_COUNTER)
+            TRY(h5f_read_into(f, p, FSH5_I64, 0, e->dims, &m->counters[e->off]));
+        else
+            TRY(h5f_read_into(f, p, FSH5_F32, e->rank, e->dims,
+                              (e->kind == ENTRY_PARAM ? m->params : m->buffers) + e->off));
+    }
+    for (int i = 0; i < c; i++) {
+        if (mean) mean[i] = (float)mu[i];
+        if (std) std[i] = (float)sd[i];
+    }
+    *out = m;
+    m = NULL;
+fail:
+    model_free(m);
+    free(fmt);
+    free(arch);
+    free(mu);
+    free(sd);
+    FsStatus cs = h5f_close(f);
+    return st != FS_OK ? st : cs;
+}
+
+FsStatus model_file_add_curve(const char *path, const char *name, int rank, const int64_t *dims,
+                              const double *data)
+{
+    H5File *f = h5f_open(path, 1);
+    if (!f) return FS_ERR_IO;
+    char p[256];
+    fs_snprintf(p, sizeof p, "/curves/%s", name);
+    FsStatus st = h5f_write(f, p, FSH5_F64, rank, dims, data);
+    FsStatus cs = h5f_close(f);
+    return st != FS_OK ? st : cs;
+}
+
+FsStatus model_file_set_note(const char *path, const char *key, const char *value)
+{
+    H5File *f = h5f_open(path, 1);
+    if (!f) return FS_ERR_IO;
+    FsStatus st = h5f_attr_set_str(f, "/", key, value);
+    FsStatus cs = h5f_close(f);
+    return st != FS_OK ? st : cs;
+}
+
+FsStatus logits_save(const char *path, const float *logits, const int32_t *labels, int n, int k,
+                     const char *model_path, const char *data_spec)
+{
+    H5File *f = h5f_create(path);
+    if (!f) return FS_ERR_IO;
+    FsStatus st = FS_OK;
+    int64_t d2[2] = {n, k}, d1[1] = {n};
+    TRY(h5f_attr_set_str(f, "/", "format", "fsweep-logits"));
+    TRY(h5f_attr_set_str(f, "/", "model", model_path));
+    TRY(h5f_attr_set_str(f, "/", "data", data_spec));
+    TRY(h5f_write(f, "/logits", FSH5_F32, 2, d2, logits));
+    TRY(h5f_write(f, "/labels", FSH5_I32, 1, d1, labels));
+    return h5f_close(f);
+fail:
+    h5f_close(f);
+    return st;
+}

@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# fsweep vs PyTorch for vit, vgg16, alexnet and resnet50 (tiny widths): train one epoch on toy data,
+# evaluate 40 random 32x32 images with `fsweep eval --logits`, load each MODEL.h5 into a PyTorch /
+# torchvision definition by state_dict names (strict) and compare logits (relative difference
+# < 1e-4). Skipped when python3-torch / torchvision is not installed.
+set -u
+B=${FSWEEP_BUILD:-build}
+PY=/usr/bin/python3
+if ! $PY -c "import torch, torchvision, h5py, numpy" 2>/dev/null; then
+  echo "SKIP: python3-torch / torchvision (or h5py/numpy) not installed"; echo "0 passed, 0 failed"; exit 0
+fi
+tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+pass=0; fail=0
+check() { if [ "$1" = 0 ]; then pass=$((pass+1)); echo "ok   $2"; else fail=$((fail+1)); echo "FAIL $2"; fi; }
+$PY - "$tmp" <<'PYEOF'
+import sys, struct, numpy as np
+d = sys.argv[1]; rng = np.random.default_rng(0)
+x = rng.integers(0, 256, size=(40, 32, 32), dtype=np.uint8); y = rng.integers(0, 3, size=40).astype(np.uint8)
+open(f"{d}/img.idx", "wb").write(struct.pack(">BBBBIII", 0, 0, 8, 3, 40, 32, 32) + x.tobytes())
+open(f"{d}/lab.idx", "wb").write(struct.pack(">BBBBI", 0, 0, 8, 1, 40) + y.tobytes())
+np.save(f"{d}/x.npy", (x.astype(np.float32) / 255)[:, None])
+PYEOF
+for a in "vit --set vit_depth=2 --set vit_dim=32 --set vit_heads=2" "vgg16 --set width=0.125" \
+         "alexnet --set width=0.125" "resnet50 --set width=0.125"; do
+  n=${a%% *}
+  # shellcheck disable=SC2086
+  $B/fsweep train --data toy:3:n=200:size=32:c=1 --arch $a --set epochs=1 --out "$tmp/$n.h5" >"$tmp/train.log" 2>&1 &&
+    $B/fsweep eval "$tmp/$n.h5" --data "idx:$tmp/img.idx:$tmp/lab.idx" --logits "$tmp/${n}_z.h5" >"$tmp/eval.log" 2>&1
+  check $? "fsweep train + eval --logits $n"
+done
+$PY tests/engine/engine_torch_parity.py "$tmp"
+check $? "vit, vgg16, alexnet, resnet50 logits equal PyTorch's for the same state_dict"
+echo "test_engine_torch.sh: $pass passed, $fail failed"
+[ $fail = 0 ]
