@@ -2,7 +2,6 @@
  * packing, the fake runner's determinism, and the serial scheduler with faults. */
 #include "harness.h"
 
-#include "commands.h"
 #include "scheduler.h"
 #include "store.h"
 #include "sweep.h"
