@@ -6,6 +6,7 @@
 #include "pool.h"
 #include "log.h"
 #include "par.h"
+#include "runner.h"
 #include "scheduler.h"
 #include "spectral.h"
 #include "store.h"
@@ -249,7 +250,9 @@ int cmd_run(int argc, char **argv)
         par_finalize();
         return FS_EXIT_ERROR;
     }
-    SchedOptions o = {&cfg, st, task_run, &stop_flag, root && !a.quiet ? stdout : NULL, NULL};
+    TaskRunner run = runner_by_name(cfg.runner); /* sweep_load accepts fake and real only */
+    FS_CHECK(run, "runner '%s' is neither fake nor real", cfg.runner);
+    SchedOptions o = {&cfg, st, run, &stop_flag, root && !a.quiet ? stdout : NULL, NULL};
     if (root && a.quiet) o.out = NULL;
     SchedSummary sum;
     int code = par_is_mpi() ? sched_mpi(&o, &sum) : sched_serial(&o, &sum);
