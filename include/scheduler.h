@@ -2,7 +2,8 @@
  *   sched_serial: one process runs every task in order of readiness, longest first;
  *   sched_mpi:    rank 0 is the master (hands out ready tasks on request, longest first; writes
  *                 every result to the store and flushes; trains nothing), ranks 1.. are workers
- *                 that run task_run. All MPI goes through par.h.
+ *                 that run the TaskRunner the caller passes (runner.h). All MPI goes through
+ *                 par.h.
  * Both give identical stores (up to times, ranks and hosts): a task's result depends only on
  * its spec and its inputs, which the master reads back from the store (weights, DFM scores).
  *

@@ -1,6 +1,6 @@
-/* task.h: the seam between schedulers and science. One call runs one task:
+/* task.h: the seam between schedulers and science. One call of a TaskRunner runs one task:
  *
- *     FsStatus task_run(const TaskSpec *spec, const TaskEnv *env, TaskResult *out);
+ *     FsStatus run(const TaskSpec *spec, const TaskEnv *env, TaskResult *out);
  *
  * It knows nothing of MPI or HDF5; its result depends only on (config, spec, env->inputs,
  * env->attempt), never on the rank or the order of tasks. Results are a small fixed header plus
@@ -10,10 +10,10 @@
  * An extra dim named like an axis (test_band, ood) takes that axis' values as coordinates.
  * Blobs may cover part of their extra dims (start/count), e.g. one DFM part's patch rows.
  *
- * The runner is a pointer (TaskRunner) so tests and benchmarks pass the fake; task_run picks
- * cfg->runner ("fake" = task_run_fake, "real" = task_run_real in src/runner/task_real.c, where the
- * engine and analyses plug in). Inputs (the TRAIN task's weights, the DFM scores) come from the
- * store through the scheduler: task_inputs names them per kind.
+ * The runner is a pointer (TaskRunner) that the caller passes to the schedulers: runner.h has
+ * the fake and the real one (src/runner/, where the engine and analyses plug in) and picks one
+ * by cfg->runner; this module names none of them. Inputs (the TRAIN task's weights, the DFM
+ * scores) come from the store through the scheduler: task_inputs names them per kind.
  *
  * Ownership: a TaskResult owns its blobs (task_result_free). Packing gives a self-contained
  * byte string (MPI messages and the store's journal). Thread safety: distinct results only. */
@@ -71,9 +71,6 @@ typedef struct {
 
 typedef FsStatus (*TaskRunner)(const TaskSpec *spec, const TaskEnv *env, TaskResult *out);
 
-FsStatus task_run(const TaskSpec *spec, const TaskEnv *env, TaskResult *out);
-FsStatus task_run_fake(const TaskSpec *spec, const TaskEnv *env, TaskResult *out);
-FsStatus task_run_real(const TaskSpec *spec, const TaskEnv *env, TaskResult *out);
 
 /* Names of the inputs a kind needs (from its dependencies' results); returns the count. */
 int task_inputs(TaskKind kind, const char *names[2]);

@@ -1,4 +1,5 @@
-/* util.h: error handling, checked allocation and file I/O, number parsing, clocks.
+/* util.h: error handling and exit statuses, checked allocation and file I/O, number parsing,
+ * clocks.
  * Two tiers of errors (STYLE 3.6): impossible states and unusable input stop the program
  * with fs_die (under MPI the die hook installed by par aborts the whole job); a failing task
  * returns an FsStatus that the scheduler records. Every function here is thread-safe except
@@ -31,6 +32,16 @@ typedef enum {
     FS_STATUS_COUNT
 } FsStatus;
 const char *fs_status_str(FsStatus s);
+
+/* Exit statuses of build/fsweep and its commands (jobs/ scripts rely on them). A command maps
+ * its FsStatus to one of these; schedulers return them for the whole sweep. */
+typedef enum {
+    FS_EXIT_OK = 0,
+    FS_EXIT_ERROR = 1,     /* bad input or a fatal error */
+    FS_EXIT_USAGE = 2,     /* bad command line */
+    FS_EXIT_FAILED = 3,    /* sweep finished, but some tasks failed after all retries */
+    FS_EXIT_RESUMABLE = 75 /* interrupted (SIGTERM/SIGUSR1, a lost rank): run again to resume */
+} FsExit;
 
 /* Print "fsweep: error: <file>:<line>: <message>" and stop. Never returns. */
 FS_NORETURN void fs_die(const char *file, int line, const char *fmt, ...) FS_PRINTF(3, 4);

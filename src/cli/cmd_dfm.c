@@ -1,90 +1,24 @@
-/* cmd_dfm.c: `fsweep dfm` (dominant frequency maps: patch removal, screened, HFSS),
- * `fsweep shortcut` (TPR/FPR with DFMs kept / removed, on the test set and OOD sets) and
- * `fsweep heatmap` (Fourier heat map, low-/high-pass accuracy against radius).
+/* cmd_dfm.c: `fsweep dfm`: dominant frequency maps (patch removal, screened, HFSS).
  * Images are normalised with the MODEL file's mean/std (the constants it was trained with),
- * whatever the data spec measured. Under mpirun, `dfm --method removal|hfss` splits the masks /
- * candidates across the ranks (rank 0 writes); the other commands run on rank 0 only. */
+ * whatever the data spec measured. Under mpirun, `--method removal|hfss` splits the masks /
+ * candidates across the ranks (rank 0 writes); `--method screen` runs on rank 0 only. */
+#include "cli_args.h"
 #include "commands.h"
 #include "data.h"
 #include "dfm.h"
 #include "dfm_file.h"
 #include "h5file.h"
-#include "heatmap.h"
 #include "hfss.h"
-#include "linalg.h"
 #include "pool.h"
-#include "log.h"
-#include "model.h"
 #include "par.h"
 #include "shortcut.h"
 #include "spectral.h"
-#include "toy_data.h"
 #include "util.h"
 
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-typedef struct {
-    Model *model;
-    Classifier clf;
-    float mean[DATASET_MAX_CH], std[DATASET_MAX_CH];
-} LoadedModel;
-
-static FsStatus load_model(const char *path, int batch, LoadedModel *lm)
-{
-    memset(lm, 0, sizeof *lm);
-    FsStatus st = model_load(path, &lm->model, lm->mean, lm->std);
-    if (st != FS_OK) return st;
-    st = model_classifier(lm->model, batch, &lm->clf);
-    if (st != FS_OK) {
-        model_free(lm->model);
-        lm->model = NULL;
-    }
-    return st;
-}
-
-static void free_model(LoadedModel *lm)
-{
-    if (!lm->model) return;
-    model_classifier_free(&lm->clf);
-    model_free(lm->model);
-    lm->model = NULL;
-}
-
-/* Load a set and give it the model's normalisation; check it fits the model. */
-static FsStatus load_set(const char *spec, const LoadedModel *lm, Dataset *d)
-{
-    FsStatus st = toy_spec_matches(spec) ? toy_dataset_make(spec, d) : dataset_load(spec, d);
-    if (st != FS_OK) return st;
-    if (d->c != lm->clf.c || d->h != lm->clf.h || d->w != lm->clf.w) {
-        st = fs_errorf(FS_ERR_CONFIG, "data '%s': images %dx%dx%d, the model expects %dx%dx%d",
-                       spec, d->c, d->h, d->w, lm->clf.c, lm->clf.h, lm->clf.w);
-        dataset_free(d);
-        return st;
-    }
-    for (int c = 0; c < d->c; c++) {
-        d->mean[c] = lm->mean[c];
-        d->std[c] = lm->std[c];
-    }
-    return FS_OK;
-}
-
-static int want_help(int argc, char **argv)
-{
-    for (int i = 1; i < argc; i++)
-        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) return 1;
-    return 0;
-}
-
-static int fail(const char *cmd, int code)
-{
-    if (par_rank() == 0) fprintf(stderr, "fsweep %s: %s\n", cmd, fs_last_error());
-    return code;
-}
-
-/* ------------------------------------------------------------------ dfm */
 
 static void dfm_usage(FILE *f)
 {
@@ -233,7 +167,7 @@ static void print_maps(const Dataset *d, int k, const double *clean, const uint8
     }
 }
 
-static int dfm_removal_or_screen(const DfmArgs *a, const LoadedModel *lm, const Dataset *d)
+static int dfm_removal_or_screen(const DfmArgs *a, const CliModel *lm, const Dataset *d)
 {
     int k = lm->clf.k, h = d->h, w = d->w, rank = par_rank(), screen = !strcmp(a->method, "screen");
     size_t hw = (size_t)h * w;
@@ -243,7 +177,7 @@ static int dfm_removal_or_screen(const DfmArgs *a, const LoadedModel *lm, const 
     o.exact = a->exact;
     o.legacy_row0 = a->legacy;
     o.path = a->path;
-    if (dfm_check_geometry(h, w, o.patch) != FS_OK) return fail("dfm", FS_EXIT_USAGE);
+    if (dfm_check_geometry(h, w, o.patch) != FS_OK) return cli_fail("dfm", FS_EXIT_USAGE);
     int nm = dfm_num_masks(h, w, o.patch);
     double *scores = xmalloc((size_t)nm * k * sizeof *scores);
     uint8_t *evaluated = NULL;
@@ -272,7 +206,7 @@ static int dfm_removal_or_screen(const DfmArgs *a, const LoadedModel *lm, const 
     if (st != FS_OK) {
         free(scores);
         free(evaluated);
-        return fail("dfm", FS_EXIT_ERROR);
+        return cli_fail("dfm", FS_EXIT_ERROR);
     }
     if (rank != 0) {
         free(scores);
@@ -413,10 +347,10 @@ static int dfm_removal_or_screen(const DfmArgs *a, const LoadedModel *lm, const 
     free(clean);
     free(maps);
     free(dfm);
-    return st == FS_OK ? FS_EXIT_OK : fail("dfm", FS_EXIT_ERROR);
+    return st == FS_OK ? FS_EXIT_OK : cli_fail("dfm", FS_EXIT_ERROR);
 }
 
-static int dfm_hfss(const DfmArgs *a, const LoadedModel *lm, const Dataset *d0)
+static int dfm_hfss(const DfmArgs *a, const CliModel *lm, const Dataset *d0)
 {
     int k = lm->clf.k, h = d0->h, w = d0->w;
     size_t hw = (size_t)h * w;
@@ -426,7 +360,7 @@ static int dfm_hfss(const DfmArgs *a, const LoadedModel *lm, const Dataset *d0)
         memset(&o, 0, sizeof o);
         if (a->n_blocks > HFSS_MAX_STAGES) {
             fs_errorf(FS_ERR_CONFIG, "--blocks: %d stages, at most %d", a->n_blocks, HFSS_MAX_STAGES);
-            return fail("dfm", FS_EXIT_USAGE);
+            return cli_fail("dfm", FS_EXIT_USAGE);
         }
         o.n_stages = a->n_blocks;
         for (int s = 0; s < a->n_blocks; s++) {
@@ -441,7 +375,7 @@ static int dfm_hfss(const DfmArgs *a, const LoadedModel *lm, const Dataset *d0)
     o.reflect_only = a->reflect;
     o.seed = (uint64_t)a->seed;
     if (st == FS_OK) st = hfss_check(&o, h, w);
-    if (st != FS_OK) return fail("dfm", FS_EXIT_USAGE);
+    if (st != FS_OK) return cli_fail("dfm", FS_EXIT_USAGE);
     /* D_a: a class-stratified, seeded subset of --data (PAPER.md 9: of the training set) */
     Dataset sub;
     const Dataset *d = d0;
@@ -454,7 +388,7 @@ static int dfm_hfss(const DfmArgs *a, const LoadedModel *lm, const Dataset *d0)
         free(take);
         free(cnt);
         free(idx);
-        if (st != FS_OK) return fail("dfm", FS_EXIT_ERROR);
+        if (st != FS_OK) return cli_fail("dfm", FS_EXIT_ERROR);
         for (int c = 0; c < d0->c; c++) {
             sub.mean[c] = d0->mean[c];
             sub.std[c] = d0->std[c];
@@ -530,34 +464,34 @@ static int dfm_hfss(const DfmArgs *a, const LoadedModel *lm, const Dataset *d0)
     free(dfm);
     free(fl);
     free(sb);
-    return st == FS_OK ? FS_EXIT_OK : fail("dfm", FS_EXIT_ERROR);
+    return st == FS_OK ? FS_EXIT_OK : cli_fail("dfm", FS_EXIT_ERROR);
 }
 
 static int dfm_main(int argc, char **argv)
 {
-    if (want_help(argc, argv)) {
+    if (cli_want_help(argc, argv)) {
         dfm_usage(stdout);
         return FS_EXIT_OK;
     }
     DfmArgs a;
     if (parse_dfm(argc, argv, &a) != 0) {
-        int rc = fail("dfm", FS_EXIT_USAGE);
+        int rc = cli_fail("dfm", FS_EXIT_USAGE);
         free(a.tops);
         free(a.blocks);
         free(a.budgets);
         return rc;
     }
-    LoadedModel lm;
+    CliModel lm;
     Dataset d;
     int rc;
-    if (load_model(a.model, a.batch, &lm) != FS_OK) rc = fail("dfm", FS_EXIT_ERROR);
-    else if (load_set(a.data, &lm, &d) != FS_OK) {
-        rc = fail("dfm", FS_EXIT_ERROR);
-        free_model(&lm);
+    if (cli_model_load(a.model, a.batch, &lm) != FS_OK) rc = cli_fail("dfm", FS_EXIT_ERROR);
+    else if (cli_load_set(a.data, &lm, &d) != FS_OK) {
+        rc = cli_fail("dfm", FS_EXIT_ERROR);
+        cli_model_free(&lm);
     } else {
         rc = !strcmp(a.method, "hfss") ? dfm_hfss(&a, &lm, &d) : dfm_removal_or_screen(&a, &lm, &d);
         dataset_free(&d);
-        free_model(&lm);
+        cli_model_free(&lm);
     }
     free(a.tops);
     free(a.blocks);
@@ -565,291 +499,7 @@ static int dfm_main(int argc, char **argv)
     return rc;
 }
 
-/* ------------------------------------------------------------------ shortcut */
-
-static void shortcut_usage(FILE *f)
-{
-    fprintf(f,
-"usage: fsweep shortcut MODEL.h5 --dfm DFM.h5 --data SPEC [--ood SPEC ...] [options]\n"
-"  Shortcut evaluation (PAPER.md 8): per class c, TPR/FPR on the unfiltered set, with only\n"
-"  DFM_c kept (applied to every image), and with DFM_c removed (DC kept); verdicts: shortcut\n"
-"  when TPR^DFM > t, strong when TPR^DFM >= 0.6. The DFMs may come from another model\n"
-"  (cross-architecture transfer). Each --ood set (same classes, by label position) is\n"
-"  evaluated the same way.\n"
-"  --top T      which DFM threshold of DFM.h5, in %% (default 5; HFSS files have one)\n"
-"  --t T        shortcut threshold t in [0, 1] (default 0.5)\n"
-"  --batch N    images per forward pass (default 256)\n"
-"  --out R.h5   also write the rates (/SET_i/{tpr,fpr}_{org,dfm,cmp}, confusion matrices,\n"
-"               verdicts; attribute spec) to R.h5\n");
-}
-
-static FsStatus write_shortcut(H5File *f, int i, const char *spec, const ShortcutResult *r)
-{
-    char g[64], p[96];
-    fs_snprintf(g, sizeof g, "/set_%d", i);
-    FsStatus st = h5f_create_group(f, g);
-    if (st == FS_OK) st = h5f_attr_set_str(f, g, "spec", spec);
-    if (st == FS_OK) st = h5f_attr_set_f64(f, g, "t", r->t);
-    int64_t dk[1] = {r->k}, dkk[2] = {r->k, r->k}, dkkk[3] = {r->k, r->k, r->k};
-    const char *names[6] = {"tpr_org", "fpr_org", "tpr_dfm", "fpr_dfm", "tpr_cmp", "fpr_cmp"};
-    const double *v[6] = {r->tpr_org, r->fpr_org, r->tpr_dfm, r->fpr_dfm, r->tpr_cmp, r->fpr_cmp};
-    for (int q = 0; q < 6 && st == FS_OK; q++) {
-        fs_snprintf(p, sizeof p, "%s/%s", g, names[q]);
-        st = h5f_write(f, p, FSH5_F64, 1, dk, v[q]);
-    }
-    if (st == FS_OK) {
-        fs_snprintf(p, sizeof p, "%s/confusion_org", g);
-        st = h5f_write(f, p, FSH5_I64, 2, dkk, r->conf_org);
-    }
-    if (st == FS_OK) {
-        fs_snprintf(p, sizeof p, "%s/confusion_dfm", g);
-        st = h5f_write(f, p, FSH5_I64, 3, dkkk, r->conf_dfm);
-    }
-    if (st == FS_OK) {
-        fs_snprintf(p, sizeof p, "%s/confusion_cmp", g);
-        st = h5f_write(f, p, FSH5_I64, 3, dkkk, r->conf_cmp);
-    }
-    if (st == FS_OK) {
-        fs_snprintf(p, sizeof p, "%s/shortcut", g);
-        st = h5f_write(f, p, FSH5_U8, 1, dk, r->shortcut);
-    }
-    if (st == FS_OK) {
-        fs_snprintf(p, sizeof p, "%s/strong", g);
-        st = h5f_write(f, p, FSH5_U8, 1, dk, r->strong);
-    }
-    return st;
-}
-
-static int shortcut_main(int argc, char **argv)
-{
-    if (want_help(argc, argv)) {
-        shortcut_usage(stdout);
-        return FS_EXIT_OK;
-    }
-    if (par_rank() != 0) return FS_EXIT_OK;
-    const char *model = NULL, *dfmp = NULL, *outp = NULL;
-    const char **sets = xcalloc((size_t)argc + 1, sizeof *sets);
-    int nsets = 1, batch = 256;
-    double top = 5.0, t = 0.5;
-    FsStatus st = FS_OK;
-    for (int i = 1; i < argc && st == FS_OK; i++) {
-        const char *o = argv[i] ? argv[i] : "", *v = i + 1 < argc ? argv[i + 1] : NULL;
-        if (o[0] != '-' && !model) model = o;
-        else if (!v) st = fs_errorf(FS_ERR_CONFIG, "unknown option or missing value: '%s'", o);
-        else if (!strcmp(o, "--dfm")) dfmp = argv[++i];
-        else if (!strcmp(o, "--data")) sets[0] = argv[++i];
-        else if (!strcmp(o, "--ood")) sets[nsets++] = argv[++i];
-        else if (!strcmp(o, "--out")) outp = argv[++i];
-        else if (!strcmp(o, "--top")) st = fs_parse_double(argv[++i], 0.0001, 100.0, "--top", &top);
-        else if (!strcmp(o, "--t")) st = fs_parse_double(argv[++i], 0.0, 1.0, "--t", &t);
-        else if (!strcmp(o, "--batch")) st = fs_parse_int(argv[++i], 1, 65536, "--batch", &batch);
-        else st = fs_errorf(FS_ERR_CONFIG, "unknown option '%s' (see fsweep shortcut --help)", o);
-    }
-    if (st == FS_OK && (!model || !dfmp || !sets[0]))
-        st = fs_errorf(FS_ERR_CONFIG, "MODEL.h5, --dfm and --data are required");
-    if (st != FS_OK) {
-        free(sets);
-        return fail("shortcut", FS_EXIT_USAGE);
-    }
-    LoadedModel lm;
-    DfmMaps maps;
-    if (load_model(model, batch, &lm) != FS_OK) {
-        free(sets);
-        return fail("shortcut", FS_EXIT_ERROR);
-    }
-    st = dfm_maps_read(dfmp, &maps);
-    int ti = -1;
-    if (st == FS_OK) {
-        ti = maps.n_t == 1 ? 0 : dfm_maps_find(&maps, top / 100.0);
-        if (ti < 0) st = fs_errorf(FS_ERR_CONFIG, "%s: no top-%g%% maps (--top)", dfmp, top);
-        else if (maps.k != lm.clf.k || maps.h != lm.clf.h || maps.w != lm.clf.w)
-            st = fs_errorf(FS_ERR_FORMAT, "%s: DFMs for %d classes of %dx%d, the model has %d "
-                           "classes of %dx%d", dfmp, maps.k, maps.h, maps.w, lm.clf.k, lm.clf.h,
-                           lm.clf.w);
-    }
-    H5File *f = NULL;
-    if (st == FS_OK && outp) {
-        f = h5f_create(outp);
-        if (!f) st = FS_ERR_IO;
-        if (f) st = h5f_attr_set_str(f, "/", "format", "fsweep-shortcut");
-        if (st == FS_OK) st = h5f_attr_set_str(f, "/", "model", model);
-        if (st == FS_OK) st = h5f_attr_set_str(f, "/", "dfm", dfmp);
-        if (st == FS_OK) st = h5f_attr_set_f64(f, "/", "top", maps.thresholds[ti]);
-    }
-    const uint8_t *dfm = st == FS_OK ? maps.dfm + (size_t)ti * maps.k * maps.h * maps.w : NULL;
-    for (int s = 0; s < nsets && st == FS_OK; s++) {
-        Dataset d;
-        st = load_set(sets[s], &lm, &d);
-        if (st != FS_OK) break;
-        ShortcutResult r;
-        st = shortcut_eval(&lm.clf, &d, dfm, t, &r);
-        if (st == FS_OK) {
-            printf("%s set %s (%d images), DFMs %s (top %g%%, %s), t = %g\n", s ? "OOD" : "test",
-                   sets[s], d.n, dfmp, 100 * maps.thresholds[ti], maps.method, t);
-            printf("%-5s %-14s %5s %7s %7s %8s %8s %8s %8s %5s %6s\n", "class", "name", "P_c",
-                   "TPR", "FPR", "TPR_dfm", "FPR_dfm", "TPR_rm", "FPR_rm", "sct", "strong");
-            for (int c = 0; c < r.k; c++)
-                printf("%-5d %-14.14s %5lld %7.3f %7.3f %8.3f %8.3f %8.3f %8.3f %5s %6s\n", c,
-                       d.class_names && d.class_names[c] ? d.class_names[c] : "-",
-                       (long long)r.pos[c], r.tpr_org[c], r.fpr_org[c], r.tpr_dfm[c],
-                       r.fpr_dfm[c], r.tpr_cmp[c], r.fpr_cmp[c], r.shortcut[c] ? "yes" : "no",
-                       r.strong[c] ? "yes" : "no");
-            printf("  %-5s %6s %12s %16s %15s %19s\n", "t", "|S_t|", "AvgTPR_sct", "AvgTPR_dfm_sct",
-                   "AvgTPR_nonsct", "AvgTPR_dfm_nonsct");
-            for (int q = 1; q <= 9; q++) {
-                ShortcutSummary sm;
-                shortcut_summary(&r, q / 10.0, &sm);
-                printf("  %-5.1f %6d %12.3f %16.3f %15.3f %19.3f\n", sm.t, sm.n_sct, sm.avg_tpr_sct,
-                       sm.avg_tpr_dfm_sct, sm.avg_tpr_nonsct, sm.avg_tpr_dfm_nonsct);
-            }
-            if (f) st = write_shortcut(f, s, sets[s], &r);
-            shortcut_result_free(&r);
-        }
-        dataset_free(&d);
-    }
-    if (f) {
-        FsStatus cst = h5f_close(f);
-        if (st == FS_OK) st = cst;
-        if (st == FS_OK) printf("wrote %s\n", outp);
-    }
-    dfm_maps_free(&maps);
-    free_model(&lm);
-    free(sets);
-    return st == FS_OK ? FS_EXIT_OK : fail("shortcut", FS_EXIT_ERROR);
-}
-
-/* ------------------------------------------------------------------ heatmap */
-
-static void heatmap_usage(FILE *f)
-{
-    fprintf(f,
-"usage: fsweep heatmap MODEL.h5 --data SPEC --out HEAT.h5 [options]\n"
-"  Fourier heat map (Yin et al. 2019; PAPER.md 12): error rate under +-eps*U_f per frequency,\n"
-"  and accuracy against low-/high-pass radius, overall and per class.\n"
-"  --eps E       L2 norm of the perturbation per channel (default 4; 15.7 for ImageNet)\n"
-"  --window W    odd window of low frequencies to evaluate (default 0 = all; 63 for ImageNet)\n"
-"  --seed S      sign draws (default 0)\n"
-"  --no-fourier  skip the heat map;  --no-radius  skip the radius curves\n"
-"  --no-dc       high-pass without DC (default: DC kept)\n"
-"  --batch N     images per forward pass (default 256)\n"
-"  Output: /fourier_error (H, W) centred (NaN outside the window), /radius (R),\n"
-"  /acc_lowpass and /acc_highpass (R, K+1; column K = overall).\n");
-}
-
-static int heatmap_main(int argc, char **argv)
-{
-    if (want_help(argc, argv)) {
-        heatmap_usage(stdout);
-        return FS_EXIT_OK;
-    }
-    if (par_rank() != 0) return FS_EXIT_OK;
-    const char *model = NULL, *data = NULL, *outp = NULL;
-    HeatmapOptions ho;
-    heatmap_options_default(&ho);
-    int fourier = 1, radius = 1, keep_dc = 1, batch = 256;
-    long seed = 0;
-    FsStatus st = FS_OK;
-    for (int i = 1; i < argc && st == FS_OK; i++) {
-        const char *o = argv[i] ? argv[i] : "", *v = i + 1 < argc ? argv[i + 1] : NULL;
-        if (o[0] != '-' && !model) model = o;
-        else if (!strcmp(o, "--no-fourier")) fourier = 0;
-        else if (!strcmp(o, "--no-radius")) radius = 0;
-        else if (!strcmp(o, "--no-dc")) keep_dc = 0;
-        else if (!v) st = fs_errorf(FS_ERR_CONFIG, "unknown option or missing value: '%s'", o);
-        else if (!strcmp(o, "--data")) data = argv[++i];
-        else if (!strcmp(o, "--out")) outp = argv[++i];
-        else if (!strcmp(o, "--eps")) st = fs_parse_double(argv[++i], 0.0, 1e6, "--eps", &ho.eps);
-        else if (!strcmp(o, "--window")) st = fs_parse_int(argv[++i], 0, 1 << 20, "--window", &ho.window);
-        else if (!strcmp(o, "--seed")) st = fs_parse_long(argv[++i], 0, 1L << 62, "--seed", &seed);
-        else if (!strcmp(o, "--batch")) st = fs_parse_int(argv[++i], 1, 65536, "--batch", &batch);
-        else st = fs_errorf(FS_ERR_CONFIG, "unknown option '%s' (see fsweep heatmap --help)", o);
-    }
-    ho.seed = (uint64_t)seed;
-    if (st == FS_OK && (!model || !data || !outp))
-        st = fs_errorf(FS_ERR_CONFIG, "MODEL.h5, --data and --out are required");
-    if (st != FS_OK) return fail("heatmap", FS_EXIT_USAGE);
-    LoadedModel lm;
-    Dataset d;
-    if (load_model(model, batch, &lm) != FS_OK) return fail("heatmap", FS_EXIT_ERROR);
-    if (load_set(data, &lm, &d) != FS_OK) {
-        free_model(&lm);
-        return fail("heatmap", FS_EXIT_ERROR);
-    }
-    int h = d.h, w = d.w, k = lm.clf.k, nr = heatmap_num_radii(h, w);
-    double *err = xmalloc((size_t)h * w * sizeof *err);
-    double *lo = xmalloc((size_t)nr * (k + 1) * sizeof *lo), *hi = xmalloc((size_t)nr * (k + 1) * sizeof *hi);
-    double t0 = fs_now();
-    if (fourier) st = heatmap_fourier(&lm.clf, &d, &ho, err);
-    if (st == FS_OK && radius) st = heatmap_radius(&lm.clf, &d, keep_dc, lo, hi);
-    H5File *f = NULL;
-    if (st == FS_OK) {
-        printf("heatmap: %s on %s (%d images), %.2f s\n", model, data, d.n, fs_now() - t0);
-        if (fourier) {
-            double mx = 0.0;
-            int bi = 0;
-            for (int i = 0; i < h * w; i++)
-                if (!isnan(err[i]) && err[i] > mx) {
-                    mx = err[i];
-                    bi = i;
-                }
-            printf("  Fourier heat map (eps %g): max error %.3f at (u,v) = (%d,%d)\n", ho.eps, mx,
-                   bi / w - h / 2, bi % w - w / 2);
-        }
-        if (radius) {
-            printf("  %6s %10s %10s\n", "r", "low-pass", "high-pass");
-            for (int r = 0; r < nr; r++)
-                printf("  %6d %10.4f %10.4f\n", r, lo[(size_t)r * (k + 1) + k], hi[(size_t)r * (k + 1) + k]);
-        }
-        f = h5f_create(outp);
-        if (!f) st = FS_ERR_IO;
-    }
-    if (f) {
-        int64_t dh[2] = {h, w}, dr[1] = {nr}, drk[2] = {nr, k + 1};
-        double *rr = xmalloc((size_t)nr * sizeof *rr);
-        for (int r = 0; r < nr; r++) rr[r] = r;
-        st = h5f_attr_set_str(f, "/", "format", "fsweep-heatmap");
-        if (st == FS_OK) st = h5f_attr_set_str(f, "/", "model", model);
-        if (st == FS_OK) st = h5f_attr_set_str(f, "/", "data", data);
-        if (st == FS_OK) st = h5f_attr_set_f64(f, "/", "eps", ho.eps);
-        if (st == FS_OK) st = h5f_attr_set_i64(f, "/", "window", ho.window);
-        if (st == FS_OK) st = h5f_attr_set_i64(f, "/", "keep_dc", keep_dc);
-        if (st == FS_OK && fourier) st = h5f_write(f, "/fourier_error", FSH5_F64, 2, dh, err);
-        if (st == FS_OK && radius) st = h5f_write(f, "/radius", FSH5_F64, 1, dr, rr);
-        if (st == FS_OK && radius) st = h5f_write(f, "/acc_lowpass", FSH5_F64, 2, drk, lo);
-        if (st == FS_OK && radius) st = h5f_write(f, "/acc_highpass", FSH5_F64, 2, drk, hi);
-        FsStatus cst = h5f_close(f);
-        if (st == FS_OK) st = cst;
-        if (st == FS_OK) printf("wrote %s\n", outp);
-        free(rr);
-    }
-    free(err);
-    free(lo);
-    free(hi);
-    dataset_free(&d);
-    free_model(&lm);
-    return st == FS_OK ? FS_EXIT_OK : fail("heatmap", FS_EXIT_ERROR);
-}
-
 int cmd_dfm(int argc, char **argv)
 {
-    par_init(&argc, &argv);
-    int rc = dfm_main(argc, argv);
-    par_finalize();
-    return rc;
-}
-
-int cmd_shortcut(int argc, char **argv)
-{
-    par_init(&argc, &argv);
-    int rc = shortcut_main(argc, argv);
-    par_finalize();
-    return rc;
-}
-
-int cmd_heatmap(int argc, char **argv)
-{
-    par_init(&argc, &argv);
-    int rc = heatmap_main(argc, argv);
-    par_finalize();
-    return rc;
+    return cli_with_par(argc, argv, dfm_main);
 }

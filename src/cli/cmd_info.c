@@ -1,4 +1,6 @@
-/* cmd_info.c: `fsweep info` and `fsweep version`: what this binary is and what it runs on. */
+/* cmd_info.c: `fsweep info`: the linked libraries, the BLAS core and the CPU this binary runs
+ * on. */
+#include "cli_args.h"
 #include "commands.h"
 #include "linalg.h"
 #include "pool.h"
@@ -12,14 +14,6 @@
 #include <string.h>
 
 #include "build_info.h"
-
-int cmd_version(int argc, char **argv)
-{
-    FS_UNUSED(argc);
-    FS_UNUSED(argv);
-    printf("fsweep %s (git %s)\n", FS_VERSION, FS_GIT_HASH);
-    return FS_EXIT_OK;
-}
 
 /* The CPU's vector extensions, as the compiler's runtime detects them. */
 static void cpu_features(char *buf, size_t n)
@@ -44,7 +38,7 @@ static void cpu_features(char *buf, size_t n)
 
 int cmd_info(int argc, char **argv)
 {
-    if (argc > 1 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
+    if (argc > 1 && cli_is_help(argv[1])) {
         printf("usage: fsweep info\n  Print the versions of the libraries actually linked, the OpenBLAS "
                "core type and thread count, and the CPU's vector extensions.\n");
         return FS_EXIT_OK;

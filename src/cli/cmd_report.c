@@ -1,4 +1,5 @@
 /* cmd_report.c: `fsweep report STORE -o DIR`: figures and a self-contained HTML page. */
+#include "cli_args.h"
 #include "commands.h"
 #include "log.h"
 #include "report.h"
@@ -27,7 +28,7 @@ int cmd_report(int argc, char **argv)
     int png = 1;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
-        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+        if (cli_is_help(a)) {
             report_usage(stdout);
             return FS_EXIT_OK;
         } else if (!strcmp(a, "-o") || !strcmp(a, "--out")) {

@@ -6,8 +6,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "build_info.h"
-
 typedef struct {
     const char *name;
     int (*fn)(int, char **);

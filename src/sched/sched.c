@@ -1,7 +1,6 @@
 /* sched.c: the task graph shared by sched_serial and sched_mpi (see scheduler.h). */
 #include "scheduler.h"
 
-#include "commands.h"
 #include "log.h"
 #include "par.h"
 

@@ -6,7 +6,6 @@
  * can react to signals, print progress and enforce the drain timeout. */
 #include "scheduler.h"
 
-#include "commands.h"
 #include "log.h"
 #include "par.h"
 

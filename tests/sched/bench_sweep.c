@@ -3,6 +3,7 @@
  * `mpirun -np 4 build/fsweep run` (1 master + 3 workers) when mpirun exists. The target is under
  * 5 ms per task. Verifies first that the two stores hold the same results (via their row
  * counts), then reports. BENCH_TASKS_SCALE=0.1 runs a tenth of the grid. */
+#include "runner.h"
 #include "scheduler.h"
 #include "store.h"
 #include "sweep.h"
@@ -55,7 +56,7 @@ int main(void)
         fprintf(stderr, "%s\n", fs_last_error());
         return 1;
     }
-    SchedOptions o = {&cfg, st, task_run, NULL, NULL, NULL};
+    SchedOptions o = {&cfg, st, runner_by_name(cfg.runner), NULL, NULL, NULL};
     SchedSummary sum;
     int code = sched_serial(&o, &sum);
     int64_t rows = store_row_count(st);

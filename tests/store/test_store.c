@@ -4,6 +4,7 @@
 #include "harness.h"
 
 #include "h5file.h"
+#include "runner.h"
 #include "scheduler.h"
 #include "store.h"
 #include "sweep.h"
@@ -28,7 +29,7 @@ static int run_some(Store *st, const SweepConfig *c, int k)
 {
     SchedGraph g;
     sgraph_init(&g, c, st, NULL);
-    SchedOptions o = {c, st, task_run, NULL, NULL, NULL};
+    SchedOptions o = {c, st, runner_by_name(c->runner), NULL, NULL, NULL};
     int ran = 0;
     for (int i; ran < k && (i = sgraph_next(&g)) >= 0; ran++) {
         TaskBlob *in = NULL;
@@ -73,7 +74,7 @@ static void test_roundtrip_inputs(void)
     TaskResult r;
     task_result_init(&r, &c.tasks[tr]);
     TaskEnv env = {&c, 0, 1, NULL, 0, NULL, 0, NULL};
-    EXPECT_EQ_INT(task_run_fake(&c.tasks[tr], &env, &r), FS_OK);
+    EXPECT_EQ_INT(runner_run_fake(&c.tasks[tr], &env, &r), FS_OK);
     r.attempt = 1;
     EXPECT_EQ_INT(store_append(st, &c, &c.tasks[tr], &r), FS_OK);
     TaskBlob w;

@@ -2,7 +2,7 @@
  * packing, the fake runner's determinism, and the serial scheduler with faults. */
 #include "harness.h"
 
-#include "commands.h"
+#include "runner.h"
 #include "scheduler.h"
 #include "store.h"
 #include "sweep.h"
@@ -194,17 +194,17 @@ static void test_fake_deterministic(void)
     task_result_init(&a, &c.tasks[ev]);
     task_result_init(&b, &c.tasks[ev]);
     task_result_init(&d, &c.tasks[ev]);
-    EXPECT_EQ_INT(task_run_fake(&c.tasks[ev], &env, &a), FS_OK);
-    EXPECT_EQ_INT(task_run_fake(&c.tasks[ev], &env, &b), FS_OK);
+    EXPECT_EQ_INT(runner_run_fake(&c.tasks[ev], &env, &a), FS_OK);
+    EXPECT_EQ_INT(runner_run_fake(&c.tasks[ev], &env, &b), FS_OK);
     wd[3] = 4.0000001; /* other weights: other results */
-    EXPECT_EQ_INT(task_run_fake(&c.tasks[ev], &env, &d), FS_OK);
+    EXPECT_EQ_INT(runner_run_fake(&c.tasks[ev], &env, &d), FS_OK);
     EXPECT_EQ_INT(a.n_blobs, 2);
     EXPECT(!memcmp(a.blobs[0].data, b.blobs[0].data, (size_t)task_blob_len(&a.blobs[0]) * 8));
     EXPECT(memcmp(a.blobs[0].data, d.blobs[0].data, (size_t)task_blob_len(&a.blobs[0]) * 8));
     env.n_inputs = 0; /* a missing input is an error, not a silent default */
     TaskResult e;
     task_result_init(&e, &c.tasks[ev]);
-    EXPECT_EQ_INT(task_run_fake(&c.tasks[ev], &env, &e), FS_ERR_INTERNAL);
+    EXPECT_EQ_INT(runner_run_fake(&c.tasks[ev], &env, &e), FS_ERR_INTERNAL);
     task_result_free(&a);
     task_result_free(&b);
     task_result_free(&d);
@@ -223,7 +223,7 @@ static void test_serial_scheduler_faults(void)
     Store *st = store_open(path, &c, 0, &created);
     EXPECT(st && created);
     if (!st) return;
-    SchedOptions o = {&c, st, task_run, NULL, NULL, NULL};
+    SchedOptions o = {&c, st, runner_by_name(c.runner), NULL, NULL, NULL};
     SchedSummary s;
     EXPECT_EQ_INT(sched_serial(&o, &s), FS_EXIT_FAILED);
     EXPECT_EQ_INT(s.failed, 1);
@@ -246,7 +246,7 @@ static void test_resume_skips(void)
     EXPECT(st != NULL);
     if (!st) return;
     volatile sig_atomic_t stop = 0;
-    SchedOptions o = {&c, st, task_run, &stop, NULL, NULL};
+    SchedOptions o = {&c, st, runner_by_name(c.runner), &stop, NULL, NULL};
     SchedSummary s;
     EXPECT_EQ_INT(sched_serial(&o, &s), FS_EXIT_OK);
     EXPECT_EQ_INT(s.done, c.n_tasks);

@@ -1,5 +1,5 @@
-/* task_real.c: the real runner (cfg runner = real), behind the TaskRunner seam. It fills the same
- * blobs as task_run_fake (names, dims, places; see task.c), so the store layout, resume and the
+/* runner_real.c: the real runner (cfg runner = real), behind the TaskRunner seam. It fills the same
+ * blobs as runner_run_fake (names, dims, places), so the store layout, resume and the
  * Python readers do not change. Every kind calls the project's modules:
  *   TRAIN    model_create + train_run (engine), augment_create (data) for the aug and band axes;
  *            weights = params then BN buffers (float32); train_loss per epoch; class_acc_curve per
@@ -24,7 +24,7 @@
  * no rank or order matters. Datasets are loaded per task (cheap next to training).
  * No par.h collectives here: workers run tasks independently (hfss_run_local, dfm_score_range).
  * Not thread-safe (FFTW planning). */
-#include "task.h"
+#include "runner.h"
 
 #include "adcs.h"
 #include "augment.h"
@@ -597,7 +597,7 @@ out:
     return st;
 }
 
-FsStatus task_run_real(const TaskSpec *spec, const TaskEnv *env, TaskResult *out)
+FsStatus runner_run_real(const TaskSpec *spec, const TaskEnv *env, TaskResult *out)
 {
     const SweepConfig *cfg = env->cfg;
     switch (spec->kind) {

@@ -1,17 +1,11 @@
-/* commands.h: the subcommands of build/fsweep, git-style. Each is int cmd_NAME(argc, argv)
- * with argv[0] = the subcommand name; it returns the process exit status.
- * To add a command: declare it here and add one FS_COMMAND line to FS_COMMAND_LIST. */
+/* commands.h (no commands.c: each command has its own src/cli/cmd_NAME.c; private to cli):
+ * the subcommands of build/fsweep, git-style. Each is int cmd_NAME(argc, argv), with
+ * argv[0] = the subcommand name; it returns the process exit status (FsExit, util.h).
+ * To add a command: write src/cli/cmd_NAME.c and add one FS_COMMAND line to FS_COMMAND_LIST. */
 #ifndef FS_COMMANDS_H
 #define FS_COMMANDS_H
 
-/* Exit statuses shared by all commands (jobs/ scripts rely on them). */
-enum {
-    FS_EXIT_OK = 0,
-    FS_EXIT_ERROR = 1,     /* bad input or a fatal error */
-    FS_EXIT_USAGE = 2,     /* bad command line */
-    FS_EXIT_FAILED = 3,    /* sweep finished, but some tasks failed after all retries */
-    FS_EXIT_RESUMABLE = 75 /* interrupted (SIGTERM/SIGUSR1, a lost rank): run again to resume */
-};
+#include "util.h"
 
 #define FS_COMMAND_LIST                                                                            \
     FS_COMMAND(run, "run a sweep (serial, or under mpirun: master + workers); resumes")           \

@@ -1,0 +1,96 @@
+/* cmd_plan.c: `fsweep plan`: a sweep's tasks, counts per axis, stored tasks and estimated cost. */
+#include "cli_args.h"
+#include "commands.h"
+#include "scheduler.h"
+#include "store.h"
+#include "sweep.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char plan_usage[] =
+    "usage: fsweep plan CONFIG [--store STORE.h5] [--list] [--ranks 2,4,16] [key=value ...]\n"
+    "  Print the task list, counts per axis and kind, which tasks the store already holds,\n"
+    "  and the estimated cost (from [cost], or measured mean times per kind in the store).\n"
+    "  No MPI needed.\n";
+
+int cmd_plan(int argc, char **argv)
+{
+    CliSweepArgs a;
+    int rc = cli_sweep_args(argc, argv, &a, plan_usage);
+    if (rc >= 0) {
+        free(a.over);
+        return rc;
+    }
+    SweepConfig cfg;
+    if (sweep_load(a.config, a.n_over, (const char *const *)a.over, &cfg) != FS_OK) {
+        fprintf(stderr, "fsweep: error: %s\n", fs_last_error());
+        free(a.over);
+        return FS_EXIT_ERROR;
+    }
+    free(a.over);
+    Store *st = NULL;
+    double mean[TASK_KIND_COUNT] = {0};
+    int nmean[TASK_KIND_COUNT] = {0};
+    if (a.store) {
+        st = store_open_read(a.store);
+        if (!st) {
+            fprintf(stderr, "fsweep: error: %s\n", fs_last_error());
+            sweep_free(&cfg);
+            return FS_EXIT_ERROR;
+        }
+        StoreRow *rows = NULL;
+        int64_t n = 0;
+        if (store_rows(st, &rows, &n) == FS_OK)
+            for (int64_t i = 0; i < n; i++)
+                for (int k = 0; k < TASK_KIND_COUNT; k++)
+                    if (rows[i].status == FS_OK && !strcmp(rows[i].kind, task_kind_name((TaskKind)k))) {
+                        mean[k] += rows[i].wall;
+                        nmean[k]++;
+                    }
+        free(rows);
+    }
+    printf("config: %s (hash %016llx)\n", cfg.path, (unsigned long long)cfg.hash);
+    sweep_print_counts(&cfg, stdout);
+    SchedGraph g;
+    sgraph_init(&g, &cfg, st, NULL);
+    double left = 0, total = 0, crit = 0;
+    int show_all = a.list || cfg.n_tasks <= 60;
+    printf("%-6s %-8s %9s  %s\n", "index", "state", "est_s", "task");
+    for (int i = 0; i < cfg.n_tasks; i++) {
+        const TaskSpec *t = &cfg.tasks[i];
+        double c = nmean[t->kind] ? mean[t->kind] / nmean[t->kind] : t->cost;
+        total += c;
+        int done = g.state[i] == TS_DONE;
+        if (!done) left += c;
+        if (t->kind == TASK_TRAIN && c > crit) crit = c;
+        if (show_all || i < 20 || i >= cfg.n_tasks - 5)
+            printf("%-6d %-8s %9.3g  %s%s\n", i, done ? "stored" : "todo", c, t->key,
+                   t->n_deps ? "" : "  (no dependencies)");
+        else if (i == 20)
+            printf("... (%d more; --list shows all)\n", cfg.n_tasks - 25);
+    }
+    double maxeval = 0; /* critical path: the longest train, then its longest follower */
+    for (int i = 0; i < cfg.n_tasks; i++) {
+        const TaskSpec *t = &cfg.tasks[i];
+        double c = nmean[t->kind] ? mean[t->kind] / nmean[t->kind] : t->cost;
+        if (t->kind != TASK_TRAIN && t->n_deps && c > maxeval) maxeval = c;
+    }
+    printf("stored: %lld of %d tasks%s\n", (long long)g.n_skipped, cfg.n_tasks,
+           a.store ? "" : " (no --store given)");
+    printf("estimated cost: %.3g core-hours in all, %.3g core-hours left%s\n", total / 3600,
+           left / 3600, nmean[0] ? " (from measured mean times in the store)" : " (from [cost])");
+    int def[] = {2, 4, 16, 64, 256};
+    int *rk = a.n_ranks ? a.ranks : def, nr = a.n_ranks ? a.n_ranks : 5;
+    for (int i = 0; i < nr; i++) {
+        int w = rk[i] - 1;
+        double wall = left / w;
+        if (wall < crit + maxeval && left > 0) wall = crit + maxeval; /* critical path */
+        printf("  with %4d ranks (%4d workers): about %.3g h wall\n", rk[i], w, wall / 3600);
+    }
+    sgraph_free(&g);
+    store_close(st);
+    sweep_free(&cfg);
+    return FS_EXIT_OK;
+}

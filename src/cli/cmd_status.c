@@ -1,0 +1,121 @@
+/* cmd_status.c: `fsweep status`: progress of a sweep store, also while its job writes it. */
+#include "cli_args.h"
+#include "commands.h"
+#include "store.h"
+#include "sweep.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char status_usage[] =
+    "usage: fsweep status STORE.h5\n"
+    "  Print done, running, failed, tasks/hour and ETA from a store, also while a job writes it\n"
+    "  (it reads the append-only journal STORE.h5.journal when present; HDF5 file locking off).\n";
+
+int cmd_status(int argc, char **argv)
+{
+    if (argc != 2 || cli_is_help(argv[1])) {
+        printf("%s", status_usage);
+        return argc == 2 ? FS_EXIT_OK : FS_EXIT_USAGE;
+    }
+    const char *path = argv[1];
+    size_t jl = strlen(path) + 16;
+    char *jpath = xmalloc(jl);
+    fs_snprintf(jpath, jl, "%s.journal", path);
+    StoreRow *rows = NULL;
+    StoreStart *run = NULL;
+    int64_t n = 0, nrun = 0;
+    char *config = NULL;
+    FsStatus s;
+    const char *src;
+    if (fs_file_exists(jpath)) {
+        s = store_journal_read(jpath, &rows, &n, &config, &run, &nrun);
+        src = jpath;
+    } else {
+        Store *st = store_open_read(path);
+        if (!st) {
+            fprintf(stderr, "fsweep: error: %s\n", fs_last_error());
+            free(jpath);
+            return FS_EXIT_ERROR;
+        }
+        s = store_rows(st, &rows, &n);
+        if (s == FS_OK) store_get_attr(st, "config", &config);
+        store_close(st);
+        src = path;
+    }
+    if (s != FS_OK) {
+        fprintf(stderr, "fsweep: error: %s\n", fs_last_error());
+        free(jpath);
+        return FS_EXIT_ERROR;
+    }
+    SweepConfig cfg;
+    int have_cfg = config && sweep_load_text(config, path, &cfg) == FS_OK;
+    /* per task: done? failed attempts? */
+    int64_t done = 0, failed_rows = 0, attempts = n;
+    double first = INFINITY, last = 0;
+    int64_t ndone_kind[TASK_KIND_COUNT] = {0};
+    for (int64_t i = 0; i < n; i++) {
+        if (rows[i].start < first) first = rows[i].start;
+        if (rows[i].end > last) last = rows[i].end;
+        if (rows[i].status == FS_OK) {
+            done++;
+            for (int k = 0; k < TASK_KIND_COUNT; k++)
+                if (!strcmp(rows[i].kind, task_kind_name((TaskKind)k))) ndone_kind[k]++;
+        } else {
+            failed_rows++;
+        }
+    }
+    /* failed = tasks whose latest row failed */
+    int64_t failed_now = 0;
+    for (int64_t i = 0; i < n; i++) {
+        if (rows[i].status == FS_OK) continue;
+        int later_ok = 0, later = 0;
+        for (int64_t j = i + 1; j < n; j++)
+            if (rows[j].task_id == rows[i].task_id) {
+                later = 1;
+                later_ok |= rows[j].status == FS_OK;
+            }
+        if (!later && !later_ok) failed_now++;
+    }
+    int total = have_cfg ? cfg.n_tasks : -1;
+    printf("store: %s (read from %s)\n", path, src);
+    if (total >= 0) printf("tasks: %d in the grid (%s)\n", total, have_cfg ? cfg.name : "?");
+    printf("done: %lld", (long long)done);
+    if (total > 0) printf(" of %d (%.1f%%)", total, 100.0 * (double)done / total);
+    printf("\nrunning: %lld\nfailed: %lld task(s) whose last attempt failed (%lld failed attempts "
+           "of %lld)\n", (long long)nrun, (long long)failed_now, (long long)failed_rows,
+           (long long)attempts);
+    printf("by kind:");
+    for (int k = 0; k < TASK_KIND_COUNT; k++)
+        if (ndone_kind[k] || (have_cfg && cfg.count_kind[k]))
+            printf(" %s %lld/%d", task_kind_name((TaskKind)k), (long long)ndone_kind[k],
+                   have_cfg ? cfg.count_kind[k] : -1);
+    printf("\n");
+    if (n > 0 && last > first) {
+        double rate = (double)n / (last - first) * 3600;
+        printf("rate: %.0f tasks/h over %.0f s of recorded work", rate, last - first);
+        if (total > 0 && done < total) {
+            double eta = (double)(total - done) / (rate / 3600);
+            long t = (long)eta;
+            printf(", ETA %ld:%02ld:%02ld at that rate", t / 3600, (t / 60) % 60, t % 60);
+        }
+        printf("\n");
+    }
+    for (int64_t i = 0; i < nrun && i < 20; i++)
+        printf("  running %s on rank %d for %.0f s\n", run[i].key, run[i].rank,
+               fs_wall_time() - run[i].time);
+    for (int64_t i = 0, shown = 0; i < n && shown < 10; i++)
+        if (rows[i].status != FS_OK) {
+            printf("  failed %s attempt %d (rank %d): %s: %s\n", rows[i].key, rows[i].attempt,
+                   rows[i].rank, fs_status_str((FsStatus)rows[i].status), rows[i].error);
+            shown++;
+        }
+    if (have_cfg) sweep_free(&cfg);
+    free(config);
+    free(rows);
+    free(run);
+    free(jpath);
+    return FS_EXIT_OK;
+}
