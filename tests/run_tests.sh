@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Run every unit-test binary in $BUILD/tests, then the MPI tests (test_mpi_*) under mpirun with
 # -np 2 and -np 3 --oversubscribe when mpirun exists, then the shell/Python tests in
-# tests/*.sh. Prints the total as "N passed, N failed" and exits non-zero on any failure.
+# tests/MODULE/test_*.sh (their shared set-up, check and closing line are tests/lib.sh's). Prints
+# the total as "N passed, N failed" and exits non-zero on any failure.
 set -u
 BUILD=${BUILD:-build}
 export OPENBLAS_NUM_THREADS=${OPENBLAS_NUM_THREADS:-1}

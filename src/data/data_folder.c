@@ -1,12 +1,11 @@
-/* data_folder.c: ImageFolder trees root/<class>/<image>.png|jpg|jpeg, decoded with libpng's
- * simplified API and libjpeg (error manager with setjmp), resized to size x size. */
+/* data_folder.c: ImageFolder trees root/<class>/<image>.png|jpg|jpeg, decoded by the codec
+ * module (PNG or JPEG by signature) to planar floats in [0, 1], resized to size x size. */
+#include "codec.h"
 #include "data_internal.h"
 #include "log.h"
 
 #include <dirent.h>
-#include <jpeglib.h>
-#include <png.h>
-#include <setjmp.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -59,106 +58,10 @@ static void free_names(char **names, int n)
     free(names);
 }
 
-static FsStatus decode_png(const char *path, int channels, unsigned char **buf, int *h, int *w)
-{
-    png_image im;
-    memset(&im, 0, sizeof im);
-    im.version = PNG_IMAGE_VERSION;
-    if (!png_image_begin_read_from_file(&im, path))
-        return fs_errorf(FS_ERR_FORMAT, "%s: undecodable image: expected PNG (libpng: %s)", path, im.message);
-    im.format = channels == 3 ? PNG_FORMAT_RGB : PNG_FORMAT_GRAY;
-    if (im.width == 0 || im.height == 0 || im.width > 65536 || im.height > 65536) {
-        png_image_free(&im);
-        return fs_errorf(FS_ERR_FORMAT, "%s: undecodable image: PNG size %ux%u", path, im.width, im.height);
-    }
-    *buf = xmalloc(PNG_IMAGE_SIZE(im));
-    if (!png_image_finish_read(&im, NULL, *buf, 0, NULL)) {
-        free(*buf);
-        *buf = NULL;
-        return fs_errorf(FS_ERR_FORMAT, "%s: undecodable image: expected PNG (libpng: %s)", path, im.message);
-    }
-    *h = (int)im.height;
-    *w = (int)im.width;
-    png_image_free(&im);
-    return FS_OK;
-}
-
-typedef struct {
-    struct jpeg_error_mgr pub;
-    jmp_buf jb;
-    char msg[JMSG_LENGTH_MAX];
-} JpegErr;
-
-static void jpeg_error_exit_cb(j_common_ptr cinfo)
-{
-    JpegErr *e = (JpegErr *)(void *)cinfo->err;
-    (*cinfo->err->format_message)(cinfo, e->msg);
-    longjmp(e->jb, 1);
-}
-
-static void jpeg_silent_cb(j_common_ptr cinfo, int level) { FS_UNUSED(cinfo), FS_UNUSED(level); }
-
-static FsStatus decode_jpeg(const char *path, int channels, unsigned char **buf, int *h, int *w)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f) return fs_errorf(FS_ERR_IO, "%s: cannot open image", path);
-    struct jpeg_decompress_struct ci;
-    JpegErr je;
-    /* volatile: modified between setjmp and longjmp */
-    unsigned char *volatile out = NULL;
-    ci.err = jpeg_std_error(&je.pub);
-    je.pub.error_exit = jpeg_error_exit_cb;
-    je.pub.emit_message = jpeg_silent_cb;
-    je.msg[0] = 0;
-    if (setjmp(je.jb)) {
-        jpeg_destroy_decompress(&ci);
-        fclose(f);
-        free(out);
-        return fs_errorf(FS_ERR_FORMAT, "%s: undecodable image: expected JPEG (libjpeg: %s)", path, je.msg);
-    }
-    jpeg_create_decompress(&ci);
-    jpeg_stdio_src(&ci, f);
-    jpeg_read_header(&ci, TRUE);
-    ci.out_color_space = channels == 3 ? JCS_RGB : JCS_GRAYSCALE;
-    jpeg_start_decompress(&ci);
-    int ww = (int)ci.output_width, hh = (int)ci.output_height, oc = ci.output_components;
-    if (oc != channels) {
-        jpeg_destroy_decompress(&ci);
-        fclose(f);
-        return fs_errorf(FS_ERR_FORMAT, "%s: undecodable image: JPEG gives %d components, expected %d",
-                         path, oc, channels);
-    }
-    out = xmalloc((size_t)ww * (size_t)hh * (size_t)oc);
-    while (ci.output_scanline < ci.output_height) {
-        JSAMPROW row = out + (size_t)ci.output_scanline * (size_t)ww * (size_t)oc;
-        jpeg_read_scanlines(&ci, &row, 1);
-    }
-    jpeg_finish_decompress(&ci);
-    jpeg_destroy_decompress(&ci);
-    fclose(f);
-    *buf = out;
-    *h = hh;
-    *w = ww;
-    return FS_OK;
-}
-
 FsStatus data_decode_image(const char *path, int channels, float **px, int *h, int *w)
 {
-    *h = *w = 0;
-    unsigned char sig[8] = {0};
-    FILE *f = fopen(path, "rb");
-    if (!f) return fs_errorf(FS_ERR_IO, "%s: cannot open image", path);
-    size_t got = fread(sig, 1, sizeof sig, f);
-    fclose(f);
-    unsigned char *buf = NULL;
-    FsStatus st;
-    if (got >= 8 && !png_sig_cmp(sig, 0, 8))
-        st = decode_png(path, channels, &buf, h, w);
-    else if (got >= 3 && sig[0] == 0xFF && sig[1] == 0xD8 && sig[2] == 0xFF)
-        st = decode_jpeg(path, channels, &buf, h, w);
-    else
-        return fs_errorf(FS_ERR_FORMAT,
-                         "%s: undecodable image: offset 0: neither a PNG nor a JPEG signature", path);
+    uint8_t *buf = NULL; /* (h, w, channels) bytes */
+    FsStatus st = codec_image_read(path, channels, &buf, h, w);
     if (st) return st;
     size_t hw = (size_t)*h * (size_t)*w;
     *px = xmalloc(fs_mul_size(hw, (size_t)channels * sizeof **px, "image pixels"));

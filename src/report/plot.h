@@ -2,7 +2,8 @@
  * an embedded 5x8 bitmap font (printable ASCII; other bytes draw as '?'), heatmaps with the
  * viridis and a diverging blue-white-red colour map, vertical colour bars with tick values,
  * multi-panel heatmap grids with row/column labels, and line charts with axes, ticks, grid
- * lines, a legend and log-scale axes. PNG encoding/decoding (libpng) is in src/report/plot_png.c.
+ * lines, a legend and log-scale axes. Canvases as PNG are in src/report/plot_png.c, on the codec
+ * module's PNG encoder and decoder (codec.h; libpng).
  *
  * Coordinates are pixels, x to the right, y down, (0, 0) the top-left pixel. Drawing clips to
  * the canvas, so drawing calls cannot fail.
@@ -166,7 +167,7 @@ PlotCanvas *plot_bars(const char *title, const char *value_label, int n, const c
                       const double *values, const char *fmt);
 
 /* ---------------------------------------------------------------- PNG (src/report/plot_png.c) */
-/* 8-bit RGB PNG of the canvas into an xmalloc'd buffer. */
+/* 8-bit RGB PNG of the canvas into an xmalloc'd buffer (codec_png_encode_rgb). */
 FsStatus plot_png_encode(const PlotCanvas *c, uint8_t **png, size_t *len);
 FsStatus plot_png_write(const PlotCanvas *c, const char *path); /* atomic write */
 /* Decode any PNG (palette, grey, alpha and 16-bit are converted to 8-bit RGB; alpha dropped)

@@ -3,41 +3,36 @@
 # built-in toy set: files written, serial and mpirun -np 2 removal DFMs print identical maps, the
 # class-0 grating frequency (0,-3) is class 0's strongest bin, bad input exits non-zero with one
 # line naming the problem. Prints "N passed, N failed".
-set -u
-B=${FSWEEP_BUILD:-build}
+# shellcheck source=tests/lib.sh
+. "$(dirname "$0")/../lib.sh"
 F="$PWD/$B/fsweep"
-export OPENBLAS_NUM_THREADS=1
-tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 cd "$tmp" || exit 1
-pass=0; fail=0
-check() { if eval "$2"; then pass=$((pass + 1)); echo "  ok   $1"; else fail=$((fail + 1)); echo "  FAIL $1"; fi; }
 D="toy:3:n=48:size=16:c=1:seed=2"
 "$F" train --data toy:3:n=192:size=16:c=1 --arch cnn --set epochs=4 --set width=0.25 --out m.h5 >train.log 2>&1
-check "train tiny cnn" "[ -f m.h5 ]"
+[ -f m.h5 ]; check $? "train tiny cnn"
 "$F" dfm m.h5 --data "$D" --out d1.h5 >d1.log 2>&1
-check "dfm removal" "grep -q 'wrote d1.h5' d1.log"
-check "class 0 strongest bin is its grating (0,-3)" "grep -E '^0 ' d1.log | grep -q '(0,-3)'"
+grep -q 'wrote d1.h5' d1.log; check $? "dfm removal"
+grep -E '^0 ' d1.log | grep -q '(0,-3)'; check $? "class 0 strongest bin is its grating (0,-3)"
 if command -v mpirun >/dev/null; then
-  export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
   timeout 120 mpirun --oversubscribe -np 2 "$F" dfm m.h5 --data "$D" --out d2.h5 >d2.log 2>&1
-  check "dfm removal under mpirun -np 2" "grep -q '2 rank(s)' d2.log && [ -f d2.h5 ]"
-  check "same maps as one rank" "diff <(grep -E '^[0-9]+ ' d1.log) <(grep -E '^[0-9]+ ' d2.log) >/dev/null && grep -qE '^2 ' d1.log"
+  grep -q '2 rank(s)' d2.log && [ -f d2.h5 ]; check $? "dfm removal under mpirun -np 2"
+  diff <(grep -E '^[0-9]+ ' d1.log) <(grep -E '^[0-9]+ ' d2.log) >/dev/null && grep -qE '^2 ' d1.log
+  check $? "same maps as one rank"
 fi
 "$F" dfm m.h5 --data "$D" --method screen --screen grad --compare --out ds.h5 >ds.log 2>&1
-check "dfm screen --compare" "grep -q 'IoU@5' ds.log && [ -f ds.h5 ]"
+grep -q 'IoU@5' ds.log && [ -f ds.h5 ]; check $? "dfm screen --compare"
 "$F" dfm m.h5 --data "$D" --method hfss --blocks 4,2,1 --budgets 24,24,24 --parents 4 --out dh.h5 >dh.log 2>&1
-check "dfm hfss" "grep -q 'wrote dh.h5' dh.log"
+grep -q 'wrote dh.h5' dh.log; check $? "dfm hfss"
 "$F" shortcut m.h5 --dfm d1.h5 --data "$D" --ood "toy:3:n=48:size=16:c=1:seed=9" --out sc.h5 >sc.log 2>&1
-check "shortcut with OOD" "grep -q 'OOD set' sc.log && [ -f sc.h5 ]"
+grep -q 'OOD set' sc.log && [ -f sc.h5 ]; check $? "shortcut with OOD"
 "$F" shortcut m.h5 --dfm dh.h5 --data "$D" >sch.log 2>&1
-check "shortcut with HFSS maps" "grep -q 'TPR_dfm' sch.log"
+grep -q 'TPR_dfm' sch.log; check $? "shortcut with HFSS maps"
 "$F" heatmap m.h5 --data "$D" --out h.h5 >h.log 2>&1
-check "heatmap" "grep -q 'wrote h.h5' h.log"
+grep -q 'wrote h.h5' h.log; check $? "heatmap"
 "$F" dfm m.h5 --data "$D" --patch 3 --out x.h5 >e1.log 2>&1; rc=$?
-check "bad patch: usage exit, one line" "[ $rc = 2 ] && [ \$(wc -l <e1.log) = 1 ] && grep -q 'patch size 3' e1.log"
+[ $rc = 2 ] && [ "$(wc -l <e1.log)" = 1 ] && grep -q 'patch size 3' e1.log; check $? "bad patch: usage exit, one line"
 "$F" shortcut m.h5 --dfm m.h5 --data "$D" >e2.log 2>&1; rc=$?
-check "not a DFM file" "[ $rc = 1 ] && grep -q 'fsweep-dfm' e2.log"
+[ $rc = 1 ] && grep -q 'fsweep-dfm' e2.log; check $? "not a DFM file"
 "$F" dfm missing.h5 --data "$D" --out x.h5 >e3.log 2>&1; rc=$?
-check "missing model" "[ $rc = 1 ] && grep -q 'missing.h5' e3.log"
-echo "test_analyses_cli.sh: $pass passed, $fail failed"
-[ "$fail" = 0 ]
+[ $rc = 1 ] && grep -q 'missing.h5' e3.log; check $? "missing model"
+finish

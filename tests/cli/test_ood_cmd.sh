@@ -2,17 +2,14 @@
 # test_ood_cmd.sh: `fsweep ood` writes the CIFAR-10-C layout that numpy and the cifar10c:/npy:
 # specs read back; bad arguments exit non-zero with one line. `fsweep data` and `fsweep adcs`
 # exit codes too.
-set -u
-B=${FSWEEP_BUILD:-build}
-pass=0; fail=0
-check() { if [ "$1" = 0 ]; then echo "ok   $2"; pass=$((pass+1)); else echo "FAIL $2"; fail=$((fail+1)); fi; }
-tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+# shellcheck source=tests/lib.sh
+. "$(dirname "$0")/../lib.sh"
 
 "$B"/fsweep ood --data "syn:b2:test?n_per_class=3" --out "$tmp/o" --names gaussian_noise,bandstop,fog --seed 4 >"$tmp/log" 2>&1
 check $? "fsweep ood runs"
 [ -f "$tmp/o/gaussian_noise.npy" ] && [ -f "$tmp/o/fog.npy" ] && [ -f "$tmp/o/bandstop_2_4.npy" ] && [ ! -f "$tmp/o/contrast.npy" ]
 check $? "only the named sets are written"
-/usr/bin/python3 - "$tmp/o" <<'PY'
+$PY - "$tmp/o" <<'PY'
 import sys, numpy as np
 d = sys.argv[1]
 g = np.load(f"{d}/gaussian_noise.npy"); l = np.load(f"{d}/labels.npy")
@@ -39,9 +36,8 @@ check $? "npy: spec reads a band set back"
 [ $rc = 1 ] && grep -q "DIR_THAT_DOES_NOT_EXIST" "$tmp/err"; check $? "fsweep data: missing file exits 1 naming it"
 "$B"/fsweep adcs --data "syn:b1:test?n_per_class=4" --variant nope >/dev/null 2>&1; rc=$?
 [ $rc = 2 ]; check $? "fsweep adcs: bad --variant exits 2 (got $rc)"
-"$B"/fsweep adcs --data "syn:b1:test?n_per_class=4" --out "$tmp/a.h5" >/dev/null 2>&1 && /usr/bin/python3 -c "
+"$B"/fsweep adcs --data "syn:b1:test?n_per_class=4" --out "$tmp/a.h5" >/dev/null 2>&1 && $PY -c "
 import h5py; f = h5py.File('$tmp/a.h5'); assert f['adcs'].shape == (4, 32, 32) and f['E'].shape == (4, 3, 32, 32)
 assert f.attrs['variant'] == 'paper' and list(f['class_count'][:]) == [4, 4, 4, 4]"
 check $? "fsweep adcs writes the HDF5 file"
-echo "$pass passed, $fail failed"
-[ $fail = 0 ]
+finish

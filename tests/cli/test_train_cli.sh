@@ -3,12 +3,8 @@
 # each evaluation set (original and a band-stopped copy) at the scheduled steps and stores it in
 # MODEL.h5 under /curves; --aug/--dfmx train with an augmentation pipeline including DFM-X
 # (PAPER.md 10) from a DFM file; bad specs are one-line errors with exit 1.
-set -u
-B=${FSWEEP_BUILD:-build}
-PY=/usr/bin/python3
-tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
-pass=0; fail=0
-check() { if [ "$1" = 0 ]; then pass=$((pass+1)); echo "ok   $2"; else fail=$((fail+1)); echo "FAIL $2"; fi; }
+# shellcheck source=tests/lib.sh
+. "$(dirname "$0")/../lib.sh"
 $B/fsweep train --data 'syn:b1:train?n_per_class=120' --arch cnn --set epochs=2 --set width=0.5 \
   --curves 'syn:b1:test?n_per_class=20' --curves 'ood:bandstop:1,2:syn:b1:test?n_per_class=20' \
   --out "$tmp/m.h5" >"$tmp/log" 2>&1
@@ -67,5 +63,4 @@ keys = [k for k in la.keys() if isinstance(la[k], h5py.Dataset)]
 assert keys and all(np.array_equal(la[k][()], lb[k][()]) for k in keys), keys
 PYEOF
 check $? "1 and 3 threads: bitwise the same model file tensors and eval logits"
-echo "test_train_cli.sh: $pass passed, $fail failed"
-[ $fail = 0 ]
+finish

@@ -1,5 +1,7 @@
 /* test_data.c: dataset specs, loaders and their error messages (files written to /tmp by the
- * test itself), subsets, normalisation, resampling, and the Syn_B1..B4 generator. */
+ * test itself), subsets, normalisation, resampling, and the Syn_B1..B4 generator. The ImageFolder
+ * fixtures are written with libpng and libjpeg directly, independently of the codec module that
+ * decodes them. */
 #include "data.h"
 #include "harness.h"
 #include "rng.h"

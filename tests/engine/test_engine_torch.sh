@@ -3,15 +3,9 @@
 # evaluate 40 random 32x32 images with `fsweep eval --logits`, load each MODEL.h5 into a PyTorch /
 # torchvision definition by state_dict names (strict) and compare logits (relative difference
 # < 1e-4). Skipped when python3-torch / torchvision is not installed.
-set -u
-B=${FSWEEP_BUILD:-build}
-PY=/usr/bin/python3
-if ! $PY -c "import torch, torchvision, h5py, numpy" 2>/dev/null; then
-  echo "SKIP: python3-torch / torchvision (or h5py/numpy) not installed"; echo "0 passed, 0 failed"; exit 0
-fi
-tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
-pass=0; fail=0
-check() { if [ "$1" = 0 ]; then pass=$((pass+1)); echo "ok   $2"; else fail=$((fail+1)); echo "FAIL $2"; fi; }
+# shellcheck source=tests/lib.sh
+. "$(dirname "$0")/../lib.sh"
+need_py torch torchvision h5py numpy
 $PY - "$tmp" <<'PYEOF'
 import sys, struct, numpy as np
 d = sys.argv[1]; rng = np.random.default_rng(0)
@@ -30,5 +24,4 @@ for a in "vit --set vit_depth=2 --set vit_dim=32 --set vit_heads=2" "vgg16 --set
 done
 $PY tests/engine/engine_torch_parity.py "$tmp"
 check $? "vit, vgg16, alexnet, resnet50 logits equal PyTorch's for the same state_dict"
-echo "test_engine_torch.sh: $pass passed, $fail failed"
-[ $fail = 0 ]
+finish

@@ -2,18 +2,10 @@
 # fsweep vs PyTorch: train a tiny ResNet-18 on 400 Fashion-MNIST images, evaluate 64 test images with
 # `fsweep eval --logits`, load MODEL.h5 into PyTorch by state_dict names and compare the logits
 # (relative difference < 1e-4, same predictions). Skipped when python3-torch is not installed.
-set -u
-B=${FSWEEP_BUILD:-build}
-PY=/usr/bin/python3
-if ! $PY -c "import torch, h5py, numpy" 2>/dev/null; then
-  echo "SKIP: python3-torch (or h5py/numpy) not installed"; echo "0 passed, 0 failed"; exit 0
-fi
-if [ ! -f /usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz ]; then
-  echo "SKIP: dataset-fashion-mnist not installed"; echo "0 passed, 0 failed"; exit 0
-fi
-tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
-pass=0; fail=0
-check() { if [ "$1" = 0 ]; then pass=$((pass+1)); echo "ok   $2"; else fail=$((fail+1)); echo "FAIL $2"; fi; }
+# shellcheck source=tests/lib.sh
+. "$(dirname "$0")/../lib.sh"
+need_py torch h5py numpy
+[ -f /usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz ] || skip "dataset-fashion-mnist not installed"
 $B/fsweep train --data 'fashion-mnist:train?n=400' --arch resnet18 --set epochs=1 --set width=0.125 \
   --out "$tmp/m.h5" >"$tmp/train.log" 2>&1
 check $? "fsweep train resnet18 (width 1/8)"
@@ -27,5 +19,4 @@ np.save(sys.argv[1], x)
 PYEOF
 $PY tests/engine/torch_parity.py "$tmp/m.h5" "$tmp/z.h5" "$tmp/x.npy"
 check $? "logits equal PyTorch's for the same state_dict"
-echo "test_torch_parity.sh: $pass passed, $fail failed"
-[ $fail = 0 ]
+finish

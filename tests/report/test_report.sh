@@ -3,13 +3,8 @@
 # is written by `fsweep run` through the store, rendered by `fsweep report`, and checked by
 # tests/report/report_check.py: every PNG decodes, every table equals the store's values (h5py).
 # Then a store with only some analyses still renders and lists what is absent.
-set -u
-B=${FSWEEP_BUILD:-build}
-PY=/usr/bin/python3
-export OPENBLAS_NUM_THREADS=1
-tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
-pass=0; fail=0
-check() { if [ "$1" = 0 ]; then pass=$((pass+1)); echo "ok   $2"; else fail=$((fail+1)); echo "FAIL $2"; fi; }
+# shellcheck source=tests/lib.sh
+. "$(dirname "$0")/../lib.sh"
 cat > "$tmp/s.ini" <<'INI'
 [sweep]
 name = report
@@ -57,5 +52,4 @@ grep -q 'data:image/png;base64,' "$tmp/pout/index.html"; check $? "figures still
 $B/fsweep-serial report "$tmp/missing.h5" -o "$tmp/x" 2>"$tmp/err"; rc=$?
 [ $rc = 1 ] && grep -q "missing.h5" "$tmp/err" && [ "$(wc -l < "$tmp/err")" = 1 ]; check $? "missing store: exit 1, one line naming it"
 $B/fsweep-serial report "$tmp/s.h5" 2>/dev/null; [ $? = 2 ]; check $? "missing -o: usage error"
-echo "test_report.sh: $pass passed, $fail failed"
-[ $fail = 0 ]
+finish

@@ -6,26 +6,20 @@
 # promptly (no hang), the store must open with every task reported done, and the resumed run must
 # complete it with results equal to an uninterrupted run. The namespaces are removed on exit.
 # Skipped (with the reason) where namespaces cannot be made: not root, no `ip`, no mpirun.
-set -u
-B=${FSWEEP_BUILD:-build}
+# shellcheck source=tests/lib.sh
+. "$(dirname "$0")/../lib.sh"
 B=$(cd "$B" && pwd)
-PY=/usr/bin/python3
-export OPENBLAS_NUM_THREADS=1 OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
-skip() { echo "SKIP test_netns.sh: $*"; echo "test_netns.sh: 0 passed, 0 failed"; exit 0; }
 [ "$(id -u)" = 0 ] || skip "needs root to create network namespaces"
-command -v ip >/dev/null || skip "iproute2 (ip) not installed"
-command -v mpirun >/dev/null || skip "mpirun not found"
+need_cmd ip "iproute2 (ip) not installed"
+need_cmd mpirun
 P=fsw$$                     # names: ${P}h (hub), ${P}1, ${P}2 (nodes)
 NET=10.77.$(( $$ % 200 + 20 ))
-tmp=$(mktemp -d)
-cleanup() {
+test_cleanup() {  # run by lib.sh on exit, before it removes $tmp
   for ns in ${P}1 ${P}2 ${P}h; do
     pids=$(ip netns pids $ns 2>/dev/null); [ -n "$pids" ] && kill -9 $pids 2>/dev/null
     ip netns del $ns 2>/dev/null
   done
-  rm -rf "$tmp"
 }
-trap cleanup EXIT
 ip netns add ${P}h 2>/dev/null || skip "cannot create network namespaces here"
 ip -n ${P}h link add br0 type bridge && ip -n ${P}h link set br0 up || skip "cannot create a bridge"
 ip -n ${P}h link set lo up
@@ -45,8 +39,6 @@ cat > "$tmp/agent" <<AG
 h=\$1; shift; exec ip netns exec ${P}\${h##*.} sh -c "\$*"
 AG
 chmod +x "$tmp/agent"
-pass=0; fail=0
-check() { if [ "$1" = 0 ]; then pass=$((pass+1)); echo "ok   $2"; else fail=$((fail+1)); echo "FAIL $2"; fi; }
 cat > "$tmp/s.ini" <<'INI'
 [sweep]
 seed = 9
@@ -90,5 +82,4 @@ have=$($PY -c "import h5py,sys; t=h5py.File(sys.argv[1],'r')['tasks'][:]; print(
 timeout 120 ip netns exec ${P}1 $MPI $B/fsweep run "$tmp/s.ini" --store "$tmp/k.h5" -q >>"$tmp/k.log" 2>&1
 check $? "resumed 2-node run completes"
 $PY tests/sweep_compare.py "$tmp/ref.h5" "$tmp/k.h5"; check $? "killed node + resume == uninterrupted"
-echo "test_netns.sh: $pass passed, $fail failed"
-[ $fail = 0 ]
+finish

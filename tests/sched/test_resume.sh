@@ -5,13 +5,8 @@
 # run. Also: SIGTERM (serial) and SIGUSR1 (mpirun) drain with exit 75; a dying worker rank ends
 # the job promptly with a resumable store; a changed config is refused without --force; new
 # axis values extend the grid; a failing task is retried, then reported (exit 3).
-set -u
-B=${FSWEEP_BUILD:-build}
-PY=/usr/bin/python3
-export OPENBLAS_NUM_THREADS=1 OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
-tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
-pass=0; fail=0
-check() { if [ "$1" = 0 ]; then pass=$((pass+1)); echo "ok   $2"; else fail=$((fail+1)); echo "FAIL $2"; fi; }
+# shellcheck source=tests/lib.sh
+. "$(dirname "$0")/../lib.sh"
 cat > "$tmp/s.ini" <<'INI'
 [sweep]
 name = resume
@@ -140,5 +135,4 @@ if command -v mpirun >/dev/null; then
 else
   echo "SKIP MPI kill tests: mpirun not found"
 fi
-echo "test_resume.sh: $pass passed, $fail failed"
-[ $fail = 0 ]
+finish

@@ -2,13 +2,8 @@
 # Determinism: one config gives identical results serially (build/fsweep-serial and build/fsweep
 # without mpirun), under mpirun with 2, 3 and 4 ranks, and in two random task orders
 # (FSWEEP_ORDER_SEED). Compared with tests/sweep_compare.py (bitwise, via h5py).
-set -u
-B=${FSWEEP_BUILD:-build}
-PY=/usr/bin/python3
-export OPENBLAS_NUM_THREADS=1 OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
-tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
-pass=0; fail=0
-check() { if [ "$1" = 0 ]; then pass=$((pass+1)); echo "ok   $2"; else fail=$((fail+1)); echo "FAIL $2"; fi; }
+# shellcheck source=tests/lib.sh
+. "$(dirname "$0")/../lib.sh"
 cat > "$tmp/s.ini" <<'INI'
 [sweep]
 name = det
@@ -94,5 +89,4 @@ $B/fsweep run "$tmp/r.ini" --store "$tmp/r4.h5" -q hfss=true ood=none test_bands
 import h5py,sys; t=h5py.File(sys.argv[1],'r')['tasks'][:]
 bad=[r for r in t if r['status']!=0]
 assert bad and all(r['kind']==b'hfss' for r in bad), bad" "$tmp/r4.h5"; check $? "real runner: HFSS on 8x8 images (no default stages) fails loudly, the rest runs (rc $rc)"
-echo "test_sweep_mpi.sh: $pass passed, $fail failed"
-[ $fail = 0 ]
+finish

@@ -4,16 +4,9 @@
 # "results/quickstart.h5" replaced by the store's. Also checks what the snippets rely on: named
 # dimensions through xarray and the task table through pandas. Skips when the Python packages
 # (python3-h5py, python3-pandas, python3-xarray, python3-h5netcdf) are missing.
-set -u
-B=${FSWEEP_BUILD:-build}
-PY=/usr/bin/python3
-export OPENBLAS_NUM_THREADS=1
-pass=0; fail=0
-check() { if [ "$1" = 0 ]; then pass=$((pass+1)); echo "ok   $2"; else fail=$((fail+1)); echo "FAIL $2"; fi; }
-if ! $PY -c "import h5py, pandas, xarray, h5netcdf" 2>/dev/null; then
-  echo "SKIP: python3-h5py/pandas/xarray/h5netcdf not installed"; echo "0 passed, 0 failed"; exit 0
-fi
-tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+# shellcheck source=tests/lib.sh
+. "$(dirname "$0")/../lib.sh"
+need_py h5py pandas xarray h5netcdf
 store="$tmp/q.h5"
 $B/fsweep run jobs/quickstart.ini --store "$store" -q runner=fake datasets=Syn_B1,fashion_mnist32 ms=0 \
   fail=train/Syn_B1/ fail_attempts=1 >"$tmp/run.log" 2>&1
@@ -66,5 +59,4 @@ assert f["history"].shape == (1,) and f["tasks"].shape[0] == len(set(f["tasks"][
 print("xarray/h5py structure ok")
 PYEOF
 check $? "named dimensions, coordinates and provenance"
-echo "test_store_python.sh: $pass passed, $fail failed"
-[ $fail = 0 ]
+finish
