@@ -15,6 +15,7 @@
 #include "pool.h"
 #include "log.h"
 #include "model.h"
+#include "model_file.h"
 #include "par.h"
 #include "shortcut.h"
 #include "spectral.h"
@@ -35,7 +36,7 @@ typedef struct {
 static FsStatus load_model(const char *path, int batch, LoadedModel *lm)
 {
     memset(lm, 0, sizeof *lm);
-    FsStatus st = model_load(path, &lm->model, lm->mean, lm->std);
+    FsStatus st = model_file_read(path, &lm->model, lm->mean, lm->std);
     if (st != FS_OK) return st;
     st = model_classifier(lm->model, batch, &lm->clf);
     if (st != FS_OK) {

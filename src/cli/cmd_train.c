@@ -5,9 +5,11 @@
 #include "curves_hook.h"
 #include "dfm_file.h"
 #include "linalg.h"
+#include "logits_file.h"
 #include "pool.h"
 #include "log.h"
 #include "model.h"
+#include "model_file.h"
 #include "toy_data.h"
 #include "train.h"
 #include "util.h"
@@ -310,7 +312,7 @@ int cmd_train(int argc, char **argv)
         fprintf(stderr, "fsweep train: %s (%s)\n", fs_last_error(), fs_status_str(st));
         rc = FS_EXIT_ERROR;
     } else {
-        st = model_save(m, outp, d.mean, d.std);
+        st = model_file_write(m, outp, d.mean, d.std);
         int64_t dims[2] = {p.rows, 4};
         if (st == FS_OK && p.rows > 0) st = model_file_add_curve(outp, "learning_curve", 2, dims, p.curve);
         if (st == FS_OK) st = model_file_set_note(outp, "learning_curve_columns", "train_loss,train_acc,val_loss,val_acc");
@@ -389,7 +391,7 @@ int cmd_eval(int argc, char **argv)
     }
     Model *m = NULL;
     float mean[DATASET_MAX_CH], std[DATASET_MAX_CH];
-    FsStatus st = model_load(mpath, &m, mean, std);
+    FsStatus st = model_file_read(mpath, &m, mean, std);
     if (st != FS_OK) {
         fprintf(stderr, "fsweep eval: %s\n", fs_last_error());
         return FS_EXIT_ERROR;
@@ -434,7 +436,7 @@ int cmd_eval(int argc, char **argv)
             printf("\n");
         }
         if (lpath) {
-            st = logits_save(lpath, logits, d.y, d.n, k, mpath, data);
+            st = logits_file_write(lpath, logits, d.y, d.n, k, mpath, data);
             if (st != FS_OK) {
                 fprintf(stderr, "fsweep eval: %s\n", fs_last_error());
                 rc = FS_EXIT_ERROR;
