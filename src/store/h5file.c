@@ -429,17 +429,25 @@ FsStatus h5f_write_strings(H5File *f, const char *path, int n, const char *const
     return e < 0 ? h5_fail(f, path, "write strings") : FS_OK;
 }
 
+/* Open the 1-D dataset at path (a `what`, for the error); hd[0] gets its length. */
+static FsStatus open_1d(H5File *f, const char *path, const char *what, hid_t *ds, hsize_t *hd)
+{
+    int r = 0;
+    FsStatus st = read_shape(f, path, ds, &r, hd);
+    if (st) return st;
+    if (r != 1) {
+        H5Dclose(*ds);
+        return fs_errorf(FS_ERR_FORMAT, "%s: %s is not a %s", f->path, path, what);
+    }
+    return FS_OK;
+}
+
 FsStatus h5f_read_strings(H5File *f, const char *path, int *n, char ***s)
 {
     hid_t ds = -1;
     hsize_t hd[FSH5_MAX_RANK];
-    int r = 0;
-    FsStatus st = read_shape(f, path, &ds, &r, hd);
+    FsStatus st = open_1d(f, path, "1-D string dataset", &ds, hd);
     if (st) return st;
-    if (r != 1) {
-        H5Dclose(ds);
-        return fs_errorf(FS_ERR_FORMAT, "%s: %s is not a 1-D string dataset", f->path, path);
-    }
     hid_t t = vlen_str_type();
     char **raw = xcalloc(hd[0] ? hd[0] : 1, sizeof(char *));
     herr_t e = hd[0] ? H5Dread(ds, t, H5S_ALL, H5S_ALL, H5P_DEFAULT, raw) : 0;
@@ -801,14 +809,14 @@ void h5f_table_type_free(H5Table *t)
 
 FsStatus h5f_table_append(H5File *f, const char *path, const H5Table *t, const void *row)
 {
-    int64_t n = 0;
+    hsize_t at = 0;
     if (h5f_exists(f, path)) {
-        int r = 0;
-        int64_t d[FSH5_MAX_RANK];
-        FsStatus st = h5f_shape(f, path, &r, d, NULL);
+        hid_t ds = -1;
+        hsize_t hd[FSH5_MAX_RANK];
+        FsStatus st = open_1d(f, path, "table", &ds, hd);
         if (st) return st;
-        if (r != 1) return fs_errorf(FS_ERR_FORMAT, "%s: %s is not a table", f->path, path);
-        n = d[0];
+        H5Dclose(ds);
+        at = hd[0];
     } else {
         FsStatus st = make_groups(f, path, 0);
         if (st) return st;
@@ -822,7 +830,7 @@ FsStatus h5f_table_append(H5File *f, const char *path, const H5Table *t, const v
     }
     hid_t ds = H5Dopen2(f->id, path, H5P_DEFAULT);
     if (ds < 0) return h5_fail(f, path, "H5Dopen2");
-    hsize_t at = (hsize_t)n, n1 = at + 1, one = 1;
+    hsize_t n1 = at + 1, one = 1;
     const char *what = NULL;
     hid_t fsp = -1, msp = -1;
     if (H5Dset_extent(ds, &n1) < 0)
@@ -845,13 +853,8 @@ FsStatus h5f_table_read(H5File *f, const char *path, const H5Table *t, void **ro
     *n = 0;
     hid_t ds = -1;
     hsize_t hd[FSH5_MAX_RANK];
-    int r = 0;
-    FsStatus st = read_shape(f, path, &ds, &r, hd);
+    FsStatus st = open_1d(f, path, "table", &ds, hd);
     if (st) return st;
-    if (r != 1) {
-        H5Dclose(ds);
-        return fs_errorf(FS_ERR_FORMAT, "%s: %s is not a table", f->path, path);
-    }
     void *buf = xcalloc((size_t)hd[0] + 1, t->size);
     herr_t e = hd[0] ? H5Dread(ds, t->type, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) : 0;
     H5Dclose(ds);
