@@ -445,7 +445,7 @@ static FsStatus open_1d(H5File *f, const char *path, const char *what, hid_t *ds
 FsStatus h5f_read_strings(H5File *f, const char *path, int *n, char ***s)
 {
     hid_t ds = -1;
-    hsize_t hd[FSH5_MAX_RANK];
+    hsize_t hd[FSH5_MAX_RANK] = {0};
     FsStatus st = open_1d(f, path, "1-D string dataset", &ds, hd);
     if (st) return st;
     hid_t t = vlen_str_type();
@@ -812,7 +812,7 @@ FsStatus h5f_table_append(H5File *f, const char *path, const H5Table *t, const v
     hsize_t at = 0;
     if (h5f_exists(f, path)) {
         hid_t ds = -1;
-        hsize_t hd[FSH5_MAX_RANK];
+        hsize_t hd[FSH5_MAX_RANK] = {0};
         FsStatus st = open_1d(f, path, "table", &ds, hd);
         if (st) return st;
         H5Dclose(ds);
@@ -852,7 +852,7 @@ FsStatus h5f_table_read(H5File *f, const char *path, const H5Table *t, void **ro
     *rows = NULL;
     *n = 0;
     hid_t ds = -1;
-    hsize_t hd[FSH5_MAX_RANK];
+    hsize_t hd[FSH5_MAX_RANK] = {0};
     FsStatus st = open_1d(f, path, "table", &ds, hd);
     if (st) return st;
     void *buf = xcalloc((size_t)hd[0] + 1, t->size);
