@@ -69,17 +69,4 @@ const float *model_backward(Model *m, const float *dlogits, int param_grad, int 
 FsStatus model_classifier(Model *m, int max_batch, Classifier *out);
 void model_classifier_free(Classifier *c);
 
-/* Model files (HDF5, see README "Model files"): attributes for the architecture and options,
- * one dataset per state_dict tensor, normalisation constants mean/std (c floats each). */
-FsStatus model_save(const Model *m, const char *path, const float *mean, const float *std);
-FsStatus model_load(const char *path, Model **out, float *mean, float *std);
-/* Store an analysis curve (e.g. a learning curve) as /curves/<name> in an existing model file. */
-FsStatus model_file_add_curve(const char *path, const char *name, int rank, const int64_t *dims,
-                              const double *data);
-/* Set a string attribute (e.g. "train_config", "data") on an existing model file's root. */
-FsStatus model_file_set_note(const char *path, const char *key, const char *value);
-/* Logits file: /logits (n, k) float32, /labels (n) int32, attributes model and data. */
-FsStatus logits_save(const char *path, const float *logits, const int32_t *labels, int n, int k,
-                     const char *model_path, const char *data_spec);
-
 #endif

@@ -1,4 +1,4 @@
-/* store.h: the HDF5 results store; the only user of hdf5.h (with src/h5file.c).
+/* store.h: the HDF5 results store (src/store/store_*.c, through h5file.h: no hdf5.h here).
  * Written by one process only (the MPI master, or the serial scheduler). Layout (README
  * "HDF5 layout", results/README.md):
  *   /                 provenance attributes (versions, config text and hash, seed, host, ...)

@@ -2,6 +2,7 @@
 #include "cli_args.h"
 
 #include "data.h"
+#include "model_file.h"
 #include "par.h"
 #include "toy_data.h"
 
@@ -43,7 +44,7 @@ FsStatus cli_load_data(const char *spec, Dataset *d)
 FsStatus cli_model_load(const char *path, int batch, CliModel *lm)
 {
     memset(lm, 0, sizeof *lm);
-    FsStatus st = model_load(path, &lm->model, lm->mean, lm->std);
+    FsStatus st = model_file_read(path, &lm->model, lm->mean, lm->std);
     if (st != FS_OK) return st;
     st = model_classifier(lm->model, batch, &lm->clf);
     if (st != FS_OK) {

@@ -3,7 +3,9 @@
 #include "cli_args.h"
 #include "commands.h"
 #include "pool.h"
+#include "logits_file.h"
 #include "model.h"
+#include "model_file.h"
 #include "train.h"
 #include "util.h"
 
@@ -55,7 +57,7 @@ int cmd_eval(int argc, char **argv)
     }
     Model *m = NULL;
     float mean[DATASET_MAX_CH], std[DATASET_MAX_CH];
-    FsStatus st = model_load(mpath, &m, mean, std);
+    FsStatus st = model_file_read(mpath, &m, mean, std);
     if (st != FS_OK) {
         fprintf(stderr, "fsweep eval: %s\n", fs_last_error());
         return FS_EXIT_ERROR;
@@ -100,7 +102,7 @@ int cmd_eval(int argc, char **argv)
             printf("\n");
         }
         if (lpath) {
-            st = logits_save(lpath, logits, d.y, d.n, k, mpath, data);
+            st = logits_file_write(lpath, logits, d.y, d.n, k, mpath, data);
             if (st != FS_OK) {
                 fprintf(stderr, "fsweep eval: %s\n", fs_last_error());
                 rc = FS_EXIT_ERROR;

@@ -7,6 +7,7 @@
 #include "dfm_file.h"
 #include "pool.h"
 #include "model.h"
+#include "model_file.h"
 #include "train.h"
 #include "util.h"
 
@@ -282,7 +283,7 @@ int cmd_train(int argc, char **argv)
         fprintf(stderr, "fsweep train: %s (%s)\n", fs_last_error(), fs_status_str(st));
         rc = FS_EXIT_ERROR;
     } else {
-        st = model_save(m, outp, d.mean, d.std);
+        st = model_file_write(m, outp, d.mean, d.std);
         int64_t dims[2] = {p.rows, 4};
         if (st == FS_OK && p.rows > 0) st = model_file_add_curve(outp, "learning_curve", 2, dims, p.curve);
         if (st == FS_OK) st = model_file_set_note(outp, "learning_curve_columns", "train_loss,train_acc,val_loss,val_acc");

@@ -1,6 +1,8 @@
 /* curves_hook.c: see curves_hook.h. */
 #include "curves_hook.h"
 
+#include "model_file.h"
+
 #include <stdlib.h>
 #include <string.h>
 

@@ -1,17 +1,20 @@
-/* h5file.c: see h5file.h. Part of the store module (one of the src/store*.c files, the
- * only ones that include hdf5.h). */
+/* h5file.c: see h5file.h. The store module's one HDF5 user: every other file of src/store/
+ * reaches HDF5 through these helpers. */
 #include "h5file.h"
 
 #include "log.h"
 
 #include <hdf5.h>
 #include <hdf5_hl.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 struct H5File {
     hid_t id;
     char *path;
+    hid_t xfer;        /* slab and table transfers, with our own conversion buffers: HDF5's */
+    void *tconv, *bkg; /* default callocs 1 MiB on every converting read or write */
 };
 
 #define CHUNK_MIN_BYTES (64 * 1024)
@@ -31,6 +34,17 @@ static FsStatus h5_fail(const H5File *f, const char *obj, const char *what)
     return fs_errorf(FS_ERR_LIB, "%s: %s: HDF5 %s failed", f ? f->path : "?", obj ? obj : "/", what);
 }
 
+const char *h5f_library_version(void)
+{
+    static char v[32];
+    unsigned maj = 0, min = 0, rel = 0;
+    if (H5get_libversion(&maj, &min, &rel) < 0) return "unknown";
+    fs_snprintf(v, sizeof v, "%u.%u.%u", maj, min, rel);
+    return v;
+}
+
+static hid_t vlen_str_type(void);
+
 static hid_t native_type(FsH5Type t)
 {
     switch (t) {
@@ -39,6 +53,8 @@ static hid_t native_type(FsH5Type t)
     case FSH5_I32: return H5T_NATIVE_INT32;
     case FSH5_I64: return H5T_NATIVE_INT64;
     case FSH5_U8: return H5T_NATIVE_UINT8;
+    case FSH5_U64: return H5T_NATIVE_UINT64;
+    case FSH5_STR: break; /* not a fixed type: see type_open */
     }
     return H5T_NATIVE_FLOAT;
 }
@@ -46,10 +62,17 @@ static size_t type_size(FsH5Type t)
 {
     switch (t) {
     case FSH5_F32: case FSH5_I32: return 4;
-    case FSH5_F64: case FSH5_I64: return 8;
+    case FSH5_F64: case FSH5_I64: case FSH5_U64: return 8;
     case FSH5_U8: return 1;
+    case FSH5_STR: return sizeof(char *);
     }
     return 4;
+}
+
+/* A type the caller closes: the vlen string type, or a copy of the native one. */
+static hid_t type_open(FsH5Type t)
+{
+    return t == FSH5_STR ? vlen_str_type() : H5Tcopy(native_type(t));
 }
 
 static H5File *open_common(const char *path, hid_t id)
@@ -57,7 +80,28 @@ static H5File *open_common(const char *path, hid_t id)
     H5File *f = xcalloc(1, sizeof *f);
     f->id = id;
     f->path = xstrdup(path);
+    f->xfer = -1;
     return f;
+}
+
+/* The transfer property list of slab and table I/O (made on first use). */
+static hid_t xfer(H5File *f)
+{
+    if (f->xfer >= 0) return f->xfer;
+    const size_t tb = (size_t)1 << 18;
+    hid_t p = H5Pcreate(H5P_DATASET_XFER);
+    if (p < 0) return H5P_DEFAULT;
+    void *tconv = xcalloc(tb, 1), *bkg = xcalloc(tb, 1);
+    if (H5Pset_buffer(p, tb, tconv, bkg) < 0) {
+        H5Pclose(p);
+        free(tconv);
+        free(bkg);
+        return H5P_DEFAULT;
+    }
+    f->xfer = p;
+    f->tconv = tconv;
+    f->bkg = bkg;
+    return p;
 }
 
 H5File *h5f_create(const char *path)
@@ -100,6 +144,32 @@ H5File *h5f_open(const char *path, int writable)
     return open_common(path, id);
 }
 
+H5File *h5f_open_shared(const char *path)
+{
+    h5_quiet();
+    if (!fs_file_exists(path)) {
+        fs_errorf(FS_ERR_IO, "%s: no such file", path);
+        return NULL;
+    }
+    hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
+    if (fapl < 0) {
+        h5_fail(NULL, path, "H5Pcreate");
+        return NULL;
+    }
+    if (H5Pset_file_locking(fapl, 0, 1) < 0) {
+        H5Pclose(fapl);
+        h5_fail(NULL, path, "H5Pset_file_locking");
+        return NULL;
+    }
+    hid_t id = H5Fopen(path, H5F_ACC_RDONLY, fapl);
+    H5Pclose(fapl);
+    if (id < 0) {
+        fs_errorf(FS_ERR_IO, "%s: cannot open HDF5 file for reading (damaged?)", path);
+        return NULL;
+    }
+    return open_common(path, id);
+}
+
 FsStatus h5f_flush(H5File *f)
 {
     if (H5Fflush(f->id, H5F_SCOPE_GLOBAL) < 0) return h5_fail(f, "/", "H5Fflush");
@@ -110,7 +180,10 @@ FsStatus h5f_close(H5File *f)
 {
     if (!f) return FS_OK;
     FsStatus st = FS_OK;
-    if (H5Fclose(f->id) < 0) st = h5_fail(f, "/", "H5Fclose");
+    if (f->xfer >= 0 && H5Pclose(f->xfer) < 0) st = h5_fail(f, "/", "H5Pclose");
+    if (H5Fclose(f->id) < 0 && st == FS_OK) st = h5_fail(f, "/", "H5Fclose");
+    free(f->tconv);
+    free(f->bkg);
     free(f->path);
     free(f);
     return st;
@@ -210,7 +283,8 @@ FsStatus h5f_delete(H5File *f, const char *path)
 FsStatus h5f_write(H5File *f, const char *path, FsH5Type t, int rank, const int64_t *dims,
                    const void *data)
 {
-    FS_CHECK(rank >= 0 && rank <= FSH5_MAX_RANK, "h5f_write: rank %d", rank);
+    FS_CHECK(rank >= 0 && rank <= FSH5_MAX_RANK && t != FSH5_STR, "h5f_write: rank %d, type %d", rank,
+             (int)t);
     FsStatus st = make_groups(f, path, 0);
     if (st) return st;
     if ((st = h5f_delete(f, path))) return st;
@@ -355,17 +429,25 @@ FsStatus h5f_write_strings(H5File *f, const char *path, int n, const char *const
     return e < 0 ? h5_fail(f, path, "write strings") : FS_OK;
 }
 
+/* Open the 1-D dataset at path (a `what`, for the error); hd[0] gets its length. */
+static FsStatus open_1d(H5File *f, const char *path, const char *what, hid_t *ds, hsize_t *hd)
+{
+    int r = 0;
+    FsStatus st = read_shape(f, path, ds, &r, hd);
+    if (st) return st;
+    if (r != 1) {
+        H5Dclose(*ds);
+        return fs_errorf(FS_ERR_FORMAT, "%s: %s is not a %s", f->path, path, what);
+    }
+    return FS_OK;
+}
+
 FsStatus h5f_read_strings(H5File *f, const char *path, int *n, char ***s)
 {
     hid_t ds = -1;
-    hsize_t hd[FSH5_MAX_RANK];
-    int r = 0;
-    FsStatus st = read_shape(f, path, &ds, &r, hd);
+    hsize_t hd[FSH5_MAX_RANK] = {0};
+    FsStatus st = open_1d(f, path, "1-D string dataset", &ds, hd);
     if (st) return st;
-    if (r != 1) {
-        H5Dclose(ds);
-        return fs_errorf(FS_ERR_FORMAT, "%s: %s is not a 1-D string dataset", f->path, path);
-    }
     hid_t t = vlen_str_type();
     char **raw = xcalloc(hd[0] ? hd[0] : 1, sizeof(char *));
     herr_t e = hd[0] ? H5Dread(ds, t, H5S_ALL, H5S_ALL, H5P_DEFAULT, raw) : 0;
@@ -571,4 +653,229 @@ FsStatus h5f_attach_scale(H5File *f, const char *dset, const char *scale, int id
     H5Dclose(s);
     H5Dclose(d);
     return e < 0 ? h5_fail(f, dset, "H5DSattach_scale") : FS_OK;
+}
+
+/* ------------------------------------------------------------------ datasets with a layout */
+FsStatus h5f_create_dataset(H5File *f, const char *path, FsH5Type t, int rank, const int64_t *dims,
+                            const int64_t *maxdims, const int64_t *chunk, unsigned flags)
+{
+    FS_CHECK(rank >= 1 && rank <= FSH5_MAX_RANK, "h5f_create_dataset: rank %d", rank);
+    FsStatus st = make_groups(f, path, 0);
+    if (st) return st;
+    hsize_t hd[FSH5_MAX_RANK], mx[FSH5_MAX_RANK], ch[FSH5_MAX_RANK];
+    for (int i = 0; i < rank; i++) {
+        hd[i] = (hsize_t)dims[i];
+        mx[i] = !maxdims ? hd[i] : maxdims[i] == FSH5_UNLIMITED ? H5S_UNLIMITED : (hsize_t)maxdims[i];
+        if (chunk) ch[i] = (hsize_t)chunk[i];
+    }
+    hid_t space = H5Screate_simple(rank, hd, mx);
+    hid_t dcpl = H5Pcreate(H5P_DATASET_CREATE);
+    hid_t ft = t == FSH5_STR ? vlen_str_type()
+               : t == FSH5_F32 ? H5Tcopy(H5T_IEEE_F32LE)
+               : t == FSH5_F64 ? H5Tcopy(H5T_IEEE_F64LE)
+                               : type_open(t);
+    const char *what = NULL;
+    double nanv = NAN;
+    if (space < 0 || dcpl < 0 || ft < 0)
+        what = "H5Screate_simple/H5Pcreate/H5Tcopy";
+    else if (chunk && H5Pset_chunk(dcpl, rank, ch) < 0)
+        what = "H5Pset_chunk";
+    else if (chunk && (flags & FSH5_COMPRESS) && (H5Pset_shuffle(dcpl) < 0 || H5Pset_deflate(dcpl, 4) < 0))
+        what = "shuffle/deflate setup";
+    else if ((flags & FSH5_FILL_NAN) && H5Pset_fill_value(dcpl, H5T_NATIVE_DOUBLE, &nanv) < 0)
+        what = "H5Pset_fill_value";
+    hid_t ds = what ? -1 : H5Dcreate2(f->id, path, ft, space, H5P_DEFAULT, dcpl, H5P_DEFAULT);
+    if (!what && ds < 0) what = "H5Dcreate2";
+    if (ds >= 0 && H5Dclose(ds) < 0) what = "H5Dclose";
+    if (ft >= 0) H5Tclose(ft);
+    if (dcpl >= 0) H5Pclose(dcpl);
+    if (space >= 0) H5Sclose(space);
+    return what ? h5_fail(f, path, what) : FS_OK;
+}
+
+FsStatus h5f_shape(H5File *f, const char *path, int *rank, int64_t dims[FSH5_MAX_RANK],
+                   size_t *elem_bytes)
+{
+    hid_t ds = -1;
+    hsize_t hd[FSH5_MAX_RANK];
+    int r = 0;
+    FsStatus st = read_shape(f, path, &ds, &r, hd);
+    if (st) return st;
+    for (int i = 0; i < r; i++) dims[i] = (int64_t)hd[i];
+    *rank = r;
+    if (elem_bytes) {
+        hid_t dt = H5Dget_type(ds);
+        size_t n = dt < 0 ? 0 : H5Tget_size(dt);
+        if (dt >= 0) H5Tclose(dt);
+        if (n == 0) st = h5_fail(f, path, "H5Dget_type");
+        *elem_bytes = n;
+    }
+    H5Dclose(ds);
+    return st;
+}
+
+FsStatus h5f_set_extent(H5File *f, const char *path, const int64_t *dims)
+{
+    hid_t ds = -1;
+    hsize_t hd[FSH5_MAX_RANK];
+    int r = 0;
+    FsStatus st = read_shape(f, path, &ds, &r, hd);
+    if (st) return st;
+    for (int i = 0; i < r; i++) hd[i] = (hsize_t)dims[i];
+    herr_t e = H5Dset_extent(ds, hd);
+    H5Dclose(ds);
+    return e < 0 ? h5_fail(f, path, "H5Dset_extent") : FS_OK;
+}
+
+/* Read or write the block [start, start + count) of dataset path. */
+static FsStatus slab_io(H5File *f, const char *path, FsH5Type t, int rank, const int64_t *start,
+                        const int64_t *count, void *rbuf, const void *wbuf)
+{
+    FS_CHECK(rank >= 1 && rank <= FSH5_MAX_RANK, "h5f slab: rank %d", rank);
+    hsize_t st0[FSH5_MAX_RANK], cnt[FSH5_MAX_RANK];
+    for (int i = 0; i < rank; i++) {
+        st0[i] = (hsize_t)start[i];
+        cnt[i] = (hsize_t)count[i];
+    }
+    hid_t ds = H5Dopen2(f->id, path, H5P_DEFAULT);
+    if (ds < 0) return h5_fail(f, path, "H5Dopen2");
+    hid_t fsp = H5Dget_space(ds), msp = H5Screate_simple(rank, cnt, NULL), mt = type_open(t);
+    const char *what = NULL;
+    if (fsp < 0 || msp < 0 || mt < 0)
+        what = "H5Dget_space/H5Screate_simple/H5Tcopy";
+    else if (H5Sget_simple_extent_ndims(fsp) != rank)
+        what = "rank check";
+    else if (H5Sselect_hyperslab(fsp, H5S_SELECT_SET, st0, NULL, cnt, NULL) < 0)
+        what = "H5Sselect_hyperslab";
+    else if (wbuf && H5Dwrite(ds, mt, msp, fsp, xfer(f), wbuf) < 0)
+        what = "H5Dwrite";
+    else if (rbuf && H5Dread(ds, mt, msp, fsp, xfer(f), rbuf) < 0)
+        what = "H5Dread";
+    if (mt >= 0) H5Tclose(mt);
+    if (msp >= 0) H5Sclose(msp);
+    if (fsp >= 0) H5Sclose(fsp);
+    if (H5Dclose(ds) < 0 && !what) what = "H5Dclose";
+    return what ? h5_fail(f, path, what) : FS_OK;
+}
+
+FsStatus h5f_write_slab(H5File *f, const char *path, FsH5Type t, int rank, const int64_t *start,
+                        const int64_t *count, const void *data)
+{
+    return slab_io(f, path, t, rank, start, count, NULL, data);
+}
+
+FsStatus h5f_read_slab(H5File *f, const char *path, FsH5Type t, int rank, const int64_t *start,
+                       const int64_t *count, void *data)
+{
+    return slab_io(f, path, t, rank, start, count, data, NULL);
+}
+
+/* ------------------------------------------------------------------ tables */
+struct H5Table {
+    hid_t type; /* compound memory type, also the file type */
+    size_t size;
+};
+
+H5Table *h5f_table_type(size_t size, int n, const FsH5Field *fields)
+{
+    h5_quiet();
+    hid_t t = H5Tcreate(H5T_COMPOUND, size);
+    if (t < 0) {
+        h5_fail(NULL, "table type", "H5Tcreate");
+        return NULL;
+    }
+    for (int i = 0; i < n; i++) {
+        hid_t ft = type_open(fields[i].type);
+        herr_t e = ft < 0 ? -1 : H5Tinsert(t, fields[i].name, fields[i].offset, ft);
+        if (ft >= 0) H5Tclose(ft);
+        if (e < 0) {
+            H5Tclose(t);
+            h5_fail(NULL, fields[i].name, "H5Tinsert");
+            return NULL;
+        }
+    }
+    H5Table *tt = xcalloc(1, sizeof *tt);
+    tt->type = t;
+    tt->size = size;
+    return tt;
+}
+
+void h5f_table_type_free(H5Table *t)
+{
+    if (!t) return;
+    H5Tclose(t->type);
+    free(t);
+}
+
+FsStatus h5f_table_append(H5File *f, const char *path, const H5Table *t, const void *row)
+{
+    hsize_t at = 0;
+    if (h5f_exists(f, path)) {
+        hid_t ds = -1;
+        hsize_t hd[FSH5_MAX_RANK] = {0};
+        FsStatus st = open_1d(f, path, "table", &ds, hd);
+        if (st) return st;
+        H5Dclose(ds);
+        at = hd[0];
+    } else {
+        FsStatus st = make_groups(f, path, 0);
+        if (st) return st;
+        hsize_t d = 0, mx = H5S_UNLIMITED, ch = 256;
+        hid_t sp = H5Screate_simple(1, &d, &mx), dcpl = H5Pcreate(H5P_DATASET_CREATE);
+        herr_t e = (sp < 0 || dcpl < 0) ? -1 : H5Pset_chunk(dcpl, 1, &ch);
+        hid_t ds = e < 0 ? -1 : H5Dcreate2(f->id, path, t->type, sp, H5P_DEFAULT, dcpl, H5P_DEFAULT);
+        if (dcpl >= 0) H5Pclose(dcpl);
+        if (sp >= 0) H5Sclose(sp);
+        if (ds < 0 || H5Dclose(ds) < 0) return h5_fail(f, path, "create table");
+    }
+    hid_t ds = H5Dopen2(f->id, path, H5P_DEFAULT);
+    if (ds < 0) return h5_fail(f, path, "H5Dopen2");
+    hsize_t n1 = at + 1, one = 1;
+    const char *what = NULL;
+    hid_t fsp = -1, msp = -1;
+    if (H5Dset_extent(ds, &n1) < 0)
+        what = "extend table";
+    else if ((fsp = H5Dget_space(ds)) < 0 ||
+             H5Sselect_hyperslab(fsp, H5S_SELECT_SET, &at, NULL, &one, NULL) < 0)
+        what = "select row";
+    else if ((msp = H5Screate_simple(1, &one, NULL)) < 0 ||
+             H5Dwrite(ds, t->type, msp, fsp, xfer(f), row) < 0)
+        what = "write row";
+    if (msp >= 0) H5Sclose(msp);
+    if (fsp >= 0) H5Sclose(fsp);
+    if (H5Dclose(ds) < 0 && !what) what = "H5Dclose";
+    return what ? h5_fail(f, path, what) : FS_OK;
+}
+
+FsStatus h5f_table_read(H5File *f, const char *path, const H5Table *t, void **rows, int64_t *n)
+{
+    *rows = NULL;
+    *n = 0;
+    hid_t ds = -1;
+    hsize_t hd[FSH5_MAX_RANK] = {0};
+    FsStatus st = open_1d(f, path, "table", &ds, hd);
+    if (st) return st;
+    void *buf = xcalloc((size_t)hd[0] + 1, t->size);
+    herr_t e = hd[0] ? H5Dread(ds, t->type, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) : 0;
+    H5Dclose(ds);
+    if (e < 0) {
+        free(buf);
+        return h5_fail(f, path, "H5Dread");
+    }
+    *rows = buf;
+    *n = (int64_t)hd[0];
+    return FS_OK;
+}
+
+void h5f_table_rows_free(const H5Table *t, void *rows, int64_t n)
+{
+    if (rows && n > 0) {
+        hsize_t d = (hsize_t)n;
+        hid_t sp = H5Screate_simple(1, &d, NULL);
+        if (sp >= 0) {
+            H5Dvlen_reclaim(t->type, sp, H5P_DEFAULT, rows);
+            H5Sclose(sp);
+        }
+    }
+    free(rows);
 }

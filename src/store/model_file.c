@@ -1,10 +1,12 @@
-/* model_file.c: model files and logits files over h5file.h (the store module is the only
+/* model_file.c: model files over h5file.h (the store module is the only
  * HDF5 user; this file calls only h5f_* functions). Layout (README "Model files"):
  *   /                      attributes: format "fsweep-model", format_version, arch, c, h, w, k,
  *                          seed, width, vit_*, dropout, num_params, mean[c], std[c], notes
  *   /state_dict/<name>     one dataset per PyTorch state_dict() entry, same name and shape;
  *                          float32, num_batches_tracked int64 scalars
  *   /curves/<name>         optional float64 analysis curves (model_file_add_curve) */
+#include "model_file.h"
+
 #include "dataset.h"
 #include "h5file.h"
 #include "../engine/model_impl.h"
@@ -23,7 +25,7 @@
         if (st != FS_OK) goto fail;                                                                \
     } while (0)
 
-FsStatus model_save(const Model *m, const char *path, const float *mean, const float *std)
+FsStatus model_file_write(const Model *m, const char *path, const float *mean, const float *std)
 {
     H5File *f = h5f_create(path);
     if (!f) return FS_ERR_IO;
@@ -82,7 +84,7 @@ static FsStatus get_int(H5File *f, const char *name, long lo, long hi, int *out)
     return FS_OK;
 }
 
-FsStatus model_load(const char *path, Model **out, float *mean, float *std)
+FsStatus model_file_read(const char *path, Model **out, float *mean, float *std)
 {
     *out = NULL;
     H5File *f = h5f_open(path, 0);
@@ -185,22 +187,4 @@ FsStatus model_file_set_note(const char *path, const char *key, const char *valu
     FsStatus st = h5f_attr_set_str(f, "/", key, value);
     FsStatus cs = h5f_close(f);
     return st != FS_OK ? st : cs;
-}
-
-FsStatus logits_save(const char *path, const float *logits, const int32_t *labels, int n, int k,
-                     const char *model_path, const char *data_spec)
-{
-    H5File *f = h5f_create(path);
-    if (!f) return FS_ERR_IO;
-    FsStatus st = FS_OK;
-    int64_t d2[2] = {n, k}, d1[1] = {n};
-    TRY(h5f_attr_set_str(f, "/", "format", "fsweep-logits"));
-    TRY(h5f_attr_set_str(f, "/", "model", model_path));
-    TRY(h5f_attr_set_str(f, "/", "data", data_spec));
-    TRY(h5f_write(f, "/logits", FSH5_F32, 2, d2, logits));
-    TRY(h5f_write(f, "/labels", FSH5_I32, 1, d1, labels));
-    return h5f_close(f);
-fail:
-    h5f_close(f);
-    return st;
 }

@@ -7,6 +7,7 @@
 #include "h5file.h"
 #include "harness.h"
 #include "model.h"
+#include "model_file.h"
 #include "shortcut.h"
 #include "spectral.h"
 #include "toy_data.h"
@@ -79,7 +80,7 @@ static void test_curves_training(void)
     /* stored in a model file */
     char path[64];
     fs_snprintf(path, sizeof path, "/tmp/fsweep_e2e_%d.h5", (int)getpid());
-    EXPECT(model_save(model, path, train_set.mean, train_set.std) == FS_OK);
+    EXPECT(model_file_write(model, path, train_set.mean, train_set.std) == FS_OK);
     EXPECT(curves_save(lc, path) == FS_OK);
     H5File *f = h5f_open(path, 0);
     EXPECT(f != NULL);

@@ -2,6 +2,7 @@
  * synthetic task, bitwise reproducibility, divergence, hooks, model file round trips. */
 #include "h5file.h"
 #include "harness.h"
+#include "model_file.h"
 #include "engine/model_impl.h"
 #include "engine/optim.h"
 #include "toy_data.h"
@@ -238,12 +239,12 @@ static void test_model_file(void)
         c.batch = 16;
         TrainStats s;
         EXPECT(train_run(&c, &tr, NULL, m, &s) == FS_OK);
-        EXPECT(model_save(m, path, tr.mean, tr.std) == FS_OK);
+        EXPECT(model_file_write(m, path, tr.mean, tr.std) == FS_OK);
         int64_t dims[2] = {2, 2};
         double curve[4] = {1, 2, 3, 4};
         EXPECT(model_file_add_curve(path, "lc", 2, dims, curve) == FS_OK);
         float mean[3], std[3];
-        EXPECT_MSG(model_load(path, &l, mean, std) == FS_OK, "%s", fs_last_error());
+        EXPECT_MSG(model_file_read(path, &l, mean, std) == FS_OK, "%s", fs_last_error());
         if (l) {
             EXPECT(!strcmp(model_arch(l), archs[a]) && model_num_params(l) == model_num_params(m));
             EXPECT(memcmp(l->params, m->params, m->n_params * 4) == 0);
@@ -266,13 +267,13 @@ static void test_model_file(void)
     EXPECT(f && h5f_attr_set_i64(f, "/", "format_version", 99) == FS_OK);
     h5f_close(f);
     Model *l = NULL;
-    EXPECT(model_load(path, &l, NULL, NULL) == FS_ERR_FORMAT && !l && strstr(fs_last_error(), "version 99"));
+    EXPECT(model_file_read(path, &l, NULL, NULL) == FS_ERR_FORMAT && !l && strstr(fs_last_error(), "version 99"));
     f = h5f_open(path, 1);
     EXPECT(f && h5f_attr_set_i64(f, "/", "format_version", 1) == FS_OK &&
            h5f_delete(f, "/state_dict/heads.head.bias") == FS_OK);
     h5f_close(f);
-    EXPECT(model_load(path, &l, NULL, NULL) == FS_ERR_FORMAT && strstr(fs_last_error(), "heads.head.bias"));
-    EXPECT(model_load("/nonexistent/x.h5", &l, NULL, NULL) != FS_OK && !l);
+    EXPECT(model_file_read(path, &l, NULL, NULL) == FS_ERR_FORMAT && strstr(fs_last_error(), "heads.head.bias"));
+    EXPECT(model_file_read("/nonexistent/x.h5", &l, NULL, NULL) != FS_OK && !l);
     unlink(path);
     dataset_free(&tr);
 }

@@ -2,6 +2,10 @@
 #include "h5file.h"
 #include "harness.h"
 
+#include <math.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 static char path[64];
@@ -112,4 +116,74 @@ static void test_scales(void)
     remove(path);
 }
 
-TEST_MAIN({"roundtrip", test_roundtrip}, {"bad_files", test_bad_files}, {"scales", test_scales})
+/* Extendible NaN-filled datasets written by slabs, and compound tables with strings. */
+static void test_slabs_tables(void)
+{
+    make_path();
+    H5File *f = h5f_create(path);
+    EXPECT(f != NULL);
+    if (!f) return;
+    const int64_t dims[2] = {1, 3}, maxd[2] = {FSH5_UNLIMITED, 3}, chunk[2] = {1, 3};
+    EXPECT(h5f_create_dataset(f, "/r/acc", FSH5_F32, 2, dims, maxd, chunk,
+                              FSH5_FILL_NAN | FSH5_COMPRESS) == FS_OK);
+    const int64_t grown[2] = {2, 3}, start[2] = {1, 1}, count[2] = {1, 2};
+    EXPECT(h5f_set_extent(f, "/r/acc", grown) == FS_OK);
+    const double v[2] = {0.25, 0.5};
+    EXPECT(h5f_write_slab(f, "/r/acc", FSH5_F64, 2, start, count, v) == FS_OK);
+    int rank = 0;
+    int64_t got[FSH5_MAX_RANK];
+    size_t elem = 0;
+    EXPECT(h5f_shape(f, "/r/acc", &rank, got, &elem) == FS_OK && rank == 2 && got[0] == 2 &&
+           got[1] == 3 && elem == 4);
+    double all[6];
+    const int64_t zero[2] = {0, 0};
+    EXPECT(h5f_read_slab(f, "/r/acc", FSH5_F64, 2, zero, grown, all) == FS_OK);
+    EXPECT(isnan(all[0]) && isnan(all[3]) && all[4] == 0.25 && all[5] == 0.5);
+    const char *names[2] = {"a", "bé"};
+    const int64_t two = 2, mx = FSH5_UNLIMITED, ch = 64, z = 0;
+    EXPECT(h5f_create_dataset(f, "/r/names", FSH5_STR, 1, &two, &mx, &ch, 0) == FS_OK);
+    EXPECT(h5f_write_slab(f, "/r/names", FSH5_STR, 1, &z, &two, names) == FS_OK);
+    int ns = 0;
+    char **rs = NULL;
+    EXPECT(h5f_read_strings(f, "/r/names", &ns, &rs) == FS_OK && ns == 2 && !strcmp(rs[1], "bé"));
+    for (int i = 0; i < ns; i++) free(rs[i]);
+    free(rs);
+
+    typedef struct {
+        uint64_t id;
+        const char *name;
+        double x;
+    } Row;
+    const FsH5Field fields[3] = {{"id", offsetof(Row, id), FSH5_U64},
+                                 {"name", offsetof(Row, name), FSH5_STR},
+                                 {"x", offsetof(Row, x), FSH5_F64}};
+    H5Table *t = h5f_table_type(sizeof(Row), 3, fields);
+    EXPECT(t != NULL);
+    if (!t) {
+        h5f_close(f);
+        return;
+    }
+    Row r1 = {7, "seven", 7.5}, r2 = {(uint64_t)1 << 63, "big", -1};
+    EXPECT(h5f_table_append(f, "/t", t, &r1) == FS_OK);
+    EXPECT(h5f_table_append(f, "/t", t, &r2) == FS_OK);
+    void *raw = NULL;
+    int64_t n = 0;
+    EXPECT(h5f_table_read(f, "/t", t, &raw, &n) == FS_OK && n == 2);
+    const Row *rows = raw;
+    EXPECT(n == 2 && rows[0].id == 7 && !strcmp(rows[0].name, "seven") && rows[1].x == -1 &&
+           rows[1].id == (uint64_t)1 << 63 && !strcmp(rows[1].name, "big"));
+    h5f_table_rows_free(t, raw, n);
+    EXPECT(h5f_close(f) == FS_OK);
+    /* a shared reader sees the table */
+    H5File *g = h5f_open_shared(path);
+    EXPECT(g != NULL && h5f_exists(g, "/t"));
+    EXPECT(h5f_table_read(g, "/t", t, &raw, &n) == FS_OK && n == 2);
+    h5f_table_rows_free(t, raw, n);
+    EXPECT(h5f_close(g) == FS_OK);
+    h5f_table_type_free(t);
+    EXPECT(h5f_open_shared("/nonexistent/x.h5") == NULL && strstr(fs_last_error(), "no such file"));
+    remove(path);
+}
+
+TEST_MAIN({"roundtrip", test_roundtrip}, {"bad_files", test_bad_files}, {"scales", test_scales},
+          {"slabs_tables", test_slabs_tables})

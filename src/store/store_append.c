@@ -1,0 +1,41 @@
+/* store_append.c: recording one attempt or one run: the journal record first (flushed), then
+ * the HDF5 file (result arrays before the row, so a row means its arrays), then H5Fflush. */
+#include "store_internal.h"
+
+FsStatus store_apply(Store *s, const SweepConfig *cfg, const StoreKey *k, const TaskResult *r,
+                     int write_row)
+{
+    FsStatus st = FS_OK;
+    if (r->status == FS_OK)
+        for (int i = 0; i < r->n_blobs && st == FS_OK; i++)
+            st = store_results_write(s, cfg, k, &r->blobs[i]);
+    if (st == FS_OK && write_row) st = store_tasks_append(s, k, r);
+    return st;
+}
+
+static FsStatus flush(Store *s)
+{
+    if (h5f_flush(s->f) != FS_OK) return fs_errorf(FS_ERR_LIB, "%s: H5Fflush failed", s->path);
+    return FS_OK;
+}
+
+FsStatus store_append(Store *s, const SweepConfig *cfg, const TaskSpec *spec, const TaskResult *r)
+{
+    StoreKey k;
+    store_key_from_spec(cfg, spec, &k);
+    FsBuf b = {0};
+    task_result_pack(r, &b);
+    FsStatus st = store_journal_write(s, STORE_JREC_RESULT, &k, sizeof k, b.s, b.len);
+    fsbuf_free(&b);
+    if (st == FS_OK) st = store_apply(s, cfg, &k, r, 1);
+    if (st == FS_OK) st = flush(s);
+    return st;
+}
+
+FsStatus store_add_history(Store *s, const StoreHistory *h)
+{
+    FsStatus st = store_journal_write(s, STORE_JREC_HISTORY, h, sizeof *h, NULL, 0);
+    if (st == FS_OK) st = store_history_append(s, h);
+    if (st == FS_OK) st = flush(s);
+    return st;
+}

@@ -1,0 +1,376 @@
+/* store_open.c: a store's life: create (under a temporary name, then renamed), open for
+ * writing with repair (a store left open by a killed writer gets its last journal records
+ * replayed; one HDF5 cannot open is rebuilt from the journal), open read-only (journal as the
+ * freshest view), close; the root attributes (provenance, config, writer_open). */
+#include "store_internal.h"
+
+#include "log.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+const char *store_library_version(void) { return h5f_library_version(); }
+const char *store_path(const Store *st) { return st->path; }
+
+static Store *store_new(const char *path)
+{
+    Store *s = xcalloc(1, sizeof *s);
+    s->path = xstrdup(path);
+    size_t n = strlen(path) + 16;
+    s->jpath = xmalloc(n);
+    fs_snprintf(s->jpath, n, "%s.journal", path);
+    store_tasks_init(s);
+    return s;
+}
+
+static void store_free(Store *s)
+{
+    if (s->jf) fclose(s->jf);
+    for (int a = 0; a < STORE_NGRID; a++) {
+        for (int i = 0; i < s->nax[a]; i++) free(s->ax[a][i]);
+        free(s->ax[a]);
+    }
+    store_tasks_free(s);
+    free(s->path);
+    free(s->jpath);
+    free(s);
+}
+
+/* ------------------------------------------------------------------ root attributes */
+FsStatus store_set_attr(Store *s, const char *name, const char *value)
+{
+    return h5f_attr_set_str(s->f, "/", name, value ? value : "");
+}
+
+FsStatus store_set_attr_f64(Store *s, const char *name, double v)
+{
+    return h5f_attr_set_f64(s->f, "/", name, v);
+}
+
+/* A root string attribute, or NULL when absent or unreadable. */
+static char *root_str(Store *s, const char *name)
+{
+    char *v = NULL;
+    if (!h5f_attr_exists(s->f, "/", name) || h5f_attr_get_str(s->f, "/", name, &v) != FS_OK)
+        return NULL;
+    return v;
+}
+
+/* A root integer attribute, or dflt when absent or unreadable. */
+static int64_t root_i64(Store *s, const char *name, int64_t dflt)
+{
+    int64_t v = dflt;
+    if (!h5f_attr_exists(s->f, "/", name) || h5f_attr_get_i64(s->f, "/", name, &v) != FS_OK)
+        return dflt;
+    return v;
+}
+
+FsStatus store_get_attr(Store *s, const char *name, char **value)
+{
+    if (!s->f) return fs_errorf(FS_ERR_IO, "%s: HDF5 file not open", s->path);
+    *value = root_str(s, name);
+    return *value ? FS_OK : fs_errorf(FS_ERR_FORMAT, "%s: no attribute %s", s->path, name);
+}
+
+static FsStatus check_config(Store *s, const SweepConfig *cfg, int force)
+{
+    char *rh = root_str(s, "result_hash"), *text = root_str(s, "config");
+    FsStatus st = FS_OK;
+    char mine[24];
+    fs_snprintf(mine, sizeof mine, "%016llx", (unsigned long long)cfg->result_hash);
+    if (rh && strcmp(rh, mine) != 0) {
+        /* name the changed lines (outside [axes]) */
+        FsBuf diff = {0};
+        if (text) {
+            char *save = NULL, *copy = xstrdup(text);
+            const char *sec = "";
+            for (char *l = strtok_r(copy, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
+                if (l[0] == '[') {
+                    sec = l;
+                    continue;
+                }
+                if (!strcmp(sec, "[cost]")) continue;
+                if (!strstr(cfg->text, l)) fsbuf_printf(&diff, "%s%s %s", diff.len ? "; " : "", sec, l);
+            }
+            free(copy);
+        }
+        if (force) {
+            LOG_WARN("%s: config changed (was: %s); continuing because of --force", s->path,
+                     diff.s ? diff.s : "the same text, hashed by an older fsweep");
+        } else {
+            st = fs_errorf(FS_ERR_CONFIG, "%s: the store was made with another config (stored "
+                           "values: %s); use a new store, or --force to continue anyway",
+                           s->path, diff.s ? diff.s : "the same text, hashed by an older fsweep");
+        }
+        fsbuf_free(&diff);
+    }
+    free(rh);
+    free(text);
+    return st;
+}
+
+/* ------------------------------------------------------------------ repair */
+typedef struct {
+    Store *s;
+    const SweepConfig *cfg;
+    int64_t index, from, rows_have;
+    int full; /* rebuilding a fresh file: restore history too */
+} Replay;
+
+static FsStatus replay_cb(int type, const unsigned char *p, size_t n, void *user)
+{
+    Replay *rp = user;
+    if (type == STORE_JREC_HISTORY) {
+        if (rp->full && n == sizeof(StoreHistory)) { /* full rebuild: restore history */
+            StoreHistory h;
+            memcpy(&h, p, sizeof h);
+            return store_history_append(rp->s, &h);
+        }
+        return FS_OK;
+    }
+    if (type != STORE_JREC_RESULT || n < sizeof(StoreKey)) return FS_OK;
+    int64_t i = rp->index++;
+    if (i < rp->from) return FS_OK;
+    StoreKey k;
+    memcpy(&k, p, sizeof k);
+    TaskResult r;
+    FsStatus st = task_result_unpack(p + sizeof k, n - sizeof k, &r);
+    if (st != FS_OK) return st;
+    st = store_apply(rp->s, rp->cfg, &k, &r, i >= rp->rows_have);
+    task_result_free(&r);
+    return st;
+}
+
+/* Bring the HDF5 file in line with the journal. from: first record whose arrays are rewritten. */
+static FsStatus replay(Store *s, const SweepConfig *cfg, int64_t from, int full)
+{
+    Replay rp = {s, cfg, 0, from, s->nrows, full};
+    long end = 0;
+    FsStatus st = store_journal_scan(s->jpath, replay_cb, &rp, &end);
+    if (st != FS_OK) return st;
+    /* drop a torn tail so new records follow the last good one */
+    if (truncate(s->jpath, end) != 0)
+        return fs_errorf(FS_ERR_IO, "%s: cannot truncate: %s", s->jpath, strerror(errno));
+    if (rp.index < s->nrows)
+        LOG_WARN("%s: journal holds %lld results but the file %lld rows (journal from another "
+                 "store?)", s->jpath, (long long)rp.index, (long long)s->nrows);
+    return FS_OK;
+}
+
+/* A rebuilt file: replay the whole journal; its last config stands in for the lost
+ * attributes, so a changed config is still refused. */
+static FsStatus rebuild(Store *s, const SweepConfig *cfg, int force)
+{
+    s->nrows = 0;
+    FsStatus st = replay(s, cfg, 0, 1);
+    if (st == FS_OK) LOG_WARN("%s: rebuilt %lld task rows from the journal", s->path,
+                              (long long)s->nrows);
+    StoreRow *rows = NULL;
+    int64_t nr = 0;
+    char *old = NULL;
+    SweepConfig oc;
+    if (st == FS_OK && store_journal_read(s->jpath, &rows, &nr, &old, NULL, NULL) == FS_OK &&
+        old && sweep_load_text(old, s->jpath, &oc) == FS_OK) {
+        char h[24];
+        fs_snprintf(h, sizeof h, "%016llx", (unsigned long long)oc.result_hash);
+        st = h5f_attr_set_str(s->f, "/", "result_hash", h);
+        if (st == FS_OK) st = h5f_attr_set_str(s->f, "/", "config", old);
+        sweep_free(&oc);
+        if (st == FS_OK) st = check_config(s, cfg, force);
+    }
+    free(rows);
+    free(old);
+    return st;
+}
+
+/* ------------------------------------------------------------------ open / close */
+/* A new, empty store at path (made as path.tmp-PID, then renamed: a file at `path` is always a
+ * store), opened for writing. NULL + fs_last_error. */
+static H5File *create_file(const char *path)
+{
+    size_t tl = strlen(path) + 32;
+    char *tmp = xmalloc(tl);
+    fs_snprintf(tmp, tl, "%s.tmp-%ld", path, (long)getpid());
+    H5File *f = h5f_create(tmp);
+    if (!f) {
+        fs_errorf(FS_ERR_IO, "%s: cannot create the store (directory missing or not "
+                  "writable?)", path);
+        free(tmp);
+        return NULL;
+    }
+    FsStatus a = h5f_attr_set_i64(f, "/", "format_version", STORE_FORMAT_VERSION);
+    FsStatus e = h5f_close(f);
+    f = NULL;
+    if (a == FS_OK && e == FS_OK && rename(tmp, path) == 0) f = h5f_open(path, 1);
+    if (!f) {
+        fs_errorf(FS_ERR_IO, "%s: cannot create the store: %s", path, strerror(errno));
+        unlink(tmp);
+    }
+    free(tmp);
+    return f;
+}
+
+/* The existing file, opened: check its version and config, load axes and rows, and replay the
+ * journal's records the file may lack. */
+static FsStatus open_existing(Store *s, const SweepConfig *cfg, int force, int have_j)
+{
+    int64_t fv = root_i64(s, "format_version", -1), open_flag = root_i64(s, "writer_open", 0);
+    if (fv != STORE_FORMAT_VERSION)
+        return fs_errorf(FS_ERR_FORMAT, "%s: store format version %lld, this fsweep reads %d (use "
+                         "the fsweep that made it, or a new store)", s->path, (long long)fv,
+                         STORE_FORMAT_VERSION);
+    FsStatus st = check_config(s, cfg, force);
+    if (st == FS_OK) st = store_axes_load(s);
+    if (st == FS_OK) st = store_tasks_load(s);
+    if (st == FS_OK && have_j) {
+        /* after an unclean stop, rewrite the last results' arrays too (idempotent) */
+        int64_t from = open_flag ? (s->nrows > 8 ? s->nrows - 8 : 0) : s->nrows;
+        if (open_flag) LOG_WARN("%s: not closed cleanly; checking it against %s", s->path, s->jpath);
+        st = replay(s, cfg, from, 0);
+    }
+    return st;
+}
+
+/* Merge the config's axis values (new values extend the grid), start the journal run and
+ * mark the file open. */
+static FsStatus begin_run(Store *s, const SweepConfig *cfg)
+{
+    static const int axis_of[STORE_NGRID] = {AX_DATASET, AX_ARCH, AX_AUG, AX_BAND, AX_SEED};
+    FsStatus st = FS_OK;
+    for (int a = 0; a < STORE_NGRID && st == FS_OK; a++) {
+        const SweepAxis *ax = &cfg->axes[axis_of[a]];
+        for (int i = 0; i < ax->n && st == FS_OK; i++) {
+            char v[32];
+            const char *val = ax->v[i];
+            if (a == STORE_AXIS_SEED) {
+                fs_snprintf(v, sizeof v, "%ld", sweep_seed_value(cfg, i));
+                val = v;
+            }
+            store_axis_index(s, a, val, &st);
+        }
+        if (st == FS_OK && !s->nax[a]) st = store_axes_save(s, a);
+    }
+    if (st == FS_OK) {
+        s->jf = fopen(s->jpath, "ab");
+        if (!s->jf) st = fs_errorf(FS_ERR_IO, "%s: cannot open: %s", s->jpath, strerror(errno));
+        else st = store_journal_write(s, STORE_JREC_CONFIG, cfg->text, strlen(cfg->text), NULL, 0);
+    }
+    char h[24];
+    fs_snprintf(h, sizeof h, "%016llx", (unsigned long long)cfg->result_hash);
+    if (st == FS_OK) st = h5f_attr_set_i64(s->f, "/", "writer_open", 1);
+    if (st == FS_OK) st = h5f_attr_set_str(s->f, "/", "result_hash", h);
+    if (st == FS_OK) st = h5f_attr_set_str(s->f, "/", "config", cfg->text);
+    if (st == FS_OK && h5f_flush(s->f) != FS_OK)
+        st = fs_errorf(FS_ERR_LIB, "%s: H5Fflush failed", s->path);
+    return st;
+}
+
+Store *store_open(const char *path, const SweepConfig *cfg, int force, int *created)
+{
+    Store *s = store_new(path);
+    s->fsync_each = cfg->store_fsync;
+    FsStatus st = FS_OK;
+    int have_file = fs_file_exists(path), have_j = fs_file_exists(s->jpath);
+    int rebuilding = 0;
+    *created = 0;
+    if (have_file) {
+        s->f = h5f_open(path, 1);
+        if (!s->f) {
+            if (!have_j) {
+                fs_errorf(FS_ERR_IO, "%s: cannot open the store for writing (another job writing "
+                          "it, or damaged with no journal to rebuild from)", path);
+                store_free(s);
+                return NULL;
+            }
+            char bak[1100];
+            fs_snprintf(bak, sizeof bak, "%s.damaged-%ld", path, (long)fs_wall_time());
+            if (rename(path, bak) != 0) {
+                fs_errorf(FS_ERR_IO, "%s: cannot move the damaged file aside: %s", path,
+                          strerror(errno));
+                store_free(s);
+                return NULL;
+            }
+            LOG_WARN("%s: HDF5 cannot open it (torn write?); kept as %s, rebuilding from %s", path,
+                     bak, s->jpath);
+            rebuilding = 1;
+        }
+    } else if (have_j) {
+        LOG_WARN("%s: missing, rebuilding from %s", path, s->jpath);
+        rebuilding = 1;
+    }
+    if (!s->f) {
+        s->f = create_file(path);
+        if (!s->f) {
+            store_free(s);
+            return NULL;
+        }
+        *created = !rebuilding;
+    } else {
+        st = open_existing(s, cfg, force, have_j);
+    }
+    if (st == FS_OK && rebuilding) st = rebuild(s, cfg, force);
+    if (st == FS_OK) st = begin_run(s, cfg);
+    if (st != FS_OK) {
+        char msg[1024];
+        fs_snprintf(msg, sizeof msg, "%s", fs_last_error());
+        h5f_close(s->f);
+        store_free(s);
+        fs_errorf(st, "%s", msg);
+        return NULL;
+    }
+    return s;
+}
+
+Store *store_open_read(const char *path)
+{
+    Store *s = store_new(path);
+    s->readonly = 1;
+    if (fs_file_exists(path)) s->f = h5f_open_shared(path);
+    if (!s->f && !fs_file_exists(s->jpath)) {
+        fs_errorf(FS_ERR_IO, "%s: %s", path,
+                  fs_file_exists(path) ? "HDF5 cannot open it, and there is no journal"
+                                       : "no such store");
+        store_free(s);
+        return NULL;
+    }
+    if (s->f) {
+        store_axes_load(s);
+        store_tasks_load(s);
+    }
+    if (fs_file_exists(s->jpath)) { /* the journal is the freshest view */
+        StoreRow *rows = NULL;
+        int64_t n = 0;
+        if (store_journal_rows(s->jpath, &rows, &n) == FS_OK && n >= s->nrows) {
+            store_tasks_forget(s);
+            for (int64_t i = 0; i < n; i++) store_tasks_note(s, rows[i].task_id, rows[i].status);
+            s->nrows = n;
+        }
+        free(rows);
+    }
+    return s;
+}
+
+FsStatus store_rows(Store *s, StoreRow **rows, int64_t *n)
+{
+    if (s->readonly && fs_file_exists(s->jpath)) return store_journal_rows(s->jpath, rows, n);
+    if (!s->f) return fs_errorf(FS_ERR_IO, "%s: cannot open the file, and no journal", s->path);
+    return store_rows_h5(s, rows, n);
+}
+
+FsStatus store_close(Store *s)
+{
+    if (!s) return FS_OK;
+    FsStatus st = FS_OK;
+    if (s->f) {
+        if (!s->readonly) st = h5f_attr_set_i64(s->f, "/", "writer_open", 0);
+        if (h5f_close(s->f) != FS_OK && st == FS_OK)
+            st = fs_errorf(FS_ERR_LIB, "%s: H5Fclose failed", s->path);
+    }
+    if (s->jf && fclose(s->jf) != 0 && st == FS_OK)
+        st = fs_errorf(FS_ERR_IO, "%s: close: %s", s->jpath, strerror(errno));
+    s->jf = NULL;
+    store_free(s);
+    return st;
+}
