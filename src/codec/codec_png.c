@@ -18,7 +18,14 @@ FsStatus codec_png_read(const char *path, int channels, uint8_t **px, int *h, in
     if (!png_image_begin_read_from_file(&im, path))
         return fs_errorf(FS_ERR_FORMAT, "%s: undecodable image: expected PNG (libpng: %s)", path,
                          im.message);
-    im.format = channels == 3 ? PNG_FORMAT_RGB : PNG_FORMAT_GRAY;
+    /* Decode with an alpha channel and drop it below, as PIL's convert() does for
+     * ImageFolder: without alpha in the output format, libpng composites a transparent
+     * pixel over whatever the buffer held (with background NULL), which made RGBA files
+     * decode differently from run to run. */
+    const int has_alpha = (im.format & PNG_FORMAT_FLAG_ALPHA) != 0;
+    const int out_ch = channels == 3 ? 3 : 1;
+    im.format = channels == 3 ? (has_alpha ? PNG_FORMAT_RGBA : PNG_FORMAT_RGB)
+                              : (has_alpha ? PNG_FORMAT_GA : PNG_FORMAT_GRAY);
     if (im.width == 0 || im.height == 0 || im.width > 65536 || im.height > 65536) {
         png_image_free(&im);
         return fs_errorf(FS_ERR_FORMAT, "%s: undecodable image: PNG size %ux%u", path, im.width,
@@ -29,6 +36,12 @@ FsStatus codec_png_read(const char *path, int channels, uint8_t **px, int *h, in
         free(buf);
         return fs_errorf(FS_ERR_FORMAT, "%s: undecodable image: expected PNG (libpng: %s)", path,
                          im.message);
+    }
+    if (has_alpha) { /* (h*w, out_ch+1) -> (h*w, out_ch) in place, front to back */
+        size_t n = (size_t)im.width * im.height;
+        for (size_t i = 0; i < n; i++)
+            for (int c = 0; c < out_ch; c++)
+                buf[i * (size_t)out_ch + (size_t)c] = buf[i * (size_t)(out_ch + 1) + (size_t)c];
     }
     *h = (int)im.height;
     *w = (int)im.width;

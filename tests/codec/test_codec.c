@@ -4,6 +4,7 @@
 #include "codec.h"
 #include "harness.h"
 
+#include <png.h> /* only to write an RGBA fixture; reading goes through codec */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -143,6 +144,47 @@ static void test_png_file(void)
     unlink(path);
 }
 
+/* An RGBA PNG decodes to its stored colours with alpha dropped (as PIL's convert("RGB") does),
+ * also where alpha is 0: libpng must not composite over the output buffer's old contents. */
+static void test_png_rgba(void)
+{
+    make_tmpdir();
+    char path[128];
+    fs_snprintf(path, sizeof path, "%s/rgba.png", tmpdir);
+    enum { W = 7, H = 3 };
+    uint8_t rgba[H * W * 4];
+    for (int i = 0; i < H * W; i++) {
+        rgba[4 * i + 0] = (uint8_t)(200 - 3 * i);
+        rgba[4 * i + 1] = (uint8_t)(17 + 5 * i);
+        rgba[4 * i + 2] = (uint8_t)(90 + i);
+        rgba[4 * i + 3] = (uint8_t)(i % 3 == 0 ? 0 : 37 * i); /* transparent, partial, opaque */
+    }
+    png_image im;
+    memset(&im, 0, sizeof im);
+    im.version = PNG_IMAGE_VERSION;
+    im.width = W;
+    im.height = H;
+    im.format = PNG_FORMAT_RGBA;
+    EXPECT(png_image_write_to_file(&im, path, 0, rgba, 0, NULL));
+    for (int rep = 0; rep < 2; rep++) {
+        uint8_t *rgb = NULL;
+        int rh = 0, rw = 0;
+        EXPECT(codec_image_read(path, 3, &rgb, &rh, &rw) == FS_OK);
+        EXPECT(rgb && rh == H && rw == W);
+        for (int i = 0; rgb && i < H * W; i++)
+            for (int c = 0; c < 3; c++) EXPECT_EQ_INT(rgb[3 * i + c], rgba[4 * i + c]);
+        free(rgb);
+    }
+    uint8_t *g1 = NULL, *g2 = NULL;
+    int rh = 0, rw = 0;
+    EXPECT(codec_image_read(path, 1, &g1, &rh, &rw) == FS_OK);
+    EXPECT(codec_image_read(path, 1, &g2, &rh, &rw) == FS_OK);
+    EXPECT(g1 && g2 && !memcmp(g1, g2, (size_t)H * W));
+    free(g1);
+    free(g2);
+    unlink(path);
+}
+
 static void test_jpeg_file(void)
 {
     make_tmpdir();
@@ -195,4 +237,5 @@ static void test_file_errors(void)
 }
 
 TEST_MAIN({"sniff", test_sniff}, {"png_stream", test_png_stream}, {"png_file", test_png_file},
+          {"png_rgba", test_png_rgba},
           {"jpeg_file", test_jpeg_file}, {"file_errors", test_file_errors})
