@@ -27,8 +27,6 @@ void conv_args_init(ConvArgs *a, int cin, int h, int w, int cout, int k, int str
     a->threads = pool_threads();
 }
 
-int conv_threads(const ConvArgs *a) { return a->threads > 1 ? a->threads : 1; }
-
 int conv_chunk(const ConvArgs *a, int n_max)
 {
     int hw = a->hout * a->wout;

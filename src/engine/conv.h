@@ -23,7 +23,7 @@ void conv_args_init(ConvArgs *a, int cin, int h, int w, int cout, int k, int str
 /* Threads a convolution may use: a->threads, at least 1. Workspaces from conv_ws_floats hold a
  * slice per thread; the kernels split image chunks (forward, input gradient) or channels and
  * products (weight gradient) over the pool, so results do not depend on the thread count. */
-int conv_threads(const ConvArgs *a);
+static inline int conv_threads(const ConvArgs *a) { return a->threads > 1 ? a->threads : 1; }
 /* Images processed per sgemm (batching small spatial maps), and workspace floats needed. */
 int conv_chunk(const ConvArgs *a, int n_max);
 size_t conv_ws_floats(const ConvArgs *a, int n_max);
