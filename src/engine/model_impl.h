@@ -11,7 +11,6 @@
 typedef enum { ENTRY_PARAM, ENTRY_BUFFER, ENTRY_COUNTER } EntryKind;
 typedef enum { INIT_UNIFORM_FANIN, INIT_XAVIER, INIT_ONES, INIT_ZEROS, INIT_NORMAL002 } EntryInit;
 
-#define MODEL_NAME_MAX 96
 /* Alignment of the parameter blocks and the activation arena (bytes). */
 #define MODEL_ALIGN_BYTES 64
 /* Eval-mode batches of at least this many images run conv+BN pairs folded into one conv
