@@ -53,6 +53,42 @@ float *model_params(Model *m);
 float *model_grads(Model *m);
 void model_zero_grad(Model *m);
 
+/* ---------------------------------------------------------------- state (the weights)
+ * A model's state is its PyTorch state_dict(): named tensors in state_dict() order, each a
+ * parameter (float32, trained), a buffer (float32 BN running_mean / running_var) or a counter
+ * (one int64, BN num_batches_tracked). Outside the engine, weights travel only through these
+ * calls (model files, sweep result blobs).
+ * Flat float state: model_state_floats(m) floats, all parameters in state_dict order (the
+ * layout of model_params) followed by all buffers in state_dict order; counters are not in it.
+ * Entry i's values sit at [off, off + len) of that block (of the counters for a counter). */
+#define MODEL_NAME_MAX 96 /* bytes of a state_dict name, NUL included */
+
+typedef enum { MODEL_STATE_PARAM, MODEL_STATE_BUFFER, MODEL_STATE_COUNTER } ModelStateKind;
+
+typedef struct {
+    const char *name;    /* state_dict key, e.g. "layer1.0.bn1.running_var"; valid while m lives */
+    ModelStateKind kind; /* PARAM / BUFFER: float32 values; COUNTER: one int64 */
+    int rank;            /* 0 (counters) to 4 */
+    int64_t dims[4];     /* PyTorch shape, dims[0 .. rank) */
+    size_t len;          /* values: product of dims (1 for rank 0) */
+    size_t off;          /* PARAM / BUFFER: offset in the flat float state; COUNTER: index in the
+                          * counters */
+} ModelStateEntry;
+
+/* Entries in state_dict order: i in [0, model_state_count(m)); an i outside is fatal. */
+int model_state_count(const Model *m);
+void model_state_entry(const Model *m, int i, ModelStateEntry *out);
+/* Floats of the flat float state (model_num_params + buffers) and int64 counters. */
+size_t model_state_floats(const Model *m);
+int model_state_counters(const Model *m);
+/* Copy the flat float state out to dst (model_state_floats(m) floats) and, when counters is
+ * non-NULL, the counters (model_state_counters(m) int64). Cannot fail. */
+void model_state_export(const Model *m, float *dst, int64_t *counters);
+/* Copy them in: n must equal model_state_floats(m), else FS_ERR_FORMAT naming both counts and
+ * the model is unchanged; counters may be NULL (kept as they are). Gradients, optimiser state
+ * and activations are untouched; inference afterwards uses the new values (BN folds included). */
+FsStatus model_state_import(Model *m, const float *src, size_t n, const int64_t *counters);
+
 /* Size the activation arena for batches up to n (grows only; no-op when large enough).
  * Returns FS_ERR_NOMEM if the arena cannot be allocated. */
 FsStatus model_reserve(Model *m, int n);

@@ -1,7 +1,7 @@
-/* conv.c: 2-D convolution by im2col + sgemm, and the direct reference (_ref). See layers.h.
+/* conv.c: 2-D convolution by im2col + sgemm, and the direct reference (_ref). See conv.h.
  * Small spatial maps are batched: conv_chunk images are unrolled side by side so that one
  * sgemm has at least ~1024 columns (a 4x4 map alone would give a 16-column product). */
-#include "layers.h"
+#include "conv.h"
 #include "gemm.h"
 #include "pool.h"
 
@@ -26,8 +26,6 @@ void conv_args_init(ConvArgs *a, int cin, int h, int w, int cout, int k, int str
     a->wout = (w + 2 * pad - k) / stride + 1;
     a->threads = pool_threads();
 }
-
-int conv_threads(const ConvArgs *a) { return a->threads > 1 ? a->threads : 1; }
 
 int conv_chunk(const ConvArgs *a, int n_max)
 {

@@ -5,8 +5,8 @@
  * for the input gradient (itself a 3x3 stride-1 pad-1 convolution of dy). Float rounding differs
  * from im2col by a few ulps (the transforms add and subtract); tests and bench compare with
  * conv2d_forward_ref. */
+#include "conv.h"
 #include "gemm.h"
-#include "layers.h"
 #include "pool.h"
 
 #include <string.h>

@@ -1,21 +1,28 @@
-/* layers.h: the NN engine's internals: tensors, the Layer base with its LayerOps table, and the
- * convolution kernels. Used by model.c, model_zoo.c and the engine's tests; analyses use
- * model.h / classifier.h instead.
+/* layers.h: the NN engine's layers, implemented by layers.c (the LayerOps table) and one
+ * layer_*.c file per family: layer_conv.c (convolution), layer_norm.c (batch and layer norm),
+ * layer_act.c (ReLU, GELU, dropout, residual add), layer_pool.c (max, average, global average),
+ * layer_dense.c (linear, flatten), layer_attn.c (ViT tokens, self-attention, class token) and
+ * layer_loss.c (softmax cross-entropy). Holds tensors, the Layer base with its LayerOps table,
+ * and the helpers the families share (static inline here). Used by model.c, model_build.c and
+ * the engine's tests; analyses use model.h / classifier.h instead. The convolution kernels have
+ * their own header, conv.h.
  *
  * Layout: float32, NCHW. A Tensor is (n, c, h, w) with n <= n_max; token tensors of a ViT are
  * (n, T, D, 1), so "rows" of a row-wise layer (linear, layer norm) are the n*c*h*w/dim vectors
  * of length dim that are contiguous in memory.
+ * Conventions: x = input tensor values, y = output values, dx/dy their gradients.
  * Ownership: tensors' v/g, layers' caches and the workspace are views into allocations owned by
  * the Model (one arena per (model, n_max)); parameter views point into the Model's single
  * params / grads blocks. Layers never allocate in forward/backward.
- * Gradients: backward *accumulates* (+=) into input gradients and parameter gradients; the
- * model zeroes activation gradients before a backward pass and parameter gradients in
- * model_zero_grad. Threads: passes run on the calling (main) thread and split their work over
- * the engine's pool (pool.h) into items whose results do not depend on the thread count; not
- * re-entrant (one pass at a time per process). */
+ * Gradients: backward *accumulates* (+=) into input gradients and parameter gradients (the
+ * latter only when ctx->param_grad); the model zeroes activation gradients before a backward
+ * pass and parameter gradients in model_zero_grad. Threads: passes run on the calling (main)
+ * thread and split their work over the engine's pool (pool.h) into items whose results do not
+ * depend on the thread count; not re-entrant (one pass at a time per process). */
 #ifndef FS_LAYERS_H
 #define FS_LAYERS_H
 
+#include "conv.h"
 #include "rng.h"
 #include "util.h"
 
@@ -96,6 +103,55 @@ struct Layer {
 };
 
 extern const LayerOps *const layer_ops_table[LAYER_KIND_COUNT];
+/* The families' ops, gathered by layers.c into layer_ops_table. */
+extern const LayerOps layer_ops_conv, layer_ops_bn, layer_ops_ln, layer_ops_relu, layer_ops_gelu,
+    layer_ops_dropout, layer_ops_add, layer_ops_maxpool, layer_ops_avgpool, layer_ops_gap,
+    layer_ops_linear, layer_ops_flatten, layer_ops_tokens, layer_ops_mhsa, layer_ops_cls;
+
+/* ---------------------------------------------------------------- shared by the families */
+/* The layer's input (tensor in0) and output (tensor out) in the model's tensor array t. */
+#define LAYER_IN0(l, t) (&(t)[(l)->in0])
+#define LAYER_OUT(l, t) (&(t)[(l)->out])
+/* gemm packing area: the last GEMM_WS_FLOATS floats of the shared workspace (gemm.h) */
+#define LAYER_GWS(c) ((c)->ws + (c)->ws_len - GEMM_WS_FLOATS)
+
+#if defined(__x86_64__) && defined(__GNUC__)
+#define LAYERS_X86 1 /* AVX-512 paths compiled in, chosen at run time */
+#endif
+
+/* 1 when the CPU has AVX-512F (checked at run time), else 0. */
+static inline int layer_have_avx512(void)
+{
+#ifdef LAYERS_X86
+    return __builtin_cpu_supports("avx512f");
+#else
+    return 0;
+#endif
+}
+
+/* LayerOps.shape of layers whose output has their input's shape. */
+static inline FsStatus layer_same_shape(Layer *l, const Tensor *a, const Tensor *b, int *c, int *h,
+                                        int *w)
+{
+    FS_UNUSED(l);
+    FS_UNUSED(b);
+    *c = a->c;
+    *h = a->h;
+    *w = a->w;
+    return FS_OK;
+}
+/* LayerOps.cache_bytes / ws_floats of layers that need none. */
+static inline size_t layer_no_bytes(const Layer *l, const Tensor *t, int n)
+{
+    FS_UNUSED(l);
+    FS_UNUSED(t);
+    FS_UNUSED(n);
+    return 0;
+}
+
+/* ReLU's gradient mask (layer_act.c): dy[q] = 0 where !(y[q] > 0), NaN included. Also used by
+ * batch norm's fused ReLU. */
+void layer_relu_mask(const float *y, float *dy, size_t len);
 
 /* Softmax cross-entropy of logits (n, k) against labels y. Returns the summed loss (double);
  * when dlogits is non-NULL writes scale * (softmax - onehot). correct (nullable) gets the
@@ -105,58 +161,5 @@ double softmax_xent(const float *logits, const int32_t *y, int n, int k, float s
 /* GELU (erf form, PyTorch's default) and its derivative. */
 float gelu_f(float x);
 float gelu_grad_f(float x);
-
-/* ---------------------------------------------------------------- convolution kernels */
-typedef struct {
-    int cin, h, w;      /* input per sample */
-    int cout, kh, kw;
-    int stride, pad;
-    int hout, wout;     /* (h + 2 pad - kh) / stride + 1 */
-    int threads;        /* worker slices in the workspace (pool_threads() at conv_args_init) */
-} ConvArgs;
-
-void conv_args_init(ConvArgs *a, int cin, int h, int w, int cout, int k, int stride, int pad);
-/* Threads a convolution may use: a->threads, at least 1. Workspaces from conv_ws_floats hold a
- * slice per thread; the kernels split image chunks (forward, input gradient) or channels and
- * products (weight gradient) over the pool, so results do not depend on the thread count. */
-int conv_threads(const ConvArgs *a);
-/* Images processed per sgemm (batching small spatial maps), and workspace floats needed. */
-int conv_chunk(const ConvArgs *a, int n_max);
-size_t conv_ws_floats(const ConvArgs *a, int n_max);
-/* im2col of one image x (cin, h, w) into cols (cin*kh*kw rows, ld columns), starting at
- * column 0; zero padding. col2im_add is its adjoint: dx += col2im(cols). */
-void conv_im2col(const ConvArgs *a, const float *x, float *cols, int ld);
-void conv_col2im_add(const ConvArgs *a, const float *cols, int ld, float *dx);
-/* y (n, cout, hout, wout) = conv(x (n, cin, h, w), w (cout, cin, kh, kw)) + b (cout or NULL).
- * ws has conv_ws_floats(a, n) floats. */
-void conv2d_forward(const ConvArgs *a, int n, const float *x, const float *w, const float *b,
-                    float *y, float *ws);
-/* The same with the epilogue fused: y = act(conv(x) + b (+ res)), res (n, cout, hout, wout) or
- * NULL (may not alias y), act = ReLU when relu else identity. Identical in value to
- * conv2d_forward followed by the separate add / ReLU passes. */
-void conv2d_forward_fused(const ConvArgs *a, int n, const float *x, const float *w, const float *b,
-                          const float *res, int relu, float *y, float *ws);
-/* dx += conv^T(dy) (dx may be NULL), dw += dy * x, db += sum dy (dw/db may be NULL). */
-void conv2d_backward(const ConvArgs *a, int n, const float *x, const float *w, const float *dy,
-                     float *dx, float *dw, float *db, float *ws);
-/* Winograd F(2x2,3x3) for 3x3 stride-1 pad-1 convolutions with >= 8 channels each side
- * (conv_wino_ok); conv2d_forward/backward dispatch to it. ws: conv_wino_ws_floats(a, n). */
-int conv_wino_ok(const ConvArgs *a);
-size_t conv_wino_ws_floats(const ConvArgs *a, int n);
-void conv2d_forward_wino(const ConvArgs *a, int n, const float *x, const float *w, const float *b,
-                         float *y, float *ws);
-void conv2d_forward_wino_fused(const ConvArgs *a, int n, const float *x, const float *w,
-                               const float *b, const float *res, int relu, float *y, float *ws);
-/* dw += dLoss/dw (Winograd F(2x2,3x3) of the weight gradient) */
-void conv2d_backward_weights_wino(const ConvArgs *a, int n, const float *x, const float *dy,
-                                  float *dw, float *ws);
-/* dx += conv^T(dy) */
-void conv2d_backward_data_wino(const ConvArgs *a, int n, const float *w, const float *dy, float *dx,
-                               float *ws);
-/* Direct seven-loop convolution and its adjoints, in double. Never optimised: tests' oracle. */
-void conv2d_forward_ref(const ConvArgs *a, int n, const float *x, const float *w, const float *b,
-                        float *y);
-void conv2d_backward_ref(const ConvArgs *a, int n, const float *x, const float *w,
-                         const float *dy, float *dx, float *dw, float *db);
 
 #endif

@@ -1,8 +1,6 @@
-/* model_impl.h: the Model's insides, shared by the engine's own files (model.c, model_zoo.c,
- * model_file.c, train.c, optim.c) and its tests. Everything else uses model.h.
- * Builders (mb_*) append a layer reading tensor(s) and return the new output tensor index, or
- * -1 after an error (the first error is kept in m->build_status / fs_last_error; later builder
- * calls given -1 pass it on), so a zoo function checks once at the end. */
+/* model_impl.h: the Model's insides (no .c of its own: model.c runs it, model_build.c builds it,
+ * model_state.c exposes its state_dict), shared by those engine files, train.c and the engine's
+ * tests. Everything outside src/engine/ uses model.h (model_state_* for the weights). */
 #ifndef FS_MODEL_IMPL_H
 #define FS_MODEL_IMPL_H
 
@@ -13,7 +11,8 @@
 typedef enum { ENTRY_PARAM, ENTRY_BUFFER, ENTRY_COUNTER } EntryKind;
 typedef enum { INIT_UNIFORM_FANIN, INIT_XAVIER, INIT_ONES, INIT_ZEROS, INIT_NORMAL002 } EntryInit;
 
-#define MODEL_NAME_MAX 96
+/* Alignment of the parameter blocks and the activation arena (bytes). */
+#define MODEL_ALIGN_BYTES 64
 /* Eval-mode batches of at least this many images run conv+BN pairs folded into one conv
  * (recomputing the folded weights costs about one image's worth of work). */
 #define MODEL_FOLD_MIN 16
@@ -62,31 +61,6 @@ struct Model {
     int last_folded;          /* it ran BN-folded */
     Rng drop_rng;
 };
-
-/* An empty model for c x h x w inputs (tensor 0); layers are added with mb_*, then
- * model_finalize allocates and initialises parameters from rng_derive(seed, 0, INIT). */
-Model *model_new_empty(const char *arch, int c, int h, int w, uint64_t seed);
-FsStatus model_finalize(Model *m, int out_tensor);
-
-int mb_conv(Model *m, const char *name, int x, int cout, int k, int stride, int pad, int bias);
-int mb_bn(Model *m, const char *name, int x, int relu);
-int mb_relu(Model *m, int x);
-int mb_gelu(Model *m, int x);
-int mb_maxpool(Model *m, int x, int k, int stride, int pad);
-int mb_avgpool(Model *m, int x, int k, int stride);
-int mb_gap(Model *m, int x);
-int mb_linear(Model *m, const char *name, int x, int dim, int out_dim, int bias);
-int mb_dropout(Model *m, int x, double p);
-int mb_add(Model *m, int a, int b, int relu);
-int mb_flatten(Model *m, int x);
-int mb_layernorm(Model *m, const char *name, int x, int dim, double eps);
-/* class_token (1,1,D) and pos_embedding (1,T,D) named by the two names */
-int mb_vit_tokens(Model *m, const char *cls_name, const char *pos_name, int x);
-int mb_attention(Model *m, const char *name, int x, int dim, int heads);
-int mb_class_token(Model *m, int x);
-
-/* The zoo: builds arch into an empty model; FS_ERR_CONFIG for unknown names/bad shapes. */
-FsStatus model_zoo_build(Model *m, const char *arch, const ModelOptions *opt, int k);
 
 /* The state_dict entry of that name, or NULL. */
 const ModelEntry *model_entry(const Model *m, const char *name);

@@ -1,8 +1,9 @@
 /* model_zoo.c: the paper's architectures by name (PAPER.md 4), with parameter names equal to
  * the PyTorch modules described in README "Model files" (torchvision's ResNet with a 3x3
  * stride-1 stem and no max-pool, VGG-BN with global average pooling and one Linear, the
- * small-image AlexNet, torchvision's VisionTransformer), so state_dict()s line up. */
-#include "model_impl.h"
+ * small-image AlexNet, torchvision's VisionTransformer), so state_dict()s line up; and
+ * model_create, the by-name entry point. Builds only through the builder (model_build.h). */
+#include "model_build.h"
 
 #include <math.h>
 #include <string.h>
@@ -188,7 +189,8 @@ const char *model_arch_names(void)
     return "resnet18, resnet34, resnet50, vgg11, vgg16, alexnet, vit, vit_tiny, cnn";
 }
 
-FsStatus model_zoo_build(Model *m, const char *arch, const ModelOptions *opt, int k)
+/* Build arch into the empty model m; FS_ERR_CONFIG for unknown names / bad shapes. */
+static FsStatus zoo_build(Model *m, const char *arch, const ModelOptions *opt, int k)
 {
     static const int r18[4] = {2, 2, 2, 2}, r34[4] = {3, 4, 6, 3};
     static const int vgg11[] = {64, 0, 128, 0, 256, 256, 0, 512, 512, 0, 512, 512, 0};
@@ -217,4 +219,26 @@ FsStatus model_zoo_build(Model *m, const char *arch, const ModelOptions *opt, in
                          model_arch_names());
     }
     return model_finalize(m, out);
+}
+
+FsStatus model_create(const char *arch, const ModelOptions *opt, int c, int h, int w, int k,
+                      uint64_t seed, Model **out)
+{
+    *out = NULL;
+    if (c != 1 && c != 3) return fs_errorf(FS_ERR_CONFIG, "model: %d input channels; expected 1 or 3", c);
+    if (h < 8 || w < 8 || h > 1024 || w > 1024)
+        return fs_errorf(FS_ERR_CONFIG, "model: image size %dx%d; expected 8 to 1024 pixels", h, w);
+    if (k < 2) return fs_errorf(FS_ERR_CONFIG, "model: %d classes; expected at least 2", k);
+    ModelOptions def;
+    model_options_default(&def);
+    Model *m = model_new_empty(arch, c, h, w, seed);
+    m->opt = opt ? *opt : def;
+    FsStatus st = zoo_build(m, arch, &m->opt, k);
+    if (st == FS_OK && m->k != k) st = fs_errorf(FS_ERR_INTERNAL, "%s: built %d outputs, not %d", arch, m->k, k);
+    if (st != FS_OK) {
+        model_free(m);
+        return st;
+    }
+    *out = m;
+    return FS_OK;
 }

@@ -34,7 +34,6 @@
 #include "heatmap.h"
 #include "hfss.h"
 #include "model.h"
-#include "../engine/model_impl.h" /* BN running statistics travel with the weights */
 #include "ood.h"
 #include "rng.h"
 #include "shortcut.h"
@@ -200,13 +199,21 @@ static FsStatus load_model(const SweepConfig *cfg, const TaskSpec *s, const Task
     Model *m = NULL;
     FsStatus st = make_model(cfg, s, d, &m);
     if (st != FS_OK) return st;
-    if ((size_t)task_blob_len(w) != m->n_params + m->n_buffers) {
+    /* the blob is the flat float state (BN running statistics travel with the weights) */
+    const size_t nf = model_state_floats(m);
+    if ((size_t)task_blob_len(w) != nf) {
         model_free(m);
         return fs_errorf(FS_ERR_FORMAT, "%s: stored weights have %lld values, the model %zu",
-                         s->key, (long long)task_blob_len(w), m->n_params + m->n_buffers);
+                         s->key, (long long)task_blob_len(w), nf);
     }
-    for (size_t i = 0; i < m->n_params; i++) m->params[i] = (float)w->data[i];
-    for (size_t i = 0; i < m->n_buffers; i++) m->buffers[i] = (float)w->data[m->n_params + i];
+    float *v = xmalloc(fs_mul_size(nf, sizeof(float), "weights"));
+    for (size_t i = 0; i < nf; i++) v[i] = (float)w->data[i];
+    st = model_state_import(m, v, nf, NULL);
+    free(v);
+    if (st != FS_OK) {
+        model_free(m);
+        return st;
+    }
     *out = m;
     return FS_OK;
 }
@@ -318,12 +325,14 @@ out_curves:
     free(bands);
     free(sets);
     if (st != FS_OK) goto out;
-    int64_t P = (int64_t)(m->n_params + m->n_buffers);
+    int64_t P = (int64_t)model_state_floats(m);
     const char *dp[] = {"param"};
     TaskBlob *wb = task_result_add(out, "weights", BLOB_MODEL,
                                    (1u << AX_AUG) | (1u << AX_BAND) | (1u << AX_SEED), 1, 1, dp, &P);
-    for (size_t i = 0; i < m->n_params; i++) wb->data[i] = m->params[i];
-    for (size_t i = 0; i < m->n_buffers; i++) wb->data[m->n_params + i] = m->buffers[i];
+    float *v = xmalloc(fs_mul_size((size_t)P, sizeof(float), "weights"));
+    model_state_export(m, v, NULL);
+    for (int64_t i = 0; i < P; i++) wb->data[i] = v[i];
+    free(v);
 out:
     augment_free(aug);
     model_free(m);

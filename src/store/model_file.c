@@ -9,7 +9,7 @@
 
 #include "dataset.h"
 #include "h5file.h"
-#include "../engine/model_impl.h"
+#include "model.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -30,21 +30,25 @@ FsStatus model_file_write(const Model *m, const char *path, const float *mean, c
     H5File *f = h5f_create(path);
     if (!f) return FS_ERR_IO;
     FsStatus st = FS_OK;
-    const ModelOptions *o = &m->opt;
+    const ModelOptions *o = model_options(m);
+    int c, h, w, k;
+    model_input_shape(m, &c, &h, &w, &k);
     double mu[DATASET_MAX_CH], sd[DATASET_MAX_CH];
-    for (int i = 0; i < m->c; i++) {
+    float *v = NULL;
+    int64_t *cnt = NULL;
+    for (int i = 0; i < c; i++) {
         mu[i] = mean ? (double)mean[i] : 0.0;
         sd[i] = std ? (double)std[i] : 1.0;
     }
     TRY(h5f_attr_set_str(f, "/", "format", MODEL_FORMAT));
     TRY(h5f_attr_set_i64(f, "/", "format_version", MODEL_FORMAT_VERSION));
     TRY(h5f_attr_set_str(f, "/", "fsweep_version", FS_VERSION " (git " FS_GIT_HASH ")"));
-    TRY(h5f_attr_set_str(f, "/", "arch", m->arch));
-    TRY(h5f_attr_set_i64(f, "/", "c", m->c));
-    TRY(h5f_attr_set_i64(f, "/", "h", m->h));
-    TRY(h5f_attr_set_i64(f, "/", "w", m->w));
-    TRY(h5f_attr_set_i64(f, "/", "k", m->k));
-    TRY(h5f_attr_set_i64(f, "/", "seed", (int64_t)m->seed));
+    TRY(h5f_attr_set_str(f, "/", "arch", model_arch(m)));
+    TRY(h5f_attr_set_i64(f, "/", "c", c));
+    TRY(h5f_attr_set_i64(f, "/", "h", h));
+    TRY(h5f_attr_set_i64(f, "/", "w", w));
+    TRY(h5f_attr_set_i64(f, "/", "k", k));
+    TRY(h5f_attr_set_i64(f, "/", "seed", (int64_t)model_seed(m)));
     TRY(h5f_attr_set_f64(f, "/", "width", o->width));
     TRY(h5f_attr_set_i64(f, "/", "vit_depth", o->vit_depth));
     TRY(h5f_attr_set_i64(f, "/", "vit_dim", o->vit_dim));
@@ -52,22 +56,29 @@ FsStatus model_file_write(const Model *m, const char *path, const float *mean, c
     TRY(h5f_attr_set_i64(f, "/", "vit_patch", o->vit_patch));
     TRY(h5f_attr_set_i64(f, "/", "vit_mlp", o->vit_mlp));
     TRY(h5f_attr_set_f64(f, "/", "dropout", o->dropout));
-    TRY(h5f_attr_set_i64(f, "/", "num_params", (int64_t)m->n_params));
-    TRY(h5f_attr_set_f64_array(f, "/", "mean", m->c, mu));
-    TRY(h5f_attr_set_f64_array(f, "/", "std", m->c, sd));
+    TRY(h5f_attr_set_i64(f, "/", "num_params", (int64_t)model_num_params(m)));
+    TRY(h5f_attr_set_f64_array(f, "/", "mean", c, mu));
+    TRY(h5f_attr_set_f64_array(f, "/", "std", c, sd));
     TRY(h5f_create_group(f, "/state_dict"));
-    for (int i = 0; i < m->n_entries; i++) {
-        const ModelEntry *e = &m->entries[i];
+    v = xmalloc(fs_mul_size(model_state_floats(m), sizeof(float), "model state"));
+    cnt = xmalloc(fs_mul_size((size_t)model_state_counters(m), sizeof(int64_t), "model state"));
+    model_state_export(m, v, cnt);
+    for (int i = 0; i < model_state_count(m); i++) {
+        ModelStateEntry e;
+        model_state_entry(m, i, &e);
         char p[MODEL_NAME_MAX + 16];
-        fs_snprintf(p, sizeof p, "/state_dict/%s", e->name);
-        if (e->kind == ENTRY_COUNTER)
-            TRY(h5f_write(f, p, FSH5_I64, 0, e->dims, &m->counters[e->off]));
+        fs_snprintf(p, sizeof p, "/state_dict/%s", e.name);
+        if (e.kind == MODEL_STATE_COUNTER)
+            TRY(h5f_write(f, p, FSH5_I64, 0, e.dims, &cnt[e.off]));
         else
-            TRY(h5f_write(f, p, FSH5_F32, e->rank, e->dims,
-                          (e->kind == ENTRY_PARAM ? m->params : m->buffers) + e->off));
+            TRY(h5f_write(f, p, FSH5_F32, e.rank, e.dims, v + e.off));
     }
+    free(v);
+    free(cnt);
     return h5f_close(f);
 fail:
+    free(v);
+    free(cnt);
     h5f_close(f);
     return st;
 }
@@ -93,6 +104,8 @@ FsStatus model_file_read(const char *path, Model **out, float *mean, float *std)
     char *fmt = NULL, *arch = NULL;
     double *mu = NULL, *sd = NULL;
     Model *m = NULL;
+    float *v = NULL;
+    int64_t *cnt = NULL;
     int ver = 0, c = 0, h = 0, w = 0, k = 0, nm = 0, ns = 0;
     int64_t seed = 0;
     ModelOptions o;
@@ -138,20 +151,24 @@ FsStatus model_file_read(const char *path, Model **out, float *mean, float *std)
         st = fs_errorf(st, "%s: %s", path, fs_last_error());
         goto fail;
     }
-    for (int i = 0; i < m->n_entries; i++) {
-        const ModelEntry *e = &m->entries[i];
+    v = xmalloc(fs_mul_size(model_state_floats(m), sizeof(float), "model state"));
+    cnt = xmalloc(fs_mul_size((size_t)model_state_counters(m), sizeof(int64_t), "model state"));
+    model_state_export(m, v, cnt);
+    for (int i = 0; i < model_state_count(m); i++) {
+        ModelStateEntry e;
+        model_state_entry(m, i, &e);
         char p[MODEL_NAME_MAX + 16];
-        fs_snprintf(p, sizeof p, "/state_dict/%s", e->name);
+        fs_snprintf(p, sizeof p, "/state_dict/%s", e.name);
         if (!h5f_exists(f, p)) {
-            st = fs_errorf(FS_ERR_FORMAT, "%s: tensor %s missing for %s", path, e->name, arch);
+            st = fs_errorf(FS_ERR_FORMAT, "%s: tensor %s missing for %s", path, e.name, arch);
             goto fail;
         }
-        if (e->kind == ENTRY_COUNTER)
-            TRY(h5f_read_into(f, p, FSH5_I64, 0, e->dims, &m->counters[e->off]));
+        if (e.kind == MODEL_STATE_COUNTER)
+            TRY(h5f_read_into(f, p, FSH5_I64, 0, e.dims, &cnt[e.off]));
         else
-            TRY(h5f_read_into(f, p, FSH5_F32, e->rank, e->dims,
-                              (e->kind == ENTRY_PARAM ? m->params : m->buffers) + e->off));
+            TRY(h5f_read_into(f, p, FSH5_F32, e.rank, e.dims, v + e.off));
     }
+    TRY(model_state_import(m, v, model_state_floats(m), cnt));
     for (int i = 0; i < c; i++) {
         if (mean) mean[i] = (float)mu[i];
         if (std) std[i] = (float)sd[i];
@@ -160,6 +177,8 @@ FsStatus model_file_read(const char *path, Model **out, float *mean, float *std)
     m = NULL;
 fail:
     model_free(m);
+    free(v);
+    free(cnt);
     free(fmt);
     free(arch);
     free(mu);

@@ -5,7 +5,7 @@
 #include "engine/layers.h"
 #include "linalg.h"
 #include "pool.h"
-#include "engine/model_impl.h"
+#include "engine/model_build.h"
 #include "rng.h"
 
 #include <float.h>

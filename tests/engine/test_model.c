@@ -343,6 +343,63 @@ static void test_init_deterministic(void)
     model_free(c);
 }
 
+/* model_state_*: entries mirror the state_dict (kinds, shapes, offsets into the flat block of
+ * params then buffers); export / import round-trip bit for bit, counters included; a wrong
+ * length is refused and leaves the model unchanged. */
+static void test_state_export_import(void)
+{
+    Model *a = make("resnet18", 0.125, 3, 16, 10), *b = NULL;
+    ModelOptions o;
+    model_options_default(&o);
+    o.width = 0.125;
+    EXPECT(model_create("resnet18", &o, 3, 16, 16, 10, 2, &b) == FS_OK);
+    if (!a || !b) goto done;
+    const size_t nf = model_state_floats(a);
+    EXPECT(nf == a->n_params + a->n_buffers && nf == model_state_floats(b));
+    EXPECT_EQ_INT(model_state_counters(a), a->n_counters);
+    EXPECT_EQ_INT(model_state_count(a), a->n_entries);
+    size_t floats = 0;
+    int counters = 0;
+    for (int i = 0; i < model_state_count(a); i++) {
+        ModelStateEntry e;
+        model_state_entry(a, i, &e);
+        const ModelEntry *me = model_entry(a, e.name);
+        EXPECT(me == &a->entries[i]);
+        EXPECT_EQ_INT(e.rank, me->rank);
+        EXPECT(e.len == me->len);
+        if (e.kind == MODEL_STATE_COUNTER) {
+            EXPECT(me->kind == ENTRY_COUNTER && e.rank == 0 && e.off == (size_t)counters);
+            counters++;
+        } else {
+            EXPECT(me->kind == (e.kind == MODEL_STATE_PARAM ? ENTRY_PARAM : ENTRY_BUFFER));
+            EXPECT(e.off == (e.kind == MODEL_STATE_PARAM ? me->off : a->n_params + me->off));
+            floats += e.len;
+        }
+    }
+    EXPECT(floats == nf && counters == a->n_counters);
+    float *v = xmalloc(nf * sizeof(float));
+    int64_t *cnt = xmalloc((size_t)model_state_counters(a) * sizeof(int64_t));
+    for (size_t i = 0; i < a->n_buffers; i++) a->buffers[i] = 0.25f + (float)i;
+    for (int i = 0; i < a->n_counters; i++) a->counters[i] = 7 + i;
+    model_state_export(a, v, cnt);
+    EXPECT(memcmp(v, a->params, a->n_params * 4) == 0);
+    EXPECT(memcmp(v + a->n_params, a->buffers, a->n_buffers * 4) == 0);
+    EXPECT(model_state_import(b, v, nf - 1, cnt) == FS_ERR_FORMAT);
+    EXPECT(memcmp(a->params, b->params, a->n_params * 4) != 0 && b->counters[0] == 0);
+    EXPECT(model_state_import(b, v, nf, NULL) == FS_OK);
+    EXPECT(memcmp(a->params, b->params, a->n_params * 4) == 0);
+    EXPECT(memcmp(a->buffers, b->buffers, a->n_buffers * 4) == 0);
+    EXPECT(b->counters[0] == 0);
+    EXPECT(model_state_import(b, v, nf, cnt) == FS_OK);
+    EXPECT(memcmp(a->counters, b->counters, (size_t)a->n_counters * 8) == 0);
+    free(v);
+    free(cnt);
+done:
+    model_free(a);
+    model_free(b);
+}
+
 TEST_MAIN({"param_counts", test_param_counts}, {"state_dict_names", test_state_dict_names},
           {"bad_arch", test_bad_arch}, {"model_gradients", test_model_gradients},
-          {"classifier", test_classifier}, {"bn_folding", test_bn_folding}, {"init_deterministic", test_init_deterministic})
+          {"classifier", test_classifier}, {"bn_folding", test_bn_folding}, {"init_deterministic", test_init_deterministic},
+          {"state_export_import", test_state_export_import})
