@@ -1,5 +1,5 @@
 /* dfm.h: dominant frequency maps by patch removal (PAPER.md 7), with an exact fast path, the
- * MPI-free split of the mask list across ranks, and a screened (approximate-then-exact) method.
+ * mask list spread across processes by a caller-given FsSpread (split.h), and a screened (approximate-then-exact) method.
  *
  * Geometry (centred layout, PAPER.md 2). Patch p divides H/2 and W/2. Mask idx = a * nb + b with
  * rows a in [0, H/p) and columns b in [0, W/(2p)] inclusive (nb = W/(2p) + 1). Mask idx zeroes
@@ -23,8 +23,9 @@
  *
  * Batching and bitwise reproducibility: masks are packed G = dfm_group_size(n, max_batch) per
  * forward pass in groups aligned to multiples of G of the position in the scored list;
- * dfm_split_range cuts the mask list on group boundaries, so a multi-rank run performs exactly
- * the single-rank forward passes and its gathered scores are bitwise equal.
+ * dfm_score_all spreads the mask list in groups of G (split_range cuts on group boundaries), so
+ * a multi-rank run performs exactly the single-rank forward passes and its gathered scores are
+ * bitwise equal.
  *
  * Ownership: callers own every buffer. Threads: one Classifier per thread. Errors: FsStatus
  * with fs_last_error (bad geometry, a failing or non-finite classifier call). */
@@ -33,6 +34,7 @@
 
 #include "classifier.h"
 #include "dataset.h"
+#include "split.h"
 #include "util.h"
 
 #include <stdint.h>
@@ -44,6 +46,8 @@ typedef struct {
     int exact;       /* remove P u P* instead of the reference P u P' */
     int legacy_row0; /* also zero rows [0,p) x cols [W/2+p, W) (code of 2023, PAPER.md 7.3) */
     DfmPath path;
+    FsSpread spread; /* dfm_score_all: how to spread the masks (par_split_score_gather over
+                        the MPI ranks); NULL (default): all of them on this process */
 } DfmOptions;
 
 void dfm_options_default(DfmOptions *o);
@@ -59,8 +63,6 @@ void dfm_owner_map(int h, int w, const DfmOptions *o, int *owner);
 
 /* Masks per forward pass for n test images: max(1, max_batch / n). */
 int dfm_group_size(int n_images, int max_batch);
-/* Contiguous, group-aligned share [*first, *first + *count) of nmasks for rank of size. */
-void dfm_split_range(int nmasks, int group, int rank, int size, int *first, int *count);
 
 /* Score masks [mask_first, mask_first + mask_count): scores (mask_count, K), K = clf->k.
  * test: pixels in [0,1] with its mean/std (normalised internally). Classes absent from the
@@ -70,8 +72,9 @@ FsStatus dfm_score_range(const Classifier *clf, const Dataset *test, const DfmOp
 /* Score an arbitrary list of mask indices: scores (n_idx, K). Groups align on list positions. */
 FsStatus dfm_score_list(const Classifier *clf, const Dataset *test, const DfmOptions *o,
                         const int *idx, int n_idx, double *scores);
-/* All masks, split across the ranks of par.h (serial: one rank); scores (nmasks, K) complete on
- * rank 0 (other ranks' buffer untouched; may be NULL there). All ranks return the same status. */
+/* All masks, spread by o->spread in groups of dfm_group_size: scores (nmasks, K) complete on
+ * process 0 (with par_split_score_gather: other ranks' buffer untouched, may be NULL there;
+ * every rank returns the same status). o->spread NULL: all masks here, scores complete. */
 FsStatus dfm_score_all(const Classifier *clf, const Dataset *test, const DfmOptions *o,
                        double *scores);
 /* Unfiltered mean class-wise CE: base (K). */

@@ -16,15 +16,17 @@
  * images); per class the `top` lowest-loss candidates (ties: lower candidate index) are the
  * parents of the next stage; after the last stage the best one is DFM_c.
  * Randomness: stage s draws from rng_seed_words({seed, task_id, RNG_STREAM_SEARCH, s}), so the
- * candidates do not depend on the number of ranks. hfss_run splits each stage's candidate list
- * across the ranks of par.h (group-aligned ranges, gathered on rank 0, broadcast as the next
- * parents), and is bitwise equal to one rank for batch-independent classifiers.
+ * candidates do not depend on the number of ranks. HfssOptions.spread spreads each stage's
+ * candidate list (par_split_score_gather: group-aligned ranges over the MPI ranks, gathered on
+ * rank 0, broadcast as the next parents); the result is bitwise that of one process for
+ * batch-independent classifiers.
  * Ownership: callers own buffers. Threads: one Classifier per thread. Errors: FsStatus. */
 #ifndef FS_HFSS_H
 #define FS_HFSS_H
 
 #include "classifier.h"
 #include "dataset.h"
+#include "split.h"
 #include "util.h"
 
 #include <stdint.h>
@@ -39,6 +41,8 @@ typedef struct {
     int top;          /* parents carried per class, default 10 */
     int reflect_only; /* reference symmetrisation (point reflection) only */
     uint64_t seed, task_id;
+    FsSpread spread;  /* how to spread each stage's candidates (par_split_score_gather: over
+                         the MPI ranks, collective); NULL (default): all on this process */
 } HfssOptions;
 
 /* Defaults for N = 32 (blocks 8,4,2,1; CF-1 budgets 1000,2000,4000,8000), N = 224
@@ -58,11 +62,9 @@ int hfss_select(const double *scores, int b, int k, int top, int *sel);
 
 /* Run the search on D_a (pixels with mean/std). dfms (K, H, W) binary, final_loss (K) the
  * class-wise loss of each DFM, stage_best (n_stages, K) the best loss per stage (may be NULL).
- * Complete on rank 0; other ranks receive them too. */
+ * Complete on every process that o->spread involves (o->spread NULL: this one alone, e.g. one
+ * search per rank). */
 FsStatus hfss_run(const Classifier *clf, const Dataset *da, const HfssOptions *o, uint8_t *dfms,
                   double *final_loss, double *stage_best);
-/* The same on this process alone (no par.h calls), e.g. one search per rank. */
-FsStatus hfss_run_local(const Classifier *clf, const Dataset *da, const HfssOptions *o,
-                        uint8_t *dfms, double *final_loss, double *stage_best);
 
 #endif

@@ -11,6 +11,9 @@
 #ifndef FS_PAR_H
 #define FS_PAR_H
 
+#include "split.h"
+#include "util.h"
+
 #include <stddef.h>
 
 void par_init(int *argc, char ***argv);
@@ -38,9 +41,15 @@ void par_allreduce_max_int(int *inout, size_t n);
  * (every rank passes the same counts); recv (sum of counts) is written on root only (may be
  * NULL elsewhere). Serial: copies send to recv. */
 void par_gatherv_double(const double *send, const size_t *counts, double *recv, int root);
-/* FFTW: every rank ends up with rank 0's single-precision wisdom
- * (fftwf_mpi_broadcast_wisdom); a no-op in the serial build. */
-void par_bcast_fftw_wisdom(void);
+/* The FsSpread of split.h over the ranks: each rank scores its split_range share, the ranks
+ * agree on failure (any failure fails all), the shares are gathered on rank 0 in rank order
+ * (gatherv) and, with job->bcast, broadcast. Collective. Serial: scores the whole range. */
+FsStatus par_split_score_gather(const FsScoreJob *job, double *out);
+/* FFTW wisdom: collective, call after rank 0 planned what it wants shared (spectral_wisdom_plan)
+ * with its outcome in `planned` (FS_OK on the other ranks). When rank 0 failed every rank
+ * returns a failure (rank 0 its own, the others FS_ERR_LIB); otherwise every rank ends up with
+ * rank 0's single-precision wisdom (fftwf_mpi_broadcast_wisdom). Serial: returns `planned`. */
+FsStatus par_share_wisdom(FsStatus planned);
 /* "Open MPI v4.1.4, ..." (first line of MPI_Get_library_version) or "none (serial build)". */
 const char *par_library_version(void);
 /* Processor name (host) of this rank. */

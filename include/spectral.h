@@ -93,10 +93,9 @@ const char *spectral_plan_flags_str(SpectralFlags f);
 /* Wisdom as a string (export/import), for recording and for the MPI broadcast. */
 char *spectral_export_wisdom(void);          /* free() the result */
 int spectral_import_wisdom(const char *w);   /* 1 on success */
-/* MPI runs: collective over all ranks (call before tasks are scheduled). Rank 0 plans every
- * shape (C, H, W) of `shapes` with `flags`, then its single-precision wisdom is broadcast
- * (par_bcast_fftw_wisdom), so plans created later on any rank with the same flags are the same
- * plans. A no-op apart from planning in serial runs. Returns FS_OK or FS_ERR_LIB/CONFIG. */
-FsStatus spectral_wisdom_share(const int (*shapes)[3], int n, SpectralFlags flags);
+/* Plan every shape (C, H, W) of `shapes` with `flags` (plans are destroyed, their wisdom
+ * stays). MPI runs share rank 0's wisdom afterwards with par_share_wisdom, so plans created
+ * later on any rank with the same flags are the same plans. Returns FS_OK or FS_ERR_CONFIG. */
+FsStatus spectral_wisdom_plan(const int (*shapes)[3], int n, SpectralFlags flags);
 
 #endif

@@ -1,11 +1,11 @@
-/* dfm.c: see dfm.h. Mask geometry, the scoring loop (FFT and fast paths), the rank split,
- * loss-map assembly and thresholds. The fast path's sinusoid arithmetic is in dfm_fast.c. */
+/* dfm.c: see dfm.h. Mask geometry, the scoring loop (FFT and fast paths), scoring every mask
+ * (spread by DfmOptions.spread), loss-map assembly and thresholds. The fast path's sinusoid arithmetic is in dfm_fast.c. */
 #include "dfm.h"
 
 #include "dfm_internal.h"
+#include "dfm_rank.h"
 #include "log.h"
 #include "maskeval.h"
-#include "par.h"
 #include "spectral.h"
 
 #include <math.h>
@@ -95,17 +95,6 @@ int dfm_group_size(int n_images, int max_batch)
 {
     int g = n_images > 0 ? max_batch / n_images : 1;
     return g < 1 ? 1 : g;
-}
-
-void dfm_split_range(int nmasks, int group, int rank, int size, int *first, int *count)
-{
-    long ng = (nmasks + group - 1) / group;
-    long g0 = ng * rank / size, g1 = ng * (rank + 1) / size;
-    long m0 = g0 * group, m1 = g1 * group;
-    if (m0 > nmasks) m0 = nmasks;
-    if (m1 > nmasks) m1 = nmasks;
-    *first = (int)m0;
-    *count = (int)(m1 - m0);
 }
 
 /* ------------------------------------------------------------------ scorer */
@@ -261,34 +250,29 @@ FsStatus dfm_score_range(const Classifier *clf, const Dataset *test, const DfmOp
     return st;
 }
 
+typedef struct {
+    const Classifier *clf;
+    const Dataset *test;
+    const DfmOptions *o;
+} RangeCtx;
+
+/* FsScoreRange over the masks: dfm_score_range. */
+static FsStatus score_range(void *ctx, int first, int count, double *out)
+{
+    const RangeCtx *r = ctx;
+    return dfm_score_range(r->clf, r->test, r->o, first, count, out);
+}
+
 FsStatus dfm_score_all(const Classifier *clf, const Dataset *test, const DfmOptions *o,
                        double *scores)
 {
-    int rank = par_rank(), size = par_size(), k = clf->k;
     FsStatus st = dfm_check_geometry(test->h, test->w, o->patch);
-    int nm = st == FS_OK ? dfm_num_masks(test->h, test->w, o->patch) : 0;
-    int group = dfm_group_size(test->n, clf->max_batch > 0 ? clf->max_batch : 1);
-    int first = 0, count = 0;
-    dfm_split_range(nm, group, rank, size, &first, &count);
-    double *mine = xmalloc(((size_t)count * (size_t)k + 1) * sizeof *mine);
-    if (st == FS_OK && count > 0) st = dfm_score_range(clf, test, o, first, count, mine);
-    int bad = st != FS_OK;
-    par_allreduce_max_int(&bad, 1);
-    if (bad) {
-        free(mine);
-        if (st == FS_OK) st = fs_errorf(FS_ERR_INTERNAL, "DFM: another rank failed");
-        return st;
-    }
-    size_t *counts = xmalloc((size_t)size * sizeof *counts);
-    for (int r = 0; r < size; r++) {
-        int f, c;
-        dfm_split_range(nm, group, r, size, &f, &c);
-        counts[r] = (size_t)c * (size_t)k;
-    }
-    par_gatherv_double(mine, counts, rank == 0 ? scores : NULL, 0);
-    free(counts);
-    free(mine);
-    return FS_OK;
+    if (st != FS_OK) return st;
+    RangeCtx ctx = {clf, test, o};
+    FsScoreJob job = {dfm_num_masks(test->h, test->w, o->patch),
+                      dfm_group_size(test->n, clf->max_batch > 0 ? clf->max_batch : 1),
+                      clf->k, score_range, &ctx, "DFM", 0};
+    return o->spread ? o->spread(&job, scores) : score_range(&ctx, 0, job.n_items, scores);
 }
 
 FsStatus dfm_score_clean(const Classifier *clf, const Dataset *test, double *base)
@@ -367,30 +351,17 @@ double dfm_iou(const uint8_t *a, const uint8_t *b, int n)
     return un ? (double)in / (double)un : 1.0;
 }
 
-typedef struct {
-    double v;
-    int i;
-} RankItem;
-
-static int cmp_rank_item(const void *a, const void *b)
-{
-    const RankItem *x = a, *y = b;
-    if (x->v != y->v) return x->v < y->v ? -1 : 1;
-    return (x->i > y->i) - (x->i < y->i);
-}
-
 static void average_ranks(const double *v, int n, double *rank)
 {
-    RankItem *it = xmalloc(((size_t)n + 1) * sizeof *it);
-    for (int i = 0; i < n; i++) it[i] = (RankItem){v[i], i};
-    qsort(it, (size_t)n, sizeof *it, cmp_rank_item);
+    int *ord = xmalloc(((size_t)n + 1) * sizeof *ord);
+    dfm_rank_order(v, n, 1, DFM_RANK_ASC, ord);
     for (int i = 0; i < n;) {
         int j = i;
-        while (j + 1 < n && it[j + 1].v == it[i].v) j++;
-        for (int q = i; q <= j; q++) rank[it[q].i] = 0.5 * (i + j);
+        while (j + 1 < n && v[ord[j + 1]] == v[ord[i]]) j++;
+        for (int q = i; q <= j; q++) rank[ord[q]] = 0.5 * (i + j);
         i = j + 1;
     }
-    free(it);
+    free(ord);
 }
 
 double dfm_spearman(const double *a, const double *b, int n)

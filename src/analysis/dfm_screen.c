@@ -3,6 +3,7 @@
 #include "dfm.h"
 
 #include "dfm_internal.h"
+#include "dfm_rank.h"
 #include "maskeval.h"
 
 #include <math.h>
@@ -95,30 +96,10 @@ static FsStatus screen_grad(DfmScorer *s, int absval, double *screen)
     return st;
 }
 
-typedef struct {
-    double v;
-    int i;
-} Ranked;
-
-static int cmp_ranked_desc(const void *a, const void *b)
-{
-    const Ranked *x = a, *y = b;
-    int xn = isnan(x->v), yn = isnan(y->v);
-    if (xn != yn) return xn - yn;
-    if (!xn && x->v != y->v) return x->v > y->v ? -1 : 1;
-    return (x->i > y->i) - (x->i < y->i);
-}
-
-/* order (K, nm): per class, mask indices by decreasing v (v (nm, K)). */
+/* order (K, nm): per class, mask indices by decreasing v (v (nm, K)), NaN last. */
 static void order_by(const double *v, int nm, int k, int *order)
 {
-    Ranked *r = xmalloc((size_t)nm * sizeof *r);
-    for (int c = 0; c < k; c++) {
-        for (int i = 0; i < nm; i++) r[i] = (Ranked){v[(size_t)i * k + c], i};
-        qsort(r, (size_t)nm, sizeof *r, cmp_ranked_desc);
-        for (int i = 0; i < nm; i++) order[(size_t)c * nm + i] = r[i].i;
-    }
-    free(r);
+    for (int c = 0; c < k; c++) dfm_rank_order(v + c, nm, k, DFM_RANK_DESC, order + (size_t)c * nm);
 }
 
 static FsStatus screen_coarse(const Classifier *clf, const Dataset *test, const DfmOptions *o,

@@ -1,10 +1,11 @@
-/* hfss.c: see hfss.h. Candidate scoring reuses the DFM scorer (src/analysis/dfm.c, FFT path). */
+/* hfss.c: see hfss.h. Candidate scoring reuses the DFM scorer (src/analysis/dfm.c, FFT path),
+ * spread by HfssOptions.spread. */
 #include "hfss.h"
 
 #include "dfm.h"
 #include "dfm_internal.h"
+#include "dfm_rank.h"
 #include "log.h"
-#include "par.h"
 #include "rng.h"
 #include "spectral.h"
 
@@ -126,35 +127,33 @@ void hfss_stage_candidates(const HfssOptions *o, int s, int n, int k, const floa
     free(perm);
 }
 
-typedef struct {
-    double v;
-    int i;
-} ScoreIdx;
-
-static int cmp_score_idx(const void *a, const void *b)
-{
-    const ScoreIdx *x = a, *y = b;
-    int xn = isnan(x->v), yn = isnan(y->v);
-    if (xn != yn) return xn - yn; /* NaN last */
-    if (!xn && x->v != y->v) return x->v < y->v ? -1 : 1;
-    return (x->i > y->i) - (x->i < y->i);
-}
-
 int hfss_select(const double *scores, int b, int k, int top, int *sel)
 {
     int nsel = top < b ? top : b;
-    ScoreIdx *it = xmalloc((size_t)b * sizeof *it);
+    int *ord = xmalloc(((size_t)b + 1) * sizeof *ord);
     for (int c = 0; c < k; c++) {
-        for (int i = 0; i < b; i++) it[i] = (ScoreIdx){scores[(size_t)i * k + c], i};
-        qsort(it, (size_t)b, sizeof *it, cmp_score_idx);
-        for (int q = 0; q < nsel; q++) sel[c * top + q] = it[q].i;
+        dfm_rank_order(scores + c, b, k, DFM_RANK_ASC, ord);
+        for (int q = 0; q < nsel; q++) sel[c * top + q] = ord[q];
     }
-    free(it);
+    free(ord);
     return nsel;
 }
 
-static FsStatus hfss_search(const Classifier *clf, const Dataset *da, const HfssOptions *o,
-                            uint8_t *dfms, double *final_loss, double *stage_best, int use_par)
+typedef struct {
+    DfmScorer *sc;
+    const float *masks; /* (budget, N, N) candidates of the stage */
+    size_t nn;
+} StageCtx;
+
+/* FsScoreRange over a stage's candidates. */
+static FsStatus score_candidates(void *ctx, int first, int count, double *out)
+{
+    const StageCtx *c = ctx;
+    return dfm_scorer_score_masks(c->sc, count, c->masks + (size_t)first * c->nn, out);
+}
+
+FsStatus hfss_run(const Classifier *clf, const Dataset *da, const HfssOptions *o, uint8_t *dfms,
+                  double *final_loss, double *stage_best)
 {
     FsStatus st = hfss_check(o, da->h, da->w);
     if (st != FS_OK) return st;
@@ -164,7 +163,6 @@ static FsStatus hfss_search(const Classifier *clf, const Dataset *da, const Hfss
     DfmScorer *sc = dfm_scorer_create(clf, da, &dopt);
     if (!sc) return FS_ERR_CONFIG;
     int n = da->h, k = clf->k, n_par = 0;
-    int rank = use_par ? par_rank() : 0, size = use_par ? par_size() : 1;
     size_t nn = (size_t)n * n;
     int bmax = 0;
     for (int s = 0; s < o->n_stages; s++) bmax = o->budget[s] > bmax ? o->budget[s] : bmax;
@@ -172,33 +170,13 @@ static FsStatus hfss_search(const Classifier *clf, const Dataset *da, const Hfss
     float *parents = xmalloc(fs_mul_size((size_t)k * o->top, nn * sizeof(float), "HFSS parents"));
     double *scores = xmalloc(fs_mul_size((size_t)bmax, (size_t)k * sizeof(double), "scores"));
     int *sel = xmalloc((size_t)k * o->top * sizeof *sel);
-    size_t *counts = xmalloc((size_t)size * sizeof *counts);
     for (int s = 0; s < o->n_stages && st == FS_OK; s++) {
         int bud = o->budget[s];
         hfss_stage_candidates(o, s, n, k, parents, n_par, masks);
-        int first, count;
-        dfm_split_range(bud, sc->group, rank, size, &first, &count);
-        double *mine = xmalloc(((size_t)count * k + 1) * sizeof *mine);
-        if (count) st = dfm_scorer_score_masks(sc, count, masks + (size_t)first * nn, mine);
-        int bad = st != FS_OK;
-        if (use_par) par_allreduce_max_int(&bad, 1);
-        if (bad) {
-            free(mine);
-            if (st == FS_OK) st = fs_errorf(FS_ERR_INTERNAL, "HFSS: another rank failed");
-            break;
-        }
-        for (int r = 0; r < size; r++) {
-            int f, c;
-            dfm_split_range(bud, sc->group, r, size, &f, &c);
-            counts[r] = (size_t)c * k;
-        }
-        if (use_par) {
-            par_gatherv_double(mine, counts, rank == 0 ? scores : NULL, 0);
-            par_bcast(scores, (size_t)bud * k * sizeof *scores, 0);
-        } else {
-            memcpy(scores, mine, (size_t)bud * k * sizeof *scores);
-        }
-        free(mine);
+        StageCtx ctx = {sc, masks, nn};
+        FsScoreJob job = {bud, sc->group, k, score_candidates, &ctx, "HFSS", 1};
+        st = o->spread ? o->spread(&job, scores) : score_candidates(&ctx, 0, bud, scores);
+        if (st != FS_OK) break;
         int ns = hfss_select(scores, bud, k, o->top, sel);
         float *next = xmalloc(fs_mul_size((size_t)k * ns, nn * sizeof(float), "HFSS parents"));
         for (int c = 0; c < k; c++) {
@@ -221,19 +199,6 @@ static FsStatus hfss_search(const Classifier *clf, const Dataset *da, const Hfss
     free(parents);
     free(scores);
     free(sel);
-    free(counts);
     dfm_scorer_destroy(sc);
     return st;
-}
-
-FsStatus hfss_run(const Classifier *clf, const Dataset *da, const HfssOptions *o, uint8_t *dfms,
-                  double *final_loss, double *stage_best)
-{
-    return hfss_search(clf, da, o, dfms, final_loss, stage_best, 1);
-}
-
-FsStatus hfss_run_local(const Classifier *clf, const Dataset *da, const HfssOptions *o,
-                        uint8_t *dfms, double *final_loss, double *stage_best)
-{
-    return hfss_search(clf, da, o, dfms, final_loss, stage_best, 0);
 }

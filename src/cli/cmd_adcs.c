@@ -7,6 +7,7 @@
 #include "log.h"
 #include "par.h"
 #include "spectral.h"
+#include "split.h"
 #include "util.h"
 
 #include <stdio.h>
@@ -94,8 +95,9 @@ int cmd_adcs(int argc, char **argv)
     size_t per = (size_t)d.c * d.h * d.w, tot = (size_t)d.k * per;
     double *sum = xcalloc(tot + (size_t)d.k, sizeof *sum), *red = NULL;
     int64_t *cnt = xcalloc((size_t)d.k, sizeof *cnt);
-    int first = (int)((int64_t)d.n * rank / size), last = (int)((int64_t)d.n * (rank + 1) / size);
-    st = adcs_compute_ex(&d, first, last - first, raw, sum, cnt);
+    int first = 0, count = 0;
+    split_range(d.n, 1, rank, size, &first, &count); /* this rank's images */
+    st = adcs_compute_ex(&d, first, count, raw, sum, cnt);
     if (st) {
         fprintf(stderr, "fsweep: error: %s\n", fs_last_error());
         par_abort(FS_EXIT_ERROR);

@@ -177,6 +177,7 @@ static int dfm_removal_or_screen(const DfmArgs *a, const CliModel *lm, const Dat
     o.exact = a->exact;
     o.legacy_row0 = a->legacy;
     o.path = a->path;
+    o.spread = screen ? NULL : par_split_score_gather; /* removal: the masks over the ranks */
     if (dfm_check_geometry(h, w, o.patch) != FS_OK) return cli_fail("dfm", FS_EXIT_USAGE);
     int nm = dfm_num_masks(h, w, o.patch);
     double *scores = xmalloc((size_t)nm * k * sizeof *scores);
@@ -374,6 +375,7 @@ static int dfm_hfss(const DfmArgs *a, const CliModel *lm, const Dataset *d0)
     o.top = a->parents;
     o.reflect_only = a->reflect;
     o.seed = (uint64_t)a->seed;
+    o.spread = par_split_score_gather; /* each stage's candidates over the ranks */
     if (st == FS_OK) st = hfss_check(&o, h, w);
     if (st != FS_OK) return cli_fail("dfm", FS_EXIT_USAGE);
     /* D_a: a class-stratified, seeded subset of --data (PAPER.md 9: of the training set) */

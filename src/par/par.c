@@ -192,7 +192,7 @@ void par_gatherv_double(const double *send, const size_t *counts, double *recv, 
     free(disp);
 }
 
-void par_bcast_fftw_wisdom(void)
+static void bcast_wisdom(void)
 {
     if (mpi_on) fftwf_mpi_broadcast_wisdom(MPI_COMM_WORLD);
 }
@@ -294,7 +294,7 @@ void par_gatherv_double(const double *send, const size_t *counts, double *recv, 
     FS_UNUSED(root);
     if (recv != send) memmove(recv, send, counts[0] * sizeof *send);
 }
-void par_bcast_fftw_wisdom(void) {}
+static void bcast_wisdom(void) {}
 const char *par_library_version(void) { return "none (serial build)"; }
 const char *par_host(void)
 {
@@ -303,3 +303,48 @@ const char *par_host(void)
     return h;
 }
 #endif
+
+/* ---- built on the calls above, the same in both builds */
+
+/* 1 on every rank when `st` failed on any rank. */
+static int any_failed(FsStatus st)
+{
+    int bad = st != FS_OK;
+    par_allreduce_max_int(&bad, 1);
+    return bad;
+}
+
+FsStatus par_split_score_gather(const FsScoreJob *job, double *out)
+{
+    const int rank = par_rank(), size = par_size();
+    const size_t width = (size_t)job->width;
+    int first = 0, count = 0;
+    split_range(job->n_items, job->group, rank, size, &first, &count);
+    double *mine = xmalloc(((size_t)count * width + 1) * sizeof *mine); /* (count, width) */
+    FsStatus st = count > 0 ? job->score(job->ctx, first, count, mine) : FS_OK;
+    if (any_failed(st)) {
+        free(mine);
+        return st != FS_OK ? st : fs_errorf(FS_ERR_INTERNAL, "%s: another rank failed", job->what);
+    }
+    size_t *counts = xmalloc((size_t)size * sizeof *counts); /* doubles sent by each rank */
+    for (int r = 0; r < size; r++) {
+        int f, c;
+        split_range(job->n_items, job->group, r, size, &f, &c);
+        counts[r] = (size_t)c * width;
+    }
+    par_gatherv_double(mine, counts, out, 0); /* out is written on rank 0 only */
+    if (job->bcast) par_bcast(out, (size_t)job->n_items * width * sizeof *out, 0);
+    free(counts);
+    free(mine);
+    return FS_OK;
+}
+
+FsStatus par_share_wisdom(FsStatus planned)
+{
+    if (any_failed(planned))
+        return planned != FS_OK
+                   ? planned
+                   : fs_errorf(FS_ERR_LIB, "par_share_wisdom: planning failed on rank 0");
+    bcast_wisdom();
+    return FS_OK;
+}

@@ -10,7 +10,8 @@
  *            over channels.
  *   DFM      dfm_score_range over the part's patch rows; dfm_score (class, pa, pb).
  *   SHORTCUT dfm_assemble + dfm_threshold per T; shortcut_eval -> tpr, fpr (DFM kept).
- *   HFSS     hfss_run_local on a class-stratified training subset the size of the test set.
+ *   HFSS     hfss_run (spread NULL: this worker alone) on a class-stratified training subset
+ *            the size of the test set.
  *   OOD      ood_make + eval_run per OOD set; HEATMAP heatmap_fourier (eps 4, or 15.7 above 64 px).
  * Axis values: aug = an augment.h pipeline with '+' for ',' (none, flip, paper, cifar, augmix,
  * pad:4+crop+flip, ...); band = "all" or a normalised-space filter step (lowpass:r=8,
@@ -22,7 +23,8 @@
  * "NAME:WIDTH" (width multiplier), NAME from model_arch_names(). The model's init and training
  * order derive from (sweep seed, seed value, model key), so every task of one model agrees and
  * no rank or order matters. Datasets are loaded per task (cheap next to training).
- * No par.h collectives here: workers run tasks independently (hfss_run_local, dfm_score_range).
+ * No par.h collectives here: workers run tasks independently (hfss_run without a spread,
+ * dfm_score_range).
  * Not thread-safe (FFTW planning). */
 #include "runner.h"
 
@@ -590,7 +592,7 @@ static FsStatus run_model_eval(const SweepConfig *cfg, const TaskSpec *s, const 
             double *dst = task_result_add(out, "hfss_dfm", BLOB_RESULTS, AX_MODEL_MASK, 1, 3, d, sz)->data;
             uint8_t *dfms = xmalloc((size_t)(K * H * W));
             double *fl = xmalloc((size_t)K * sizeof(double));
-            st = hfss_run_local(&clf, &da, &o, dfms, fl, NULL);
+            st = hfss_run(&clf, &da, &o, dfms, fl, NULL); /* o.spread NULL: this worker */
             for (int64_t i = 0; st == FS_OK && i < K * H * W; i++) dst[i] = dfms[i];
             free(dfms);
             free(fl);

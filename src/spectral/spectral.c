@@ -7,7 +7,6 @@
  * which makes the product Hermitian so that c2r returns exactly Re(IFFT2(F .* M)). */
 #include "spectral.h"
 
-#include "par.h"
 #include "util.h"
 
 #include <fftw3.h>
@@ -42,20 +41,15 @@ char *spectral_export_wisdom(void) { return fftwf_export_wisdom_to_string(); }
 
 int spectral_import_wisdom(const char *w) { return w && fftwf_import_wisdom_from_string(w) == 1; }
 
-FsStatus spectral_wisdom_share(const int (*shapes)[3], int n, SpectralFlags flags)
+FsStatus spectral_wisdom_plan(const int (*shapes)[3], int n, SpectralFlags flags)
 {
     FsStatus st = FS_OK;
-    if (par_rank() == 0)
-        for (int i = 0; i < n && !st; i++) {
-            SpectralPlan *sp = spectral_plan_create(shapes[i][0], shapes[i][1], shapes[i][2], flags);
-            if (!sp) st = FS_ERR_CONFIG;
-            spectral_plan_destroy(sp);
-        }
-    int bad = st != FS_OK;
-    par_allreduce_max_int(&bad, 1); /* every rank learns of a failure before the collective */
-    if (bad) return st ? st : fs_errorf(FS_ERR_LIB, "spectral_wisdom_share: planning failed on rank 0");
-    par_bcast_fftw_wisdom();
-    return FS_OK;
+    for (int i = 0; i < n && !st; i++) {
+        SpectralPlan *sp = spectral_plan_create(shapes[i][0], shapes[i][1], shapes[i][2], flags);
+        if (!sp) st = FS_ERR_CONFIG;
+        spectral_plan_destroy(sp);
+    }
+    return st;
 }
 
 void spectral_plan_destroy(SpectralPlan *sp)

@@ -149,7 +149,7 @@ static double passes_per_s(const Classifier *clf, const Dataset *d, DfmOptions *
         pid_t pid[8];
         for (int r = 0; r < procs; r++) {
             int f, c;
-            dfm_split_range(nm, g, r, procs, &f, &c);
+            split_range(nm, g, r, procs, &f, &c);
             pid[r] = fork();
             FS_CHECK(pid[r] >= 0, "fork failed");
             if (pid[r] == 0) {

@@ -2,10 +2,12 @@
  * private double-DFT oracle, the fast path against the FFT path, rank splits, a planted cue. */
 #include "dfm.h"
 #include "harness.h"
+#include "par.h"
 #include "analysis/maskeval.h"
 #include "fixtures_freq.h"
 
 #include "analysis/dfm_internal.h"
+#include "analysis/dfm_rank.h"
 
 static void test_geometry_counts(void)
 {
@@ -198,7 +200,7 @@ static void test_split_bitwise(void)
         int covered = 0;
         for (int r = 0; r < size; r++) {
             int f, c;
-            dfm_split_range(nm, g, r, size, &f, &c);
+            split_range(nm, g, r, size, &f, &c);
             EXPECT_EQ_INT(f, covered);
             EXPECT(f % g == 0);
             if (c) EXPECT(dfm_score_range(&clf, &d, &o, f, c, part + (size_t)f * 3) == FS_OK);
@@ -207,7 +209,11 @@ static void test_split_bitwise(void)
         EXPECT_EQ_INT(covered, nm);
         EXPECT(memcmp(all, part, (size_t)nm * 3 * sizeof *all) == 0);
     }
-    /* dfm_score_all in a serial build: one rank */
+    /* dfm_score_all without a spread, and spread by par in a serial build: one rank */
+    EXPECT(dfm_score_all(&clf, &d, &o, part) == FS_OK);
+    EXPECT(memcmp(all, part, (size_t)nm * 3 * sizeof *all) == 0);
+    memset(part, 0, (size_t)nm * 3 * sizeof *part);
+    o.spread = par_split_score_gather;
     EXPECT(dfm_score_all(&clf, &d, &o, part) == FS_OK);
     EXPECT(memcmp(all, part, (size_t)nm * 3 * sizeof *all) == 0);
     free(all);
@@ -244,7 +250,24 @@ static void test_planted_cue(void)
     synth_free(&d);
 }
 
-TEST_MAIN({"geometry_counts", test_geometry_counts}, {"geometry_masks", test_geometry_masks},
+/* The one score order: NaN last, ties (and NaNs) by lower index, both directions, strided. */
+static void test_rank_order(void)
+{
+    const double nan = (double)NAN;
+    /* column 1 of a (7, 2) array holds the scores */
+    const double v[14] = {9, 2.0, 9, nan, 9, -1.0, 9, 2.0, 9, nan, 9, 5.0, 9, -0.0};
+    static const int asc[7] = {2, 6, 0, 3, 5, 1, 4}, desc[7] = {5, 0, 3, 6, 2, 1, 4};
+    int ord[7];
+    dfm_rank_order(v + 1, 7, 2, DFM_RANK_ASC, ord);
+    for (int i = 0; i < 7; i++) EXPECT_EQ_INT(ord[i], asc[i]);
+    dfm_rank_order(v + 1, 7, 2, DFM_RANK_DESC, ord);
+    for (int i = 0; i < 7; i++) EXPECT_EQ_INT(ord[i], desc[i]);
+    const double z[2] = {0.0, -0.0}; /* equal: by index */
+    dfm_rank_order(z, 2, 1, DFM_RANK_ASC, ord);
+    EXPECT(ord[0] == 0 && ord[1] == 1);
+}
+
+TEST_MAIN({"geometry_counts", test_geometry_counts}, {"rank_order", test_rank_order}, {"geometry_masks", test_geometry_masks},
           {"threshold", test_threshold}, {"iou_spearman", test_iou_spearman},
           {"fft_path_vs_ref", test_fft_path_vs_ref}, {"fast_equals_fft", test_fast_equals_fft},
           {"split_bitwise", test_split_bitwise}, {"planted_cue", test_planted_cue})

@@ -6,6 +6,7 @@
 #include "harness_mpi.h"
 #include "par.h"
 #include "spectral.h"
+#include "split.h"
 #include "util.h"
 
 #include <stdlib.h>
@@ -18,8 +19,10 @@ static void test_sharded_equals_serial(void)
     size_t per = 3 * 1024, tot = 4 * per;
     double *loc = xcalloc(tot + 4, sizeof *loc), *red = xcalloc(tot + 4, sizeof *red);
     int64_t cnt[4] = {0};
-    int first = d.n * rank / size, last = d.n * (rank + 1) / size;
-    EXPECT(adcs_compute(&d, first, last - first, loc, cnt) == FS_OK);
+    int first, count;
+    split_range(d.n, 1, rank, size, &first, &count); /* as `fsweep adcs` does */
+    EXPECT(first == d.n * rank / size && first + count == d.n * (rank + 1) / size);
+    EXPECT(adcs_compute(&d, first, count, loc, cnt) == FS_OK);
     for (int c = 0; c < 4; c++) loc[tot + c] = (double)cnt[c];
     par_reduce_sum_double(loc, red, tot + 4, 0);
     if (rank == 0) {
@@ -46,7 +49,9 @@ static void test_sharded_equals_serial(void)
 static void test_wisdom_broadcast(void)
 {
     static const int shapes[2][3] = {{3, 24, 24}, {1, 20, 20}};
-    EXPECT(spectral_wisdom_share(shapes, 2, SPECTRAL_MEASURE) == FS_OK);
+    FsStatus planned = par_rank() == 0 ? spectral_wisdom_plan(shapes, 2, SPECTRAL_MEASURE) : FS_OK;
+    EXPECT(planned == FS_OK);
+    EXPECT(par_share_wisdom(planned) == FS_OK);
     char *w = spectral_export_wisdom();
     EXPECT(w != NULL && strstr(w, "fftw") != NULL);
     /* every rank holds all of rank 0's wisdom (entries may come in another order) */

@@ -20,6 +20,7 @@ static void test_dfm_split(void)
         o.patch = geo == 2 ? 2 : 1;
         o.exact = geo == 1;
         o.path = geo == 2 ? DFM_PATH_FFT : DFM_PATH_AUTO;
+        o.spread = par_split_score_gather;
         int nm = dfm_num_masks(16, 16, o.patch);
         double *all = malloc((size_t)nm * 3 * sizeof *all);
         double *one = malloc((size_t)nm * 3 * sizeof *one);
@@ -54,8 +55,10 @@ static void test_hfss_split(void)
     o.seed = 3;
     uint8_t a[3 * 256], b[3 * 256];
     double la[3], lb[3];
+    o.spread = par_split_score_gather;
     EXPECT(hfss_run(&clf, &d, &o, a, la, NULL) == FS_OK);
-    EXPECT(hfss_run_local(&clf, &d, &o, b, lb, NULL) == FS_OK);
+    o.spread = NULL; /* this rank alone */
+    EXPECT(hfss_run(&clf, &d, &o, b, lb, NULL) == FS_OK);
     EXPECT(memcmp(a, b, sizeof a) == 0);
     EXPECT(memcmp(la, lb, sizeof la) == 0);
     EXPECT(a[11 * 16 + 13] && a[5 * 16 + 3]);
@@ -76,6 +79,7 @@ static void test_dfm_split_cnn(void)
     EXPECT(model_classifier(m, 40, &clf) == FS_OK);
     DfmOptions o;
     dfm_options_default(&o);
+    o.spread = par_split_score_gather;
     int nm = dfm_num_masks(16, 16, 1);
     double *all = malloc((size_t)nm * 3 * sizeof *all), *one = malloc((size_t)nm * 3 * sizeof *one);
     EXPECT(dfm_score_all(&clf, &d, &o, all) == FS_OK);
