@@ -1,4 +1,5 @@
-/* classifier.h: a trained model seen as a black box, the seam between the NN engine and the
+/* classifier.h: no classifier.c: an interface; src/engine/model.c implements it.
+ * A trained model seen as a black box, the seam between the NN engine and the
  * frequency analyses (DFM, HFSS, TPR/FPR, heat maps). The analyses call these function
  * pointers and know nothing of layers. Inputs are *normalised* (n, c, h, w) images.
  * Not thread-safe: one Classifier per thread. */

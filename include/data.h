@@ -1,4 +1,5 @@
-/* data.h: loading datasets from specs, subsets, normalisation, image resampling and the
+/* data.h: no data.c alone: implemented by src/data/ (data.c, data_spec.c, data_syn.c, ...).
+ * Loading datasets from specs, subsets, normalisation, image resampling and the
  * synthetic Syn_B1..B4 generator (PAPER.md 3.2).
  *
  * Spec syntax (full text: dataset_spec_help()):  SOURCE[?key=value&key=value...]

@@ -1,4 +1,5 @@
-/* scheduler.h (not sched.h, which would shadow <sched.h>): running a sweep's task graph. Two schedulers share one graph (SchedGraph):
+/* scheduler.h: no scheduler.c (sched.h would shadow <sched.h>): implemented by src/sched/.
+ * Running a sweep's task graph. Two schedulers share one graph (SchedGraph):
  *   sched_serial: one process runs every task in order of readiness, longest first;
  *   sched_mpi:    rank 0 is the master (hands out ready tasks on request, longest first; writes
  *                 every result to the store and flushes; trains nothing), ranks 1.. are workers

@@ -1,4 +1,5 @@
-/* store.h: the HDF5 results store (src/store/store_*.c, through h5file.h: no hdf5.h here).
+/* store.h: no store.c: implemented by src/store/store_*.c (one file per concept), over h5file.h.
+ * The HDF5 results store; no hdf5.h here.
  * Written by one process only (the MPI master, or the serial scheduler). Layout (README
  * "HDF5 layout", results/README.md):
  *   /                 provenance attributes (versions, config text and hash, seed, host, ...)

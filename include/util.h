@@ -7,6 +7,8 @@
 #ifndef FS_UTIL_H
 #define FS_UTIL_H
 
+#include "clock.h" /* fs_now, fs_wall_time, fs_peak_rss: every util.h user keeps them */
+
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -107,11 +109,6 @@ typedef struct {
 void fsbuf_printf(FsBuf *b, const char *fmt, ...) FS_PRINTF(2, 3);
 void fsbuf_free(FsBuf *b);
 
-/* Clocks: seconds. fs_now is monotonic; fs_wall_time is the epoch time. */
-double fs_now(void);
-double fs_wall_time(void);
-/* Peak resident set size of this process in bytes (from getrusage). */
-size_t fs_peak_rss(void);
 /* 64-bit FNV-1a hash of a byte string; used for config hashes. */
 uint64_t fs_hash64(const void *data, size_t n);
 

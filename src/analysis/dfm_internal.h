@@ -1,4 +1,5 @@
-/* dfm_internal.h: private to src/dfm*.c. The reusable scorer behind dfm_score_* and the screened
+/* dfm_internal.h: no dfm_internal.c: implemented by dfm.c, dfm_fast.c and dfm_screen.c.
+ * Private to src/analysis/dfm*.c. The reusable scorer behind dfm_score_* and the screened
  * method, and the fast (sinusoid subtraction) path. */
 #ifndef FS_DFM_INTERNAL_H
 #define FS_DFM_INTERNAL_H

@@ -299,24 +299,6 @@ void fsbuf_free(FsBuf *b)
     b->len = b->cap = 0;
 }
 
-double fs_now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-double fs_wall_time(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-size_t fs_peak_rss(void)
-{
-    struct rusage ru;
-    if (getrusage(RUSAGE_SELF, &ru) != 0) return 0;
-    return (size_t)ru.ru_maxrss * 1024; /* Linux reports KiB */
-}
 uint64_t fs_hash64(const void *data, size_t n)
 {
     const unsigned char *p = data;

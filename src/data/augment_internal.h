@@ -1,4 +1,5 @@
-/* augment_internal.h: private interface between augment.c and autoaugment.c. */
+/* augment_internal.h: no augment_internal.c: implemented by augment.c and autoaugment.c.
+ * Private interface between augment.c and autoaugment.c. */
 #ifndef FS_AUGMENT_INTERNAL_H
 #define FS_AUGMENT_INTERNAL_H
 

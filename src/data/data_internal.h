@@ -1,4 +1,5 @@
-/* data_internal.h: private interface between the dataset spec parser (data_spec.c) and the
+/* data_internal.h: no data_internal.c: implemented by the loaders data_{idx,cifar,npy,folder}.c.
+ * Private interface between the dataset spec parser (data_spec.c) and the
  * format loaders (data_idx.c, data_cifar.c, data_folder.c). Same conventions as data.h. */
 #ifndef FS_DATA_INTERNAL_H
 #define FS_DATA_INTERNAL_H
