@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# make bench: run every build/tests/bench_* binary (each verifies its fast kernels against the
+# make bench: run every build/tests/MODULE/bench_* binary (each verifies its fast kernels against the
 # reference ones before timing) and print the machine's context first.
 set -u
 BUILD=${BUILD:-build}
