@@ -39,7 +39,8 @@ static void dfm_usage(FILE *f)
 "          --round-frac F (0.05), --t-max F (0.2), --compare (also run the exhaustive removal\n"
 "          and report IoU, Spearman, verdict changes and speed-up)\n"
 "  hfss:   --blocks LIST, --budgets LIST (defaults for N = 28, 32, 224), --keep F (0.6),\n"
-"          --parents N (10), --seed S (42), --reflect (reference symmetrisation only),\n"
+"          --parents N (10), --seed S (42), --reflect (the reference's point reflection\n"
+"          instead of the default conjugate copy: each kept bin and its partner),\n"
 "          --subset N (evaluate on N images of --data, class-stratified, seeded; default all)\n"
 "  Under mpirun, removal and hfss split the work across ranks; the result is bitwise that of\n"
 "  one rank. Output layout: see include/dfm_file.h.\n");
@@ -373,7 +374,7 @@ static int dfm_hfss(const DfmArgs *a, const CliModel *lm, const Dataset *d0)
     }
     o.keep = a->keep;
     o.top = a->parents;
-    o.reflect_only = a->reflect;
+    o.symmetry = a->reflect ? HFSS_SYM_REFLECT : HFSS_SYM_CONJUGATE;
     o.seed = (uint64_t)a->seed;
     o.spread = par_split_score_gather; /* each stage's candidates over the ranks */
     if (st == FS_OK) st = hfss_check(&o, h, w);
@@ -423,7 +424,7 @@ static int dfm_hfss(const DfmArgs *a, const CliModel *lm, const Dataset *d0)
         fo.method = "hfss";
         fo.model = a->model;
         fo.data = a->data;
-        fo.geometry = o.reflect_only ? "reflect" : "exact";
+        fo.geometry = hfss_symmetry_str(o.symmetry);
         fo.path = "fft";
         fo.k = k;
         fo.h = h;
