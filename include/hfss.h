@@ -11,7 +11,8 @@
  *   union:   even at keep/2 OR shifted at keep/2.
  * For s > 1 the candidate is multiplied by its parent. Symmetrisation (HfssOptions.symmetry):
  *   HFSS_SYM_CONJUGATE (default): the drawn cells are mirrored through the grid centre,
- *            (i, j) -> (N-1-i, N-1-j) (both grids map onto themselves), so that they cover the
+ *            (i, j) -> (N-1-i, N-1-j) (the even grid maps onto itself, the shifted one too
+ *            for even b; for odd b its offset becomes ceil(b/2)), so that they cover the
  *            half f_y >= 0 that holds DC; for s > 1 multiplied by the parent; then
  *            M <- max(M, M*): every kept bin and its conjugate partner, nothing else. The
  *            result is exactly conjugate-symmetric and a subset of its (symmetric) parent, so a

@@ -91,8 +91,9 @@ const char *hfss_symmetry_str(HfssSymmetry s)
 }
 
 /* Conjugate default, before the parent product: mirror the drawn cells through the grid centre,
- * (i, j) -> (N-1-i, N-1-j), i.e. reverse the flat (N, N) array. That map sends the even and the
- * shifted grid onto themselves, so the cells now cover the half f_y >= 0 that holds DC. */
+ * (i, j) -> (N-1-i, N-1-j), i.e. reverse the flat (N, N) array. That map sends the even grid onto
+ * itself (and the shifted one for even b; for odd b its offset becomes ceil(b/2)), so the cells
+ * now cover the half f_y >= 0 that holds DC. */
 static void move_to_dc_half(int n, float *m)
 {
     size_t nn = (size_t)n * n;
