@@ -5,6 +5,7 @@
  *                     range [1-K, K-1]
  *   reference:        d = 0.2989 dR + 0.5870 dG + 0.1140 dB of the class *sums* (grey: d = dL),
  *                     s(d) = +1 if d > 0 else -1, self term j = i included; range [-K, K-2]
+ * Sums over j run over the classes with at least one image (K' of them; see adcs_finish).
  * Images are normalised with the dataset's mean/std before the FFT unless `raw` is set (which
  * only changes DC for the paper variant, and the channel weighting of the reference variant).
  *
@@ -30,9 +31,14 @@ FsStatus adcs_compute(const Dataset *d, int first, int count, double *class_amp_
 FsStatus adcs_compute_ex(const Dataset *d, int first, int count, int raw, double *class_amp_sum,
                          int64_t *class_count);
 /* From the sums: E (K, C, H, W) class means (may be NULL) and adcs (K, H, W). Classes with no
- * image get E = 0. */
-void adcs_finish(const double *class_amp_sum, const int64_t *class_count, int k, int c, int h,
-                 int w, AdcsVariant variant, double *E, double *adcs);
+ * image (class_count 0) have no mean spectrum: they are left out of every other class's sum
+ * (so the range shrinks to that of the K' classes present) and their own E and ADCS are NaN.
+ * Returns the number of such classes. */
+int adcs_finish(const double *class_amp_sum, const int64_t *class_count, int k, int c, int h,
+                int w, AdcsVariant variant, double *E, double *adcs);
+/* One LOG_WARN per class with no image, naming it (names (K) may be NULL) and the set; returns
+ * their number. */
+int adcs_warn_absent(const int64_t *class_count, int k, char *const *names, const char *set);
 const char *adcs_variant_str(AdcsVariant v);
 
 #endif

@@ -3,17 +3,22 @@
  *
  * Layout of DFM.h5 (every array C order):
  *   /dfm        u8  (T, K, H, W)  binary maps, 1 = frequency in the DFM (centred layout)
- *   /thresholds f64 (T)           the top-T fractions (HFSS: one entry, the kept fraction)
+ *   /thresholds f64 (T)           the top-T fractions (HFSS, greedy: one entry, the mean kept
+ *                                 fraction)
  *   /loss_map   f64 (K, H, W)     pre-threshold loss map, -inf = unscored (removal, screen)
  *   /scores     f64 (M, K)        per-mask class-wise mean CE, NaN = not evaluated
  *   /clean_loss f64 (K)           unfiltered class-wise mean CE
  *   /evaluated  u8  (M)           screen: 1 where the mask was scored exactly
  *   /stage_best f64 (S, K)        HFSS: best class-wise loss per stage
+ *   /final_loss f64 (K)           HFSS: class-wise loss of each DFM
+ *   /correct    i64 (K, 2)        greedy: class-c images classified c unfiltered, and with DFM_c
  *   /class_names str (K)          when known
  *   attributes on "/": format = "fsweep-dfm", version = 1, method, model, data, patch,
- *   geometry ("reference" | "exact"), legacy_row0, path, n_images, masks_total,
- *   masks_evaluated, forward_images, seconds, ranks, and for the screen: screen, min_frac,
- *   round_frac, t_max; for HFSS: blocks, budgets, keep, top, seed, symmetry.
+ *   geometry ("reference" | "exact" for removal/screen; HFSS: "conjugate" | "reflect", files
+ *   before issue 12: "exact" = reflect then max(M, M*); greedy: "conjugate"), legacy_row0, path,
+ *   n_images, masks_total (greedy: groups), masks_evaluated, forward_images, seconds, ranks, and
+ *   for the screen: screen, min_frac, round_frac, t_max; for HFSS: blocks, budgets, keep, top,
+ *   seed; for greedy: tol, order.
  * Ownership: DfmMaps owns its arrays (dfm_maps_free). Errors: FsStatus with fs_last_error. */
 #ifndef FS_DFM_FILE_H
 #define FS_DFM_FILE_H

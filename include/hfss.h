@@ -9,9 +9,20 @@
  *   shifted: the (g+1) x (g+1) grid offset by floor(b/2) (border cells clipped), top rows
  *            h < g/2 + 1, same fraction;
  *   union:   even at keep/2 OR shifted at keep/2.
- * For s > 1 the candidate is multiplied by its parent. Symmetrisation: the reference copies every
- * top-half bin (i, j), i < N/2, to (N-1-i, N-1-j); the default then makes that mask exactly
- * symmetric, M <- max(M, M*) (spectral_mask_symmetrize_max); `reflect_only` stops after the copy.
+ * For s > 1 the candidate is multiplied by its parent. Symmetrisation (HfssOptions.symmetry):
+ *   HFSS_SYM_CONJUGATE (default): the drawn cells are mirrored through the grid centre,
+ *            (i, j) -> (N-1-i, N-1-j) (the even grid maps onto itself, the shifted one too
+ *            for even b; for odd b its offset becomes ceil(b/2)), so that they cover the
+ *            half f_y >= 0 that holds DC; for s > 1 multiplied by the parent; then
+ *            M <- max(M, M*): every kept bin and its conjugate partner, nothing else. The
+ *            result is exactly conjugate-symmetric and a subset of its (symmetric) parent, so a
+ *            stage keeps about `keep` of its parent and the final maps about keep^S. The
+ *            Nyquist row f_y = -N/2 (row 0, its own mirror) is never kept; the f_y = 0 row
+ *            (DC row, also its own mirror) holds drawn bins and their partners.
+ *   HFSS_SYM_REFLECT (`--reflect`, PAPER.md 9.2's reference): cells drawn in the top half,
+ *            multiplied by the parent, then every top-half bin (i, j), i < N/2, copied to
+ *            (N-1-i, N-1-j), a point reflection one bin off the true conjugate (unpaired bins
+ *            pass at half weight when filtering, PAPER.md 2).
  * Every candidate filters all of D_a in one pass that scores every class (mean CE of the class-c
  * images); per class the `top` lowest-loss candidates (ties: lower candidate index) are the
  * parents of the next stage; after the last stage the best one is DFM_c.
@@ -33,13 +44,15 @@
 
 #define HFSS_MAX_STAGES 8
 
+typedef enum { HFSS_SYM_CONJUGATE = 0, HFSS_SYM_REFLECT = 1 } HfssSymmetry;
+
 typedef struct {
     int n_stages;
     int block[HFSS_MAX_STAGES];
     int budget[HFSS_MAX_STAGES];
     double keep;      /* fraction of patches kept per stage, default 0.6 */
     int top;          /* parents carried per class, default 10 */
-    int reflect_only; /* reference symmetrisation (point reflection) only */
+    HfssSymmetry symmetry; /* HFSS_SYM_CONJUGATE (default) | HFSS_SYM_REFLECT (reference) */
     uint64_t seed, task_id;
     FsSpread spread;  /* how to spread each stage's candidates (par_split_score_gather: over
                          the MPI ranks, collective); NULL (default): all on this process */
@@ -50,6 +63,8 @@ typedef struct {
  * Other sizes: FS_ERR_CONFIG (give blocks explicitly). */
 FsStatus hfss_options_default(HfssOptions *o, int n);
 FsStatus hfss_check(const HfssOptions *o, int h, int w);
+/* "conjugate" | "reflect" (the DFM file's `geometry` attribute). */
+const char *hfss_symmetry_str(HfssSymmetry s);
 
 /* Candidates of stage s (0-based): masks (budget[s], N, N) centred, exactly as hfss_run makes
  * them. parents (K * n_par, N, N), n_par per class (ignored at s = 0). */

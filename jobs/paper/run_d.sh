@@ -8,8 +8,9 @@
 #    1000,2000,4000,8000), on HFSS_SUBSET training images (D_a, class-stratified);
 #  - TPR/FPR of each method's DFMs on the same test images (PAPER.md 9 Table 2 analogue);
 #  - jobs/paper/compare_dfm.py: IoU of the top-5% maps between methods, and kept fractions.
-#  - like-for-like sizes: HFSS with --reflect (the reference's symmetrisation, closer to keep^3
-#    = 22 % of the spectrum) against the removal DFMs at top 20 % (D_EXTRA=0 skips these).
+#  - HFSS with --reflect (the reference's point reflection) beside the default conjugate copy;
+#    both keep about keep^3 = 22 % of the spectrum, like the removal DFMs at top 20 % (D_EXTRA=0
+#    skips these).
 # Expected cost on 2 cores (one core, shared): screen ~0.5-1 min, HFSS ~1-2 min, shortcut runs
 # ~15-20 s each; ~6 min in all (measured: 5 min wall, 2.5 min CPU).
 source "$(dirname "$0")/common.sh"

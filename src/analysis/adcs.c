@@ -1,8 +1,10 @@
 /* adcs.c: see adcs.h. */
 #include "adcs.h"
 
+#include "log.h"
 #include "spectral.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -51,29 +53,36 @@ FsStatus adcs_compute_ex(const Dataset *d, int first, int count, int raw, double
 
 static int sgn0(double v) { return (v > 0) - (v < 0); }
 
-void adcs_finish(const double *class_amp_sum, const int64_t *class_count, int k, int c, int h,
-                 int w, AdcsVariant variant, double *E, double *adcs)
+int adcs_finish(const double *class_amp_sum, const int64_t *class_count, int k, int c, int h,
+                int w, AdcsVariant variant, double *E, double *adcs)
 {
     size_t hw = (size_t)h * w, per = (size_t)c * hw;
     double *mean = xmalloc((size_t)k * per * sizeof *mean);
-    for (int i = 0; i < k; i++)
+    int absent = 0;
+    for (int i = 0; i < k; i++) {
+        absent += class_count[i] <= 0;
         for (size_t q = 0; q < per; q++)
-            mean[(size_t)i * per + q] = class_count[i] > 0 ? class_amp_sum[(size_t)i * per + q] / (double)class_count[i] : 0.0;
+            mean[(size_t)i * per + q] = class_count[i] > 0 ? class_amp_sum[(size_t)i * per + q] / (double)class_count[i] : (double)NAN;
+    }
     if (E) memcpy(E, mean, (size_t)k * per * sizeof *E);
     static const double lum[3] = {0.2989, 0.5870, 0.1140};
     for (int i = 0; i < k; i++)
         for (size_t q = 0; q < hw; q++) {
             double acc = 0;
-            if (variant == ADCS_PAPER) {
+            if (class_count[i] <= 0) {
+                acc = NAN; /* no spectrum to compare */
+            } else if (variant == ADCS_PAPER) {
                 for (int ch = 0; ch < c; ch++) {
                     int s = 0;
                     for (int j = 0; j < k; j++)
-                        if (j != i) s += sgn0(mean[(size_t)i * per + ch * hw + q] - mean[(size_t)j * per + ch * hw + q]);
+                        if (j != i && class_count[j] > 0)
+                            s += sgn0(mean[(size_t)i * per + ch * hw + q] - mean[(size_t)j * per + ch * hw + q]);
                     acc += s;
                 }
                 acc /= c;
             } else {
                 for (int j = 0; j < k; j++) {
+                    if (class_count[j] <= 0) continue;
                     double dd = 0;
                     for (int ch = 0; ch < c; ch++) {
                         double diff = class_amp_sum[(size_t)i * per + ch * hw + q] - class_amp_sum[(size_t)j * per + ch * hw + q];
@@ -85,4 +94,17 @@ void adcs_finish(const double *class_amp_sum, const int64_t *class_count, int k,
             adcs[(size_t)i * hw + q] = acc;
         }
     free(mean);
+    return absent;
+}
+
+int adcs_warn_absent(const int64_t *class_count, int k, char *const *names, const char *set)
+{
+    int absent = 0;
+    for (int i = 0; i < k; i++)
+        if (class_count[i] <= 0) {
+            absent++;
+            LOG_WARN("ADCS of %s: class %d (%s) has no images: left out of every comparison, its "
+                     "own map and spectrum are NaN", set, i, names && names[i] ? names[i] : "-");
+        }
+    return absent;
 }

@@ -85,11 +85,35 @@ static void sample_cells(Rng *r, int n, int b, int off, int top_rows, int cols, 
     }
 }
 
+const char *hfss_symmetry_str(HfssSymmetry s)
+{
+    return s == HFSS_SYM_REFLECT ? "reflect" : "conjugate";
+}
+
+/* Conjugate default, before the parent product: mirror the drawn cells through the grid centre,
+ * (i, j) -> (N-1-i, N-1-j), i.e. reverse the flat (N, N) array. That map sends the even grid onto
+ * itself (and the shifted one for even b; for odd b its offset becomes ceil(b/2)), so the cells
+ * now cover the half f_y >= 0 that holds DC. */
+static void move_to_dc_half(int n, float *m)
+{
+    size_t nn = (size_t)n * n;
+    for (size_t i = 0; i < nn / 2; i++) {
+        float t = m[i];
+        m[i] = m[nn - 1 - i];
+        m[nn - 1 - i] = t;
+    }
+}
+
+/* After the parent product. Reflect: the reference copies every top-half bin (i, j), i < N/2,
+ * to (N-1-i, N-1-j). Conjugate: M <- max(M, M*), every kept bin with its conjugate partner. */
 static void symmetrise(const HfssOptions *o, int n, float *m)
 {
-    for (int i = 0; i < n / 2; i++)
-        for (int j = 0; j < n; j++) m[(n - 1 - i) * n + (n - 1 - j)] = m[i * n + j];
-    if (!o->reflect_only) spectral_mask_symmetrize_max(m, n, n);
+    if (o->symmetry == HFSS_SYM_REFLECT) {
+        for (int i = 0; i < n / 2; i++)
+            for (int j = 0; j < n; j++) m[(n - 1 - i) * n + (n - 1 - j)] = m[i * n + j];
+    } else {
+        spectral_mask_symmetrize_max(m, n, n);
+    }
 }
 
 void hfss_stage_candidates(const HfssOptions *o, int s, int n, int k, const float *parents,
@@ -119,6 +143,7 @@ void hfss_stage_candidates(const HfssOptions *o, int s, int n, int k, const floa
                 sample_cells(&r, n, b, 0, g / 2, g, o->keep / 2.0, perm, m);
                 sample_cells(&r, n, b, b / 2, g / 2 + 1, g + 1, o->keep / 2.0, perm, m);
             }
+            if (o->symmetry == HFSS_SYM_CONJUGATE) move_to_dc_half(n, m);
             if (par)
                 for (size_t i = 0; i < nn; i++) m[i] *= par[i];
             symmetrise(o, n, m);

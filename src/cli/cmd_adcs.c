@@ -24,7 +24,8 @@ static void adcs_usage(FILE *f)
                "                  (luminance-weighted class sums, self term, range [-K, K-2])\n"
                "  --raw           use [0,1] pixels instead of normalised images\n"
                "  Under mpirun the images are split across ranks; rank 0 reduces and writes.\n"
-               "  Prints the mean ADCS of every class in each of the 4 radial bands.\n");
+               "  Prints the mean ADCS of every class in each of the 4 radial bands. Classes without\n"
+               "  images are left out of every comparison (a warning names them; their maps are NaN).\n");
 }
 
 static FsStatus adcs_write(const char *path, const Dataset *d, const char *spec, AdcsVariant v, int raw,
@@ -110,6 +111,7 @@ int cmd_adcs(int argc, char **argv)
         for (int c = 0; c < d.k; c++) cnt[c] = (int64_t)(red[tot + (size_t)c] + 0.5);
         double *E = xmalloc(tot * sizeof *E), *map = xmalloc((size_t)d.k * d.h * d.w * sizeof *map);
         adcs_finish(red, cnt, d.k, d.c, d.h, d.w, v, E, map);
+        int absent = adcs_warn_absent(cnt, d.k, d.class_names, spec);
         double edges[5];
         spectral_band_edges(d.h, d.w, 4, edges);
         printf("ADCS (%s%s) of %s: %d images, %d classes, %dx%d, %d rank%s, %.2f s\n", adcs_variant_str(v),
@@ -126,9 +128,16 @@ int cmd_adcs(int argc, char **argv)
                     bn[b]++;
                 }
             printf("%-16.16s %6lld", d.class_names ? d.class_names[c] : "", (long long)cnt[c]);
-            for (int b = 0; b < 4; b++) printf(" %8.3f", bn[b] ? bs[b] / bn[b] : 0.0);
+            if (cnt[c] <= 0) printf("  no images: skipped (ADCS and E are NaN)");
+            else
+                for (int b = 0; b < 4; b++) printf(" %8.3f", bn[b] ? bs[b] / bn[b] : 0.0);
             printf("\n");
         }
+        if (absent)
+            printf("%d class%s without images left out of every comparison: the other classes' "
+                   "ADCS range is [%d, %d]\n", absent, absent > 1 ? "es" : "",
+                   v == ADCS_PAPER ? 1 - (d.k - absent) : -(d.k - absent),
+                   v == ADCS_PAPER ? d.k - absent - 1 : d.k - absent - 2);
         if (out) {
             st = adcs_write(out, &d, spec, v, raw, E, map, cnt);
             if (st) {

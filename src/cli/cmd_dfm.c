@@ -1,12 +1,14 @@
-/* cmd_dfm.c: `fsweep dfm`: dominant frequency maps (patch removal, screened, HFSS).
- * Images are normalised with the MODEL file's mean/std (the constants it was trained with),
- * whatever the data spec measured. Under mpirun, `--method removal|hfss` splits the masks /
- * candidates across the ranks (rank 0 writes); `--method screen` runs on rank 0 only. */
+/* cmd_dfm.c: `fsweep dfm`: dominant frequency maps (patch removal, screened, HFSS, DFM-X's
+ * greedy search). Images are normalised with the MODEL file's mean/std (the constants it was
+ * trained with), whatever the data spec measured. Under mpirun, `--method removal|hfss|greedy`
+ * splits the masks / candidates / classes across the ranks (rank 0 writes); `--method screen`
+ * runs on rank 0 only. */
 #include "cli_args.h"
 #include "commands.h"
 #include "data.h"
 #include "dfm.h"
 #include "dfm_file.h"
+#include "dfm_greedy.h"
 #include "h5file.h"
 #include "hfss.h"
 #include "pool.h"
@@ -27,6 +29,7 @@ static void dfm_usage(FILE *f)
 "  Dominant frequency maps of every class (PAPER.md 7; README section \"analyses\").\n"
 "  --method M        removal (exact patch removal, default) | screen (rank all masks cheaply,\n"
 "                    score the leading ones exactly) | hfss (hierarchical search, PAPER.md 9)\n"
+"                    | greedy (DFM-X's own order-dependent removal search, PAPER.md 10)\n"
 "  --patch P         patch size, divides H/2 and W/2 (default 1)\n"
 "  --top LIST        top-T thresholds in %% (default 1,5,10,20)\n"
 "  --exact           remove P and its exact conjugate P* (default: the reference's P')\n"
@@ -39,15 +42,17 @@ static void dfm_usage(FILE *f)
 "          --round-frac F (0.05), --t-max F (0.2), --compare (also run the exhaustive removal\n"
 "          and report IoU, Spearman, verdict changes and speed-up)\n"
 "  hfss:   --blocks LIST, --budgets LIST (defaults for N = 28, 32, 224), --keep F (0.6),\n"
-"          --parents N (10), --seed S (42), --reflect (reference symmetrisation only),\n"
+"          --parents N (10), --seed S (42), --reflect (the reference's point reflection\n"
+"          instead of the default conjugate copy: each kept bin and its partner),\n"
 "          --subset N (evaluate on N images of --data, class-stratified, seeded; default all)\n"
-"  Under mpirun, removal and hfss split the work across ranks; the result is bitwise that of\n"
+"  greedy: --tol N   images of a class that may turn wrong per accepted removal (t_tol, 6)\n"
+"  Under mpirun, removal, hfss and greedy split the work across ranks; the result is bitwise that of\n"
 "  one rank. Output layout: see include/dfm_file.h.\n");
 }
 
 typedef struct {
     const char *model, *data, *out, *method, *screen;
-    int patch, exact, legacy, batch, compare, reflect, parents, subset, n_t;
+    int patch, exact, legacy, batch, compare, reflect, parents, subset, n_t, tol;
     DfmPath path;
     double *tops;
     double min_frac, max_frac, round_frac, t_max, keep;
@@ -69,6 +74,7 @@ static int parse_dfm(int argc, char **argv, DfmArgs *a)
     a->keep = 0.6;
     a->parents = 10;
     a->seed = 42;
+    a->tol = 6;
     FsStatus st = FS_OK;
     for (int i = 1; i < argc && st == FS_OK; i++) {
         const char *o = argv[i] ? argv[i] : "", *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -86,6 +92,7 @@ static int parse_dfm(int argc, char **argv, DfmArgs *a)
         else if (!strcmp(o, "--patch")) st = fs_parse_int(argv[++i], 1, 4096, "--patch", &a->patch);
         else if (!strcmp(o, "--batch")) st = fs_parse_int(argv[++i], 1, 65536, "--batch", &a->batch);
         else if (!strcmp(o, "--parents")) st = fs_parse_int(argv[++i], 1, 1000, "--parents", &a->parents);
+        else if (!strcmp(o, "--tol")) st = fs_parse_int(argv[++i], 0, 1 << 30, "--tol", &a->tol);
         else if (!strcmp(o, "--subset")) st = fs_parse_int(argv[++i], 1, 1 << 30, "--subset", &a->subset);
         else if (!strcmp(o, "--seed")) st = fs_parse_long(argv[++i], 0, 1L << 62, "--seed", &a->seed);
         else if (!strcmp(o, "--threads")) {
@@ -112,8 +119,9 @@ static int parse_dfm(int argc, char **argv, DfmArgs *a)
     if (st == FS_OK && (!a->model || !a->data || !a->out))
         st = fs_errorf(FS_ERR_CONFIG, "MODEL.h5, --data and --out are required");
     if (st == FS_OK && strcmp(a->method, "removal") != 0 && strcmp(a->method, "screen") != 0 &&
-        strcmp(a->method, "hfss") != 0)
-        st = fs_errorf(FS_ERR_CONFIG, "--method: '%s' is not removal, screen or hfss", a->method);
+        strcmp(a->method, "hfss") != 0 && strcmp(a->method, "greedy") != 0)
+        st = fs_errorf(FS_ERR_CONFIG, "--method: '%s' is not removal, screen, hfss or greedy",
+                       a->method);
     if (st == FS_OK && strcmp(a->screen, "grad") != 0 && strcmp(a->screen, "gradabs") != 0 &&
         strcmp(a->screen, "coarse") != 0)
         st = fs_errorf(FS_ERR_CONFIG, "--screen: '%s' is not grad, gradabs or coarse", a->screen);
@@ -373,7 +381,7 @@ static int dfm_hfss(const DfmArgs *a, const CliModel *lm, const Dataset *d0)
     }
     o.keep = a->keep;
     o.top = a->parents;
-    o.reflect_only = a->reflect;
+    o.symmetry = a->reflect ? HFSS_SYM_REFLECT : HFSS_SYM_CONJUGATE;
     o.seed = (uint64_t)a->seed;
     o.spread = par_split_score_gather; /* each stage's candidates over the ranks */
     if (st == FS_OK) st = hfss_check(&o, h, w);
@@ -423,7 +431,7 @@ static int dfm_hfss(const DfmArgs *a, const CliModel *lm, const Dataset *d0)
         fo.method = "hfss";
         fo.model = a->model;
         fo.data = a->data;
-        fo.geometry = o.reflect_only ? "reflect" : "exact";
+        fo.geometry = hfss_symmetry_str(o.symmetry);
         fo.path = "fft";
         fo.k = k;
         fo.h = h;
@@ -469,6 +477,77 @@ static int dfm_hfss(const DfmArgs *a, const CliModel *lm, const Dataset *d0)
     return st == FS_OK ? FS_EXIT_OK : cli_fail("dfm", FS_EXIT_ERROR);
 }
 
+/* DFM-X's greedy DFM (PAPER.md 10): one map per class, written as a one-threshold file like
+ * HFSS's (/thresholds = the mean kept fraction), so `fsweep train --dfmx` and `fsweep shortcut`
+ * take it as it is. */
+static int dfm_greedy_cmd(const DfmArgs *a, const CliModel *lm, const Dataset *d)
+{
+    int k = lm->clf.k, h = d->h, w = d->w;
+    size_t hw = (size_t)h * w;
+    DfmGreedyOptions o;
+    dfm_greedy_options_default(&o);
+    o.tol = a->tol;
+    o.spread = par_split_score_gather; /* whole classes over the ranks */
+    uint8_t *dfm = xmalloc((size_t)k * hw);
+    int64_t *corr = xmalloc((size_t)k * 2 * sizeof *corr);
+    double t0 = fs_now();
+    FsStatus st = dfm_greedy_run(&lm->clf, d, &o, dfm, corr);
+    double secs = fs_now() - t0;
+    long groups = (long)hw / 2 + 2, passes = (groups + 1) * d->n;
+    if (st == FS_OK && par_rank() == 0) {
+        printf("dfm greedy: %s on %s (%d images), t_tol %d images, %ld groups by Chebyshev ring "
+               "then angle, %ld forward images in %.2f s, %d rank(s)\n", a->model, a->data, d->n,
+               o.tol, groups, passes, secs, par_size());
+        printf("%-5s %-16s %8s %8s %8s\n", "class", "name", "correct", "with DFM", "bins");
+        double kept = 0.0;
+        for (int c = 0; c < k; c++) {
+            int nb = 0;
+            for (size_t i = 0; i < hw; i++) nb += dfm[(size_t)c * hw + i];
+            kept += (double)nb / ((double)k * (double)hw);
+            printf("%-5d %-16.16s %8lld %8lld %8d\n", c,
+                   d->class_names && d->class_names[c] ? d->class_names[c] : "-",
+                   (long long)corr[2 * c], (long long)corr[2 * c + 1], nb);
+        }
+        printf("  mean kept fraction %.4f\n", kept);
+        double thr[1] = {kept};
+        DfmFileOut fo = {0};
+        fo.method = "greedy";
+        fo.model = a->model;
+        fo.data = a->data;
+        fo.geometry = "conjugate";
+        fo.path = "fft";
+        fo.k = k;
+        fo.h = h;
+        fo.w = w;
+        fo.n_t = 1;
+        fo.n_masks = (int)groups;
+        fo.ranks = par_size();
+        fo.n_images = d->n;
+        fo.masks_evaluated = groups;
+        fo.forward_images = passes;
+        fo.seconds = secs;
+        fo.thresholds = thr;
+        fo.dfm = dfm;
+        fo.class_names = d->class_names;
+        H5File *f = dfm_file_create(a->out, &fo);
+        if (!f) st = FS_ERR_IO;
+        if (f) st = h5f_attr_set_i64(f, "/", "tol", o.tol);
+        if (f && st == FS_OK) st = h5f_attr_set_str(f, "/", "order", "chebyshev ring, then angle");
+        if (f && st == FS_OK) {
+            int64_t dd[2] = {k, 2};
+            st = h5f_write(f, "/correct", FSH5_I64, 2, dd, corr);
+        }
+        if (f) {
+            FsStatus cst = h5f_close(f);
+            if (st == FS_OK) st = cst;
+        }
+        if (st == FS_OK) printf("wrote %s\n", a->out);
+    }
+    free(dfm);
+    free(corr);
+    return st == FS_OK ? FS_EXIT_OK : cli_fail("dfm", FS_EXIT_ERROR);
+}
+
 static int dfm_main(int argc, char **argv)
 {
     if (cli_want_help(argc, argv)) {
@@ -491,7 +570,9 @@ static int dfm_main(int argc, char **argv)
         rc = cli_fail("dfm", FS_EXIT_ERROR);
         cli_model_free(&lm);
     } else {
-        rc = !strcmp(a.method, "hfss") ? dfm_hfss(&a, &lm, &d) : dfm_removal_or_screen(&a, &lm, &d);
+        rc = !strcmp(a.method, "hfss")     ? dfm_hfss(&a, &lm, &d)
+             : !strcmp(a.method, "greedy") ? dfm_greedy_cmd(&a, &lm, &d)
+                                           : dfm_removal_or_screen(&a, &lm, &d);
         dataset_free(&d);
         cli_model_free(&lm);
     }

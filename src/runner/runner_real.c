@@ -409,6 +409,7 @@ static FsStatus run_adcs(const SweepConfig *cfg, const TaskSpec *s, TaskResult *
         int64_t sz[] = {K, H, W};
         double *ad = task_result_add(out, "adcs", BLOB_RESULTS, 0, 1, 3, d, sz)->data;
         adcs_finish(sum, cnt, (int)K, (int)C, (int)H, (int)W, ADCS_PAPER, E, ad);
+        adcs_warn_absent(cnt, (int)K, te.class_names, te.name); /* absent: skipped, NaN maps */
         double *sp = task_result_add(out, "class_spectrum", BLOB_RESULTS, 0, 1, 3, d, sz)->data;
         for (int64_t k = 0; k < K; k++) /* mean over channels */
             for (int64_t i = 0; i < H * W; i++) {

@@ -1,8 +1,10 @@
 /* test_adcs.c: ADCS against a brute-force reference (O(N^4) DFT), its ranges and tie rules, the
- * synthetic ground truth (ADCS_c = +3 on S_c), and independence of how the images are split. */
+ * synthetic ground truth (ADCS_c = +3 on S_c), independence of how the images are split, and a
+ * set missing one class (skipped in the comparison, warned about). */
 #include "adcs.h"
 #include "data.h"
 #include "harness.h"
+#include "log.h"
 #include "spectral.h"
 #include "util.h"
 
@@ -153,5 +155,60 @@ static void test_split_independence(void)
     dataset_free(&d);
 }
 
+/* A data set missing class 2: the present classes' maps equal those of the same images
+ * relabelled as a 3-class set (class 2 left out of every comparison, not counted as a spectrum
+ * of zeros, which would add +1 everywhere); class 2's own map and E are NaN; a warning names it. */
+static int warned_class2;
+static void warn_sink(LogLevel lvl, const char *line, void *user)
+{
+    (void)user;
+    if (lvl == LOG_LVL_WARN && strstr(line, "class 2 (C2)") && strstr(line, "no images")) warned_class2++;
+}
+
+static void test_missing_class(void)
+{
+    Dataset d, sub;
+    EXPECT(dataset_load("syn:b3:test?n_per_class=6&size=16", &d) == FS_OK);
+    int idx[24], n = 0;
+    for (int i = 0; i < d.n; i++)
+        if (d.y[i] != 2) idx[n++] = i;
+    EXPECT(dataset_subset(&d, idx, n, &sub) == FS_OK);
+    EXPECT_EQ_INT(sub.k, 4);
+    size_t per = (size_t)sub.c * 256, hw = 256;
+    double *sum = xcalloc(4 * per, sizeof *sum), *E = xmalloc(4 * per * sizeof *E);
+    double *m4 = xmalloc(4 * hw * sizeof *m4), *m3 = xmalloc(3 * hw * sizeof *m3);
+    int64_t cnt[4] = {0};
+    EXPECT(adcs_compute(&sub, 0, sub.n, sum, cnt) == FS_OK);
+    EXPECT(cnt[2] == 0 && cnt[3] == 6);
+    /* the 3-class relabelling: classes 0, 1, 3 -> 0, 1, 2 */
+    double *sum3 = xmalloc(3 * per * sizeof *sum3);
+    int64_t cnt3[3] = {cnt[0], cnt[1], cnt[3]};
+    memcpy(sum3, sum, 2 * per * sizeof *sum);
+    memcpy(sum3 + 2 * per, sum + 3 * per, per * sizeof *sum);
+    for (int v = 0; v < 2; v++) {
+        AdcsVariant var = v ? ADCS_REFERENCE : ADCS_PAPER;
+        EXPECT_EQ_INT(adcs_finish(sum, cnt, 4, sub.c, 16, 16, var, E, m4), 1);
+        EXPECT_EQ_INT(adcs_finish(sum3, cnt3, 3, sub.c, 16, 16, var, NULL, m3), 0);
+        int same = 1, nan2 = 1, nonzero = 0;
+        for (size_t q = 0; q < hw; q++) {
+            same &= m4[q] == m3[q] && m4[hw + q] == m3[hw + q] && m4[3 * hw + q] == m3[2 * hw + q];
+            nan2 &= isnan(m4[2 * hw + q]);
+            nonzero += m4[q] != 0.0;
+        }
+        for (size_t q = 0; q < per; q++) nan2 &= isnan(E[2 * per + q]);
+        EXPECT_MSG(same && nan2 && nonzero > 0, "variant %d: same %d, class-2 NaN %d", v, same, nan2);
+    }
+    log_set_sink(warn_sink, NULL);
+    char n0[] = "C0", n1[] = "C1", n2[] = "C2", n3[] = "C3";
+    char *names[4] = {n0, n1, n2, n3};
+    EXPECT_EQ_INT(adcs_warn_absent(cnt, 4, names, sub.name), 1);
+    log_set_sink(NULL, NULL);
+    EXPECT_EQ_INT(warned_class2, 1);
+    free(sum), free(E), free(m4), free(m3), free(sum3);
+    dataset_free(&sub);
+    dataset_free(&d);
+}
+
 TEST_MAIN({"syn_ground_truth", test_syn_ground_truth}, {"matches_bruteforce", test_matches_bruteforce},
-          {"ties", test_ties}, {"split_independence", test_split_independence})
+          {"ties", test_ties}, {"split_independence", test_split_independence},
+          {"missing_class", test_missing_class})

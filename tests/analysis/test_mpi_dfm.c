@@ -49,7 +49,9 @@ static void test_hfss_split(void)
     o.block[0] = 4;
     o.block[1] = 2;
     o.block[2] = 1;
-    o.budget[0] = o.budget[1] = o.budget[2] = 20;
+    /* 30 per stage: with the conjugate-copy default the final maps keep ~keep^3 = 22 % of the
+     * bins, and 20 candidates per stage missed the cue at this seed */
+    o.budget[0] = o.budget[1] = o.budget[2] = 30;
     o.keep = 0.6;
     o.top = 4;
     o.seed = 3;

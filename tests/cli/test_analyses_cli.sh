@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # test_analyses_cli.sh: `fsweep dfm | shortcut | heatmap` end to end on a tiny cnn trained on the
-# built-in toy set: files written, serial and mpirun -np 2 removal DFMs print identical maps, the
+# built-in toy set: files written, serial and mpirun -np 2 removal and greedy DFMs identical, the
+# greedy (DFM-X) maps feed shortcut and train --aug dfmx, the
 # class-0 grating frequency (0,-3) is class 0's strongest bin, bad input exits non-zero with one
 # line naming the problem. Prints "N passed, N failed".
 # shellcheck source=tests/lib.sh
@@ -23,6 +24,43 @@ fi
 grep -q 'IoU@5' ds.log && [ -f ds.h5 ]; check $? "dfm screen --compare"
 "$F" dfm m.h5 --data "$D" --method hfss --blocks 4,2,1 --budgets 24,24,24 --parents 4 --out dh.h5 >dh.log 2>&1
 grep -q 'wrote dh.h5' dh.log; check $? "dfm hfss"
+# DFM-X's greedy DFM: classes 1 and 2 keep their grating and only it: a non-empty map inside the
+# main lobe (amplitude >= half the largest non-DC bin) of the toy generator's class-c grating,
+# 3 cycles at angle pi c / 3 (f_x = +-1.5 falls between two bins), averaged over phases; class 0 is what
+# this model predicts for a blank image, so the search may strip it bare (a property of the
+# greedy criterion, README). Same maps under mpirun -np 2; the file feeds `shortcut` and
+# `train --aug dfmx`.
+"$F" dfm m.h5 --data "$D" --method greedy --out dg.h5 >dg.log 2>&1
+grep -q 'wrote dg.h5' dg.log && grep -q 't_tol 6 images' dg.log; check $? "dfm greedy"
+$PY - dg.h5 <<'PYEOF'
+import sys, h5py, numpy as np
+g = h5py.File(sys.argv[1])
+assert g.attrs["method"] in (b"greedy", "greedy")
+dfm = g["dfm"][0]
+assert g["dfm"].shape == (1, 3, 16, 16) and g["correct"].shape == (3, 2)
+py, px = np.mgrid[0:16, 0:16]
+for c in (1, 2):
+    fx, fy = 3 * np.cos(np.pi * c / 3) / 16, 3 * np.sin(np.pi * c / 3) / 16
+    e = sum(np.abs(np.fft.fftshift(np.fft.fft2(np.cos(2 * np.pi * (fx * px + fy * py) + ph))))
+            for ph in np.linspace(0, 2 * np.pi, 8, endpoint=False))
+    e[8, 8] = 0
+    lobe = e >= 0.5 * e.max()
+    assert dfm[c].sum() >= 2 and not (dfm[c] & ~lobe).any(), (c, np.argwhere(lobe), np.argwhere(dfm[c]))
+    r = np.roll(dfm[c, ::-1, ::-1], 1, axis=(0, 1))  # r[i, j] = dfm[(16 - i) % 16, (16 - j) % 16]
+    assert (dfm[c] == r).all()
+PYEOF
+check $? "greedy maps of classes 1, 2 lie in their grating's main lobe, conjugate-symmetric"
+if command -v mpirun >/dev/null; then
+  timeout 120 mpirun --oversubscribe -np 2 "$F" dfm m.h5 --data "$D" --method greedy --out dg2.h5 >dg2.log 2>&1
+  $PY -c "import h5py,sys; assert (h5py.File(sys.argv[1])['dfm'][:] == h5py.File(sys.argv[2])['dfm'][:]).all()" dg.h5 dg2.h5 \
+    && grep -q '2 rank(s)' dg2.log
+  check $? "greedy: same maps under mpirun -np 2"
+fi
+"$F" shortcut m.h5 --dfm dg.h5 --data "$D" >scg.log 2>&1
+grep -q 'TPR_dfm' scg.log; check $? "shortcut with greedy maps"
+"$F" train --data toy:3:n=96:size=16:c=1 --arch cnn --set epochs=1 --set width=0.25 \
+  --aug 'dfmx:p=0.5' --dfmx dg.h5 --out mx.h5 >mx.log 2>&1
+[ -f mx.h5 ]; check $? "train --aug dfmx --dfmx with the greedy maps"
 "$F" shortcut m.h5 --dfm d1.h5 --data "$D" --ood "toy:3:n=48:size=16:c=1:seed=9" --out sc.h5 >sc.log 2>&1
 grep -q 'OOD set' sc.log && [ -f sc.h5 ]; check $? "shortcut with OOD"
 "$F" shortcut m.h5 --dfm dh.h5 --data "$D" >sch.log 2>&1
