@@ -44,7 +44,7 @@ void control_random_mask(const uint8_t *dfm, int h, int w, uint64_t seed, int c,
     uint64_t words[4] = {seed, TAG_CONTROL, (uint64_t)c, (uint64_t)draw};
     Rng rng;
     rng_seed_words(&rng, words, 4);
-    memset(out, 0, (size_t)hw);
+    memset(out, 0, (size_t)h * (size_t)w);
     out[dc] = dfm[dc] ? 1 : 0;
     int *pairs = xmalloc((size_t)hw * sizeof *pairs), *selfs = xmalloc((size_t)hw * sizeof *selfs);
     for (int r = 0; r < nr; r++) {
@@ -106,7 +106,7 @@ void control_disc_mask(const uint8_t *dfm, int h, int w, uint8_t *out)
     const int hw = h * w, dc = (h / 2) * w + w / 2;
     int need = 0;
     for (int b = 0; b < hw; b++) need += b != dc && dfm[b];
-    memset(out, 0, (size_t)hw);
+    memset(out, 0, (size_t)h * (size_t)w);
     out[dc] = dfm[dc] ? 1 : 0;
     DiscUnit *u = xmalloc((size_t)hw * sizeof *u);
     int nu = 0;
