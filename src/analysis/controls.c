@@ -12,7 +12,7 @@
 
 /* Stream tags of rng_seed_words: "control" and "inject" in ASCII. */
 #define TAG_CONTROL 0x636f6e74726f6cULL
-#define TAG_INJECT 0x696e6a656374ULL
+#define TAG_INJECT  0x696e6a656374ULL
 
 void control_options_default(ControlOptions *o)
 {
@@ -35,7 +35,10 @@ static int unit_partner(int idx, int h, int w)
     return pi * w + pj;
 }
 
-static int n_rings(int h, int w) { return control_ring(0, 0, h, w) + 2; }
+static int n_rings(int h, int w)
+{
+    return control_ring(0, 0, h, w) + 2;
+}
 
 void control_random_mask(const uint8_t *dfm, int h, int w, uint64_t seed, int c, int draw,
                          uint8_t *out)
@@ -50,9 +53,11 @@ void control_random_mask(const uint8_t *dfm, int h, int w, uint64_t seed, int c,
     for (int r = 0; r < nr; r++) {
         int np = 0, ns = 0, f = 0, hh = 0, s = 0;
         for (int b = 0; b < hw; b++) {
-            if (b == dc || control_ring(b / w, b % w, h, w) != r) continue;
+            if (b == dc || control_ring(b / w, b % w, h, w) != r)
+                continue;
             int p = unit_partner(b, h, w);
-            if (p < b) continue; /* counted at its representative */
+            if (p < b)
+                continue; /* counted at its representative */
             int kb = dfm[b] != 0, kp = dfm[p] != 0;
             if (p == b) {
                 selfs[ns++] = b;
@@ -96,8 +101,10 @@ typedef struct {
 static int cmp_unit(const void *a, const void *b)
 {
     const DiscUnit *x = a, *y = b;
-    if (x->r2 != y->r2) return (x->r2 > y->r2) - (x->r2 < y->r2);
-    if (x->psi != y->psi) return (x->psi > y->psi) - (x->psi < y->psi);
+    if (x->r2 != y->r2)
+        return (x->r2 > y->r2) - (x->r2 < y->r2);
+    if (x->psi != y->psi)
+        return (x->psi > y->psi) - (x->psi < y->psi);
     return (x->rep > y->rep) - (x->rep < y->rep);
 }
 
@@ -105,18 +112,22 @@ void control_disc_mask(const uint8_t *dfm, int h, int w, uint8_t *out)
 {
     const int hw = h * w, dc = (h / 2) * w + w / 2;
     int need = 0;
-    for (int b = 0; b < hw; b++) need += b != dc && dfm[b];
+    for (int b = 0; b < hw; b++)
+        need += b != dc && dfm[b];
     memset(out, 0, (size_t)h * (size_t)w);
     out[dc] = dfm[dc] ? 1 : 0;
     DiscUnit *u = xmalloc((size_t)hw * sizeof *u);
     int nu = 0;
     for (int b = 0; b < hw; b++) {
         int p = unit_partner(b, h, w);
-        if (b == dc || p < b) continue;
+        if (b == dc || p < b)
+            continue;
         int fy = b / w - h / 2, fx = b % w - w / 2;
         double psi = atan2((double)fy, (double)fx) * (180.0 / M_PI);
-        if (psi < 0) psi += 180.0;
-        if (psi >= 180.0) psi -= 180.0;
+        if (psi < 0)
+            psi += 180.0;
+        if (psi >= 180.0)
+            psi -= 180.0;
         u[nu++] = (DiscUnit){fy * fy + fx * fx, psi, b};
     }
     qsort(u, (size_t)nu, sizeof *u, cmp_unit);
@@ -139,7 +150,8 @@ void control_pairing(const int32_t *y, int n, int c, uint64_t seed, int *partner
     rng_seed_words(&rng, words, 3);
     int *idx = xmalloc(((size_t)n + 1) * sizeof *idx), pc = 0;
     for (int j = 0; j < n; j++)
-        if (y[j] == c) idx[pc++] = j;
+        if (y[j] == c)
+            idx[pc++] = j;
     for (int j = 0; j < n; j++)
         partner[j] = (y[j] == c || pc == 0) ? -1 : idx[rng_below(&rng, (uint64_t)pc)];
     free(idx);
@@ -150,16 +162,20 @@ static void item_mask(const uint8_t *dfms, int h, int w, const ControlOptions *o
                       uint8_t *m)
 {
     const uint8_t *dfm = dfms + (size_t)c * h * w;
-    if (q == 0) memcpy(m, dfm, (size_t)h * w);
-    else if (q == 1) control_disc_mask(dfm, h, w, m);
-    else control_random_mask(dfm, h, w, o->seed, c, q - 2, m);
+    if (q == 0)
+        memcpy(m, dfm, (size_t)h * w);
+    else if (q == 1)
+        control_disc_mask(dfm, h, w, m);
+    else
+        control_random_mask(dfm, h, w, o->seed, c, q - 2, m);
 }
 
 FsStatus controls_score_items(const Classifier *clf, const Dataset *d, const uint8_t *dfms,
                               const ControlOptions *o, int first, int count, double *out)
 {
     FsStatus st = maskeval_check(clf, d, "control test set");
-    if (st != FS_OK) return st;
+    if (st != FS_OK)
+        return st;
     if (o->n_controls < 0)
         return fs_errorf(FS_ERR_CONFIG, "controls: R = %d random masks, expected >= 0",
                          o->n_controls);
@@ -179,30 +195,37 @@ FsStatus controls_score_items(const Classifier *clf, const Dataset *d, const uin
     int64_t *conf = xmalloc(kk * sizeof *conf);
     maskeval_normalise(d, xn);
     SpectralPlan *sp = spectral_plan_create(d->c, h, w, SPECTRAL_ESTIMATE);
-    if (!sp) st = FS_ERR_LIB;
+    if (!sp)
+        st = FS_ERR_LIB;
     int pc_class = -1;
     for (int it = 0; it < count && st == FS_OK; it++) {
         const int c = (first + it) / per, q = (first + it) % per;
         double *row = out + (size_t)it * CONTROL_ITEM_WIDTH;
         item_mask(dfms, h, w, o, c, q, m8);
-        for (size_t b = 0; b < hw; b++) mask[b] = m8[b] ? 1.0f : 0.0f;
-        for (int i = 0; i < n; i++) maskeval_filter(sp, mask, xn + i * img, fx + i * img, tmp);
+        for (size_t b = 0; b < hw; b++)
+            mask[b] = m8[b] ? 1.0f : 0.0f;
+        for (int i = 0; i < n; i++)
+            maskeval_filter(sp, mask, xn + i * img, fx + i * img, tmp);
         memset(conf, 0, kk * sizeof *conf);
         st = maskeval_run(clf, fx, d->y, n, NULL, NULL, conf, NULL);
-        if (st != FS_OK) break;
+        if (st != FS_OK)
+            break;
         int64_t tp = conf[(size_t)c * k + c], col = 0;
-        for (int i = 0; i < k; i++) col += conf[(size_t)i * k + c];
+        for (int i = 0; i < k; i++)
+            col += conf[(size_t)i * k + c];
         row[0] = (double)tp;
         row[1] = (double)(col - tp);
         row[2] = (double)NAN;
-        if (!o->inject) continue;
+        if (!o->inject)
+            continue;
         if (pc_class != c) {
             control_pairing(d->y, n, c, o->seed, partner);
             pc_class = c;
         }
         int ni = 0;
         for (int j = 0; j < n; j++) {
-            if (partner[j] < 0) continue;
+            if (partner[j] < 0)
+                continue;
             const float *xj = xn + j * img, *fj = fx + j * img, *fp = fx + (size_t)partner[j] * img;
             float *dst = inj + (size_t)ni * img;
             for (size_t p = 0; p < img; p++)
@@ -210,9 +233,11 @@ FsStatus controls_score_items(const Classifier *clf, const Dataset *d, const uin
             yi[ni++] = d->y[j];
         }
         memset(conf, 0, kk * sizeof *conf);
-        if (ni > 0) st = maskeval_run(clf, inj, yi, ni, NULL, NULL, conf, NULL);
+        if (ni > 0)
+            st = maskeval_run(clf, inj, yi, ni, NULL, NULL, conf, NULL);
         col = 0;
-        for (int i = 0; i < k; i++) col += conf[(size_t)i * k + c];
+        for (int i = 0; i < k; i++)
+            col += conf[(size_t)i * k + c];
         row[2] = (double)col;
     }
     spectral_plan_destroy(sp);
@@ -243,24 +268,29 @@ static FsStatus score_cb(void *ctx, int first, int count, double *out)
 
 void control_result_free(ControlResult *res)
 {
-    double **a[] = {&res->tp,          &res->fp,          &res->inj,          &res->tpr,
-                    &res->fpr,         &res->inj_rate,    &res->tpr_ctl_mean, &res->tpr_ctl_p95,
+    double **a[] = {&res->tp,           &res->fp,          &res->inj,          &res->tpr,
+                    &res->fpr,          &res->inj_rate,    &res->tpr_ctl_mean, &res->tpr_ctl_p95,
                     &res->fpr_ctl_mean, &res->fpr_ctl_p95, &res->inj_ctl_mean, &res->inj_ctl_p95,
-                    &res->p_tpr,       &res->p_inj};
-    for (size_t i = 0; i < FS_ARRAY_LEN(a); i++) free(*a[i]);
+                    &res->p_tpr,        &res->p_inj};
+    for (size_t i = 0; i < FS_ARRAY_LEN(a); i++)
+        free(*a[i]);
     free(res->pos);
     free(res->neg);
     memset(res, 0, sizeof *res);
 }
 
-static double ratio(double a, int64_t b) { return b > 0 ? a / (double)b : (double)NAN; }
+static double ratio(double a, int64_t b)
+{
+    return b > 0 ? a / (double)b : (double)NAN;
+}
 
 FsStatus controls_eval(const Classifier *clf, const Dataset *d, const uint8_t *dfms,
                        const ControlOptions *o, ControlResult *res)
 {
     memset(res, 0, sizeof *res);
     FsStatus st = maskeval_check(clf, d, "control test set");
-    if (st != FS_OK) return st;
+    if (st != FS_OK)
+        return st;
     if (o->n_controls < 0 || o->n_controls > 100000)
         return fs_errorf(FS_ERR_CONFIG, "controls: R = %d random masks, expected in [0, 100000]",
                          o->n_controls);
@@ -278,12 +308,15 @@ FsStatus controls_eval(const Classifier *clf, const Dataset *d, const uint8_t *d
     res->pos = xmalloc((size_t)k * sizeof *res->pos);
     res->neg = xmalloc((size_t)k * sizeof *res->neg);
     maskeval_class_counts(d->y, d->n, k, res->pos);
-    for (int c = 0; c < k; c++) res->neg[c] = res->pos[c] > 0 ? d->n - res->pos[c] : 0;
+    for (int c = 0; c < k; c++)
+        res->neg[c] = res->pos[c] > 0 ? d->n - res->pos[c] : 0;
     double **kq[] = {&res->tp, &res->fp, &res->inj, &res->tpr, &res->fpr, &res->inj_rate};
-    for (size_t i = 0; i < FS_ARRAY_LEN(kq); i++) *kq[i] = xmalloc((size_t)ni * sizeof(double));
+    for (size_t i = 0; i < FS_ARRAY_LEN(kq); i++)
+        *kq[i] = xmalloc((size_t)ni * sizeof(double));
     double **kk[] = {&res->tpr_ctl_mean, &res->tpr_ctl_p95, &res->fpr_ctl_mean, &res->fpr_ctl_p95,
                      &res->inj_ctl_mean, &res->inj_ctl_p95, &res->p_tpr,        &res->p_inj};
-    for (size_t i = 0; i < FS_ARRAY_LEN(kk); i++) *kk[i] = xmalloc((size_t)k * sizeof(double));
+    for (size_t i = 0; i < FS_ARRAY_LEN(kk); i++)
+        *kk[i] = xmalloc((size_t)k * sizeof(double));
     double *scr = xmalloc(((size_t)R + 1) * sizeof *scr);
     for (int c = 0; c < k; c++) {
         for (int q = 0; q < per; q++) {

@@ -29,11 +29,14 @@ double verdict_p95(const double *v, int n, double *scratch)
 {
     int m = 0;
     for (int i = 0; i < n; i++)
-        if (!isnan(v[i])) scratch[m++] = v[i];
-    if (m == 0) return (double)NAN;
+        if (!isnan(v[i]))
+            scratch[m++] = v[i];
+    if (m == 0)
+        return (double)NAN;
     qsort(scratch, (size_t)m, sizeof *scratch, cmp_double);
     int r = (int)ceil(0.95 * m); /* nearest rank, 1-based */
-    if (r < 1) r = 1;
+    if (r < 1)
+        r = 1;
     return scratch[r - 1];
 }
 
@@ -51,19 +54,28 @@ double verdict_mean(const double *v, int n)
 
 double verdict_pvalue(double x, const double *ctl, int n)
 {
-    if (isnan(x) || n <= 0) return (double)NAN;
+    if (isnan(x) || n <= 0)
+        return (double)NAN;
     int ge = 0;
-    for (int i = 0; i < n; i++) ge += ctl[i] >= x; /* NaN controls never count */
+    for (int i = 0; i < n; i++)
+        ge += ctl[i] >= x; /* NaN controls never count */
     return (1.0 + ge) / (n + 1.0);
 }
 
-int verdict_paper(double tpr, double t) { return tpr > t; }
+int verdict_paper(double tpr, double t)
+{
+    return tpr > t;
+}
 
-int verdict_strong(double tpr) { return tpr >= VERDICT_STRONG_TPR; }
+int verdict_strong(double tpr)
+{
+    return tpr >= VERDICT_STRONG_TPR;
+}
 
 int verdict_specific(double tpr, double fpr, double p95, double t, double fpr_max)
 {
-    if (isnan(tpr) || isnan(fpr) || isnan(p95)) return 0;
+    if (isnan(tpr) || isnan(fpr) || isnan(p95))
+        return 0;
     return tpr > t && tpr > p95 && fpr <= fpr_max;
 }
 
@@ -92,7 +104,8 @@ int verdict_seed_summary(const double *v, int n, double *mean, double *lo, doubl
     }
     double mu = s / m, ss = 0.0;
     for (int i = 0; i < n; i++)
-        if (isfinite(v[i])) ss += (v[i] - mu) * (v[i] - mu);
+        if (isfinite(v[i]))
+            ss += (v[i] - mu) * (v[i] - mu);
     double half = m > 1 ? t975(m - 1) * sqrt(ss / (m - 1)) / sqrt((double)m) : 0.0;
     *mean = mu;
     *lo = mu - half;

@@ -4,11 +4,10 @@
 #include "sweep.h"
 
 static const char *const blob_names[SCB_COUNT] = {
-    "tpr",          "fpr",         "tpr_cmp",      "fpr_cmp",     "tpr_disc",
-    "fpr_disc",     "ctl_tpr_mean", "ctl_tpr_p95", "ctl_fpr_mean", "ctl_fpr_p95",
-    "p_tpr",        "inj",         "ctl_inj_mean", "ctl_inj_p95", "p_inj",
-    "shortcut",     "strong",      "specific",     "tpr_ci",      "fpr_ci",
-    "inj_ci",       "tpr_cross",   "tpr_org",      "fpr_org"};
+    "tpr",          "fpr",         "tpr_cmp",      "fpr_cmp",     "tpr_disc", "fpr_disc",
+    "ctl_tpr_mean", "ctl_tpr_p95", "ctl_fpr_mean", "ctl_fpr_p95", "p_tpr",    "inj",
+    "ctl_inj_mean", "ctl_inj_p95", "p_inj",        "shortcut",    "strong",   "specific",
+    "tpr_ci",       "fpr_ci",      "inj_ci",       "tpr_cross",   "tpr_org",  "fpr_org"};
 
 void runner_shortcut_blobs(TaskResult *out, int64_t nT, int64_t K, double **data)
 {

@@ -35,7 +35,8 @@ static void half_hist(const uint8_t *m, int h, int w, int *hist)
         for (int j = 0; j < w; j++) {
             int pi, pj;
             spectral_partner(i, j, h, w, &pi, &pj);
-            if (m[i * w + j] && !m[pi * w + pj]) hist[control_ring(i, j, h, w)]++;
+            if (m[i * w + j] && !m[pi * w + pj])
+                hist[control_ring(i, j, h, w)]++;
         }
 }
 
@@ -45,7 +46,8 @@ static int is_symmetric(const uint8_t *m, int h, int w)
         for (int j = 0; j < w; j++) {
             int pi, pj;
             spectral_partner(i, j, h, w, &pi, &pj);
-            if (m[i * w + j] != m[pi * w + pj]) return 0;
+            if (m[i * w + j] != m[pi * w + pj])
+                return 0;
         }
     return 1;
 }
@@ -53,13 +55,15 @@ static int is_symmetric(const uint8_t *m, int h, int w)
 static void random_dfm(uint8_t *m, int h, int w, double frac, int symmetric, int dc, uint64_t s)
 {
     Rng r = rng_derive(s, 3, RNG_STREAM_TEST);
-    for (int b = 0; b < h * w; b++) m[b] = rng_uniform(&r) < frac;
+    for (int b = 0; b < h * w; b++)
+        m[b] = rng_uniform(&r) < frac;
     if (symmetric)
         for (int i = 0; i < h; i++)
             for (int j = 0; j < w; j++) {
                 int pi, pj;
                 spectral_partner(i, j, h, w, &pi, &pj);
-                if (m[i * w + j]) m[pi * w + pj] = 1;
+                if (m[i * w + j])
+                    m[pi * w + pj] = 1;
             }
     m[(h / 2) * w + w / 2] = (uint8_t)dc;
 }
@@ -84,7 +88,8 @@ static void test_masks(void)
                 half_hist(ctl, h, w, qc);
                 EXPECT(!memcmp(qd, qc, sizeof qd));
                 EXPECT_EQ_INT(ctl[(h / 2) * w + w / 2], dc);
-                if (sym) EXPECT(is_symmetric(ctl, h, w));
+                if (sym)
+                    EXPECT(is_symmetric(ctl, h, w));
                 differs += memcmp(ctl, dfm, (size_t)hw) != 0;
                 control_random_mask(dfm, h, w, 7, 2, r, ctl2); /* same seed: same mask */
                 EXPECT(!memcmp(ctl, ctl2, (size_t)hw));
@@ -100,10 +105,13 @@ static void test_masks(void)
             double rin = 0, rout = 1e9;
             for (int i = 0; i < h; i++)
                 for (int j = 0; j < w; j++) {
-                    if (i == h / 2 && j == w / 2) continue;
+                    if (i == h / 2 && j == w / 2)
+                        continue;
                     double rho = spectral_radius(i, j, h, w);
-                    if (ctl[i * w + j]) rin = fmax(rin, rho);
-                    else rout = fmin(rout, rho);
+                    if (ctl[i * w + j])
+                        rin = fmax(rin, rho);
+                    else
+                        rout = fmin(rout, rho);
                 }
             EXPECT_MSG(rin <= rout, "disc: kept radius %g > dropped radius %g", rin, rout);
         }
@@ -128,16 +136,17 @@ static void test_stats(void)
     verdict_wilson(0, 0, &lo, &hi);
     EXPECT(isnan(lo) && isnan(hi));
     double v[20], scr[20];
-    for (int i = 0; i < 20; i++) v[i] = (double)(19 - i); /* 0..19 */
-    EXPECT_NEAR(verdict_p95(v, 20, scr), 18.0, 0);        /* ceil(19) = 19th smallest */
+    for (int i = 0; i < 20; i++)
+        v[i] = (double)(19 - i);                   /* 0..19 */
+    EXPECT_NEAR(verdict_p95(v, 20, scr), 18.0, 0); /* ceil(19) = 19th smallest */
     EXPECT_NEAR(verdict_pvalue(18.0, v, 20), 3.0 / 21.0, 1e-15);
     EXPECT_NEAR(verdict_pvalue(100.0, v, 20), 1.0 / 21.0, 1e-15);
     EXPECT(isnan(verdict_pvalue(1.0, v, 0)));
     EXPECT(verdict_specific(0.9, 0.1, 0.5, 0.5, 0.2));
-    EXPECT(!verdict_specific(0.9, 0.3, 0.5, 0.5, 0.2));  /* not specific */
-    EXPECT(!verdict_specific(0.9, 0.1, 0.9, 0.5, 0.2));  /* not above the controls */
-    EXPECT(!verdict_specific(0.9, 0.1, NAN, 0.5, 0.2));  /* no controls */
-    EXPECT(!verdict_specific(0.5, 0.0, 0.0, 0.5, 0.2));  /* not above t */
+    EXPECT(!verdict_specific(0.9, 0.3, 0.5, 0.5, 0.2)); /* not specific */
+    EXPECT(!verdict_specific(0.9, 0.1, 0.9, 0.5, 0.2)); /* not above the controls */
+    EXPECT(!verdict_specific(0.9, 0.1, NAN, 0.5, 0.2)); /* no controls */
+    EXPECT(!verdict_specific(0.5, 0.0, 0.0, 0.5, 0.2)); /* not above t */
     double m, l, u, sv[3] = {0.5, 0.6, 0.7};
     EXPECT_EQ_INT(verdict_seed_summary(sv, 3, &m, &l, &u), 3);
     EXPECT_NEAR(m, 0.6, 1e-12);
@@ -155,10 +164,12 @@ static void planted_dfms(Classifier *clf, const Dataset *d, uint8_t *dfms)
     DfmOptions o;
     dfm_options_default(&o);
     int hw = d->h * d->w, nm = dfm_num_masks(d->h, d->w, 1);
-    double *sc = malloc((size_t)nm * d->k * sizeof *sc), *maps = malloc((size_t)d->k * hw * sizeof *maps);
+    double *sc = malloc((size_t)nm * d->k * sizeof *sc),
+           *maps = malloc((size_t)d->k * hw * sizeof *maps);
     EXPECT(dfm_score_range(clf, d, &o, 0, nm, sc) == FS_OK);
     dfm_assemble(sc, d->k, d->h, d->w, &o, maps);
-    for (int c = 0; c < d->k; c++) dfm_threshold(maps + c * hw, d->h, d->w, 0.05, dfms + c * hw);
+    for (int c = 0; c < d->k; c++)
+        dfm_threshold(maps + c * hw, d->h, d->w, 0.05, dfms + c * hw);
     free(sc);
     free(maps);
 }
@@ -174,8 +185,10 @@ static FsStatus sum_logits(void *ctx, const float *x, int n, float *out)
     SumCtx *s = ctx;
     float *z = malloc((size_t)n * s->a.k * sizeof *z);
     FsStatus st = s->a.logits(s->a.ctx, x, n, out);
-    if (st == FS_OK) st = s->b.logits(s->b.ctx, x, n, z);
-    for (int i = 0; i < n * s->a.k; i++) out[i] += z[i];
+    if (st == FS_OK)
+        st = s->b.logits(s->b.ctx, x, n, z);
+    for (int i = 0; i < n * s->a.k; i++)
+        out[i] += z[i];
     free(z);
     return st;
 }
@@ -192,7 +205,8 @@ static void test_planted_cue(void)
     uint8_t *dfms = malloc((size_t)3 * HW);
     planted_dfms(&clf, &d, dfms);
     int nk = 0;
-    for (int b = 0; b < HW; b++) nk += dfms[b];
+    for (int b = 0; b < HW; b++)
+        nk += dfms[b];
     EXPECT_MSG(nk <= 53, "DFM_0 keeps %d bins", nk); /* top 5 %: 51, no wide ties */
     EXPECT(dfms[(N / 2 + 7) * N + N / 2 + 11] && dfms[(N / 2 - 7) * N + N / 2 - 11]); /* cue pair */
     ShortcutResult sr;
@@ -243,7 +257,8 @@ static double band_energy(const BandCtx *b, const float *x)
         for (int v = 0; v < b->w; v++) {
             int fu = u - b->h / 2, fv = v - b->w / 2;
             double rho = sqrt((double)(fu * fu + fv * fv));
-            if (rho < 1.0 || rho >= 4.0) continue;
+            if (rho < 1.0 || rho >= 4.0)
+                continue;
             double re = 0, im = 0;
             for (int y = 0; y < b->h; y++)
                 for (int xx = 0; xx < b->w; xx++) {
@@ -271,17 +286,21 @@ static void band_make(Dataset *d, int n, int h, int w, double amp, uint64_t seed
     synth_make(d, n, 1, h, w, 2, -1, 0, 0, 0.0, 0.1, seed);
     Rng r = rng_derive(seed, 5, RNG_STREAM_TEST);
     for (int i = 0; i < n; i++) {
-        if (d->y[i] != 0) continue;
+        if (d->y[i] != 0)
+            continue;
         float *x = d->x + (size_t)i * h * w;
         for (int fu = -h / 2; fu < h / 2; fu++)
             for (int fv = 0; fv < w / 2; fv++) { /* one of each conjugate pair */
                 double rho = sqrt((double)(fu * fu + fv * fv));
-                if (rho < 1.0 || rho >= 4.0 || (fv == 0 && fu <= 0)) continue;
+                if (rho < 1.0 || rho >= 4.0 || (fv == 0 && fu <= 0))
+                    continue;
                 double ph = 2.0 * M_PI * rng_uniform(&r);
                 for (int y = 0; y < h; y++)
                     for (int xx = 0; xx < w; xx++)
-                        x[y * w + xx] += (float)(amp * cos(2.0 * M_PI * ((double)fu * y / h +
-                                                                          (double)fv * xx / w) + ph));
+                        x[y * w + xx] +=
+                            (float)(amp *
+                                    cos(2.0 * M_PI * ((double)fu * y / h + (double)fv * xx / w) +
+                                        ph));
             }
     }
 }
@@ -296,7 +315,8 @@ static void test_lowfreq(void)
     float *xn = malloc((size_t)d.n * 256 * sizeof *xn);
     double e[2] = {0, 0};
     int cnt[2] = {0, 0};
-    for (int i = 0; i < d.n * 256; i++) xn[i] = (d.x[i] - 0.5f) / 0.25f;
+    for (int i = 0; i < d.n * 256; i++)
+        xn[i] = (d.x[i] - 0.5f) / 0.25f;
     for (int i = 0; i < d.n; i++) {
         e[d.y[i]] += band_energy(&b, xn + i * 256);
         cnt[d.y[i]]++;
@@ -336,7 +356,8 @@ static void test_split(void)
     LinCtx l = {1, 8, 8, 3, NULL, NULL};
     Classifier clf = lin_classifier(&l, 4, 0.2, 5);
     uint8_t dfms[3 * 64];
-    for (int c = 0; c < 3; c++) random_dfm(dfms + c * 64, 8, 8, 0.2, c != 1, c == 0, 40 + c);
+    for (int c = 0; c < 3; c++)
+        random_dfm(dfms + c * 64, 8, 8, 0.2, c != 1, c == 0, 40 + c);
     ControlOptions o;
     control_options_default(&o);
     o.n_controls = 6;
@@ -357,7 +378,8 @@ static void test_split(void)
     control_pairing(d.y, 24, 1, 21, pa);
     control_pairing(d.y, 24, 1, 21, pb);
     EXPECT(!memcmp(pa, pb, sizeof pa));
-    for (int j = 0; j < 24; j++) EXPECT(d.y[j] == 1 ? pa[j] == -1 : d.y[pa[j]] == 1);
+    for (int j = 0; j < 24; j++)
+        EXPECT(d.y[j] == 1 ? pa[j] == -1 : d.y[pa[j]] == 1);
     /* bad ranges and R */
     EXPECT(controls_score_items(&clf, &d, dfms, &o, ni - 1, 2, b) == FS_ERR_INTERNAL);
     o.n_controls = -1;
