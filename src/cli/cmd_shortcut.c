@@ -2,7 +2,9 @@
  * set and OOD sets; the DFMs may come from another model; null controls (radius-matched random
  * masks, the same-size low-pass disc, the other classes' DFMs), shortcut injection, Wilson
  * intervals and both verdicts (controls.h, verdict.h). Images are normalised with the MODEL
- * file's mean/std. Under mpirun it runs on rank 0 only. */
+ * file's mean/std. Under mpirun the control items (controls.h) are spread over the ranks
+ * (par_split_score_gather; bitwise the same counts as one rank); rank 0 evaluates the DFMs
+ * themselves, prints and writes. */
 #include "cli_args.h"
 #include "commands.h"
 #include "controls.h"
@@ -239,13 +241,23 @@ static void print_set(int s, const char *spec, const Dataset *d, const char *dfm
     }
 }
 
+/* Every rank's status after a step: its own failure, else FS_ERR_INTERNAL when another rank
+ * failed (collective; *own records a failure of this rank). */
+static FsStatus agree(FsStatus st, int *own)
+{
+    int bad = st != FS_OK;
+    *own |= bad;
+    par_allreduce_max_int(&bad, 1);
+    if (bad && st == FS_OK) st = fs_errorf(FS_ERR_INTERNAL, "shortcut: another rank failed");
+    return st;
+}
+
 static int shortcut_main(int argc, char **argv)
 {
     if (cli_want_help(argc, argv)) {
         shortcut_usage(stdout);
         return FS_EXIT_OK;
     }
-    if (par_rank() != 0) return FS_EXIT_OK;
     const char *model = NULL, *dfmp = NULL, *outp = NULL;
     const char **sets = xcalloc((size_t)argc + 1, sizeof *sets);
     int nsets = 1, batch = 256, seed = 0;
@@ -274,17 +286,17 @@ static int shortcut_main(int argc, char **argv)
     }
     if (st == FS_OK && (!model || !dfmp || !sets[0]))
         st = fs_errorf(FS_ERR_CONFIG, "MODEL.h5, --dfm and --data are required");
-    if (st != FS_OK) {
+    if (st != FS_OK) { /* every rank parsed the same argv: rank 0 speaks */
         free(sets);
-        return cli_fail("shortcut", FS_EXIT_USAGE);
+        return par_rank() == 0 ? cli_fail("shortcut", FS_EXIT_USAGE) : FS_EXIT_USAGE;
     }
+    const int rank = par_rank();
+    int own = 0; /* this rank failed by itself (not only "another rank failed") */
     CliModel lm;
     DfmMaps maps;
-    if (cli_model_load(model, batch, &lm) != FS_OK) {
-        free(sets);
-        return cli_fail("shortcut", FS_EXIT_ERROR);
-    }
-    st = dfm_maps_read(dfmp, &maps);
+    memset(&maps, 0, sizeof maps);
+    st = cli_model_load(model, batch, &lm);
+    if (st == FS_OK) st = dfm_maps_read(dfmp, &maps);
     int ti = -1;
     if (st == FS_OK) {
         ti = maps.n_t == 1 ? 0 : dfm_maps_find(&maps, top / 100.0);
@@ -295,7 +307,7 @@ static int shortcut_main(int argc, char **argv)
                            lm.clf.w);
     }
     H5File *f = NULL;
-    if (st == FS_OK && outp) {
+    if (st == FS_OK && outp && rank == 0) {
         f = h5f_create(outp);
         if (!f) st = FS_ERR_IO;
         if (f) st = h5f_attr_set_str(f, "/", "format", "fsweep-shortcut");
@@ -303,39 +315,48 @@ static int shortcut_main(int argc, char **argv)
         if (st == FS_OK) st = h5f_attr_set_str(f, "/", "dfm", dfmp);
         if (st == FS_OK) st = h5f_attr_set_f64(f, "/", "top", maps.thresholds[ti]);
     }
+    st = agree(st, &own);
     co.seed = (uint64_t)seed;
+    co.spread = par_split_score_gather; /* the control items over the ranks */
     const uint8_t *dfm = st == FS_OK ? maps.dfm + (size_t)ti * maps.k * maps.h * maps.w : NULL;
     for (int s = 0; s < nsets && st == FS_OK; s++) {
         Dataset d;
-        st = cli_load_set(sets[s], &lm, &d);
-        if (st != FS_OK) break;
-        ShortcutResult r;
+        memset(&d, 0, sizeof d);
+        st = agree(cli_load_set(sets[s], &lm, &d), &own);
         ControlResult cr;
-        st = shortcut_eval(&lm.clf, &d, dfm, t, &r);
+        memset(&cr, 0, sizeof cr);
         if (st == FS_OK) {
-            st = controls_eval(&lm.clf, &d, dfm, &co, &cr);
-            if (st != FS_OK) shortcut_result_free(&r);
+            st = controls_eval(&lm.clf, &d, dfm, &co, &cr); /* collective */
+            own |= st != FS_OK && rank == 0;
         }
-        if (st == FS_OK) {
-            Extra e;
-            extra_fill(&r, &cr, fpr_max, &e);
-            print_set(s, sets[s], &d, dfmp, &maps, ti, &r, &cr, &co, &e, fpr_max);
-            if (f) st = write_shortcut(f, s, sets[s], &r, &cr, &e, fpr_max);
-            extra_free(&e);
-            control_result_free(&cr);
-            shortcut_result_free(&r);
+        if (st == FS_OK && rank == 0) {
+            ShortcutResult r;
+            st = shortcut_eval(&lm.clf, &d, dfm, t, &r);
+            if (st == FS_OK) {
+                Extra e;
+                extra_fill(&r, &cr, fpr_max, &e);
+                if (s == 0) printf("controls over %d rank(s)\n", par_size());
+                print_set(s, sets[s], &d, dfmp, &maps, ti, &r, &cr, &co, &e, fpr_max);
+                if (f) st = write_shortcut(f, s, sets[s], &r, &cr, &e, fpr_max);
+                extra_free(&e);
+                shortcut_result_free(&r);
+            }
         }
+        control_result_free(&cr);
         dataset_free(&d);
+        st = agree(st, &own);
     }
     if (f) {
         FsStatus cst = h5f_close(f);
         if (st == FS_OK) st = cst;
+        own |= cst != FS_OK;
         if (st == FS_OK) printf("wrote %s\n", outp);
     }
     dfm_maps_free(&maps);
     cli_model_free(&lm);
     free(sets);
-    return st == FS_OK ? FS_EXIT_OK : cli_fail("shortcut", FS_EXIT_ERROR);
+    if (st == FS_OK) return FS_EXIT_OK;
+    return own ? cli_fail("shortcut", FS_EXIT_ERROR) : FS_EXIT_ERROR;
 }
 
 int cmd_shortcut(int argc, char **argv)

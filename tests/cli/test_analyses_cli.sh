@@ -47,6 +47,17 @@ t = g["tpr_dfm"][()]
 assert np.all(lo <= t) and np.all(t <= hi)
 PY
   check $? "shortcut --out: control arrays, bitwise the same on a rerun"
+  if command -v mpirun >/dev/null; then
+    timeout 120 mpirun --oversubscribe -np 3 "$F" shortcut m.h5 --dfm d1.h5 --data "$D" --controls 12 --seed 3 --out r3.h5 >r3.log 2>&1
+    grep -q 'controls over 3 rank(s)' r3.log && /usr/bin/python3 - r1.h5 r3.h5 <<'PY'
+import sys, h5py
+a, b = h5py.File(sys.argv[1], "r")["set_0"], h5py.File(sys.argv[2], "r")["set_0"]
+assert sorted(a) == sorted(b)
+for n in a:
+    assert a[n][()].tobytes() == b[n][()].tobytes(), n
+PY
+    check $? "shortcut controls spread over 3 ranks: bitwise the same arrays"
+  fi
 fi
 "$F" shortcut m.h5 --dfm d1.h5 --data "$D" --controls -1 >e4.log 2>&1; rc=$?
 [ $rc = 2 ] && [ "$(wc -l <e4.log)" = 1 ] && grep -q -- '--controls' e4.log; check $? "bad --controls: usage exit, one line"
