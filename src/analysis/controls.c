@@ -49,15 +49,28 @@ void control_random_mask(const uint8_t *dfm, int h, int w, uint64_t seed, int c,
     rng_seed_words(&rng, words, 4);
     memset(out, 0, (size_t)h * (size_t)w);
     out[dc] = dfm[dc] ? 1 : 0;
+    /* units (representatives, row-major) bucketed by ring: start[r] .. start[r+1] in unit */
+    int *start = xcalloc((size_t)nr + 1, sizeof *start), *unit = xmalloc((size_t)hw * sizeof *unit);
+    int *ring = xmalloc((size_t)hw * sizeof *ring), *fill = xmalloc((size_t)nr * sizeof *fill);
+    for (int b = 0; b < hw; b++) {
+        ring[b] = -1;
+        if (b != dc && unit_partner(b, h, w) >= b) {
+            ring[b] = control_ring(b / w, b % w, h, w);
+            start[ring[b] + 1]++;
+        }
+    }
+    for (int r = 0; r < nr; r++) {
+        start[r + 1] += start[r];
+        fill[r] = start[r];
+    }
+    for (int b = 0; b < hw; b++)
+        if (ring[b] >= 0)
+            unit[fill[ring[b]]++] = b;
     int *pairs = xmalloc((size_t)hw * sizeof *pairs), *selfs = xmalloc((size_t)hw * sizeof *selfs);
     for (int r = 0; r < nr; r++) {
         int np = 0, ns = 0, f = 0, hh = 0, s = 0;
-        for (int b = 0; b < hw; b++) {
-            if (b == dc || control_ring(b / w, b % w, h, w) != r)
-                continue;
-            int p = unit_partner(b, h, w);
-            if (p < b)
-                continue; /* counted at its representative */
+        for (int u = start[r]; u < start[r + 1]; u++) {
+            int b = unit[u], p = unit_partner(b, h, w);
             int kb = dfm[b] != 0, kp = dfm[p] != 0;
             if (p == b) {
                 selfs[ns++] = b;
@@ -88,6 +101,10 @@ void control_random_mask(const uint8_t *dfm, int h, int w, uint64_t seed, int c,
             out[selfs[q]] = 1;
         }
     }
+    free(start);
+    free(unit);
+    free(ring);
+    free(fill);
     free(pairs);
     free(selfs);
 }
