@@ -36,6 +36,10 @@ typedef struct {
 /* Rates of class c from a (K, K) confusion matrix. */
 void shortcut_rates(const int64_t *conf, int k, int c, double *tpr, double *fpr);
 
+/* TPR of every class under every class's DFM (a null control of issue 12: TPR_c with DFM_j
+ * kept, j != c): out (K dfm j, K class c) = conf_dfm[j][c][c] / P_c; the diagonal is tpr_dfm. */
+void shortcut_cross_tpr(const ShortcutResult *r, double *out);
+
 /* dfms (K, H, W) binary maps; t in [0, 1]. */
 FsStatus shortcut_eval(const Classifier *clf, const Dataset *d, const uint8_t *dfms, double t,
                        ShortcutResult *r);

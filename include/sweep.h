@@ -95,6 +95,9 @@ typedef struct {
     int n_dfm_T;
     double *dfm_T;
     double tpr_threshold;
+    int shortcut_controls;   /* R radius-matched random control masks per class and T */
+    double shortcut_fpr_max; /* FPR bound of the specific-shortcut verdict */
+    int shortcut_inject;     /* shortcut injection rates */
     double hfss_p;
     /* [train] */
     int epochs, batch, n_train, n_test;

@@ -19,6 +19,16 @@ void shortcut_rates(const int64_t *conf, int k, int c, double *tpr, double *fpr)
     *fpr = tot - pc ? (double)(col - tp) / (double)(tot - pc) : (double)NAN;
 }
 
+void shortcut_cross_tpr(const ShortcutResult *r, double *out)
+{
+    size_t k = (size_t)r->k;
+    for (size_t j = 0; j < k; j++)
+        for (size_t c = 0; c < k; c++) {
+            int64_t tp = r->conf_dfm[(j * k + c) * k + c];
+            out[j * k + c] = r->pos[c] ? (double)tp / (double)r->pos[c] : (double)NAN;
+        }
+}
+
 void shortcut_result_free(ShortcutResult *r)
 {
     free(r->pos);

@@ -5,6 +5,7 @@
 #include "runner.h"
 
 #include "rng.h"
+#include "runner_shortcut.h"
 
 #include <math.h>
 #include <signal.h>
@@ -164,10 +165,33 @@ FsStatus runner_run_fake(const TaskSpec *spec, const TaskEnv *env, TaskResult *o
             }
         free(sorted);
         if (cfg->tprfpr) {
-            const char *dt[] = {"T", "class"};
-            int64_t st2[] = {nT, K};
-            fill_uniform(task_result_add(out, "tpr", BLOB_RESULTS, G, 0, 2, dt, st2), &r, 0, 1);
-            fill_uniform(task_result_add(out, "fpr", BLOB_RESULTS, G, 0, 2, dt, st2), &r, 0, 0.3);
+            double *v[SCB_COUNT];
+            runner_shortcut_blobs(out, nT, K, v);
+            int64_t n2 = nT * K;
+            for (int64_t i = 0; i < n2; i++) v[SCB_TPR][i] = rng_uniform(&r);
+            for (int64_t i = 0; i < n2; i++) v[SCB_FPR][i] = rng_uniform_range(&r, 0, 0.3);
+            for (int q = SCB_TPR_CMP; q < SCB_SHORTCUT; q++)
+                for (int64_t i = 0; i < n2; i++) v[q][i] = rng_uniform(&r);
+            for (int64_t i = 0; i < n2; i++) {
+                double t = v[SCB_TPR][i];
+                v[SCB_SHORTCUT][i] = t > cfg->tpr_threshold;
+                v[SCB_STRONG][i] = t >= 0.6;
+                v[SCB_SPECIFIC][i] = t > cfg->tpr_threshold && t > v[SCB_CTL_TPR_P95][i] &&
+                                     v[SCB_FPR][i] <= cfg->shortcut_fpr_max;
+                const int src[3] = {SCB_TPR, SCB_FPR, SCB_INJ}, ci[3] = {SCB_TPR_CI, SCB_FPR_CI,
+                                                                          SCB_INJ_CI};
+                for (int q = 0; q < 3; q++) {
+                    v[ci[q]][2 * i] = fmax(0.0, v[src[q]][i] - 0.1);
+                    v[ci[q]][2 * i + 1] = fmin(1.0, v[src[q]][i] + 0.1);
+                }
+            }
+            for (int64_t t = 0; t < nT; t++)
+                for (int64_t j = 0; j < K; j++)
+                    for (int64_t c = 0; c < K; c++)
+                        v[SCB_TPR_CROSS][(t * K + j) * K + c] =
+                            j == c ? v[SCB_TPR][t * K + c] : rng_uniform(&r);
+            for (int64_t c = 0; c < K; c++) v[SCB_TPR_ORG][c] = rng_uniform_range(&r, 0.5, 1);
+            for (int64_t c = 0; c < K; c++) v[SCB_FPR_ORG][c] = rng_uniform_range(&r, 0, 0.1);
         }
         break;
     }

@@ -9,7 +9,9 @@
  *   ADCS     adcs_compute/adcs_finish on the test set (paper variant); class spectra averaged
  *            over channels.
  *   DFM      dfm_score_range over the part's patch rows; dfm_score (class, pa, pb).
- *   SHORTCUT dfm_assemble + dfm_threshold per T; shortcut_eval -> tpr, fpr (DFM kept).
+ *   SHORTCUT dfm_assemble + dfm_threshold per T; shortcut_eval + controls_eval -> the arrays of
+ *            runner_shortcut.h (rates kept / removed / original, controls, injection, Wilson
+ *            intervals, both verdicts); control seed = the model's seed.
  *   HFSS     hfss_run (spread NULL: this worker alone) on a class-stratified training subset
  *            the size of the test set.
  *   OOD      ood_make + eval_run per OOD set; HEATMAP heatmap_fourier (eps 4, or 15.7 above 64 px).
@@ -30,6 +32,7 @@
 
 #include "adcs.h"
 #include "augment.h"
+#include "controls.h"
 #include "curves_hook.h"
 #include "data.h"
 #include "dfm.h"
@@ -38,9 +41,11 @@
 #include "model.h"
 #include "ood.h"
 #include "rng.h"
+#include "runner_shortcut.h"
 #include "shortcut.h"
 #include "toy_data.h"
 #include "train.h"
+#include "verdict.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -469,6 +474,58 @@ out:
     return st;
 }
 
+/* The SHORTCUT arrays (runner_shortcut.h) of threshold t for the binary DFMs bin (K, H, W). */
+static FsStatus shortcut_fill(const Classifier *clf, const Dataset *te, const uint8_t *bin,
+                              const SweepConfig *cfg, const ControlOptions *co, int64_t t,
+                              double **v)
+{
+    ShortcutResult r;
+    ControlResult cr;
+    FsStatus st = shortcut_eval(clf, te, bin, cfg->tpr_threshold, &r);
+    if (st != FS_OK) return st;
+    st = controls_eval(clf, te, bin, co, &cr);
+    if (st != FS_OK) {
+        shortcut_result_free(&r);
+        return st;
+    }
+    const int64_t K = r.k, per = cr.r + 2;
+    for (int64_t c = 0; c < K; c++) {
+        const int64_t i = t * K + c, q0 = c * per;
+        v[SCB_TPR][i] = r.tpr_dfm[c];
+        v[SCB_FPR][i] = r.fpr_dfm[c];
+        v[SCB_TPR_CMP][i] = r.tpr_cmp[c];
+        v[SCB_FPR_CMP][i] = r.fpr_cmp[c];
+        v[SCB_TPR_DISC][i] = cr.tpr[q0 + 1];
+        v[SCB_FPR_DISC][i] = cr.fpr[q0 + 1];
+        v[SCB_CTL_TPR_MEAN][i] = cr.tpr_ctl_mean[c];
+        v[SCB_CTL_TPR_P95][i] = cr.tpr_ctl_p95[c];
+        v[SCB_CTL_FPR_MEAN][i] = cr.fpr_ctl_mean[c];
+        v[SCB_CTL_FPR_P95][i] = cr.fpr_ctl_p95[c];
+        v[SCB_P_TPR][i] = cr.p_tpr[c];
+        v[SCB_INJ][i] = cr.inj_rate[q0];
+        v[SCB_CTL_INJ_MEAN][i] = cr.inj_ctl_mean[c];
+        v[SCB_CTL_INJ_P95][i] = cr.inj_ctl_p95[c];
+        v[SCB_P_INJ][i] = cr.p_inj[c];
+        v[SCB_SHORTCUT][i] = isnan(r.tpr_dfm[c]) ? (double)NAN : r.shortcut[c];
+        v[SCB_STRONG][i] = isnan(r.tpr_dfm[c]) ? (double)NAN : r.strong[c];
+        v[SCB_SPECIFIC][i] = isnan(cr.tpr_ctl_p95[c]) || isnan(r.tpr_dfm[c])
+                                 ? (double)NAN
+                                 : verdict_specific(r.tpr_dfm[c], r.fpr_dfm[c], cr.tpr_ctl_p95[c],
+                                                    cfg->tpr_threshold, cfg->shortcut_fpr_max);
+        verdict_wilson(cr.tp[q0], (double)r.pos[c], &v[SCB_TPR_CI][2 * i], &v[SCB_TPR_CI][2 * i + 1]);
+        verdict_wilson(cr.fp[q0], (double)(r.n_total - r.pos[c]), &v[SCB_FPR_CI][2 * i],
+                       &v[SCB_FPR_CI][2 * i + 1]);
+        verdict_wilson(cr.inj[q0], (double)cr.neg[c], &v[SCB_INJ_CI][2 * i],
+                       &v[SCB_INJ_CI][2 * i + 1]);
+        v[SCB_TPR_ORG][c] = r.tpr_org[c];
+        v[SCB_FPR_ORG][c] = r.fpr_org[c];
+    }
+    shortcut_cross_tpr(&r, v[SCB_TPR_CROSS] + t * K * K);
+    control_result_free(&cr);
+    shortcut_result_free(&r);
+    return FS_OK;
+}
+
 static FsStatus run_shortcut(const SweepConfig *cfg, const TaskSpec *s, const TaskEnv *env,
                              TaskResult *out)
 {
@@ -503,28 +560,18 @@ static FsStatus run_shortcut(const SweepConfig *cfg, const TaskSpec *s, const Ta
     memcpy(mb->coord[0], cfg->dfm_T, (size_t)nT * sizeof(double));
     double *dfm = mb->data;
     uint8_t *bin = xmalloc((size_t)(K * H * W));
-    double *tpr = NULL, *fpr = NULL;
-    if (cfg->tprfpr) {
-        const char *dt[] = {"T", "class"};
-        int64_t st2[] = {nT, K};
-        tpr = task_result_add(out, "tpr", BLOB_RESULTS, AX_MODEL_MASK, 0, 2, dt, st2)->data;
-        fpr = task_result_add(out, "fpr", BLOB_RESULTS, AX_MODEL_MASK, 0, 2, dt, st2)->data;
-    }
+    double *v[SCB_COUNT];
+    if (cfg->tprfpr) runner_shortcut_blobs(out, nT, K, v);
+    ControlOptions co;
+    control_options_default(&co);
+    co.n_controls = cfg->shortcut_controls;
+    co.inject = cfg->shortcut_inject;
+    co.seed = model_seed_of(cfg, s);
     for (int64_t t = 0; t < nT && st == FS_OK; t++) {
         for (int64_t k = 0; k < K; k++)
             dfm_threshold(maps + k * H * W, (int)H, (int)W, cfg->dfm_T[t], bin + k * H * W);
         for (int64_t i = 0; i < K * H * W; i++) dfm[t * K * H * W + i] = bin[i];
-        if (cfg->tprfpr) {
-            ShortcutResult r;
-            memset(&r, 0, sizeof r);
-            st = shortcut_eval(&clf, &te, bin, cfg->tpr_threshold, &r);
-            if (st == FS_OK)
-                for (int64_t k = 0; k < K; k++) {
-                    tpr[t * K + k] = r.tpr_dfm[k];
-                    fpr[t * K + k] = r.fpr_dfm[k];
-                }
-            shortcut_result_free(&r);
-        }
+        if (cfg->tprfpr) st = shortcut_fill(&clf, &te, bin, cfg, &co, t, v);
         if (st == FS_OK) st = task_check(env);
     }
     free(bin);

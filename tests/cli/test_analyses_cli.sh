@@ -65,6 +65,40 @@ grep -q 'TPR_dfm' scg.log; check $? "shortcut with greedy maps"
 grep -q 'OOD set' sc.log && [ -f sc.h5 ]; check $? "shortcut with OOD"
 "$F" shortcut m.h5 --dfm dh.h5 --data "$D" >sch.log 2>&1
 grep -q 'TPR_dfm' sch.log; check $? "shortcut with HFSS maps"
+"$F" shortcut m.h5 --dfm d1.h5 --data "$D" --controls 12 --seed 3 --out r1.h5 >r1.log 2>&1
+"$F" shortcut m.h5 --dfm d1.h5 --data "$D" --controls 12 --seed 3 --out r2.h5 >r2.log 2>&1
+grep -q 'ctl_p95' r1.log && grep -qE '^2 .*(strong|shortcut|no) +(specific|no) *$' r1.log
+check $? "shortcut prints controls and both verdicts"
+if /usr/bin/python3 -c 'import h5py, numpy' 2>/dev/null; then
+  /usr/bin/python3 - r1.h5 r2.h5 <<'PY'
+import sys, h5py, numpy as np
+a, b = h5py.File(sys.argv[1], "r"), h5py.File(sys.argv[2], "r")
+g = a["set_0"]
+need = ["ctl_tpr", "ctl_fpr", "ctl_inj", "ctl_tpr_p95", "p_tpr", "inj_dfm", "inj_dfm_ci",
+        "tpr_disc", "tpr_cross", "specific", "tpr_dfm_ci"]
+assert all(n in g for n in need), [n for n in need if n not in g]
+assert g["ctl_tpr"].shape == (3, 12) and g["tpr_dfm_ci"].shape == (3, 2)
+for n in g:
+    assert g[n][()].tobytes() == b["set_0"][n][()].tobytes(), n
+lo, hi = g["tpr_dfm_ci"][:, 0], g["tpr_dfm_ci"][:, 1]
+t = g["tpr_dfm"][()]
+assert np.all(lo <= t) and np.all(t <= hi)
+PY
+  check $? "shortcut --out: control arrays, bitwise the same on a rerun"
+  if command -v mpirun >/dev/null; then
+    timeout 120 mpirun --oversubscribe -np 3 "$F" shortcut m.h5 --dfm d1.h5 --data "$D" --controls 12 --seed 3 --out r3.h5 >r3.log 2>&1
+    grep -q 'controls over 3 rank(s)' r3.log && /usr/bin/python3 - r1.h5 r3.h5 <<'PY'
+import sys, h5py
+a, b = h5py.File(sys.argv[1], "r")["set_0"], h5py.File(sys.argv[2], "r")["set_0"]
+assert sorted(a) == sorted(b)
+for n in a:
+    assert a[n][()].tobytes() == b[n][()].tobytes(), n
+PY
+    check $? "shortcut controls spread over 3 ranks: bitwise the same arrays"
+  fi
+fi
+"$F" shortcut m.h5 --dfm d1.h5 --data "$D" --controls -1 >e4.log 2>&1; rc=$?
+[ $rc = 2 ] && [ "$(wc -l <e4.log)" = 1 ] && grep -q -- '--controls' e4.log; check $? "bad --controls: usage exit, one line"
 "$F" heatmap m.h5 --data "$D" --out h.h5 >h.log 2>&1
 grep -q 'wrote h.h5' h.log; check $? "heatmap"
 "$F" dfm m.h5 --data "$D" --patch 3 --out x.h5 >e1.log 2>&1; rc=$?

@@ -131,6 +131,9 @@ def main(store, out):
         if "tpr" in g and "fpr" in g:
             tpr, used = seed_mean(g["tpr"][()], 3)  # (arch, aug, band, T, class)
             fpr, _ = seed_mean(g["fpr"][()], 3)
+            # issue 12 columns (NaN when the store predates them): ctl p95, p-value, injection
+            extra = [seed_mean(g[n][()], 3)[0] if n in g else np.full(tpr.shape, np.nan)
+                     for n in ("ctl_tpr_p95", "p_tpr", "inj")]
             orig = None
             if "class_acc" in g and g["class_acc"].shape[:3] == g["tpr"].shape[:3]:
                 # TPR on the unfiltered set: class_acc at the reference test band
@@ -150,6 +153,25 @@ def main(store, out):
                                 if orig is not None:
                                     want += [orig[a, au, b, c]]
                                 want += [tpr[a, au, b, t, c], fpr[a, au, b, t, c]]
+                                want += [e[a, au, b, t, c] for e in extra]
+            # verdict counts: a verdict counts when it holds in a strict majority of the seeds
+            # with a value (tpr_threshold 0.4 in test_report.sh)
+            def majority(x, finite):
+                return 2 * np.where(finite, x, 0).sum(axis=3) > finite.sum(axis=3)
+            tr = g["tpr"][()]  # (arch, aug, band, seed, T, class)
+            fin = np.isfinite(tr)
+            with np.errstate(invalid="ignore"):
+                sc = majority(tr > 0.4, fin)
+                st = sc & majority(tr >= 0.6, fin)
+                sp = g["specific"][()] if "specific" in g else np.full(tr.shape, np.nan)
+                spm = majority(sp > 0.5, np.isfinite(sp))
+            rows = used[:, :, :, None, None] > 0
+            want_counts = (int((sc & rows).sum()), int(np.broadcast_to(rows, sc.shape).sum()),
+                           int((st & rows).sum()), int((spm & rows).sum()))
+            m = re.search(r'(\d+) of (\d+) \(model, T, class\) rows show a shortcut by the paper(?:.|&#39;)s verdict '
+                          r'\(TPR &gt; 0.40\), (\d+) a strong one \(TPR &gt;= 0.6\), (\d+) a specific', html[html.find('id="tprfpr-' + ds):])
+            check(m is not None and tuple(int(x) for x in m.groups()) == want_counts,
+                  "verdict counts of %s (majority of seeds): %s vs %s" % (ds, m.groups() if m else None, want_counts))
             got = table_values(html, "tprfpr-" + ds)
             check(got is not None, "TPR/FPR table of " + ds)
             if got is not None:

@@ -35,7 +35,7 @@ cat "$tmp/rep.log"
 $PY tests/report/report_check.py "$tmp/s.h5" "$tmp/out"; check $? "report matches the store"
 grep -q 'class="num strong" data-v=' "$tmp/out/index.html"; check $? "strong shortcuts highlighted"
 grep -q 'class="num hl" data-v=' "$tmp/out/index.html"; check $? "shortcuts (TPR > 0.4) highlighted"
-grep -q 'Shortcut: TPR &gt; 0.40 (tpr_threshold of the run' "$tmp/out/index.html"; check $? "threshold from the config"
+grep -q 'shortcut when TPR &gt; 0.40 (tpr_threshold of the run' "$tmp/out/index.html"; check $? "threshold from the config"
 grep -q '<tr><td>train</td>.*class="num warn" data-v="4"' "$tmp/out/index.html"; check $? "4 failed train attempts (2 bands x 2 seeds) in the cost table"
 # A store with some analyses only: sections it has, the rest listed as absent.
 sed -e 's/^heatmap = true/heatmap = false\nhfss = false\ntprfpr = false\ndfm = false/' \

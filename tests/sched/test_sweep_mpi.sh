@@ -70,6 +70,19 @@ assert np.isfinite(loss).all() and (loss[..., -1] < loss[..., 0]).all(), loss
 for name in ("test_acc", "class_acc_curve", "tpr", "fpr", "ood_acc", "heatmap_err"):
     v = g[name][()]
     assert np.isfinite(v).all() and ((v >= 0) & (v <= 1)).all(), name
+for name in ("tpr_cmp", "fpr_cmp", "tpr_org", "fpr_org", "tpr_disc", "ctl_tpr_mean", "ctl_tpr_p95",
+             "ctl_fpr_p95", "p_tpr", "inj", "ctl_inj_mean", "p_inj", "tpr_ci", "inj_ci", "tpr_cross"):
+    v = g[name][()]
+    assert np.isfinite(v).all() and ((v >= 0) & (v <= 1)).all(), name
+for name in ("shortcut", "strong", "specific"):
+    assert set(np.unique(g[name][()])) <= {0.0, 1.0}, name
+ci, tpr = g["tpr_ci"][()], g["tpr"][()]            # (arch, aug, band, seed, T, class, bound)
+assert (ci[..., 0] <= tpr).all() and (tpr <= ci[..., 1]).all()
+assert (g["tpr_cross"][()].diagonal(axis1=-2, axis2=-1) == tpr).all()
+assert g["p_tpr"][()].min() >= 1 / 51               # 50 controls by default
+assert g["tpr_ci"].attrs["fsweep_dims"] == "arch,aug,band,seed,T,class,bound"
+assert g["tpr_cross"].attrs["fsweep_dims"] == "arch,aug,band,seed,T,dfm_class,class"
+assert g["tpr_org"].attrs["fsweep_dims"] == "arch,aug,band,seed,class"
 d = g["dfm"][()]                                   # (arch, aug, band, seed, T, class, fy, fx)
 assert set(np.unique(d)) <= {0.0, 1.0}
 assert (np.diff(d.sum(axis=(-1, -2)), axis=4) >= 0).all()   # a larger T keeps more bins

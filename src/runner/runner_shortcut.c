@@ -1,0 +1,29 @@
+/* runner_shortcut.c: see runner_shortcut.h. */
+#include "runner_shortcut.h"
+
+#include "sweep.h"
+
+static const char *const blob_names[SCB_COUNT] = {
+    "tpr",          "fpr",         "tpr_cmp",      "fpr_cmp",     "tpr_disc", "fpr_disc",
+    "ctl_tpr_mean", "ctl_tpr_p95", "ctl_fpr_mean", "ctl_fpr_p95", "p_tpr",    "inj",
+    "ctl_inj_mean", "ctl_inj_p95", "p_inj",        "shortcut",    "strong",   "specific",
+    "tpr_ci",       "fpr_ci",      "inj_ci",       "tpr_cross",   "tpr_org",  "fpr_org"};
+
+void runner_shortcut_blobs(TaskResult *out, int64_t nT, int64_t K, double **data)
+{
+    for (int i = 0; i < SCB_COUNT; i++) {
+        const char *d2[] = {"T", "class"}, *d3[] = {"T", "class", "bound"},
+                   *dx[] = {"T", "dfm_class", "class"}, *d1[] = {"class"};
+        int64_t s2[] = {nT, K}, s3[] = {nT, K, 2}, sx[] = {nT, K, K};
+        TaskBlob *b;
+        if (i < SCB_TPR_CI)
+            b = task_result_add(out, blob_names[i], BLOB_RESULTS, AX_MODEL_MASK, 0, 2, d2, s2);
+        else if (i < SCB_TPR_CROSS)
+            b = task_result_add(out, blob_names[i], BLOB_RESULTS, AX_MODEL_MASK, 0, 3, d3, s3);
+        else if (i == SCB_TPR_CROSS)
+            b = task_result_add(out, blob_names[i], BLOB_RESULTS, AX_MODEL_MASK, 0, 3, dx, sx);
+        else
+            b = task_result_add(out, blob_names[i], BLOB_RESULTS, AX_MODEL_MASK, 0, 1, d1, &K);
+        data[i] = b->data;
+    }
+}

@@ -1,0 +1,34 @@
+/* runner_shortcut.h: the store arrays of the SHORTCUT task, shared by the real and the fake
+ * runner so both fill the same names and dims (issue 12). Every array is double, per model,
+ * NaN-filled until set; rates are fractions, verdicts 0/1 (NaN: not computed).
+ *   (T, class):        tpr, fpr (DFM_c kept), tpr_cmp, fpr_cmp (DFM_c removed, DC kept),
+ *                      tpr_disc, fpr_disc (same-size low-pass disc), ctl_tpr_mean, ctl_tpr_p95,
+ *                      ctl_fpr_mean, ctl_fpr_p95 (over the R random radius-matched masks), p_tpr,
+ *                      inj (injection rate with DFM_c), ctl_inj_mean, ctl_inj_p95, p_inj,
+ *                      shortcut, strong (paper's verdict), specific (fsweep's verdict)
+ *   (T, class, bound): tpr_ci, fpr_ci, inj_ci (Wilson 95 %, bound 0 = lo, 1 = hi)
+ *   (T, dfm_class, class): tpr_cross (TPR of class under the DFM of dfm_class)
+ *   (class):           tpr_org, fpr_org (unfiltered test set)
+ * Not thread-safe (appends to one TaskResult). */
+#ifndef FS_RUNNER_SHORTCUT_H
+#define FS_RUNNER_SHORTCUT_H
+
+#include "task.h"
+
+#include <stdint.h>
+
+typedef enum {
+    SCB_TPR, SCB_FPR, SCB_TPR_CMP, SCB_FPR_CMP, SCB_TPR_DISC, SCB_FPR_DISC,
+    SCB_CTL_TPR_MEAN, SCB_CTL_TPR_P95, SCB_CTL_FPR_MEAN, SCB_CTL_FPR_P95, SCB_P_TPR,
+    SCB_INJ, SCB_CTL_INJ_MEAN, SCB_CTL_INJ_P95, SCB_P_INJ,
+    SCB_SHORTCUT, SCB_STRONG, SCB_SPECIFIC,  /* (T, class) up to here */
+    SCB_TPR_CI, SCB_FPR_CI, SCB_INJ_CI,      /* (T, class, bound) */
+    SCB_TPR_CROSS,                           /* (T, dfm, class) */
+    SCB_TPR_ORG, SCB_FPR_ORG,                /* (class) */
+    SCB_COUNT
+} ShortcutBlob;
+
+/* Add every array to out for nT thresholds and K classes; data[i] = the array of blob i. */
+void runner_shortcut_blobs(TaskResult *out, int64_t nT, int64_t K, double **data);
+
+#endif
