@@ -185,6 +185,47 @@ static FsStatus rebuild(Store *s, const SweepConfig *cfg, int force)
     return st;
 }
 
+/* ------------------------------------------------------------------ what the file is */
+/* FS_OK when f (at path) is a store of this version; else one line naming what it is. */
+static FsStatus check_format(H5File *f, const char *path)
+{
+    char *fmt = NULL;
+    int64_t ver = -1;
+    int has_fmt = h5f_attr_exists(f, "/", "format");
+    if (has_fmt && h5f_attr_get_str(f, "/", "format", &fmt) != FS_OK) fmt = NULL;
+    if (h5f_attr_exists(f, "/", "format_version") &&
+        h5f_attr_get_i64(f, "/", "format_version", &ver) != FS_OK)
+        ver = -1;
+    FsStatus st = FS_OK;
+    if (has_fmt && (!fmt || strcmp(fmt, STORE_FORMAT) != 0))
+        st = fs_errorf(FS_ERR_FORMAT, "%s: not an fsweep store: format = '%s', expected format "
+                       "'%s' version %d", path, fmt ? fmt : "(not a string)", STORE_FORMAT,
+                       STORE_FORMAT_VERSION);
+    else if (!has_fmt && (ver < 0 || !h5f_exists(f, "/axes")))
+        st = fs_errorf(FS_ERR_FORMAT, "%s: not an fsweep store (an HDF5 file without the root "
+                       "attribute format = '%s' and format_version = %d)", path, STORE_FORMAT,
+                       STORE_FORMAT_VERSION);
+    else if (ver != STORE_FORMAT_VERSION)
+        st = fs_errorf(FS_ERR_FORMAT, "%s: store format version %lld, this fsweep reads version %d "
+                       "(use the fsweep that made it, or a new store)", path, (long long)ver,
+                       STORE_FORMAT_VERSION);
+    free(fmt);
+    if (st == FS_OK) fs_clear_error();
+    return st;
+}
+
+FsStatus store_check_file(const char *path)
+{
+    H5File *f = h5f_open_shared(path);
+    if (!f) return FS_ERR_IO;
+    FsStatus st = check_format(f, path);
+    char msg[1024];
+    fs_snprintf(msg, sizeof msg, "%s", fs_last_error());
+    h5f_close(f);
+    if (st != FS_OK) fs_errorf(st, "%s", msg);
+    return st;
+}
+
 /* ------------------------------------------------------------------ open / close */
 /* A new, empty store at path (made as path.tmp-PID, then renamed: a file at `path` is always a
  * store), opened for writing. NULL + fs_last_error. */
@@ -200,7 +241,8 @@ static H5File *create_file(const char *path)
         free(tmp);
         return NULL;
     }
-    FsStatus a = h5f_attr_set_i64(f, "/", "format_version", STORE_FORMAT_VERSION);
+    FsStatus a = h5f_attr_set_str(f, "/", "format", STORE_FORMAT);
+    if (a == FS_OK) a = h5f_attr_set_i64(f, "/", "format_version", STORE_FORMAT_VERSION);
     FsStatus e = h5f_close(f);
     f = NULL;
     if (a == FS_OK && e == FS_OK && rename(tmp, path) == 0) f = h5f_open(path, 1);
@@ -216,12 +258,9 @@ static H5File *create_file(const char *path)
  * journal's records the file may lack. */
 static FsStatus open_existing(Store *s, const SweepConfig *cfg, int force, int have_j)
 {
-    int64_t fv = root_i64(s, "format_version", -1), open_flag = root_i64(s, "writer_open", 0);
-    if (fv != STORE_FORMAT_VERSION)
-        return fs_errorf(FS_ERR_FORMAT, "%s: store format version %lld, this fsweep reads %d (use "
-                         "the fsweep that made it, or a new store)", s->path, (long long)fv,
-                         STORE_FORMAT_VERSION);
-    FsStatus st = check_config(s, cfg, force);
+    int64_t open_flag = root_i64(s, "writer_open", 0);
+    FsStatus st = check_format(s->f, s->path);
+    if (st == FS_OK) st = check_config(s, cfg, force);
     if (st == FS_OK) st = store_axes_load(s);
     if (st == FS_OK) st = store_tasks_load(s);
     if (st == FS_OK && have_j) {
@@ -336,6 +375,14 @@ Store *store_open_read(const char *path)
         return NULL;
     }
     if (s->f) {
+        if (check_format(s->f, path) != FS_OK) {
+            char msg[1024];
+            fs_snprintf(msg, sizeof msg, "%s", fs_last_error());
+            h5f_close(s->f);
+            store_free(s);
+            fs_errorf(FS_ERR_FORMAT, "%s", msg);
+            return NULL;
+        }
         store_axes_load(s);
         store_tasks_load(s);
     }
