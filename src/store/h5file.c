@@ -875,6 +875,38 @@ FsStatus h5f_table_append(H5File *f, const char *path, const H5Table *t, const v
     return what ? h5_fail(f, path, what) : FS_OK;
 }
 
+/* The strings HDF5 allocates while it reads a table, tracked: a read that fails part-way (a
+ * damaged file) leaves some in its own conversion buffer, where nothing else could free them. */
+typedef struct {
+    void **p;
+    size_t n, cap;
+} VlenTrack;
+
+static void *vlen_alloc(size_t size, void *info)
+{
+    VlenTrack *t = info;
+    void *p = malloc(size);
+    if (p) {
+        if (t->n == t->cap) {
+            t->cap = t->cap ? 2 * t->cap : 256;
+            t->p = xrealloc(t->p, t->cap * sizeof *t->p);
+        }
+        t->p[t->n++] = p;
+    }
+    return p;
+}
+
+static void vlen_free(void *p, void *info)
+{
+    VlenTrack *t = info;
+    for (size_t i = t->n; p && i-- > 0;)
+        if (t->p[i] == p) {
+            t->p[i] = t->p[--t->n];
+            break;
+        }
+    free(p);
+}
+
 FsStatus h5f_table_read(H5File *f, const char *path, const H5Table *t, void **rows, int64_t *n)
 {
     *rows = NULL;
@@ -884,12 +916,19 @@ FsStatus h5f_table_read(H5File *f, const char *path, const H5Table *t, void **ro
     FsStatus st = open_1d(f, path, "table", &ds, hd);
     if (st) return st;
     void *buf = xcalloc((size_t)hd[0] + 1, t->size);
-    herr_t e = hd[0] ? H5Dread(ds, t->type, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) : 0;
+    VlenTrack vt = {NULL, 0, 0};
+    hid_t pl = H5Pcreate(H5P_DATASET_XFER);
+    herr_t e = pl < 0 ? -1 : H5Pset_vlen_mem_manager(pl, vlen_alloc, &vt, vlen_free, &vt);
+    if (e >= 0 && hd[0]) e = H5Dread(ds, t->type, H5S_ALL, H5S_ALL, pl, buf);
+    if (pl >= 0) H5Pclose(pl);
     H5Dclose(ds);
-    if (e < 0) {
+    if (e < 0) { /* every string HDF5 allocated, wherever it was left */
+        for (size_t i = 0; i < vt.n; i++) free(vt.p[i]);
+        free(vt.p);
         free(buf);
         return h5_fail(f, path, "H5Dread");
     }
+    free(vt.p); /* the strings now belong to the rows (h5f_table_rows_free) */
     *rows = buf;
     *n = (int64_t)hd[0];
     return FS_OK;
