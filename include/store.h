@@ -25,7 +25,8 @@
 
 #include <stdint.h>
 
-#define STORE_FORMAT_VERSION 1
+#define STORE_FORMAT "fsweep-store" /* root attribute `format` */
+#define STORE_FORMAT_VERSION 1        /* root attribute `format_version` */
 
 typedef struct Store Store;
 
@@ -71,8 +72,14 @@ const char *store_library_version(void);
  * different result-affecting config is refused (FS_ERR_CONFIG listing the changed keys) unless
  * force. *created tells whether it was new. */
 Store *store_open(const char *path, const SweepConfig *cfg, int force, int *created);
-/* Read-only (status, plan); HDF5 file locking off so it works while a job writes. */
+/* Read-only (status, plan); HDF5 file locking off so it works while a job writes. A file that
+ * is not a store of this version (store_check_file) is refused. */
 Store *store_open_read(const char *path);
+/* FS_OK when path is an fsweep store of STORE_FORMAT_VERSION (root attributes format and
+ * format_version; stores made before `format` existed need format_version and /axes), else
+ * FS_ERR_FORMAT with one line naming the file, what it holds and what was expected (FS_ERR_IO
+ * when HDF5 cannot open it). Opens without file locking, so it works while a job writes. */
+FsStatus store_check_file(const char *path);
 FsStatus store_close(Store *st);
 const char *store_path(const Store *st);
 

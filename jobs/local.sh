@@ -5,24 +5,32 @@
 # results/quickstart-report/index.html.
 # Running it again resumes (finished tasks are skipped). Extra arguments go to `fsweep run`
 # (e.g. `bash jobs/local.sh seeds=0,1`). NP=4 bash jobs/local.sh uses 4 ranks (3 workers).
+# `kill` (SIGTERM) of this script drains the sweep: exit 75, run it again to resume.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 export FSWEEP_THREADS=${FSWEEP_THREADS:-1}   # engine threads per rank (ranks bring the parallelism)
 CONFIG=${CONFIG:-jobs/quickstart.ini}
 STORE=${STORE:-results/quickstart.h5}
 NP=${NP:-$(( $(nproc) + 1 ))}
+BIN=${FSWEEP_BIN:-build/fsweep}   # tests run another build
 mkdir -p "$(dirname "$STORE")"
-build/fsweep info
+"$BIN" info
 if command -v mpirun >/dev/null 2>&1; then
   if [ "$(id -u)" = 0 ]; then export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1; fi
-  mpirun --oversubscribe -np "$NP" -x FSWEEP_THREADS build/fsweep run "$CONFIG" --store "$STORE" "$@"
+  # Open MPI's mpirun ends the job on SIGTERM itself (ranks killed 1 s later, exit 1) and forwards
+  # only SIGUSR1: a SIGTERM to this script is passed on as SIGUSR1, so it drains and exits 75.
+  mpirun --oversubscribe -np "$NP" -x FSWEEP_THREADS "$BIN" run "$CONFIG" --store "$STORE" "$@" &
+  mp=$!
+  trap 'kill -USR1 $mp 2>/dev/null' TERM
+  while true; do wait $mp; rc=$?; kill -0 $mp 2>/dev/null || break; done
+  trap - TERM
 else
   echo "mpirun not found: running serially"
-  build/fsweep run "$CONFIG" --store "$STORE" "$@"
+  "$BIN" run "$CONFIG" --store "$STORE" "$@"
+  rc=$?
 fi
-rc=$?
 case $rc in
-  0|3) build/fsweep report "$STORE" -o "${STORE%.h5}-report" || rc=1 ;;
+  0|3) "$BIN" report "$STORE" -o "${STORE%.h5}-report" || rc=1 ;;
 esac
 case $rc in
   0) echo "done: $STORE (fsweep status $STORE; report: ${STORE%.h5}-report/index.html)" ;;

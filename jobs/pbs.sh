@@ -21,10 +21,14 @@ mpirun -np "$NP" -x FSWEEP_THREADS build/fsweep run "$CONFIG" --store "$STORE" &
 mp=$!
 ( sleep $((secs - DRAIN_BEFORE)); kill -USR1 $mp 2>/dev/null ) &
 timer=$!
-wait $mp; rc=$?
+# mpirun ends the job on SIGTERM itself (exit 1) and forwards only SIGUSR1: a SIGTERM that reaches
+# this script alone is passed on as SIGUSR1 (drain, 75), and a cancelled job is not resubmitted.
+cancelled=0
+trap 'cancelled=1; kill -USR1 $mp 2>/dev/null' TERM
+while true; do wait $mp; rc=$?; kill -0 $mp 2>/dev/null || break; done
 kill $timer 2>/dev/null
 echo "fsweep exit $rc"
-if [ $rc = 75 ] || [ $rc -gt 128 ]; then
+if [ $cancelled = 0 ] && { [ $rc = 75 ] || [ $rc -gt 128 ]; }; then
   qsub -v "CONFIG=$CONFIG,STORE=$STORE,THREADS=$FSWEEP_THREADS" "$0"
 fi
 exit $rc

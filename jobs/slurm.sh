@@ -21,13 +21,16 @@ cd "${SLURM_SUBMIT_DIR:-.}"
 # The batch shell receives USR1 (B:); pass it on to the job step, whose ranks drain.
 srun --kill-on-bad-exit=1 build/fsweep run "$CONFIG" --store "$STORE" "$@" &
 step=$!
+# scancel sends SIGTERM to the job step's tasks (every rank drains, srun exits 75, the highest
+# task status) and to this script, which then does not requeue: a cancelled job stays cancelled.
+cancelled=0
 trap 'echo "walltime near: draining"; kill -USR1 $step 2>/dev/null' USR1
-trap 'kill -TERM $step 2>/dev/null' TERM
+trap 'cancelled=1; kill -TERM $step 2>/dev/null' TERM
 while true; do wait $step; rc=$?; kill -0 $step 2>/dev/null || break; done
 echo "fsweep exit $rc"
 # 75 = interrupted (signal or a lost rank): the store is consistent; requeue to resume.
 # >128 = killed by a signal (e.g. a node failure): the store is still resumable.
-if [ $rc = 75 ] || [ $rc -gt 128 ]; then
+if [ $cancelled = 0 ] && { [ $rc = 75 ] || [ $rc -gt 128 ]; }; then
   scontrol requeue "$SLURM_JOB_ID"
 fi
 exit $rc

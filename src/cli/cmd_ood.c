@@ -21,7 +21,7 @@ int cmd_ood(int argc, char **argv)
                    "    DIR/<corruption>.npy   uint8 (5N, H, W, C): severities 1..5 concatenated\n"
                    "    DIR/labels.npy         int64 (5N)   -> load with cifar10c:DIR:<corruption>:<severity>\n"
                    "    DIR/bandstop_K_L.npy, DIR/bandpass_K.npy   float32 (N, H, W, C), not clipped\n"
-                   "    DIR/labels_band.npy    int64 (N)    -> load with npy:DIR/bandstop_1_2.npy:DIR/labels_band.npy\n"
+                   "    DIR/labels_band.npy    int64 (N)    -> load with npy:DIR/bandstop_1_2.npy:DIR/labels_band.npy?unclipped=1\n"
                    "    DIR/ood_meta.txt       spec, seed and severity constants\n"
                    "  --names  corruptions and band sets to write (default all); see `fsweep data --help`\n");
             return FS_EXIT_OK;

@@ -121,8 +121,9 @@ static const char run_usage[] =
     "  Without --store the results go to results/<config name>.h5. Running the same command\n"
     "  again resumes: finished tasks are skipped, failed ones get new attempts. A config whose\n"
     "  result-affecting keys changed is refused unless --force; new axis values extend the grid.\n"
-    "  SIGTERM/SIGUSR1 drain and exit with 75 (resumable). Exit: 0 all done, 3 tasks failed,\n"
-    "  75 interrupted, 1 error, 2 usage.\n";
+    "  SIGTERM/SIGUSR1 drain and exit with 75 (resumable); under mpirun send SIGUSR1 to mpirun\n"
+    "  (Open MPI ends the job itself on SIGTERM: exit 1, still resumable). Exit: 0 all done,\n"
+    "  3 tasks failed, 75 interrupted, 1 error, 2 usage (mpirun: 128+N, a rank killed by N).\n";
 
 int cmd_run(int argc, char **argv)
 {

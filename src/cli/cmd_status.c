@@ -30,6 +30,13 @@ int cmd_status(int argc, char **argv)
     char *config = NULL;
     FsStatus s;
     const char *src;
+    /* the file must be a store, even when its journal is read (one HDF5 cannot open, e.g. torn
+     * by a killed writer, is left to the journal) */
+    if (fs_file_exists(path) && store_check_file(path) == FS_ERR_FORMAT) {
+        fprintf(stderr, "fsweep: error: %s\n", fs_last_error());
+        free(jpath);
+        return FS_EXIT_ERROR;
+    }
     if (fs_file_exists(jpath)) {
         s = store_journal_read(jpath, &rows, &n, &config, &run, &nrun);
         src = jpath;

@@ -20,7 +20,9 @@ FsStatus data_load_folder(const char *dir, int size, int channels, char *const *
                           int nclasses, Dataset *out);
 /* NumPy .npy images (uint8 (N,H,W[,C]) or float32) and integer labels; rows [first,
  * first+count) (count < 0: to the end). Labels must lie in [0, kmax) (kmax <= 0: any). */
-FsStatus data_load_npy(const char *images, const char *labels, int first, int count, int kmax, Dataset *out);
+/* unclipped: float32 pixels may lie outside [0, 1] (they must still be finite) */
+FsStatus data_load_npy(const char *images, const char *labels, int first, int count, int kmax, int unclipped,
+                       Dataset *out);
 /* Decode one PNG or JPEG file into (C, H, W) floats in [0, 1] (C = 1 or 3, as requested). */
 FsStatus data_decode_image(const char *path, int channels, float **px, int *h, int *w);
 

@@ -1,5 +1,6 @@
 /* data_npy.c: NumPy .npy arrays (format versions 1-3, C order): images as uint8 (N, H, W, C) or
- * (N, H, W) -- the layout of CIFAR-10-C / ImageNet-C style downloads -- or float32 in [0, 1];
+ * (N, H, W) -- the layout of CIFAR-10-C / ImageNet-C style downloads -- or float32 in [0, 1] (finite, any
+ * value with unclipped: the band sets of `fsweep ood`; the first pixel outside is named);
  * labels as any integer dtype (N). Only what such files use is accepted; anything else fails
  * with a one-line error naming the file, the header offset and what was expected. */
 #include "data_internal.h"
@@ -118,7 +119,8 @@ static int64_t npy_int(const unsigned char *p, const NpyHeader *h)
     return (int64_t)v;
 }
 
-FsStatus data_load_npy(const char *images, const char *labels, int first, int count, int kmax, Dataset *out)
+FsStatus data_load_npy(const char *images, const char *labels, int first, int count, int kmax, int unclipped,
+                       Dataset *out)
 {
     memset(out, 0, sizeof *out);
     FILE *fi = fopen(images, "rb");
@@ -175,6 +177,22 @@ FsStatus data_load_npy(const char *images, const char *labels, int first, int co
             return st;
         }
         if (v + 1 > k) k = (int)v + 1;
+    }
+    if (hi.kind == 'f') { /* the documented range: finite, in [0, 1] (unclipped: any finite value) */
+        size_t per = (size_t)h * w * c;
+        const float *fp = (const float *)px + (size_t)first * per;
+        for (size_t e = 0; e < (size_t)count * per; e++)
+            if (!isfinite(fp[e]) || (!unclipped && (fp[e] < 0.0f || fp[e] > 1.0f))) {
+                size_t i = e / per, r = e % per;
+                st = fs_errorf(FS_ERR_FORMAT, "%s: image %zu, pixel (row %zu, column %zu, channel %zu) at offset %ld is %g: "
+                               "expected a finite float32 %s", images, (size_t)first + i, r / ((size_t)w * c),
+                               (r / (size_t)c) % (size_t)w, r % (size_t)c,
+                               hi.data_off + (long)(((size_t)first * per + e) * 4), (double)fp[e],
+                               unclipped ? "value" : "in [0, 1] (the band sets `fsweep ood` writes: add ?unclipped=1)");
+                free(px);
+                free(lb);
+                return st;
+            }
     }
     if (kmax > 0) k = kmax;
     if (k < 2) k = 2;

@@ -46,6 +46,7 @@ const char *dataset_spec_help(void)
            "  mean=a[,b,c] std=a[,b,c]   explicit constants (default: known table, else computed)\n"
            "  classes=a+b+c  folder class order (else byte-sorted); classes_file=PATH (one per line)\n"
            "  labels=fine|coarse   CIFAR-100 label set\n"
+           "  unclipped=1    npy: float32 pixels outside [0, 1] accepted (band sets of `fsweep ood`)\n"
            "  syn: seed, n_per_class, side, beta, kappa=k0,k1,k2,k3, kappa_echo, jitter, wedge=lo,hi,\n"
            "       colour_lo, target_mean, target_std\n"
            "  ood_seed=S     seed of the corruption noise (ood: specs)\n"
@@ -66,6 +67,7 @@ typedef struct {
     int n_mean, n_std;
     char *classes, *classes_file;
     int fine;
+    int unclipped; /* npy: float32 pixels outside [0, 1] accepted */
     SynParams syn;
     int syn_set[16];
     long ood_seed;
@@ -119,7 +121,8 @@ static FsStatus spec_parse_opts(const char *spec, char *opts, SpecOpts *o)
             if (!strcmp(v, "fine")) o->fine = 1;
             else if (!strcmp(v, "coarse")) o->fine = 0;
             else st = fs_errorf(FS_ERR_CONFIG, "labels: '%s' is not fine or coarse", v);
-        } else if (!strcmp(k, "ood_seed")) st = fs_parse_long(v, 0, 1L << 62, "ood_seed", &o->ood_seed);
+        } else if (!strcmp(k, "unclipped")) st = fs_parse_int(v, 0, 1, "unclipped", &o->unclipped);
+        else if (!strcmp(k, "ood_seed")) st = fs_parse_long(v, 0, 1L << 62, "ood_seed", &o->ood_seed);
         /* synthetic generator parameters */
         else if (!strcmp(k, "seed")) {
             long s;
@@ -151,7 +154,7 @@ static FsStatus spec_parse_opts(const char *spec, char *opts, SpecOpts *o)
             return fs_errorf(FS_ERR_CONFIG,
                              "dataset spec '%s': unknown option '%s' (expected n, per_class, frac, "
                              "subset_seed, stratified, size, channels, pad, pad32, norm, mean, std, "
-                             "classes, classes_file, labels, ood_seed or a syn parameter)",
+                             "classes, classes_file, labels, unclipped, ood_seed or a syn parameter)",
                              spec, k);
         if (st) {
             char msg[512];
@@ -285,7 +288,7 @@ static FsStatus spec_load_source(const char *spec, const char *src, SpecOpts *o,
             return fs_errorf(FS_ERR_CONFIG, "dataset spec '%s': expected npy:IMAGES.npy:LABELS.npy", spec);
         fs_snprintf(path, sizeof path, "%.*s", (int)(last - rest), rest);
         fs_snprintf(path2, sizeof path2, "%s", last + 1);
-        if ((st = data_load_npy(path, path2, 0, -1, 0, d))) return st;
+        if ((st = data_load_npy(path, path2, 0, -1, 0, o->unclipped, d))) return st;
     } else if (!strcmp(kind, "cifar10c")) {
         /* cifar10c:DIR:CORRUPTION:SEVERITY -> DIR/CORRUPTION.npy rows of that severity */
         const char *c2 = last;
@@ -298,7 +301,7 @@ static FsStatus spec_load_source(const char *spec, const char *src, SpecOpts *o,
         fs_snprintf(path, sizeof path, "%.*s/%.*s.npy", (int)(c3 - rest), rest, (int)(c2 - c3 - 1), c3 + 1);
         fs_snprintf(path2, sizeof path2, "%.*s/labels.npy", (int)(c3 - rest), rest);
         Dataset all;
-        if ((st = data_load_npy(path, path2, 0, -1, 10, &all))) return st;
+        if ((st = data_load_npy(path, path2, 0, -1, 10, 0, &all))) return st;
         if (all.n % 5) {
             st = fs_errorf(FS_ERR_FORMAT, "%s: %d images is not 5 severities of equal size", path, all.n);
             dataset_free(&all);

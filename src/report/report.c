@@ -6,6 +6,7 @@
 #include "report.h"
 
 #include "report_sections.h"
+#include "store.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -51,7 +52,15 @@ FsStatus report_write(const ReportOptions *o, ReportSummary *sum)
     r.tpr_threshold = 0.6; /* the config's default */
     if (!fs_file_exists(o->store_path))
         return fs_errorf(FS_ERR_IO, "%s: no such store", o->store_path);
-    FsStatus st = fs_mkdir_p(o->out_dir);
+    FsStatus st = store_check_file(o->store_path); /* a store, of this version */
+    if (st == FS_ERR_IO)
+        return fs_errorf(FS_ERR_IO,
+                         "%s: cannot open as an HDF5 store (not HDF5, or a running job holds it "
+                         "open: report after the job ends; `fsweep status` shows progress)",
+                         o->store_path);
+    if (st != FS_OK)
+        return st;
+    st = fs_mkdir_p(o->out_dir);
     if (st != FS_OK)
         return st;
     if (!report_store_open(&r.store, o->store_path, &r.doc))

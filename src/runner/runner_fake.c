@@ -1,7 +1,9 @@
 /* runner_fake.c: the fake runner (cfg runner = fake, see runner.h): deterministic pseudo-work
  * with the real runner's blob names, dims and places, for scheduler, store and resume tests.
  * Every number derives from (sweep seed, task id, input hashes). Faults on request: [fake] hang
- * and fail keys, FSWEEP_FAKE_CRASH (the process kills itself on a matching task). */
+ * and fail keys, FSWEEP_FAKE_CRASH (the process kills itself on a matching task),
+ * FSWEEP_FAKE_SLOW (a matching task first sleeps 60 s, results unchanged: a test can kill its
+ * rank mid-task). */
 #include "runner.h"
 
 #include "rng.h"
@@ -57,6 +59,11 @@ FsStatus runner_run_fake(const TaskSpec *spec, const TaskEnv *env, TaskResult *o
     }
     const char *crash = getenv("FSWEEP_FAKE_CRASH"); /* tests: a worker dies on this task */
     if (crash && *crash && strstr(spec->key, crash)) raise(SIGKILL);
+    const char *slow = getenv("FSWEEP_FAKE_SLOW"); /* tests: a task to kill its rank in */
+    if (slow && *slow && strstr(spec->key, slow)) {
+        FsStatus st = fake_sleep(env, 60000);
+        if (st != FS_OK) return st;
+    }
 
     FsStatus st = fake_sleep(env, cfg->fake_ms * factor[spec->kind]);
     if (st != FS_OK) return st;

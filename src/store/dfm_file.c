@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#define DFM_FILE_VERSION 1 /* root attribute `version` */
+
 void dfm_maps_free(DfmMaps *m)
 {
     free(m->thresholds);
@@ -21,10 +23,21 @@ FsStatus dfm_maps_read(const char *path, DfmMaps *m)
     H5File *f = h5f_open(path, 0);
     if (!f) return FS_ERR_IO;
     char *fmt = NULL, *method = NULL;
-    FsStatus st = h5f_attr_get_str(f, "/", "format", &fmt);
+    int64_t ver = -1;
+    FsStatus st = FS_OK;
+    if (!h5f_attr_exists(f, "/", "format"))
+        st = fs_errorf(FS_ERR_FORMAT, "%s: not an fsweep DFM file (no root attribute format; "
+                       "expected format 'fsweep-dfm' version %d)", path, DFM_FILE_VERSION);
+    if (st == FS_OK) st = h5f_attr_get_str(f, "/", "format", &fmt);
     if (st == FS_OK && strcmp(fmt, "fsweep-dfm") != 0)
-        st = fs_errorf(FS_ERR_FORMAT, "%s: attribute format = '%s', expected 'fsweep-dfm'", path,
-                       fmt);
+        st = fs_errorf(FS_ERR_FORMAT, "%s: not an fsweep DFM file: format = '%s', expected "
+                       "format 'fsweep-dfm' version %d", path, fmt, DFM_FILE_VERSION);
+    if (st == FS_OK && (!h5f_attr_exists(f, "/", "version") ||
+                        h5f_attr_get_i64(f, "/", "version", &ver) != FS_OK ||
+                        ver != DFM_FILE_VERSION))
+        st = fs_errorf(FS_ERR_FORMAT, "%s: DFM file version %lld, this fsweep reads version %d "
+                       "(make it again with `fsweep dfm`)", path, (long long)ver,
+                       DFM_FILE_VERSION);
     if (st == FS_OK) st = h5f_attr_get_str(f, "/", "method", &method);
     if (st == FS_OK) fs_snprintf(m->method, sizeof m->method, "%.31s", method);
     int rank = 0;
@@ -74,7 +87,7 @@ struct H5File *dfm_file_create(const char *path, const DfmFileOut *o)
     int64_t dm[2] = {o->n_masks, o->k}, dk[1] = {o->k}, dm1[1] = {o->n_masks};
     int64_t ds[2] = {o->n_stages, o->k};
     FsStatus st = h5f_attr_set_str(f, "/", "format", "fsweep-dfm");
-    if (st == FS_OK) st = h5f_attr_set_i64(f, "/", "version", 1);
+    if (st == FS_OK) st = h5f_attr_set_i64(f, "/", "version", DFM_FILE_VERSION);
     const char *skeys[] = {"method", "model", "data", "geometry", "path"};
     const char *svals[] = {o->method, o->model, o->data, o->geometry, o->path};
     for (int i = 0; i < 5 && st == FS_OK; i++)

@@ -4,6 +4,7 @@
 
 #include "log.h"
 
+#include <errno.h>
 #include <hdf5.h>
 #include <hdf5_hl.h>
 #include <math.h>
@@ -21,11 +22,22 @@ struct H5File {
 
 /* HDF5 prints its error stack itself unless silenced; we silence it and report one line,
  * printing the stack only at debug level. */
+/* Set when an H5Fclose failed (a full disk): HDF5 1.10 then keeps a half-closed file that its
+ * own exit-time cleanup dereferences and crashes on, so that cleanup is skipped. */
+static int h5_close_failed;
+
+static void h5_term(void)
+{
+    if (!h5_close_failed) H5close();
+}
+
+/* Before the first HDF5 call: HDF5's exit-time cleanup replaced by h5_term; errors silenced. */
 static void h5_quiet(void)
 {
     static int done;
     if (done) return;
     done = 1;
+    if (H5dont_atexit() >= 0) atexit(h5_term);
     if (log_get_level() < LOG_LVL_DEBUG) H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
 }
 
@@ -34,10 +46,21 @@ static FsStatus h5_fail(const H5File *f, const char *obj, const char *what)
     return fs_errorf(FS_ERR_LIB, "%s: %s: HDF5 %s failed", f ? f->path : "?", obj ? obj : "/", what);
 }
 
+/* A failed flush or close: HDF5's file driver leaves the failed write's errno (ENOSPC on a
+ * full disk), which says more than HDF5's stack. */
+static FsStatus h5_fail_errno(const H5File *f, const char *what)
+{
+    int e = errno;
+    if (!e) return h5_fail(f, "/", what);
+    return fs_errorf(e == ENOSPC || e == EDQUOT ? FS_ERR_IO : FS_ERR_LIB, "%s: HDF5 %s failed: %s",
+                     f->path, what, strerror(e));
+}
+
 const char *h5f_library_version(void)
 {
     static char v[32];
     unsigned maj = 0, min = 0, rel = 0;
+    h5_quiet();
     if (H5get_libversion(&maj, &min, &rel) < 0) return "unknown";
     fs_snprintf(v, sizeof v, "%u.%u.%u", maj, min, rel);
     return v;
@@ -172,7 +195,8 @@ H5File *h5f_open_shared(const char *path)
 
 FsStatus h5f_flush(H5File *f)
 {
-    if (H5Fflush(f->id, H5F_SCOPE_GLOBAL) < 0) return h5_fail(f, "/", "H5Fflush");
+    errno = 0;
+    if (H5Fflush(f->id, H5F_SCOPE_GLOBAL) < 0) return h5_fail_errno(f, "H5Fflush");
     return FS_OK;
 }
 
@@ -181,7 +205,11 @@ FsStatus h5f_close(H5File *f)
     if (!f) return FS_OK;
     FsStatus st = FS_OK;
     if (f->xfer >= 0 && H5Pclose(f->xfer) < 0) st = h5_fail(f, "/", "H5Pclose");
-    if (H5Fclose(f->id) < 0 && st == FS_OK) st = h5_fail(f, "/", "H5Fclose");
+    errno = 0;
+    if (H5Fclose(f->id) < 0) {
+        h5_close_failed = 1;
+        if (st == FS_OK) st = h5_fail_errno(f, "H5Fclose");
+    }
     free(f->tconv);
     free(f->bkg);
     free(f->path);
@@ -847,6 +875,38 @@ FsStatus h5f_table_append(H5File *f, const char *path, const H5Table *t, const v
     return what ? h5_fail(f, path, what) : FS_OK;
 }
 
+/* The strings HDF5 allocates while it reads a table, tracked: a read that fails part-way (a
+ * damaged file) leaves some in its own conversion buffer, where nothing else could free them. */
+typedef struct {
+    void **p;
+    size_t n, cap;
+} VlenTrack;
+
+static void *vlen_alloc(size_t size, void *info)
+{
+    VlenTrack *t = info;
+    void *p = malloc(size);
+    if (p) {
+        if (t->n == t->cap) {
+            t->cap = t->cap ? 2 * t->cap : 256;
+            t->p = xrealloc(t->p, t->cap * sizeof *t->p);
+        }
+        t->p[t->n++] = p;
+    }
+    return p;
+}
+
+static void vlen_free(void *p, void *info)
+{
+    VlenTrack *t = info;
+    for (size_t i = t->n; p && i-- > 0;)
+        if (t->p[i] == p) {
+            t->p[i] = t->p[--t->n];
+            break;
+        }
+    free(p);
+}
+
 FsStatus h5f_table_read(H5File *f, const char *path, const H5Table *t, void **rows, int64_t *n)
 {
     *rows = NULL;
@@ -856,12 +916,19 @@ FsStatus h5f_table_read(H5File *f, const char *path, const H5Table *t, void **ro
     FsStatus st = open_1d(f, path, "table", &ds, hd);
     if (st) return st;
     void *buf = xcalloc((size_t)hd[0] + 1, t->size);
-    herr_t e = hd[0] ? H5Dread(ds, t->type, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) : 0;
+    VlenTrack vt = {NULL, 0, 0};
+    hid_t pl = H5Pcreate(H5P_DATASET_XFER);
+    herr_t e = pl < 0 ? -1 : H5Pset_vlen_mem_manager(pl, vlen_alloc, &vt, vlen_free, &vt);
+    if (e >= 0 && hd[0]) e = H5Dread(ds, t->type, H5S_ALL, H5S_ALL, pl, buf);
+    if (pl >= 0) H5Pclose(pl);
     H5Dclose(ds);
-    if (e < 0) {
+    if (e < 0) { /* every string HDF5 allocated, wherever it was left */
+        for (size_t i = 0; i < vt.n; i++) free(vt.p[i]);
+        free(vt.p);
         free(buf);
         return h5_fail(f, path, "H5Dread");
     }
+    free(vt.p); /* the strings now belong to the rows (h5f_table_rows_free) */
     *rows = buf;
     *n = (int64_t)hd[0];
     return FS_OK;

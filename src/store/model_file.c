@@ -111,12 +111,14 @@ FsStatus model_file_read(const char *path, Model **out, float *mean, float *std)
     ModelOptions o;
     model_options_default(&o);
     if (!h5f_attr_exists(f, "/", "format")) {
-        st = fs_errorf(FS_ERR_FORMAT, "%s: not an fsweep model file (no 'format' attribute)", path);
+        st = fs_errorf(FS_ERR_FORMAT, "%s: not an fsweep model file (no root attribute format; expected "
+                       "format '%s' version %d)", path, MODEL_FORMAT, MODEL_FORMAT_VERSION);
         goto fail;
     }
     TRY(h5f_attr_get_str(f, "/", "format", &fmt));
     if (strcmp(fmt, MODEL_FORMAT) != 0) {
-        st = fs_errorf(FS_ERR_FORMAT, "%s: format '%s', expected '%s'", path, fmt, MODEL_FORMAT);
+        st = fs_errorf(FS_ERR_FORMAT, "%s: not an fsweep model file: format = '%s', expected format '%s' "
+                       "version %d", path, fmt, MODEL_FORMAT, MODEL_FORMAT_VERSION);
         goto fail;
     }
     TRY(get_int(f, "format_version", 0, 1000, &ver));

@@ -15,8 +15,7 @@ FsStatus store_apply(Store *s, const SweepConfig *cfg, const StoreKey *k, const 
 
 static FsStatus flush(Store *s)
 {
-    if (h5f_flush(s->f) != FS_OK) return fs_errorf(FS_ERR_LIB, "%s: H5Fflush failed", s->path);
-    return FS_OK;
+    return h5f_flush(s->f); /* its error names the file and errno (a full disk) */
 }
 
 FsStatus store_append(Store *s, const SweepConfig *cfg, const TaskSpec *spec, const TaskResult *r)

@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 const char *store_library_version(void) { return h5f_library_version(); }
@@ -115,7 +116,7 @@ static FsStatus check_config(Store *s, const SweepConfig *cfg, int force)
 typedef struct {
     Store *s;
     const SweepConfig *cfg;
-    int64_t index, from, rows_have;
+    int64_t index, from;
     int full; /* rebuilding a fresh file: restore history too */
 } Replay;
 
@@ -132,13 +133,16 @@ static FsStatus replay_cb(int type, const unsigned char *p, size_t n, void *user
     }
     if (type != STORE_JREC_RESULT || n < sizeof(StoreKey)) return FS_OK;
     int64_t i = rp->index++;
-    if (i < rp->from) return FS_OK;
     StoreKey k;
     memcpy(&k, p, sizeof k);
     TaskResult r;
     FsStatus st = task_result_unpack(p + sizeof k, n - sizeof k, &r);
     if (st != FS_OK) return st;
-    st = store_apply(rp->s, rp->cfg, &k, &r, i >= rp->rows_have);
+    /* The file has this attempt's row when it has as many attempts of the task (by key, not by
+     * position: a journal that lost records to damage no longer lines up with /tasks). Records
+     * before `from` whose row exists are skipped; the others are (re)applied. */
+    int have_row = store_attempts(rp->s, r.task_id) >= r.attempt;
+    if (i >= rp->from || !have_row) st = store_apply(rp->s, rp->cfg, &k, &r, !have_row);
     task_result_free(&r);
     return st;
 }
@@ -146,16 +150,26 @@ static FsStatus replay_cb(int type, const unsigned char *p, size_t n, void *user
 /* Bring the HDF5 file in line with the journal. from: first record whose arrays are rewritten. */
 static FsStatus replay(Store *s, const SweepConfig *cfg, int64_t from, int full)
 {
-    Replay rp = {s, cfg, 0, from, s->nrows, full};
+    Replay rp = {s, cfg, 0, from, full};
     long end = 0;
+    int64_t rows_before = s->nrows;
     FsStatus st = store_journal_scan(s->jpath, replay_cb, &rp, &end);
     if (st != FS_OK) return st;
-    /* drop a torn tail so new records follow the last good one */
-    if (truncate(s->jpath, end) != 0)
-        return fs_errorf(FS_ERR_IO, "%s: cannot truncate: %s", s->jpath, strerror(errno));
-    if (rp.index < s->nrows)
+    struct stat sb;
+    if (stat(s->jpath, &sb) != 0)
+        return fs_errorf(FS_ERR_IO, "%s: cannot stat: %s", s->jpath, strerror(errno));
+    /* drop a torn or damaged tail so new records follow the last good one (one warning) */
+    if ((long long)sb.st_size > (long long)end) {
+        LOG_WARN("%s: damaged tail: %lld bytes after the last valid record (byte %ld) dropped "
+                 "(torn write or damage); its %lld results are kept, the HDF5 file holds %lld "
+                 "rows", s->jpath, (long long)sb.st_size - end, end, (long long)rp.index,
+                 (long long)rows_before);
+        if (truncate(s->jpath, end) != 0)
+            return fs_errorf(FS_ERR_IO, "%s: cannot truncate: %s", s->jpath, strerror(errno));
+    } else if (rp.index < rows_before) {
         LOG_WARN("%s: journal holds %lld results but the file %lld rows (journal from another "
-                 "store?)", s->jpath, (long long)rp.index, (long long)s->nrows);
+                 "store?)", s->jpath, (long long)rp.index, (long long)rows_before);
+    }
     return FS_OK;
 }
 
@@ -185,6 +199,47 @@ static FsStatus rebuild(Store *s, const SweepConfig *cfg, int force)
     return st;
 }
 
+/* ------------------------------------------------------------------ what the file is */
+/* FS_OK when f (at path) is a store of this version; else one line naming what it is. */
+static FsStatus check_format(H5File *f, const char *path)
+{
+    char *fmt = NULL;
+    int64_t ver = -1;
+    int has_fmt = h5f_attr_exists(f, "/", "format");
+    if (has_fmt && h5f_attr_get_str(f, "/", "format", &fmt) != FS_OK) fmt = NULL;
+    if (h5f_attr_exists(f, "/", "format_version") &&
+        h5f_attr_get_i64(f, "/", "format_version", &ver) != FS_OK)
+        ver = -1;
+    FsStatus st = FS_OK;
+    if (has_fmt && (!fmt || strcmp(fmt, STORE_FORMAT) != 0))
+        st = fs_errorf(FS_ERR_FORMAT, "%s: not an fsweep store: format = '%s', expected format "
+                       "'%s' version %d", path, fmt ? fmt : "(not a string)", STORE_FORMAT,
+                       STORE_FORMAT_VERSION);
+    else if (!has_fmt && (ver < 0 || !h5f_exists(f, "/axes")))
+        st = fs_errorf(FS_ERR_FORMAT, "%s: not an fsweep store (an HDF5 file without the root "
+                       "attribute format = '%s' and format_version = %d)", path, STORE_FORMAT,
+                       STORE_FORMAT_VERSION);
+    else if (ver != STORE_FORMAT_VERSION)
+        st = fs_errorf(FS_ERR_FORMAT, "%s: store format version %lld, this fsweep reads version %d "
+                       "(use the fsweep that made it, or a new store)", path, (long long)ver,
+                       STORE_FORMAT_VERSION);
+    free(fmt);
+    if (st == FS_OK) fs_clear_error();
+    return st;
+}
+
+FsStatus store_check_file(const char *path)
+{
+    H5File *f = h5f_open_shared(path);
+    if (!f) return FS_ERR_IO;
+    FsStatus st = check_format(f, path);
+    char msg[1024];
+    fs_snprintf(msg, sizeof msg, "%s", fs_last_error());
+    h5f_close(f);
+    if (st != FS_OK) fs_errorf(st, "%s", msg);
+    return st;
+}
+
 /* ------------------------------------------------------------------ open / close */
 /* A new, empty store at path (made as path.tmp-PID, then renamed: a file at `path` is always a
  * store), opened for writing. NULL + fs_last_error. */
@@ -200,7 +255,8 @@ static H5File *create_file(const char *path)
         free(tmp);
         return NULL;
     }
-    FsStatus a = h5f_attr_set_i64(f, "/", "format_version", STORE_FORMAT_VERSION);
+    FsStatus a = h5f_attr_set_str(f, "/", "format", STORE_FORMAT);
+    if (a == FS_OK) a = h5f_attr_set_i64(f, "/", "format_version", STORE_FORMAT_VERSION);
     FsStatus e = h5f_close(f);
     f = NULL;
     if (a == FS_OK && e == FS_OK && rename(tmp, path) == 0) f = h5f_open(path, 1);
@@ -216,12 +272,9 @@ static H5File *create_file(const char *path)
  * journal's records the file may lack. */
 static FsStatus open_existing(Store *s, const SweepConfig *cfg, int force, int have_j)
 {
-    int64_t fv = root_i64(s, "format_version", -1), open_flag = root_i64(s, "writer_open", 0);
-    if (fv != STORE_FORMAT_VERSION)
-        return fs_errorf(FS_ERR_FORMAT, "%s: store format version %lld, this fsweep reads %d (use "
-                         "the fsweep that made it, or a new store)", s->path, (long long)fv,
-                         STORE_FORMAT_VERSION);
-    FsStatus st = check_config(s, cfg, force);
+    int64_t open_flag = root_i64(s, "writer_open", 0);
+    FsStatus st = check_format(s->f, s->path);
+    if (st == FS_OK) st = check_config(s, cfg, force);
     if (st == FS_OK) st = store_axes_load(s);
     if (st == FS_OK) st = store_tasks_load(s);
     if (st == FS_OK && have_j) {
@@ -262,12 +315,27 @@ static FsStatus begin_run(Store *s, const SweepConfig *cfg)
     if (st == FS_OK) st = h5f_attr_set_i64(s->f, "/", "writer_open", 1);
     if (st == FS_OK) st = h5f_attr_set_str(s->f, "/", "result_hash", h);
     if (st == FS_OK) st = h5f_attr_set_str(s->f, "/", "config", cfg->text);
-    if (st == FS_OK && h5f_flush(s->f) != FS_OK)
-        st = fs_errorf(FS_ERR_LIB, "%s: H5Fflush failed", s->path);
+    if (st == FS_OK) st = h5f_flush(s->f);
     return st;
 }
 
-Store *store_open(const char *path, const SweepConfig *cfg, int force, int *created)
+/* Move a damaged store aside (kept as PATH.damaged-TIME) so that it is rebuilt from its
+ * journal. 0 + fs_last_error when it cannot be moved. */
+static int move_aside(const char *path, const char *jpath, const char *why)
+{
+    char bak[1100];
+    fs_snprintf(bak, sizeof bak, "%s.damaged-%ld", path, (long)fs_wall_time());
+    if (rename(path, bak) != 0) {
+        fs_errorf(FS_ERR_IO, "%s: cannot move the damaged file aside: %s", path, strerror(errno));
+        return 0;
+    }
+    LOG_WARN("%s: %s; kept as %s, rebuilding from %s", path, why, bak, jpath);
+    return 1;
+}
+
+/* store_open; moved: the file was just moved aside (no second warning). */
+static Store *open_at(const char *path, const SweepConfig *cfg, int force, int *created,
+                      int moved)
 {
     Store *s = store_new(path);
     s->fsync_each = cfg->store_fsync;
@@ -284,20 +352,14 @@ Store *store_open(const char *path, const SweepConfig *cfg, int force, int *crea
                 store_free(s);
                 return NULL;
             }
-            char bak[1100];
-            fs_snprintf(bak, sizeof bak, "%s.damaged-%ld", path, (long)fs_wall_time());
-            if (rename(path, bak) != 0) {
-                fs_errorf(FS_ERR_IO, "%s: cannot move the damaged file aside: %s", path,
-                          strerror(errno));
+            if (!move_aside(path, s->jpath, "HDF5 cannot open it (torn write?)")) {
                 store_free(s);
                 return NULL;
             }
-            LOG_WARN("%s: HDF5 cannot open it (torn write?); kept as %s, rebuilding from %s", path,
-                     bak, s->jpath);
             rebuilding = 1;
         }
     } else if (have_j) {
-        LOG_WARN("%s: missing, rebuilding from %s", path, s->jpath);
+        if (!moved) LOG_WARN("%s: missing, rebuilding from %s", path, s->jpath);
         rebuilding = 1;
     }
     if (!s->f) {
@@ -309,6 +371,16 @@ Store *store_open(const char *path, const SweepConfig *cfg, int force, int *crea
         *created = !rebuilding;
     } else {
         st = open_existing(s, cfg, force, have_j);
+        if (st == FS_ERR_LIB && have_j) { /* HDF5 opens it but cannot read it: rebuild */
+            char why[1200];
+            fs_snprintf(why, sizeof why, "HDF5 opens it but cannot read it (%s; torn or "
+                        "full-disk write?)", fs_last_error());
+            h5f_close(s->f);
+            s->f = NULL;
+            int ok = move_aside(path, s->jpath, why);
+            store_free(s);
+            return ok ? open_at(path, cfg, force, created, 1) : NULL;
+        }
     }
     if (st == FS_OK && rebuilding) st = rebuild(s, cfg, force);
     if (st == FS_OK) st = begin_run(s, cfg);
@@ -321,6 +393,11 @@ Store *store_open(const char *path, const SweepConfig *cfg, int force, int *crea
         return NULL;
     }
     return s;
+}
+
+Store *store_open(const char *path, const SweepConfig *cfg, int force, int *created)
+{
+    return open_at(path, cfg, force, created, 0);
 }
 
 Store *store_open_read(const char *path)
@@ -336,6 +413,14 @@ Store *store_open_read(const char *path)
         return NULL;
     }
     if (s->f) {
+        if (check_format(s->f, path) != FS_OK) {
+            char msg[1024];
+            fs_snprintf(msg, sizeof msg, "%s", fs_last_error());
+            h5f_close(s->f);
+            store_free(s);
+            fs_errorf(FS_ERR_FORMAT, "%s", msg);
+            return NULL;
+        }
         store_axes_load(s);
         store_tasks_load(s);
     }
@@ -365,8 +450,8 @@ FsStatus store_close(Store *s)
     FsStatus st = FS_OK;
     if (s->f) {
         if (!s->readonly) st = h5f_attr_set_i64(s->f, "/", "writer_open", 0);
-        if (h5f_close(s->f) != FS_OK && st == FS_OK)
-            st = fs_errorf(FS_ERR_LIB, "%s: H5Fclose failed", s->path);
+        FsStatus cs = h5f_close(s->f); /* its error names the file and errno */
+        if (st == FS_OK) st = cs;
     }
     if (s->jf && fclose(s->jf) != 0 && st == FS_OK)
         st = fs_errorf(FS_ERR_IO, "%s: close: %s", s->jpath, strerror(errno));

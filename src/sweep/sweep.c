@@ -2,6 +2,7 @@
 #include "sweep.h"
 
 #include "log.h"
+#include "sweep_check.h"
 
 #include <ctype.h>
 #include <iniparser.h>
@@ -424,6 +425,22 @@ static FsStatus convert(RawValues *raw, SweepConfig *cfg)
     if (strcmp(cfg->runner, "fake") != 0 && strcmp(cfg->runner, "real") != 0) {
         int i = key_find("sweep", "runner");
         return bad(raw, i, "fake or real");
+    }
+    if (!strcmp(cfg->runner, "real")) { /* values inside the axes, as the real runner reads them */
+        static const int checked[] = {AX_ARCH, AX_AUG, AX_BAND, AX_TEST_BAND, AX_OOD};
+        static const char *const keyname[] = {"archs", "augs", "bands", "test_bands", "ood"};
+        for (size_t a = 0; a < FS_ARRAY_LEN(checked); a++) {
+            const SweepAxis *ax = &cfg->axes[checked[a]];
+            for (int j = 0; j < ax->n; j++)
+                if (sweep_check_real_value(checked[a], ax->v[j], cfg->dsinfo,
+                                           cfg->axes[AX_DATASET].n) != FS_OK) {
+                    int i = key_find("axes", keyname[a]);
+                    char msg[600];
+                    fs_snprintf(msg, sizeof msg, "%s", fs_last_error());
+                    return fs_errorf(FS_ERR_CONFIG, "%s (%s.%s) value '%s': %s", raw->where[i],
+                                     keys[i].sec, keys[i].key, ax->v[j], msg);
+                }
+        }
     }
     if (strcmp(cfg->dfm_method, "iccv") != 0) {
         int i = key_find("analyses", "dfm_method");

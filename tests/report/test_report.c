@@ -5,6 +5,7 @@
 #include "harness.h"
 #include "report/plot.h"
 #include "report.h"
+#include "store.h"
 
 #include <dirent.h>
 #include <stdint.h>
@@ -62,7 +63,8 @@ static void fixture_make(Fixture *fx)
     if (!f)
         return;
     EXPECT(h5f_attr_set_str(f, "/", "config", "[analyses]\ntpr_threshold = 0.5\n") == FS_OK);
-    EXPECT(h5f_attr_set_i64(f, "/", "format_version", 1) == FS_OK);
+    EXPECT(h5f_attr_set_str(f, "/", "format", STORE_FORMAT) == FS_OK);
+    EXPECT(h5f_attr_set_i64(f, "/", "format_version", STORE_FORMAT_VERSION) == FS_OK);
     /* Two archs whose file-name-safe forms collide ("vgg_s_"): figure files stay distinct. */
     const char *arch[NA] = {"vgg_s_", "vgg<s>"}, *aug[NG] = {"none"}, *band[NB] = {"B1", "B2"};
     const char *tb[NTB] = {"none", "stop12", "stop34"};
@@ -394,6 +396,14 @@ static void test_report_empty_and_errors(void)
     EXPECT(f && h5f_close(f) == FS_OK);
     ReportOptions o = {.store_path = store, .out_dir = out, .write_png_files = 0};
     ReportSummary sum;
+    /* an empty HDF5 file is no store: refused, naming it and what was expected */
+    EXPECT(report_write(&o, &sum) == FS_ERR_FORMAT && strstr(fs_last_error(), "empty.h5") &&
+           strstr(fs_last_error(), "not an fsweep store"));
+    /* an empty store: a page saying what is absent */
+    f = h5f_open(store, 1);
+    EXPECT(f && h5f_attr_set_str(f, "/", "format", STORE_FORMAT) == FS_OK &&
+           h5f_attr_set_i64(f, "/", "format_version", STORE_FORMAT_VERSION) == FS_OK &&
+           h5f_close(f) == FS_OK);
     EXPECT(report_write(&o, &sum) == FS_OK);
     EXPECT_EQ_INT(sum.figures, 0);
     EXPECT(sum.sections_absent >= 1);
@@ -430,6 +440,8 @@ static void test_report_many_classes(void)
     EXPECT(f != NULL);
     if (!f)
         return;
+    EXPECT(h5f_attr_set_str(f, "/", "format", STORE_FORMAT) == FS_OK);
+    EXPECT(h5f_attr_set_i64(f, "/", "format_version", STORE_FORMAT_VERSION) == FS_OK);
     int64_t d3[3] = {KC, NN, NN}, d7[7] = {1, 1, 1, 1, KC, NN, NN / 2 + 1};
     EXPECT(h5f_write(f, "/results/big/adcs", FSH5_F64, 3, d3, adcs) == FS_OK);
     EXPECT(h5f_attr_set_str(f, "/results/big/adcs", "fsweep_dims", "class,fy,fx") == FS_OK);
@@ -471,6 +483,8 @@ static void test_report_all_nan(void)
     EXPECT(f != NULL);
     if (!f)
         return;
+    EXPECT(h5f_attr_set_str(f, "/", "format", STORE_FORMAT) == FS_OK);
+    EXPECT(h5f_attr_set_i64(f, "/", "format_version", STORE_FORMAT_VERSION) == FS_OK);
     int64_t d7[7] = {1, 1, 1, 1, 2, 4, 3}, d5[5] = {1, 1, 1, 2, 3};
     EXPECT(h5f_write(f, "/results/x/dfm_score", FSH5_F64, 7, d7, score) == FS_OK);
     EXPECT(h5f_attr_set_str(f, "/results/x/dfm_score", "fsweep_dims",

@@ -1,0 +1,80 @@
+/* sweep_check.c: see sweep_check.h. Each value is built once the way the real runner builds it
+ * (an augmenter, an OOD copy of one blank image of the dataset's shape), so what passes here
+ * is what a task accepts. */
+#include "sweep_check.h"
+
+#include "augment.h"
+#include "data.h"
+#include "model.h"
+#include "ood.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static void plus_to_comma(const char *v, char *out, size_t n)
+{
+    fs_snprintf(out, n, "%s", v);
+    for (char *p = out; *p; p++)
+        if (*p == '+') *p = ',';
+}
+
+/* "NAME" or "NAME:WIDTH" with NAME one of model_arch_names() */
+static FsStatus check_arch(const char *v)
+{
+    const char *colon = strchr(v, ':');
+    size_t nl = colon ? (size_t)(colon - v) : strlen(v);
+    const char *names = model_arch_names();
+    int known = 0;
+    for (const char *p = names; *p && !known;) {
+        while (*p == ' ' || *p == ',') p++;
+        size_t l = strcspn(p, ", ");
+        known = l == nl && l && !strncmp(p, v, l);
+        p += l;
+    }
+    if (!known)
+        return fs_errorf(FS_ERR_CONFIG, "architecture '%.*s' unknown: expected NAME[:WIDTH] with NAME "
+                         "one of %s", (int)nl, v, names);
+    if (!colon) return FS_OK;
+    ModelOptions o;
+    model_options_default(&o);
+    if (model_options_set(&o, "width", colon + 1) != FS_OK)
+        return fs_errorf(FS_ERR_CONFIG, "width '%s' of %.*s: expected a number in [0.001, 64]",
+                         colon + 1, (int)nl, v);
+    return FS_OK;
+}
+
+static FsStatus check_pipeline(const char *pipe, const SweepDatasetInfo *d)
+{
+    Augmenter *a = NULL;
+    FsStatus st = augment_create(pipe, d->c, d->h, d->w, &a);
+    augment_free(a);
+    return st;
+}
+
+static FsStatus check_ood(const char *name, const SweepDatasetInfo *d)
+{
+    Dataset one = {0}, out = {0};
+    dataset_alloc(&one, 1, d->c, d->h, d->w, d->classes > 1 ? d->classes : 2);
+    FsStatus st = ood_make(&one, name, 1, &out);
+    dataset_free(&out);
+    dataset_free(&one);
+    return st;
+}
+
+FsStatus sweep_check_real_value(int axis, const char *v, const SweepDatasetInfo *ds, int n_ds)
+{
+    if (axis == AX_ARCH) return check_arch(v);
+    char buf[512];
+    plus_to_comma(v, buf, sizeof buf);
+    FsStatus st = FS_OK;
+    for (int d = 0; d < n_ds && st == FS_OK; d++) {
+        if (axis == AX_AUG) {
+            st = check_pipeline(buf, &ds[d]);
+        } else if (axis == AX_BAND) {
+            if (strcmp(v, "all") != 0) st = check_pipeline(buf, &ds[d]);
+        } else if (axis == AX_TEST_BAND || axis == AX_OOD) {
+            if (axis == AX_OOD || strcmp(v, "all") != 0) st = check_ood(buf, &ds[d]);
+        }
+    }
+    return st;
+}

@@ -1,0 +1,15 @@
+/* sweep_check.h: what an axis value of a `runner = real` sweep must be (the real runner's
+ * reading of it, src/runner/runner_real.c), checked by sweep_load before any task runs. */
+#ifndef FS_SWEEP_CHECK_H
+#define FS_SWEEP_CHECK_H
+
+#include "sweep.h"
+
+/* FS_OK when value v of axis (AX_ARCH, AX_AUG, AX_BAND, AX_TEST_BAND or AX_OOD; others FS_OK)
+ * means something to the real runner for every dataset of ds (n_ds of them): an architecture
+ * NAME[:WIDTH], an augmentation pipeline ('+' for ','), a training filter step, a test band or
+ * OOD set name. Else FS_ERR_CONFIG with one line saying what is wrong with v and what was
+ * expected (the caller adds file, line and key). */
+FsStatus sweep_check_real_value(int axis, const char *v, const SweepDatasetInfo *ds, int n_ds);
+
+#endif
