@@ -7,6 +7,9 @@
 # (libFuzzer's final cov: edges and ft: features) and any crash, leak, timeout or OOM file (in
 # $FUZZ_BUILD/artifacts/TARGET/; copy it to tests/fuzz/regress/TARGET/ once fixed). The full log
 # is $FUZZ_BUILD/logs/TARGET.log. Exits 1 when any target left such a file.
+# The targets in $FUZZ_KEEP_GOING (default "model dfm": libhdf5 itself hangs or crashes on some
+# corrupt files, README "Fuzzing") run in libFuzzer's fork mode and go on past such inputs; their
+# files are still written and reported.
 set -u
 secs=${1:?usage: run_fuzz.sh SECONDS TARGET...}
 shift
@@ -29,12 +32,18 @@ for t in "$@"; do
   [ -d "tests/fuzz/regress/$t" ] && dirs+=("$root/tests/fuzz/regress/$t")
   dict=()
   [ -f "tests/fuzz/$t.dict" ] && dict=(-dict="$root/tests/fuzz/$t.dict")
+  fork=()
+  [[ " ${FUZZ_KEEP_GOING-model dfm} " == *" $t "* ]] && fork=(-fork=1 -ignore_crashes=1 -ignore_timeouts=1 -ignore_ooms=1)
   before=$(find "$art" -type f | wc -l)
+  touch "$log.start"
   "$bin" -max_total_time="$secs" -timeout=20 -rss_limit_mb=2048 -print_final_stats=1 \
-    -close_fd_mask=3 -artifact_prefix="$art/" "${dict[@]}" "${dirs[@]}" >"$log" 2>&1
+    -close_fd_mask=3 -artifact_prefix="$art/" "${fork[@]}" "${dict[@]}" "${dirs[@]}" >"$log" 2>&1
   rc=$?
   execs=$(grep -oE 'stat::number_of_executed_units: *[0-9]+' "$log" | grep -oE '[0-9]+$' | tail -1)
   last=$(grep -E '^#[0-9]+' "$log" | tail -1)
+  if [ ${#fork[@]} -gt 0 ]; then # fork mode: "#EXECS: cov: ... oom/timeout/crash: a/b/c ..."
+    execs=$(grep -oE '^#[0-9]+:' <<<"$last" | tr -dc 0-9)
+  fi
   cov=$(grep -oE 'cov: [0-9]+' <<<"$last" | grep -oE '[0-9]+')
   ft=$(grep -oE 'ft: [0-9]+' <<<"$last" | grep -oE '[0-9]+')
   corp=$(grep -oE 'corp: [0-9]+' <<<"$last" | grep -oE '[0-9]+')
@@ -42,7 +51,7 @@ for t in "$@"; do
   result=clean
   if [ "$rc" != 0 ] || [ "$after" -gt "$before" ]; then
     bad=1
-    result="FOUND: $(grep -oE "Test unit written to [^ ]+" "$log" | tail -1 | sed 's/Test unit written to //') (rc $rc; see $log)"
+    result="FOUND $((after - before)) file(s) in $art, e.g. $(find "$art" -type f -newer "$log.start" | head -1) (rc $rc; see $log)"
   fi
   printf '%-8s %8s %10s %8s %8s %8s  %s\n' "$t" "$secs" "${execs:-?}" "${cov:-?}" "${ft:-?}" "${corp:-?}" "$result"
 done
