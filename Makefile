@@ -1,5 +1,5 @@
 # fsweep Makefile. `make` builds build/fsweep (MPI) and build/fsweep-serial (no MPI).
-# Targets: all serial test asan lint bench run deps clean help
+# Targets: all serial test asan fuzz lint bench run deps clean help
 # Options: SAN=1 (ASan+UBSan), NATIVE=1 (-march=native), FAST=1 (-O3), V=1 (verbose)
 
 SHELL      := /bin/bash
@@ -90,7 +90,7 @@ BENCH_SRCS := $(sort $(wildcard tests/*/bench_*.c))
 BENCH_BINS := $(BENCH_SRCS:tests/%.c=$(BUILD)/tests/%)
 TEST_HDRS  := $(wildcard tests/*.h)
 
-.PHONY: all serial test test-unit test-mpi asan lint bench run deps clean help info
+.PHONY: all serial test test-unit test-mpi asan fuzz fuzz-build fuzz-corpus lint bench run deps clean help info
 all: $(BUILD)/fsweep $(BUILD)/fsweep-serial
 
 serial: $(BUILD)/fsweep-serial
@@ -139,8 +139,66 @@ $(filter %/test_mpi_%,$(TEST_BINS)): $(PAR_MPI)
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
 
+# ---------------------------------------------------------------- fuzzing (README "Fuzzing")
+# One harness per parser of outside bytes: tests/fuzz/fuzz_<target>.c. Built twice: with $(CC) and
+# tests/fuzz/replay.c as plain replay drivers ($(BUILD)/fuzz/replay/fuzz_<target>, run over the
+# committed corpus and regression files by tests/fuzz/test_fuzz_replay.sh in `make test`), and with
+# clang -fsanitize=fuzzer,address,undefined for `make fuzz` (the library compiled again with clang
+# into build/fuzz/obj, the serial par.o; build/fuzz/bin/fuzz_<target>).
+FUZZ_SRCS    := $(sort $(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_NAMES   := $(FUZZ_SRCS:tests/fuzz/fuzz_%.c=%)
+FUZZ_REPLAY  := $(FUZZ_NAMES:%=$(BUILD)/fuzz/replay/fuzz_%)
+FUZZ_CC      ?= clang
+FUZZ_BUILD   := build/fuzz
+# clang's -Wdouble-promotion also flags float -> double assignments (C11's INFINITY and NAN are
+# floats) where gcc's does not, and -Wformat-nonliteral a va_list wrapper gcc accepts: both off here.
+FUZZ_CFLAGS  := $(CFLAGS_BASE) -Wno-double-promotion -Wno-format-nonliteral -Iinclude -I$(BUILD) $(DEP_CFLAGS) -fsanitize=fuzzer-no-link,address,undefined \
+                -fno-omit-frame-pointer -fno-sanitize-recover=undefined -MMD -MP
+FUZZ_OBJS    := $(LIB_SRCS:src/%.c=$(FUZZ_BUILD)/obj/%.o) $(FUZZ_BUILD)/obj/par/par.o
+FUZZ_BINS    := $(FUZZ_NAMES:%=$(FUZZ_BUILD)/bin/fuzz_%)
+FUZZ_SECONDS ?= 600
+FUZZ_TARGETS ?= $(FUZZ_NAMES)
+.SECONDARY: $(FUZZ_OBJS) $(FUZZ_BINS)
+
+$(BUILD)/fuzz/replay/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/replay.c tests/fuzz/fuzz.h $(LIB_OBJS) $(PAR_SER)
+	@mkdir -p $(@D)
+	@echo "  FUZZ  $@ (replay driver)"
+	@$(CC) $(filter-out -MMD -MP,$(CFLAGS_ALL)) -Itests/fuzz -Isrc $< tests/fuzz/replay.c $(LIB_OBJS) $(PAR_SER) \
+	  -o $@ $(LDFLAGS_ALL) $(DEP_LIBS)
+
+$(FUZZ_BUILD)/obj/par/par.o: src/par/par.c $(BUILD)/build_info.h
+	@mkdir -p $(@D)
+	@echo "  CLANG $< (serial)"
+	@$(FUZZ_CC) $(FUZZ_CFLAGS) -DFS_NO_MPI -c $< -o $@
+
+$(FUZZ_BUILD)/obj/%.o: src/%.c $(BUILD)/build_info.h
+	@mkdir -p $(@D)
+	@echo "  CLANG $<"
+	@$(FUZZ_CC) $(FUZZ_CFLAGS) -c $< -o $@
+
+$(FUZZ_BUILD)/bin/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h $(FUZZ_OBJS)
+	@mkdir -p $(@D)
+	@echo "  CLANG $@ (libFuzzer)"
+	@$(FUZZ_CC) $(filter-out -fsanitize=fuzzer-no-link%,$(FUZZ_CFLAGS)) -fsanitize=fuzzer,address,undefined \
+	  -Itests/fuzz -Isrc $< $(FUZZ_OBJS) -o $@ -pthread $(DEP_LIBS)
+
+# Regenerate the committed seed corpora (tests/fuzz/make_corpus.c) after a harness's input layout changes.
+fuzz-corpus: tests/fuzz/make_corpus.c tests/fuzz/fuzz.h $(LIB_OBJS) $(PAR_SER)
+	@mkdir -p $(BUILD)/fuzz
+	@$(CC) $(filter-out -MMD -MP,$(CFLAGS_ALL)) -Itests/fuzz -Isrc $< $(LIB_OBJS) $(PAR_SER) \
+	  -o $(BUILD)/fuzz/make_corpus $(LDFLAGS_ALL) $(DEP_LIBS)
+	@rm -rf tests/fuzz/corpus && $(BUILD)/fuzz/make_corpus tests/fuzz/corpus
+
+fuzz-build:
+	@command -v $(FUZZ_CC) >/dev/null || { echo "[fsweep] $(FUZZ_CC) not found: apt-get install -y clang"; exit 1; }
+	@$(MAKE) --no-print-directory $(FUZZ_TARGETS:%=$(FUZZ_BUILD)/bin/fuzz_%)
+
+# make fuzz [FUZZ_SECONDS=600] [FUZZ_TARGETS="idx npy ..."]: each target for FUZZ_SECONDS seconds.
+fuzz: fuzz-build
+	@FUZZ_BUILD=$(FUZZ_BUILD) bash tests/fuzz/run_fuzz.sh $(FUZZ_SECONDS) $(FUZZ_TARGETS)
+
 # ---------------------------------------------------------------- workflows
-test: all $(TEST_BINS)
+test: all $(TEST_BINS) $(FUZZ_REPLAY)
 	@BUILD=$(BUILD) bash tests/run_tests.sh
 
 asan:

@@ -115,8 +115,13 @@ static FsStatus spec_parse_opts(const char *spec, char *opts, SpecOpts *o)
         else if (!strcmp(k, "norm")) fs_snprintf(o->norm, sizeof o->norm, "%.31s", v);
         else if (!strcmp(k, "mean")) st = opt_doubles(spec, k, v, -1e6, 1e6, o->mean, 3, &o->n_mean);
         else if (!strcmp(k, "std")) st = opt_doubles(spec, k, v, 1e-9, 1e6, o->std, 3, &o->n_std);
-        else if (!strcmp(k, "classes")) o->classes = xstrdup(v);
-        else if (!strcmp(k, "classes_file")) o->classes_file = xstrdup(v);
+        else if (!strcmp(k, "classes")) { /* given twice: the last one counts */
+            free(o->classes);
+            o->classes = xstrdup(v);
+        } else if (!strcmp(k, "classes_file")) {
+            free(o->classes_file);
+            o->classes_file = xstrdup(v);
+        }
         else if (!strcmp(k, "labels")) {
             if (!strcmp(v, "fine")) o->fine = 1;
             else if (!strcmp(v, "coarse")) o->fine = 0;
@@ -219,9 +224,12 @@ static FsStatus spec_classes(const SpecOpts *o, char ***names, int *n)
         (*names)[(*n)++] = xstrdup(t);
     }
     free(txt);
-    if (*n == 0)
+    if (*n == 0) {
+        free(*names);
+        *names = NULL;
         return fs_errorf(FS_ERR_CONFIG, "%s: no class names given",
                          o->classes_file ? o->classes_file : "classes=");
+    }
     return FS_OK;
 }
 

@@ -36,13 +36,19 @@ FsStatus store_journal_scan(const char *jpath, StoreJournalFn fn, void *user, lo
     FsStatus st = FS_OK;
     unsigned char *buf = NULL;
     size_t cap = 0;
-    long end = 0;
+    long end = 0, size = -1;
+    if (fseek(f, 0, SEEK_END) == 0) size = ftell(f);
+    rewind(f);
     for (;;) {
         uint32_t hdr[2];
         uint64_t len, h;
         if (fread(hdr, sizeof hdr, 1, f) != 1 || fread(&len, sizeof len, 1, f) != 1 ||
             fread(&h, sizeof h, 1, f) != 1 || hdr[0] != JMAGIC || len > ((uint64_t)1 << 36))
             break;
+        /* a length past the end of the file is a torn (or damaged) record: stop before
+         * allocating for it */
+        long here = ftell(f);
+        if (size >= 0 && here >= 0 && len > (uint64_t)(size - here)) break;
         if (len > cap) {
             cap = (size_t)len;
             buf = xrealloc(buf, cap);

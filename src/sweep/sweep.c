@@ -172,7 +172,8 @@ static int find_line(const char *text, const char *sec, const char *key)
         if (*s == '[') {
             char *c = strchr(s, ']');
             if (c) *c = 0;
-            fs_snprintf(cur, sizeof cur, "%s", trim(s + 1));
+            /* a longer name is no known section: truncated, it still matches none */
+            fs_snprintf(cur, sizeof cur, "%.*s", (int)sizeof cur - 1, trim(s + 1));
             lower(cur);
         } else if (*s && *s != ';' && *s != '#') {
             char *eq = strchr(s, '=');
@@ -259,9 +260,9 @@ static FsStatus load_ini(const char *path, RawValues *raw)
             free(raw->val[idx]);
             free(raw->where[idx]);
             raw->val[idx] = xstrdup(v ? v : "");
-            char w[1200];
-            fs_snprintf(w, sizeof w, "%s:%d: key '%s'", path, line, k);
-            raw->where[idx] = xstrdup(w);
+            FsBuf w = {0};
+            fsbuf_printf(&w, "%s:%d: key '%s'", path, line, k);
+            raw->where[idx] = w.s;
         }
         free(ks);
     }
@@ -564,10 +565,34 @@ static void build_graph(SweepConfig *cfg)
     }
 }
 
+/* Task keys ("dfm/DATASET/ARCH/AUG/BAND/sSEED/pPART", TaskSpec.key) and the store's key
+ * columns (48 bytes per axis value) must hold every combination of the grid axes' values. */
+static FsStatus check_key_lengths(const SweepConfig *cfg)
+{
+    size_t need = 32; /* the longest kind name, the separators, "s", "/p" and the part number */
+    for (int a = AX_DATASET; a <= AX_SEED; a++) {
+        size_t longest = 0;
+        for (int i = 0; i < cfg->axes[a].n; i++) {
+            size_t l = strlen(cfg->axes[a].v[i]);
+            if (l > 47)
+                return fs_errorf(FS_ERR_CONFIG, "%s: [axes] %ss: value '%.40s...' is %zu bytes long, "
+                                 "expected at most 47", cfg->path, axis_names[a], cfg->axes[a].v[i], l);
+            if (l > longest) longest = l;
+        }
+        need += longest;
+    }
+    if (need >= sizeof cfg->tasks->key)
+        return fs_errorf(FS_ERR_CONFIG, "%s: [axes]: the longest dataset, arch, aug, band and seed "
+                         "values together make %zu-byte task keys, expected at most %zu: shorten them",
+                         cfg->path, need, sizeof cfg->tasks->key - 1);
+    return FS_OK;
+}
+
 /* ------------------------------------------------------------------ public */
 static FsStatus finish(RawValues *raw, SweepConfig *cfg)
 {
     FsStatus st = convert(raw, cfg);
+    if (st == FS_OK) st = check_key_lengths(cfg);
     if (st == FS_OK) {
         render(raw, cfg);
         build_graph(cfg);

@@ -135,18 +135,24 @@ static FsStatus unpack_blob(Reader *r, TaskBlob *b)
     b->grid = (uint32_t)h[1];
     b->f32 = h[2];
     b->n_extra = h[3];
+    uint64_t total = 1; /* prod(count) so far, kept within the bytes left (no overflow) */
     for (int i = 0; i < b->n_extra; i++) {
         rd(r, b->dim[i], sizeof b->dim[i]);
         b->dim[i][sizeof b->dim[i] - 1] = 0;
         int64_t s[3];
         rd(r, s, sizeof s);
-        if (r->bad || s[0] < 1 || s[0] > (1 << 28) || s[1] < 0 || s[2] < 1 || s[1] + s[2] > s[0])
+        if (r->bad || s[0] < 1 || s[0] > (1 << 28) || s[1] < 0 || s[2] < 1 || s[2] > s[0] - s[1])
             return fs_errorf(FS_ERR_FORMAT, "task result: blob %s: bad extent", b->name);
+        if ((uint64_t)s[2] > (r->n - r->off) / total)
+            return fs_errorf(FS_ERR_FORMAT, "task result: blob %s: truncated", b->name);
+        total *= (uint64_t)s[2];
         b->size[i] = s[0];
         b->start[i] = s[1];
         b->count[i] = s[2];
         int32_t hc = 0;
         rd(r, &hc, sizeof hc);
+        if (hc && (size_t)s[0] > (r->n - r->off) / sizeof(double))
+            return fs_errorf(FS_ERR_FORMAT, "task result: blob %s: truncated coordinates", b->name);
         if (hc) {
             b->coord[i] = xmalloc((size_t)s[0] * sizeof(double));
             rd(r, b->coord[i], (size_t)s[0] * sizeof(double));
