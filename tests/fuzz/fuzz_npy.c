@@ -1,7 +1,7 @@
 /* fuzz_npy.c: NumPy .npy images + labels (data_load_npy).
  * Input: 1 flag byte, the images file, "FZ|\n", the labels file.
  * Flag bits 0-1: first row 0, 1, 2 or 3; bit 2: count 2 instead of to the end; bit 3: labels
- * limited to 0..9. */
+ * limited to 0..9; bit 4: unclipped (float pixels may leave [0, 1], still finite). */
 #include "fuzz.h"
 #include "data/data_internal.h"
 
@@ -18,7 +18,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     fuzz_write(pi, data + 1, na);
     fuzz_write(pl, b, nb);
     Dataset d;
-    if (fuzz_note(data_load_npy(pi, pl, flag & 3, flag & 4 ? 2 : -1, flag & 8 ? 10 : 0, &d)) == FS_OK)
+    if (fuzz_note(data_load_npy(pi, pl, flag & 3, flag & 4 ? 2 : -1, flag & 8 ? 10 : 0,
+                                flag & 16 ? 1 : 0, &d)) == FS_OK)
         dataset_free(&d);
     unlink(pi);
     unlink(pl);
