@@ -11,11 +11,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-static void plus_to_comma(const char *v, char *out, size_t n)
+/* A copy of v with '+' (the axis-value step separator) turned into ','; the caller frees it.
+ * No length limit here: the task-key check bounds the values that name tasks. */
+static char *plus_to_comma(const char *v)
 {
-    fs_snprintf(out, n, "%s", v);
+    char *out = xstrdup(v);
     for (char *p = out; *p; p++)
         if (*p == '+') *p = ',';
+    return out;
 }
 
 /* "NAME" or "NAME:WIDTH" with NAME one of model_arch_names() */
@@ -64,8 +67,11 @@ static FsStatus check_ood(const char *name, const SweepDatasetInfo *d)
 FsStatus sweep_check_real_value(int axis, const char *v, const SweepDatasetInfo *ds, int n_ds)
 {
     if (axis == AX_ARCH) return check_arch(v);
-    char buf[512];
-    plus_to_comma(v, buf, sizeof buf);
+    /* the real runner turns test_band and ood values into names of 256 bytes */
+    if (strlen(v) > SWEEP_RUNNER_VALUE_MAX)
+        return fs_errorf(FS_ERR_CONFIG, "value is %zu bytes long: expected at most %d", strlen(v),
+                         SWEEP_RUNNER_VALUE_MAX);
+    char *buf = plus_to_comma(v);
     FsStatus st = FS_OK;
     for (int d = 0; d < n_ds && st == FS_OK; d++) {
         if (axis == AX_AUG) {
@@ -76,5 +82,6 @@ FsStatus sweep_check_real_value(int axis, const char *v, const SweepDatasetInfo 
             if (axis == AX_OOD || strcmp(v, "all") != 0) st = check_ood(buf, &ds[d]);
         }
     }
+    free(buf);
     return st;
 }

@@ -5,6 +5,10 @@
 
 #include "sweep.h"
 
+/* Longest axis value (bytes) the real runner takes: it copies test_band and OOD values into
+ * 256-byte names (src/runner/runner_real.c). */
+#define SWEEP_RUNNER_VALUE_MAX 255
+
 /* FS_OK when value v of axis (AX_ARCH, AX_AUG, AX_BAND, AX_TEST_BAND or AX_OOD; others FS_OK)
  * means something to the real runner for every dataset of ds (n_ds of them): an architecture
  * NAME[:WIDTH], an augmentation pipeline ('+' for ','), a training filter step, a test band or
