@@ -24,6 +24,12 @@ typedef enum {
     CODEC_JPEG = 2, /* the JPEG start-of-image marker FF D8 FF */
 } CodecFormat;
 
+/* The largest image the readers decode: 2^26 pixels (8192 x 8192, about 2.8 times a 24-megapixel
+ * photograph). A file that declares more in its header is refused before any pixel buffer is
+ * allocated, as PIL refuses "decompression bombs": a few hundred bytes of JPEG can declare
+ * 60000 x 60000 pixels, and fsweep resizes every image to the dataset's size= anyway. */
+#define CODEC_MAX_PIXELS ((size_t)1 << 26)
+
 /* Which format the first n bytes of a file announce. */
 CodecFormat codec_sniff(const uint8_t *head, size_t n);
 
@@ -32,10 +38,11 @@ CodecFormat codec_sniff(const uint8_t *head, size_t n);
 FsStatus codec_image_read(const char *path, int channels, uint8_t **px, int *h, int *w);
 
 /* Read a PNG file with libpng's simplified API, converting any colour type to grey
- * (channels 1) or RGB (channels 3); at most 65536 x 65536. */
+ * (channels 1) or RGB (channels 3); at most CODEC_MAX_PIXELS pixels. */
 FsStatus codec_png_read(const char *path, int channels, uint8_t **px, int *h, int *w);
 
-/* Read a JPEG file with libjpeg, converted to grey (channels 1) or RGB (channels 3). */
+/* Read a JPEG file with libjpeg, converted to grey (channels 1) or RGB (channels 3); at most
+ * CODEC_MAX_PIXELS pixels. */
 FsStatus codec_jpeg_read(const char *path, int channels, uint8_t **px, int *h, int *w);
 
 /* Encode (h, w, 3) RGB pixels as an 8-bit RGB PNG (no interlace, libpng's default compression

@@ -50,6 +50,13 @@ FsStatus codec_jpeg_read(const char *path, int channels, uint8_t **px, int *h, i
     jpeg_create_decompress(&ci);
     jpeg_stdio_src(&ci, f);
     jpeg_read_header(&ci, TRUE);
+    if ((size_t)ci.image_width * ci.image_height > CODEC_MAX_PIXELS) { /* before any pixel buffer */
+        size_t iw = ci.image_width, ih = ci.image_height;
+        jpeg_destroy_decompress(&ci);
+        fclose(f);
+        return fs_errorf(FS_ERR_FORMAT, "%s: undecodable image: JPEG size %zux%zu (expected at most %zu pixels)",
+                         path, iw, ih, (size_t)CODEC_MAX_PIXELS);
+    }
     ci.out_color_space = channels == 3 ? JCS_RGB : JCS_GRAYSCALE;
     jpeg_start_decompress(&ci);
     int ww = (int)ci.output_width, hh = (int)ci.output_height, oc = ci.output_components;

@@ -26,10 +26,10 @@ FsStatus codec_png_read(const char *path, int channels, uint8_t **px, int *h, in
     const int out_ch = channels == 3 ? 3 : 1;
     im.format = channels == 3 ? (has_alpha ? PNG_FORMAT_RGBA : PNG_FORMAT_RGB)
                               : (has_alpha ? PNG_FORMAT_GA : PNG_FORMAT_GRAY);
-    if (im.width == 0 || im.height == 0 || im.width > 65536 || im.height > 65536) {
+    if (im.width == 0 || im.height == 0 || (size_t)im.width * im.height > CODEC_MAX_PIXELS) {
         png_image_free(&im);
-        return fs_errorf(FS_ERR_FORMAT, "%s: undecodable image: PNG size %ux%u", path, im.width,
-                         im.height);
+        return fs_errorf(FS_ERR_FORMAT, "%s: undecodable image: PNG size %ux%u (expected 1 to %zu pixels)",
+                         path, im.width, im.height, (size_t)CODEC_MAX_PIXELS);
     }
     uint8_t *buf = xmalloc(PNG_IMAGE_SIZE(im));
     if (!png_image_finish_read(&im, NULL, buf, 0, NULL)) {
