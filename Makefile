@@ -1,5 +1,5 @@
 # fsweep Makefile. `make` builds build/fsweep (MPI) and build/fsweep-serial (no MPI).
-# Targets: all serial test asan fuzz lint bench run deps clean help
+# Targets: all serial test asan fuzz valgrind lint bench run deps clean help
 # Options: SAN=1 (ASan+UBSan), NATIVE=1 (-march=native), FAST=1 (-O3), V=1 (verbose)
 
 SHELL      := /bin/bash
@@ -90,7 +90,7 @@ BENCH_SRCS := $(sort $(wildcard tests/*/bench_*.c))
 BENCH_BINS := $(BENCH_SRCS:tests/%.c=$(BUILD)/tests/%)
 TEST_HDRS  := $(wildcard tests/*.h)
 
-.PHONY: all serial test test-unit test-mpi asan fuzz fuzz-build fuzz-corpus lint bench run deps clean help info
+.PHONY: all serial test test-unit test-mpi asan valgrind fuzz fuzz-build fuzz-corpus lint bench run deps clean help info
 all: $(BUILD)/fsweep $(BUILD)/fsweep-serial
 
 serial: $(BUILD)/fsweep-serial
@@ -196,6 +196,11 @@ fuzz-build:
 # make fuzz [FUZZ_SECONDS=600] [FUZZ_TARGETS="idx npy ..."]: each target for FUZZ_SECONDS seconds.
 fuzz: fuzz-build
 	@FUZZ_BUILD=$(FUZZ_BUILD) bash tests/fuzz/run_fuzz.sh $(FUZZ_SECONDS) $(FUZZ_TARGETS)
+
+# make valgrind [VG_ARGS="key=value ..."]: a shrunk serial runner=real quickstart sweep, its resume,
+# status and report under valgrind memcheck (tests/valgrind/run_valgrind.sh; 15-40 min).
+valgrind: serial
+	@FSWEEP_BIN=$(BUILD)/fsweep-serial bash tests/valgrind/run_valgrind.sh
 
 # ---------------------------------------------------------------- workflows
 test: all $(TEST_BINS) $(FUZZ_REPLAY)
