@@ -264,7 +264,7 @@ static FsStatus cls_input_grad(void *ctx, const float *x, const int32_t *y, int 
     for (int i = 0; i < n; i++)
         if (y[i] < 0 || y[i] >= m->k)
             return fs_errorf(FS_ERR_FORMAT, "classifier: label %d outside [0, %d)", (int)y[i], m->k);
-    const float *z = model_forward(m, x, n, 0);
+    const float *z = forward_impl(m, x, n, 0, 1); /* folded, as cls_logits */
     double l = softmax_xent(z, y, n, m->k, 1.0f, c->dl, NULL);
     if (loss) *loss = l;
     const float *g = model_backward(m, c->dl, 0, 1);
