@@ -15,7 +15,8 @@ typedef struct Classifier {
     int c, h, w;   /* input shape */
     int k;         /* classes */
     int max_batch; /* largest n accepted by one call */
-    /* logits: out (n, k). */
+    /* logits: out (n, k). The logits of one image do not depend on the other images of the
+     * call nor on n (model_classifier: bitwise; tests/engine/test_model.c). */
     FsStatus (*logits)(void *ctx, const float *x, int n, float *out);
     /* Optional (NULL when unsupported): gradient of the summed cross-entropy with respect to
      * the input, dx (n, c, h, w); *loss receives the summed loss. Eval mode (BN running stats). */

@@ -48,6 +48,8 @@ typedef struct {
     uint64_t seed;   /* control masks and injection pairing */
     int inject;      /* 1: injection rates too (0: the injected counts are NaN) */
     FsSpread spread; /* how to spread the items; NULL: all on this process */
+    int class_first, class_count; /* only classes [first, first + count) (a per-class sweep
+                                     task; 0, 0 = all); the others' results are NaN */
 } ControlOptions;
 
 void control_options_default(ControlOptions *o); /* R = 50, seed 0, inject on, no spread */

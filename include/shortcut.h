@@ -43,6 +43,11 @@ void shortcut_cross_tpr(const ShortcutResult *r, double *out);
 /* dfms (K, H, W) binary maps; t in [0, 1]. */
 FsStatus shortcut_eval(const Classifier *clf, const Dataset *d, const uint8_t *dfms, double t,
                        ShortcutResult *r);
+/* The same for the DFMs of classes [c0, c1) only (a per-class sweep task): conf_dfm/conf_cmp
+ * of the other classes stay zero and their DFM rates NaN, verdicts 0; conf_org and the
+ * unfiltered rates cover every class. Class c's numbers equal shortcut_eval's bitwise. */
+FsStatus shortcut_eval_classes(const Classifier *clf, const Dataset *d, const uint8_t *dfms,
+                               double t, int c0, int c1, ShortcutResult *r);
 void shortcut_result_free(ShortcutResult *r);
 
 /* HFSS reporting (PAPER.md 9) at threshold t: S_t = {c : TPR_c^DFM > t}. Means over S_t and over

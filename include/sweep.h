@@ -7,8 +7,12 @@
  * hashes it. sweep_build expands the grid into a dependency graph: one TRAIN task per model
  * (dataset x arch x aug x band x seed), whose evaluation tasks fan out after it (EVAL, DFM
  * mask-range parts, SHORTCUT = thresholds + TPR/FPR, HFSS, OOD, HEATMAP), plus one ADCS task
- * per dataset. Task identity is its key string ("train/Syn_B1/resnet_s/none/all/s0"); its id
- * is fs_hash64(key), so ids and seeds stay the same when the grid grows.
+ * per dataset. With [analyses] per_class (the default) DFM and SHORTCUT tasks are per class of
+ * the [axes] classes selection (per (model, class, mask range) and per (model, class)); each
+ * writes its class's slice of the same store arrays. Dependencies are lists of any length
+ * (sweep_task_deps). Task identity is its key string ("train/Syn_B1/resnet_s/none/all/s0",
+ * "dfm/Syn_B1/resnet_s/none/all/s0/c3/p1"); its id is fs_hash64(key), so ids and seeds stay
+ * the same when the grid grows.
  *
  * Ownership: SweepConfig owns its strings (sweep_free). The graph is plain arrays inside the
  * config (cfg->tasks), built once, read-only afterwards. Pure functions of the config: every
@@ -57,6 +61,8 @@ typedef struct {
     int classes, c, h, w;
 } SweepDatasetInfo;
 FsStatus sweep_dataset_info(const char *name, SweepDatasetInfo *out);
+/* Name of class i of a known dataset ("Trouser"), NULL where the table has none (indices only). */
+const char *sweep_class_name(const char *dataset, int i);
 
 typedef struct {
     int index;       /* position in cfg->tasks */
@@ -64,10 +70,10 @@ typedef struct {
     char key[160];   /* "dfm/Syn_B1/resnet_s/none/all/s0/p1" */
     TaskKind kind;
     int dataset, arch, aug, band, seed; /* indices into the axes; -1 where not applicable */
+    int cls;         /* DFM, SHORTCUT with per_class: the class index; -1 = every class */
     int part, n_parts; /* DFM: this task scores patch rows [part*rows/n_parts, ...) */
-    int n_deps;
-    int deps[2];     /* indices of tasks that must finish first: [0] the TRAIN task, [1] the
-                        first DFM part (SHORTCUT needs parts deps[1] .. deps[1]+n_parts-1) */
+    int n_deps;      /* tasks that must finish first: sweep_task_deps(cfg, task)[0 .. n_deps) */
+    int dep_off;     /* their offset in cfg->deps (TRAIN first, then e.g. a SHORTCUT's DFM parts) */
     double cost;     /* estimated seconds (longest first) */
 } TaskSpec;
 
@@ -78,6 +84,9 @@ typedef struct {
     uint64_t result_hash; /* hash of the keys that change results (axes excluded) */
     SweepAxis axes[AX_COUNT];
     SweepDatasetInfo *dsinfo; /* per dataset value */
+    char *classes;    /* [axes] classes as written ("all", "0,3,7", "0-4", "Trouser,Bag") */
+    int *n_cls;       /* per dataset: how many classes the selection holds */
+    int **cls;        /* per dataset: the selected class indices, ascending */
     /* [sweep] */
     char *name;
     uint64_t seed;
@@ -89,6 +98,7 @@ typedef struct {
     int store_fsync;
     /* [analyses] */
     int learning_order, adcs, dfm, tprfpr, hfss, heatmap;
+    int per_class;     /* DFM/SHORTCUT tasks per class (1) or per model (0) */
     char *dfm_method; /* "iccv" */
     int dfm_patch;
     int dfm_parts;
@@ -113,6 +123,8 @@ typedef struct {
     /* the graph */
     int n_tasks;
     TaskSpec *tasks;
+    int n_deps_all;
+    int *deps;        /* every task's dependency list, back to back (TaskSpec.dep_off) */
     int count_kind[TASK_KIND_COUNT];
 } SweepConfig;
 
@@ -125,6 +137,8 @@ FsStatus sweep_load_text(const char *text, const char *origin, SweepConfig *cfg)
 void sweep_free(SweepConfig *cfg);
 
 int sweep_count(const SweepConfig *cfg);
+/* The dependencies of t (t->n_deps task indices, each < t->index). */
+const int *sweep_task_deps(const SweepConfig *cfg, const TaskSpec *t);
 /* The task at index i; pure. */
 const TaskSpec *sweep_spec_at(const SweepConfig *cfg, int i);
 /* Index of an axis value, -1 if absent. */

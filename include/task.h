@@ -86,6 +86,12 @@ void task_result_free(TaskResult *r);
 TaskBlob *task_result_add(TaskResult *r, const char *name, BlobPlace place, uint32_t grid,
                           int f32, int n_extra, const char *const *dims, const int64_t *size);
 int64_t task_blob_len(const TaskBlob *b); /* prod(count) */
+/* Narrow extra dim `dim` of b to [start, start + count) (absolute indices inside the blob's
+ * current window on that dim), keeping its data there: how a per-class task keeps its class's
+ * slice of an array it computed whole (e.g. dim "class" of tpr (T, class) -> count 1). */
+void task_blob_narrow(TaskBlob *b, int dim, int64_t start, int64_t count);
+/* The index of b's extra dim named `name`, -1 if none. */
+int task_blob_dim(const TaskBlob *b, const char *name);
 void task_blob_free(TaskBlob *b);
 
 /* Byte strings (host byte order: all ranks of one job share it). unpack checks every length

@@ -312,10 +312,18 @@ FsStatus controls_eval(const Classifier *clf, const Dataset *d, const uint8_t *d
         return fs_errorf(FS_ERR_CONFIG, "controls: R = %d random masks, expected in [0, 100000]",
                          o->n_controls);
     const int k = clf->k, R = o->n_controls, per = R + 2, ni = control_num_items(k, R);
+    const int cf = o->class_count ? o->class_first : 0, cc = o->class_count ? o->class_count : k;
+    if (cf < 0 || cc < 0 || cf + cc > k)
+        return fs_errorf(FS_ERR_CONFIG, "controls: classes [%d, +%d) outside [0, %d)", cf, cc, k);
     double *cnt = xmalloc(((size_t)ni * CONTROL_ITEM_WIDTH + 1) * sizeof *cnt);
+    for (size_t i = 0; i < (size_t)ni * CONTROL_ITEM_WIDTH; i++) cnt[i] = (double)NAN;
     ItemCtx ctx = {clf, d, dfms, o};
     FsScoreJob job = {ni, 1, CONTROL_ITEM_WIDTH, score_cb, &ctx, "shortcut controls", 1};
-    st = o->spread ? o->spread(&job, cnt) : controls_score_items(clf, d, dfms, o, 0, ni, cnt);
+    if (o->spread && cc == k)
+        st = o->spread(&job, cnt);
+    else /* items are independent: class c's are [c * per, (c + 1) * per) */
+        st = controls_score_items(clf, d, dfms, o, cf * per, cc * per,
+                                  cnt + (size_t)cf * per * CONTROL_ITEM_WIDTH);
     if (st != FS_OK) {
         free(cnt);
         return st;
@@ -355,6 +363,8 @@ FsStatus controls_eval(const Classifier *clf, const Dataset *d, const uint8_t *d
         res->inj_ctl_p95[c] = verdict_p95(ic, R, scr);
         res->p_tpr[c] = verdict_pvalue(res->tpr[(size_t)c * per], tc, R);
         res->p_inj[c] = verdict_pvalue(res->inj_rate[(size_t)c * per], ic, R);
+        if (c < cf || c >= cf + cc)
+            for (size_t i = 0; i < FS_ARRAY_LEN(kk); i++) (*kk[i])[c] = (double)NAN;
     }
     free(scr);
     free(cnt);

@@ -49,11 +49,20 @@ void shortcut_result_free(ShortcutResult *r)
 FsStatus shortcut_eval(const Classifier *clf, const Dataset *d, const uint8_t *dfms, double t,
                        ShortcutResult *r)
 {
+    return shortcut_eval_classes(clf, d, dfms, t, 0, clf->k, r);
+}
+
+FsStatus shortcut_eval_classes(const Classifier *clf, const Dataset *d, const uint8_t *dfms,
+                               double t, int c0, int c1, ShortcutResult *r)
+{
     memset(r, 0, sizeof *r);
     FsStatus st = maskeval_check(clf, d, "shortcut test set");
     if (st != FS_OK) return st;
     if (!(t >= 0.0 && t <= 1.0))
         return fs_errorf(FS_ERR_CONFIG, "shortcut threshold t = %g, expected in [0, 1]", t);
+    if (c0 < 0 || c1 > clf->k || c0 >= c1)
+        return fs_errorf(FS_ERR_CONFIG, "shortcut: classes [%d, %d) outside [0, %d)", c0, c1,
+                         clf->k);
     int k = clf->k, h = d->h, w = d->w;
     size_t hw = (size_t)h * w, img = (size_t)d->c * hw, kk = (size_t)k * k;
     r->k = k;
@@ -76,7 +85,7 @@ FsStatus shortcut_eval(const Classifier *clf, const Dataset *d, const uint8_t *d
     SpectralPlan *sp = spectral_plan_create(d->c, h, w, SPECTRAL_ESTIMATE);
     if (!sp) st = FS_ERR_LIB;
     if (st == FS_OK) st = maskeval_run(clf, xn, d->y, d->n, NULL, NULL, r->conf_org, NULL);
-    for (int c = 0; c < k && st == FS_OK; c++) {
+    for (int c = c0; c < c1 && st == FS_OK; c++) {
         const uint8_t *m = dfms + (size_t)c * hw;
         for (size_t i = 0; i < hw; i++) mask[i] = m[i] ? 1.0f : 0.0f;
         st = maskeval_run(clf, xn, d->y, d->n, sp, mask, r->conf_dfm + (size_t)c * kk, NULL);
@@ -88,6 +97,10 @@ FsStatus shortcut_eval(const Classifier *clf, const Dataset *d, const uint8_t *d
     if (st == FS_OK)
         for (int c = 0; c < k; c++) {
             shortcut_rates(r->conf_org, k, c, &r->tpr_org[c], &r->fpr_org[c]);
+            if (c < c0 || c >= c1) {
+                r->tpr_dfm[c] = r->fpr_dfm[c] = r->tpr_cmp[c] = r->fpr_cmp[c] = (double)NAN;
+                continue;
+            }
             shortcut_rates(r->conf_dfm + (size_t)c * kk, k, c, &r->tpr_dfm[c], &r->fpr_dfm[c]);
             shortcut_rates(r->conf_cmp + (size_t)c * kk, k, c, &r->tpr_cmp[c], &r->fpr_cmp[c]);
             r->shortcut[c] = r->tpr_dfm[c] > t;

@@ -186,14 +186,15 @@ FsStatus model_reserve(Model *m, int n)
 }
 
 /* ---------------------------------------------------------------- passes */
-const float *model_forward(Model *m, const float *x, int n, int train)
+/* min_fold: the smallest eval batch that runs conv + BN folded */
+static const float *forward_impl(Model *m, const float *x, int n, int train, int min_fold)
 {
     FS_CHECK(n >= 1 && n <= m->n_max, "model_forward: batch %d outside [1, %d] (model_reserve)", n, m->n_max);
     if (pool_threads() > m->ws_threads) /* the team grew since model_reserve: resize once */
         FS_CHECK(model_reserve(m, m->n_max) == FS_OK, "%s", fs_last_error());
     memcpy(m->tensors[0].v, x, (size_t)n * tensor_size(&m->tensors[0]) * sizeof(float));
     LayerCtx c = {n, train, 1, 1, &m->drop_rng, m->ws, m->ws_len, m->ws_threads};
-    const int fold = !train && n >= MODEL_FOLD_MIN && m->folded;
+    const int fold = !train && n >= min_fold && m->folded;
     for (int i = 0; i < m->n_layers; i++) {
         Layer *l = &m->layers[i];
         if (fold && l->fold_into) {
@@ -212,6 +213,11 @@ const float *model_forward(Model *m, const float *x, int n, int train)
     m->last_train = train;
     m->last_folded = fold;
     return m->tensors[m->out].v;
+}
+
+const float *model_forward(Model *m, const float *x, int n, int train)
+{
+    return forward_impl(m, x, n, train, MODEL_FOLD_MIN);
 }
 
 const float *model_backward(Model *m, const float *dlogits, int param_grad, int input_grad)
@@ -243,7 +249,9 @@ static FsStatus cls_logits(void *ctx, const float *x, int n, float *out)
 {
     ClsCtx *c = ctx;
     if (n < 1 || n > c->m->n_max) return fs_errorf(FS_ERR_INTERNAL, "classifier: batch %d > %d", n, c->m->n_max);
-    const float *z = model_forward(c->m, x, n, 0);
+    /* folded at every batch size: an image's logits then do not depend on its batch (the
+     * analyses pack images and masks into batches differently, e.g. per-class DFM tasks) */
+    const float *z = forward_impl(c->m, x, n, 0, 1);
     memcpy(out, z, (size_t)n * c->m->k * sizeof(float));
     return FS_OK;
 }
@@ -256,7 +264,7 @@ static FsStatus cls_input_grad(void *ctx, const float *x, const int32_t *y, int 
     for (int i = 0; i < n; i++)
         if (y[i] < 0 || y[i] >= m->k)
             return fs_errorf(FS_ERR_FORMAT, "classifier: label %d outside [0, %d)", (int)y[i], m->k);
-    const float *z = model_forward(m, x, n, 0);
+    const float *z = forward_impl(m, x, n, 0, 1); /* folded, as cls_logits */
     double l = softmax_xent(z, y, n, m->k, 1.0f, c->dl, NULL);
     if (loss) *loss = l;
     const float *g = model_backward(m, c->dl, 0, 1);

@@ -75,7 +75,13 @@ FsStatus runner_run_fake(const TaskSpec *spec, const TaskEnv *env, TaskResult *o
     for (int i = 0; i < n_need; i++)
         if (!task_input(env, need[i]))
             return fs_errorf(FS_ERR_INTERNAL, "%s: input '%s' missing", spec->key, need[i]);
-    uint64_t words[4] = {cfg->seed, spec->id, blob_hash(w), blob_hash(sc)};
+    uint64_t hsc = blob_hash(sc);
+    if (sc && spec->cls >= 0 && sc->n_extra == 3 && spec->cls < sc->count[0]) {
+        /* a per-class task reads only its class's scores (the others may not be done yet) */
+        const int64_t per = sc->count[1] * sc->count[2];
+        hsc = fs_hash64(sc->data + spec->cls * per, (size_t)per * sizeof(double));
+    }
+    uint64_t words[4] = {cfg->seed, spec->id, blob_hash(w), hsc};
     Rng r;
     rng_seed_words(&r, words, 4);
     const uint32_t G = AX_MODEL_MASK;
@@ -224,5 +230,6 @@ FsStatus runner_run_fake(const TaskSpec *spec, const TaskEnv *env, TaskResult *o
     default:
         return fs_errorf(FS_ERR_INTERNAL, "unknown task kind %d", (int)spec->kind);
     }
+    if (spec->cls >= 0) runner_keep_class(out, spec->cls);
     return FS_OK;
 }

@@ -8,10 +8,16 @@
  *            (ood_make spectral copies); test_acc, class_acc.
  *   ADCS     adcs_compute/adcs_finish on the test set (paper variant); class spectra averaged
  *            over channels.
- *   DFM      dfm_score_range over the part's patch rows; dfm_score (class, pa, pb).
+ *   DFM      dfm_score_range over the part's patch rows; dfm_score (class, pa, pb). A per-class
+ *            task (spec->cls = c) scores only the class-c test images (a subset in test-set
+ *            order, so masks pack max_batch / n_c per forward pass: the model's DFM tasks
+ *            together make the same forward passes as one all-class pass) and writes row c.
  *   SHORTCUT dfm_assemble + dfm_threshold per T; shortcut_eval + controls_eval -> the arrays of
  *            runner_shortcut.h (rates kept / removed / original, controls, injection, Wilson
- *            intervals, both verdicts); control seed = the model's seed.
+ *            intervals, both verdicts); control seed = the model's seed. A per-class task
+ *            evaluates DFM_c alone (shortcut_eval_classes, the controls of class c) and keeps
+ *            the class-c slices (runner_keep_class); its numbers equal the all-class task's
+ *            bitwise, since the classifier's logits of an image do not depend on its batch.
  *   HFSS     hfss_run (spread NULL: this worker alone) on a class-stratified training subset
  *            the size of the test set.
  *   OOD      ood_make + eval_run per OOD set; HEATMAP heatmap_fourier (eps 4, or 15.7 above 64 px).
@@ -455,7 +461,19 @@ static FsStatus run_dfm(const SweepConfig *cfg, const TaskSpec *s, const TaskEnv
     dfm_opts(cfg, &o);
     int first = (int)(r0 * nb), count = (int)((r1 - r0) * nb);
     double *sc = xmalloc((size_t)count * (size_t)K * sizeof(double));
-    st = dfm_score_range(&clf, &te, &o, first, count, sc);
+    for (size_t i = 0; i < (size_t)count * (size_t)K; i++) sc[i] = (double)NAN;
+    if (s->cls >= 0) { /* the class-c images, in test-set order; none: NaN, as for all classes */
+        int *idx = xmalloc(((size_t)te.n + 1) * sizeof *idx), n = 0;
+        for (int i = 0; i < te.n; i++)
+            if (te.y[i] == s->cls) idx[n++] = i;
+        Dataset sub = {0};
+        if (n > 0) st = dataset_subset(&te, idx, n, &sub);
+        if (n > 0 && st == FS_OK) st = dfm_score_range(&clf, &sub, &o, first, count, sc);
+        dataset_free(&sub);
+        free(idx);
+    } else {
+        st = dfm_score_range(&clf, &te, &o, first, count, sc);
+    }
     if (st == FS_OK) {
         const char *d[] = {"class", "pa", "pb"};
         int64_t sz[] = {K, rows, nb};
@@ -465,6 +483,7 @@ static FsStatus run_dfm(const SweepConfig *cfg, const TaskSpec *s, const TaskEnv
         b->data = xrealloc(b->data, (size_t)task_blob_len(b) * sizeof(double));
         for (int64_t k = 0; k < K; k++) /* (mask, K) -> (K, a, b) */
             for (int64_t i = 0; i < count; i++) b->data[k * count + i] = sc[i * K + k];
+        if (s->cls >= 0) runner_keep_class(out, s->cls);
     }
     free(sc);
 out:
@@ -475,13 +494,15 @@ out:
 }
 
 /* The SHORTCUT arrays (runner_shortcut.h) of threshold t for the binary DFMs bin (K, H, W). */
+/* cls >= 0: that class's DFM alone (the other classes' entries stay NaN or unset). */
 static FsStatus shortcut_fill(const Classifier *clf, const Dataset *te, const uint8_t *bin,
                               const SweepConfig *cfg, const ControlOptions *co, int64_t t,
-                              double **v)
+                              int cls, double **v)
 {
     ShortcutResult r;
     ControlResult cr;
-    FsStatus st = shortcut_eval(clf, te, bin, cfg->tpr_threshold, &r);
+    const int c0 = cls >= 0 ? cls : 0, c1 = cls >= 0 ? cls + 1 : clf->k;
+    FsStatus st = shortcut_eval_classes(clf, te, bin, cfg->tpr_threshold, c0, c1, &r);
     if (st != FS_OK) return st;
     st = controls_eval(clf, te, bin, co, &cr);
     if (st != FS_OK) {
@@ -489,7 +510,7 @@ static FsStatus shortcut_fill(const Classifier *clf, const Dataset *te, const ui
         return st;
     }
     const int64_t K = r.k, per = cr.r + 2;
-    for (int64_t c = 0; c < K; c++) {
+    for (int64_t c = c0; c < c1; c++) {
         const int64_t i = t * K + c, q0 = c * per;
         v[SCB_TPR][i] = r.tpr_dfm[c];
         v[SCB_FPR][i] = r.fpr_dfm[c];
@@ -567,13 +588,18 @@ static FsStatus run_shortcut(const SweepConfig *cfg, const TaskSpec *s, const Ta
     co.n_controls = cfg->shortcut_controls;
     co.inject = cfg->shortcut_inject;
     co.seed = model_seed_of(cfg, s);
+    if (s->cls >= 0) {
+        co.class_first = s->cls;
+        co.class_count = 1;
+    }
     for (int64_t t = 0; t < nT && st == FS_OK; t++) {
         for (int64_t k = 0; k < K; k++)
             dfm_threshold(maps + k * H * W, (int)H, (int)W, cfg->dfm_T[t], bin + k * H * W);
         for (int64_t i = 0; i < K * H * W; i++) dfm[t * K * H * W + i] = bin[i];
-        if (cfg->tprfpr) st = shortcut_fill(&clf, &te, bin, cfg, &co, t, v);
+        if (cfg->tprfpr) st = shortcut_fill(&clf, &te, bin, cfg, &co, t, s->cls, v);
         if (st == FS_OK) st = task_check(env);
     }
+    if (st == FS_OK && s->cls >= 0) runner_keep_class(out, s->cls);
     free(bin);
     free(maps);
 out:

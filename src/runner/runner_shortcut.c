@@ -27,3 +27,13 @@ void runner_shortcut_blobs(TaskResult *out, int64_t nT, int64_t K, double **data
         data[i] = b->data;
     }
 }
+
+void runner_keep_class(TaskResult *out, int c)
+{
+    for (int i = 0; i < out->n_blobs; i++) {
+        TaskBlob *b = &out->blobs[i];
+        int d = task_blob_dim(b, "dfm_class");
+        if (d < 0) d = task_blob_dim(b, "class");
+        if (d >= 0) task_blob_narrow(b, d, c, 1);
+    }
+}

@@ -9,6 +9,7 @@
  *   (T, class, bound): tpr_ci, fpr_ci, inj_ci (Wilson 95 %, bound 0 = lo, 1 = hi)
  *   (T, dfm_class, class): tpr_cross (TPR of class under the DFM of dfm_class)
  *   (class):           tpr_org, fpr_org (unfiltered test set)
+ * A per-class SHORTCUT task (TaskSpec.cls = c) writes the class-c slices (runner_keep_class).
  * Not thread-safe (appends to one TaskResult). */
 #ifndef FS_RUNNER_SHORTCUT_H
 #define FS_RUNNER_SHORTCUT_H
@@ -30,5 +31,11 @@ typedef enum {
 
 /* Add every array to out for nT thresholds and K classes; data[i] = the array of blob i. */
 void runner_shortcut_blobs(TaskResult *out, int64_t nT, int64_t K, double **data);
+
+/* A per-class task (spec->cls = c >= 0) keeps its slice of every blob of out: dim "dfm_class"
+ * where the blob has one (tpr_cross: the row of DFM_c, which only class c's task computes),
+ * else dim "class" (dfm_score, dfm, tpr, ..., tpr_org); blobs without a class dim stay whole.
+ * The slices of a model's per-class tasks together cover each array exactly once. */
+void runner_keep_class(TaskResult *out, int c);
 
 #endif

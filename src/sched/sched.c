@@ -55,13 +55,11 @@ static int heap_pop(SchedGraph *g)
 }
 
 /* ------------------------------------------------------------------ graph */
-static int dep_list(const TaskSpec *t, int *out) /* all dependencies of t */
+static int dep_list(const SweepConfig *cfg, const TaskSpec *t, int *out) /* all deps of t */
 {
-    int n = 0;
-    if (t->n_deps >= 1) out[n++] = t->deps[0];
-    if (t->n_deps >= 2)
-        for (int p = 0; p < t->n_parts; p++) out[n++] = t->deps[1] + p;
-    return n;
+    const int *d = sweep_task_deps(cfg, t);
+    for (int j = 0; j < t->n_deps; j++) out[j] = d[j];
+    return t->n_deps;
 }
 
 void sgraph_init(SchedGraph *g, const SweepConfig *cfg, Store *store, FILE *out)
@@ -80,12 +78,11 @@ void sgraph_init(SchedGraph *g, const SweepConfig *cfg, Store *store, FILE *out)
     g->heap = xcalloc((size_t)n + 1, sizeof(int));
     int maxdeps = 1;
     for (int i = 0; i < n; i++)
-        if (cfg->tasks[i].n_deps >= 2 && 1 + cfg->tasks[i].n_parts > maxdeps)
-            maxdeps = 1 + cfg->tasks[i].n_parts;
+        if (cfg->tasks[i].n_deps > maxdeps) maxdeps = cfg->tasks[i].n_deps;
     int *d = xmalloc((size_t)maxdeps * sizeof(int));
     int total = 0;
     for (int i = 0; i < n; i++) {
-        int k = dep_list(&cfg->tasks[i], d);
+        int k = dep_list(cfg, &cfg->tasks[i], d);
         for (int j = 0; j < k; j++) g->child_off[d[j] + 1]++;
         total += k;
     }
@@ -93,7 +90,7 @@ void sgraph_init(SchedGraph *g, const SweepConfig *cfg, Store *store, FILE *out)
     g->child = xcalloc((size_t)total + 1, sizeof(int));
     int *fill = xcalloc((size_t)n + 1, sizeof(int));
     for (int i = 0; i < n; i++) {
-        int k = dep_list(&cfg->tasks[i], d);
+        int k = dep_list(cfg, &cfg->tasks[i], d);
         for (int j = 0; j < k; j++) g->child[g->child_off[d[j]] + fill[d[j]]++] = i;
     }
     free(fill);
@@ -105,7 +102,7 @@ void sgraph_init(SchedGraph *g, const SweepConfig *cfg, Store *store, FILE *out)
     for (int i = 0; i < n; i++) {
         if (g->state[i] == TS_DONE) continue;
         g->cost_left += cfg->tasks[i].cost;
-        int k = dep_list(&cfg->tasks[i], d);
+        int k = dep_list(cfg, &cfg->tasks[i], d);
         for (int j = 0; j < k; j++) g->waiting[i] += g->state[d[j]] != TS_DONE;
         if (!g->waiting[i]) heap_push(g, i);
     }

@@ -44,6 +44,21 @@ FsStatus sweep_dataset_info(const char *name, SweepDatasetInfo *out)
                                     "fashion_mnist32, cifar10, imagenet10, tiny)", name);
 }
 
+const char *sweep_class_name(const char *dataset, int i)
+{
+    static const char *const syn[4] = {"C0", "C1", "C2", "C3"}; /* data_syn.c's names */
+    static const char *const fmnist[10] = {"T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
+                                           "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"};
+    static const char *const cifar[10] = {"airplane", "automobile", "bird", "cat", "deer",
+                                          "dog", "frog", "horse", "ship", "truck"};
+    if (i < 0) return NULL;
+    if (!strncmp(dataset, "Syn_B", 5)) return i < 4 ? syn[i] : NULL;
+    if (!strcmp(dataset, "fashion_mnist") || !strcmp(dataset, "fashion_mnist32"))
+        return i < 10 ? fmnist[i] : NULL;
+    if (!strcmp(dataset, "cifar10")) return i < 10 ? cifar[i] : NULL;
+    return NULL;
+}
+
 /* ------------------------------------------------------------------ key table */
 typedef enum { K_STR, K_INT, K_DBL, K_BOOL, K_U64, K_DLIST, K_AXIS } KeyType;
 
@@ -77,6 +92,8 @@ static const KeyDef keys[] = {
     {"axes", "seeds", K_AXIS, AX_SEED, "0", 0, 0, 1, "seeds (integers)"},
     {"axes", "test_bands", K_AXIS, AX_TEST_BAND, "all", 0, 0, 1, "test filters"},
     {"axes", "ood", K_AXIS, AX_OOD, "none", 0, 0, 1, "OOD sets (none = no OOD task)"},
+    {"axes", "classes", K_STR, OFF(classes), "all", 0, 0, 0,
+     "classes of the DFM and SHORTCUT tasks: all, indices 0,3,7, ranges 0-4, class names"},
     {"analyses", "learning_order", K_BOOL, OFF(learning_order), "true", 0, 0, 1,
      "per-class accuracy curves during training"},
     {"analyses", "adcs", K_BOOL, OFF(adcs), "true", 0, 0, 1, "ADCS per dataset"},
@@ -86,6 +103,8 @@ static const KeyDef keys[] = {
     {"analyses", "dfm_T", K_DLIST, OFF(dfm_T), "0.01,0.05,0.1,0.2", 0, 1, 1, "thresholds T"},
     {"analyses", "dfm_parts", K_INT, OFF(dfm_parts), "4", 1, 100000, 1,
      "DFM tasks per model (mask row ranges)"},
+    {"analyses", "per_class", K_BOOL, OFF(per_class), "true", 0, 0, 0,
+     "DFM and SHORTCUT tasks per class (false: per model, all classes; needs classes = all)"},
     {"analyses", "tprfpr", K_BOOL, OFF(tprfpr), "true", 0, 0, 1, "TPR/FPR on DFM-filtered sets"},
     {"analyses", "tpr_threshold", K_DBL, OFF(tpr_threshold), "0.6", 0, 1, 1, "shortcut TPR"},
     {"analyses", "shortcut_controls", K_INT, OFF(shortcut_controls), "50", 0, 100000, 1,
@@ -314,6 +333,8 @@ static FsStatus bad(const RawValues *raw, int i, const char *expected)
                      keys[i].key, raw->val[i], expected);
 }
 
+static FsStatus parse_classes(const RawValues *raw, SweepConfig *cfg);
+
 static FsStatus convert(RawValues *raw, SweepConfig *cfg)
 {
     char *base = (char *)cfg;
@@ -460,7 +481,104 @@ static FsStatus convert(RawValues *raw, SweepConfig *cfg)
             return bad(raw, i, msg);
         }
     }
-    return FS_OK;
+    return parse_classes(raw, cfg);
+}
+
+/* One item of [axes] classes for dataset d: an index, a range "a-b" or a class name. Marks sel
+ * (K); returns 0 on success, else fills why. */
+static int class_item(const SweepConfig *cfg, int d, const char *item, uint8_t *sel, char *why,
+                      size_t nwhy)
+{
+    const char *ds = cfg->axes[AX_DATASET].v[d];
+    const int K = cfg->dsinfo[d].classes;
+    long a = -1, b = -1;
+    char *end = NULL;
+    int lo = -1, hi = -1;
+    if (isdigit((unsigned char)item[0])) {
+        a = strtol(item, &end, 10);
+        if (*end == '-' && isdigit((unsigned char)end[1])) b = strtol(end + 1, &end, 10);
+        else b = a;
+        if (*end == 0) {
+            if (a > b) {
+                fs_snprintf(why, nwhy, "range '%s' runs backwards (expected a-b with a <= b)", item);
+                return 1;
+            }
+            if (b >= K) {
+                fs_snprintf(why, nwhy, "dataset %s has %d classes (expected indices 0-%d)", ds, K,
+                            K - 1);
+                return 1;
+            }
+            lo = (int)a;
+            hi = (int)b;
+        }
+    }
+    if (lo < 0)
+        for (int j = 0; j < K && lo < 0; j++) {
+            const char *nm = sweep_class_name(ds, j);
+            if (nm && !strcasecmp(nm, item)) lo = hi = j;
+        }
+    if (lo < 0) {
+        FsBuf names = {0};
+        for (int j = 0; j < K && sweep_class_name(ds, j); j++)
+            fsbuf_printf(&names, "%s%s", j ? ", " : "", sweep_class_name(ds, j));
+        fs_snprintf(why, nwhy, "not a class of %s (expected all, an index 0-%d, a range a-b%s%s%s)",
+                    ds, K - 1, names.s ? " or a class name: " : "", names.s ? names.s : "",
+                    names.s ? "" : "; it has no class names");
+        fsbuf_free(&names);
+        return 1;
+    }
+    for (int j = lo; j <= hi; j++) {
+        if (sel[j]) {
+            fs_snprintf(why, nwhy, "class %d of %s is selected twice (expected distinct classes)",
+                        j, ds);
+            return 1;
+        }
+        sel[j] = 1;
+    }
+    return 0;
+}
+
+/* [axes] classes against every dataset's class count and names: cfg->cls, cfg->n_cls. */
+static FsStatus parse_classes(const RawValues *raw, SweepConfig *cfg)
+{
+    const int i = key_find("axes", "classes"), nd = cfg->axes[AX_DATASET].n;
+    cfg->n_cls = xcalloc((size_t)nd + 1, sizeof *cfg->n_cls);
+    cfg->cls = xcalloc((size_t)nd + 1, sizeof *cfg->cls);
+    char *v = norm_list(raw->val[i]);
+    const int all = !strcasecmp(v, "all");
+    if (!*v) {
+        free(v);
+        return bad(raw, i, "all, class indices (0,3,7), ranges (0-4) or class names");
+    }
+    if (!all && !cfg->per_class) {
+        free(v);
+        int j = key_find("analyses", "per_class");
+        return fs_errorf(FS_ERR_CONFIG, "%s (axes.classes) = '%s': a class selection needs "
+                         "per_class = true (%s is false)", raw->where[i], raw->val[i],
+                         raw->where[j]);
+    }
+    FsStatus st = FS_OK;
+    for (int d = 0; d < nd && st == FS_OK; d++) {
+        const int K = cfg->dsinfo[d].classes;
+        uint8_t *sel = xcalloc((size_t)K, 1);
+        char *tmp = xstrdup(v), *save = NULL;
+        for (char *t = strtok_r(tmp, ",", &save); t && st == FS_OK; t = strtok_r(NULL, ",", &save)) {
+            char why[600];
+            if (all) {
+                memset(sel, 1, (size_t)K);
+            } else if (class_item(cfg, d, t, sel, why, sizeof why)) {
+                st = fs_errorf(FS_ERR_CONFIG, "%s (axes.classes) value '%s': %s", raw->where[i],
+                               t, why);
+            }
+        }
+        free(tmp);
+        cfg->cls[d] = xcalloc((size_t)K, sizeof **cfg->cls);
+        for (int j = 0; j < K; j++)
+            if (sel[j]) cfg->cls[d][cfg->n_cls[d]++] = j;
+        free(sel);
+    }
+    free(v);
+    return st;
 }
 
 /* Canonical text: every key in table order, lists normalised. */
@@ -473,7 +591,9 @@ static void render(const RawValues *raw, SweepConfig *cfg)
             sec = keys[i].sec;
             fsbuf_printf(&b, "%s[%s]\n", b.len ? "\n" : "", sec);
         }
-        char *v = (keys[i].t == K_AXIS || keys[i].t == K_DLIST) ? norm_list(raw->val[i])
+        char *v = (keys[i].t == K_AXIS || keys[i].t == K_DLIST ||
+                   (keys[i].t == K_STR && keys[i].off == OFF(classes)))
+                      ? norm_list(raw->val[i])
                                                                  : xstrdup(raw->val[i]);
         fsbuf_printf(&b, "%s = %s\n", keys[i].key, v);
         /* grid axes may grow on resume; test bands and OOD sets are fixed extents */
@@ -488,8 +608,8 @@ static void render(const RawValues *raw, SweepConfig *cfg)
 }
 
 /* ------------------------------------------------------------------ the graph */
-static void add_task(SweepConfig *cfg, int *cap, TaskKind kind, int d, int a, int g, int b, int s,
-                     int part, int n_parts)
+static TaskSpec *add_task(SweepConfig *cfg, int *cap, TaskKind kind, int d, int a, int g, int b,
+                          int s, int cls, int part, int n_parts)
 {
     if (cfg->n_tasks == *cap) {
         *cap = *cap ? *cap * 2 : 64;
@@ -504,62 +624,83 @@ static void add_task(SweepConfig *cfg, int *cap, TaskKind kind, int d, int a, in
     t->aug = g;
     t->band = b;
     t->seed = s;
+    t->cls = cls;
     t->part = part;
     t->n_parts = n_parts;
+    t->dep_off = cfg->n_deps_all;
     SweepAxis *ax = cfg->axes;
+    char cpart[16] = "";
+    if (cls >= 0) fs_snprintf(cpart, sizeof cpart, "/c%d", cls);
     if (kind == TASK_ADCS)
         fs_snprintf(t->key, sizeof t->key, "adcs/%s", ax[AX_DATASET].v[d]);
     else if (kind == TASK_DFM)
-        fs_snprintf(t->key, sizeof t->key, "dfm/%s/%s/%s/%s/s%s/p%d", ax[AX_DATASET].v[d],
-                    ax[AX_ARCH].v[a], ax[AX_AUG].v[g], ax[AX_BAND].v[b], ax[AX_SEED].v[s], part);
+        fs_snprintf(t->key, sizeof t->key, "dfm/%s/%s/%s/%s/s%s%s/p%d", ax[AX_DATASET].v[d],
+                    ax[AX_ARCH].v[a], ax[AX_AUG].v[g], ax[AX_BAND].v[b], ax[AX_SEED].v[s], cpart,
+                    part);
     else
-        fs_snprintf(t->key, sizeof t->key, "%s/%s/%s/%s/%s/s%s", task_kind_name(kind),
+        fs_snprintf(t->key, sizeof t->key, "%s/%s/%s/%s/%s/s%s%s", task_kind_name(kind),
                     ax[AX_DATASET].v[d], ax[AX_ARCH].v[a], ax[AX_AUG].v[g], ax[AX_BAND].v[b],
-                    ax[AX_SEED].v[s]);
+                    ax[AX_SEED].v[s], cpart);
     t->id = fs_hash64(t->key, strlen(t->key));
     double c = cfg->cost[kind];
     if (!strcmp(cfg->runner, "fake")) {
         static const double factor[TASK_KIND_COUNT] = {4, 1, 1, 2, 1, 2, 1, 1};
         c = cfg->fake_ms * 1e-3 * factor[kind];
-    } else if (kind == TASK_DFM) {
-        c /= n_parts;
+    } else {
+        if (kind == TASK_DFM) c /= n_parts;
+        /* one class of K: its share of the test images (balanced sets) */
+        if (cls >= 0) c /= cfg->dsinfo[d].classes;
     }
     t->cost = c;
     cfg->count_kind[kind]++;
     cfg->n_tasks++;
+    return t;
+}
+
+/* Append dependency dep to the task just added (the last one). */
+static void add_dep(SweepConfig *cfg, int *dcap, int dep)
+{
+    if (cfg->n_deps_all == *dcap) {
+        *dcap = *dcap ? *dcap * 2 : 256;
+        cfg->deps = xrealloc(cfg->deps, (size_t)*dcap * sizeof *cfg->deps);
+    }
+    cfg->deps[cfg->n_deps_all++] = dep;
+    cfg->tasks[cfg->n_tasks - 1].n_deps++;
 }
 
 static void build_graph(SweepConfig *cfg)
 {
-    int cap = 0;
+    int cap = 0, dcap = 0;
     SweepAxis *ax = cfg->axes;
     for (int d = 0; d < ax[AX_DATASET].n; d++) {
-        if (cfg->adcs) add_task(cfg, &cap, TASK_ADCS, d, -1, -1, -1, -1, 0, 0);
+        if (cfg->adcs) add_task(cfg, &cap, TASK_ADCS, d, -1, -1, -1, -1, -1, 0, 0);
         int rows = cfg->dsinfo[d].h / cfg->dfm_patch;
         int parts = cfg->dfm_parts < rows ? cfg->dfm_parts : rows;
+        /* per_class: one DFM/SHORTCUT family per selected class; else one with cls = -1 */
+        const int ncl = cfg->per_class ? cfg->n_cls[d] : 1;
         for (int a = 0; a < ax[AX_ARCH].n; a++)
             for (int g = 0; g < ax[AX_AUG].n; g++)
                 for (int b = 0; b < ax[AX_BAND].n; b++)
                     for (int s = 0; s < ax[AX_SEED].n; s++) {
                         int tr = cfg->n_tasks;
-                        add_task(cfg, &cap, TASK_TRAIN, d, a, g, b, s, 0, 0);
+                        add_task(cfg, &cap, TASK_TRAIN, d, a, g, b, s, -1, 0, 0);
 #define DEP1(...)                                                                                  \
     do {                                                                                           \
         add_task(cfg, &cap, __VA_ARGS__);                                                          \
-        cfg->tasks[cfg->n_tasks - 1].n_deps = 1;                                                   \
-        cfg->tasks[cfg->n_tasks - 1].deps[0] = tr;                                                 \
+        add_dep(cfg, &dcap, tr);                                                                   \
     } while (0)
-                        DEP1(TASK_EVAL, d, a, g, b, s, 0, 0);
-                        if (cfg->dfm) {
+                        DEP1(TASK_EVAL, d, a, g, b, s, -1, 0, 0);
+                        for (int q = 0; cfg->dfm && q < ncl; q++) {
+                            const int c = cfg->per_class ? cfg->cls[d][q] : -1;
                             int first = cfg->n_tasks;
-                            for (int p = 0; p < parts; p++) DEP1(TASK_DFM, d, a, g, b, s, p, parts);
-                            DEP1(TASK_SHORTCUT, d, a, g, b, s, 0, parts);
-                            cfg->tasks[cfg->n_tasks - 1].n_deps = 2;
-                            cfg->tasks[cfg->n_tasks - 1].deps[1] = first;
+                            for (int p = 0; p < parts; p++)
+                                DEP1(TASK_DFM, d, a, g, b, s, c, p, parts);
+                            DEP1(TASK_SHORTCUT, d, a, g, b, s, c, 0, parts);
+                            for (int p = 0; p < parts; p++) add_dep(cfg, &dcap, first + p);
                         }
-                        if (cfg->hfss) DEP1(TASK_HFSS, d, a, g, b, s, 0, 0);
-                        if (ax[AX_OOD].n) DEP1(TASK_OOD, d, a, g, b, s, 0, 0);
-                        if (cfg->heatmap) DEP1(TASK_HEATMAP, d, a, g, b, s, 0, 0);
+                        if (cfg->hfss) DEP1(TASK_HFSS, d, a, g, b, s, -1, 0, 0);
+                        if (ax[AX_OOD].n) DEP1(TASK_OOD, d, a, g, b, s, -1, 0, 0);
+                        if (cfg->heatmap) DEP1(TASK_HEATMAP, d, a, g, b, s, -1, 0, 0);
 #undef DEP1
                     }
     }
@@ -569,7 +710,8 @@ static void build_graph(SweepConfig *cfg)
  * columns (48 bytes per axis value) must hold every combination of the grid axes' values. */
 static FsStatus check_key_lengths(const SweepConfig *cfg)
 {
-    size_t need = 32; /* the longest kind name, the separators, "s", "/p" and the part number */
+    /* the longest kind name, the separators, "s", "/c" and the class, "/p" and the part */
+    size_t need = 40;
     for (int a = AX_DATASET; a <= AX_SEED; a++) {
         size_t longest = 0;
         for (int i = 0; i < cfg->axes[a].n; i++) {
@@ -656,6 +798,10 @@ void sweep_free(SweepConfig *cfg)
     }
     for (int i = 0; i < NKEYS; i++)
         if (keys[i].t == K_STR) free(*(char **)(void *)((char *)cfg + keys[i].off));
+    for (int d = 0; cfg->cls && d < cfg->axes[AX_DATASET].n; d++) free(cfg->cls[d]);
+    free(cfg->cls);
+    free(cfg->n_cls);
+    free(cfg->deps);
     free(cfg->dsinfo);
     free(cfg->dfm_T);
     free(cfg->path);
@@ -665,6 +811,11 @@ void sweep_free(SweepConfig *cfg)
 }
 
 int sweep_count(const SweepConfig *cfg) { return cfg->n_tasks; }
+
+const int *sweep_task_deps(const SweepConfig *cfg, const TaskSpec *t)
+{
+    return cfg->deps + t->dep_off;
+}
 
 const TaskSpec *sweep_spec_at(const SweepConfig *cfg, int i)
 {
@@ -691,6 +842,16 @@ void sweep_print_counts(const SweepConfig *cfg, FILE *f)
         const SweepAxis *ax = &cfg->axes[a];
         fprintf(f, "  %-10s %3d:", ax->name, ax->n);
         for (int i = 0; i < ax->n; i++) fprintf(f, " %s", ax->v[i]);
+        fprintf(f, "\n");
+    }
+    fprintf(f, "  %-10s     %s (%s)\n", "classes", cfg->classes,
+            cfg->per_class ? "DFM and SHORTCUT tasks per class" : "per model, all classes");
+    for (int d = 0; cfg->per_class && d < cfg->axes[AX_DATASET].n; d++) {
+        fprintf(f, "    %-12s %3d:", cfg->axes[AX_DATASET].v[d], cfg->n_cls[d]);
+        for (int j = 0; j < cfg->n_cls[d]; j++) {
+            const char *nm = sweep_class_name(cfg->axes[AX_DATASET].v[d], cfg->cls[d][j]);
+            fprintf(f, " %d%s%s%s", cfg->cls[d][j], nm ? " (" : "", nm ? nm : "", nm ? ")" : "");
+        }
         fprintf(f, "\n");
     }
     fprintf(f, "tasks: %d (", cfg->n_tasks);

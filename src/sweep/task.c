@@ -38,6 +38,33 @@ int64_t task_blob_len(const TaskBlob *b)
     return n;
 }
 
+void task_blob_narrow(TaskBlob *b, int dim, int64_t start, int64_t count)
+{
+    FS_CHECK(dim >= 0 && dim < b->n_extra && count >= 1 && start >= b->start[dim] &&
+                 start + count <= b->start[dim] + b->count[dim],
+             "blob %s: narrow dim %d to [%lld, +%lld) outside its window", b->name, dim,
+             (long long)start, (long long)count);
+    int64_t outer = 1, inner = 1;
+    for (int i = 0; i < dim; i++) outer *= b->count[i];
+    for (int i = dim + 1; i < b->n_extra; i++) inner *= b->count[i];
+    const int64_t cur = b->count[dim], off = start - b->start[dim];
+    double *v = xmalloc(fs_mul_size((size_t)(outer * count * inner), sizeof(double), "blob"));
+    for (int64_t o = 0; o < outer; o++) /* (outer, cur, inner) -> (outer, count, inner) */
+        memcpy(v + o * count * inner, b->data + (o * cur + off) * inner,
+               (size_t)(count * inner) * sizeof(double));
+    free(b->data);
+    b->data = v;
+    b->start[dim] = start;
+    b->count[dim] = count;
+}
+
+int task_blob_dim(const TaskBlob *b, const char *name)
+{
+    for (int i = 0; i < b->n_extra; i++)
+        if (!strcmp(b->dim[i], name)) return i;
+    return -1;
+}
+
 TaskBlob *task_result_add(TaskResult *r, const char *name, BlobPlace place, uint32_t grid,
                           int f32, int n_extra, const char *const *dims, const int64_t *size)
 {

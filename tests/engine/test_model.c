@@ -276,6 +276,47 @@ static void test_classifier(void)
     model_free(m);
 }
 
+/* The Classifier's logits of an image are bitwise the same whatever batch it is in and at
+ * which position (the per-class DFM tasks of a sweep batch images differently from one
+ * all-class task and must give the same scores). */
+static void test_classifier_batch_invariant(void)
+{
+    static const char *const archs[] = {"cnn", "resnet18", "vgg11", "vit_tiny"};
+    const int N = 40, C = 3, H = 16, K = 5;
+    const size_t per = (size_t)C * H * H;
+    for (size_t a = 0; a < FS_ARRAY_LEN(archs); a++) {
+        ModelOptions o;
+        model_options_default(&o);
+        o.width = 1.0 / 16;
+        if (!strcmp(archs[a], "vit_tiny")) model_options_set(&o, "vit_depth", "2");
+        Model *m = NULL;
+        EXPECT(model_create(archs[a], &o, C, H, H, K, 7, &m) == FS_OK);
+        if (!m) continue;
+        Rng r = rng_derive(5, 0, RNG_STREAM_TEST);
+        float *x = xmalloc((size_t)N * per * sizeof(float));
+        for (size_t i = 0; i < (size_t)N * per; i++) x[i] = (float)rng_normal(&r);
+        model_reserve(m, N);
+        for (int it = 0; it < 2; it++) model_forward(m, x, N, 1); /* running stats off (0, 1) */
+        Classifier cl;
+        EXPECT(model_classifier(m, N, &cl) == FS_OK);
+        float *all = xmalloc((size_t)N * K * sizeof(float)), *z = xmalloc((size_t)N * K * sizeof(float));
+        EXPECT(cl.logits(cl.ctx, x, N, all) == FS_OK);
+        static const int sizes[] = {1, 3, 15, 16, 17};
+        for (size_t b = 0; b < FS_ARRAY_LEN(sizes); b++)
+            for (int i0 = 0; i0 + sizes[b] <= N; i0 += sizes[b] + 4) {
+                EXPECT(cl.logits(cl.ctx, x + (size_t)i0 * per, sizes[b], z) == FS_OK);
+                EXPECT_MSG(!memcmp(z, all + (size_t)i0 * K, (size_t)sizes[b] * K * sizeof(float)),
+                           "%s: images %d..%d in a batch of %d differ from the batch of %d",
+                           archs[a], i0, i0 + sizes[b] - 1, sizes[b], N);
+            }
+        model_classifier_free(&cl);
+        model_free(m);
+        free(x);
+        free(all);
+        free(z);
+    }
+}
+
 /* Eval batches >= MODEL_FOLD_MIN run conv+BN folded; they must match the unfolded pass (one
  * image at a time), and the input gradient through folded layers must match too. */
 static void test_bn_folding(void)
@@ -401,5 +442,6 @@ done:
 
 TEST_MAIN({"param_counts", test_param_counts}, {"state_dict_names", test_state_dict_names},
           {"bad_arch", test_bad_arch}, {"model_gradients", test_model_gradients},
-          {"classifier", test_classifier}, {"bn_folding", test_bn_folding}, {"init_deterministic", test_init_deterministic},
+          {"classifier", test_classifier},
+          {"classifier_batch_invariant", test_classifier_batch_invariant}, {"bn_folding", test_bn_folding}, {"init_deterministic", test_init_deterministic},
           {"state_export_import", test_state_export_import})

@@ -119,7 +119,7 @@ rank_pid() {
 }
 
 # ---- kill -9 of one worker rank in the middle of a task (that task is made slow: 60 s)
-slow=dfm/tiny/a2/none/all/s1/p2
+slow=dfm/tiny/a2/none/all/s1/c1/p2
 FSWEEP_FAKE_SLOW=$slow $MPI -x FSWEEP_FAKE_SLOW $B/fsweep run "$tmp/s.ini" --store "$tmp/w.h5" >"$tmp/w.log" 2>&1 &
 tpid=$!
 rank=

@@ -125,7 +125,7 @@ if command -v mpirun >/dev/null; then
 
   # ---- a worker rank dies (SIGKILL inside a task): the job ends promptly, store resumable
   start=$(date +%s)
-  FSWEEP_FAKE_CRASH=dfm/tiny/a2/flip/all/s1/p2 $MPI $B/fsweep run "$tmp/s.ini" --store "$tmp/w.h5" >"$tmp/w.log" 2>&1; rc=$?
+  FSWEEP_FAKE_CRASH=dfm/tiny/a2/flip/all/s1/c1/p2 $MPI $B/fsweep run "$tmp/s.ini" --store "$tmp/w.h5" >"$tmp/w.log" 2>&1; rc=$?
   el=$(( $(date +%s) - start ))
   [ $rc != 0 ] && [ $rc != 124 ] && [ $el -lt 60 ]; check $? "dead worker ends the job (rc $rc) in ${el}s, no hang"
   have=$(ok_rows "$tmp/w.h5"); reported=$(grep -c '] done' "$tmp/w.log")

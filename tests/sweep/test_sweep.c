@@ -8,6 +8,7 @@
 #include "sweep.h"
 #include "task.h"
 
+#include <math.h>
 #include <unistd.h>
 
 static char tmpdir[] = "/tmp/fsweep-test-sweep-XXXXXX";
@@ -44,27 +45,39 @@ static void test_parse_and_graph(void)
     EXPECT_EQ_INT(c.axes[AX_ARCH].n, 2);
     EXPECT_EQ_INT(c.seed, 3);
     EXPECT_EQ_INT(c.epochs, 5); /* default */
-    /* tiny: 8 px, patch 1 -> 8 rows, 3 parts. Per model: train, eval, 3 dfm, shortcut, hfss */
+    /* tiny: 8 px, patch 1 -> 8 rows, 3 parts, 3 classes. Per model: train, eval, per class
+     * 3 dfm + shortcut, hfss */
     EXPECT_EQ_INT(c.count_kind[TASK_TRAIN], 4);
-    EXPECT_EQ_INT(c.count_kind[TASK_DFM], 12);
+    EXPECT_EQ_INT(c.count_kind[TASK_DFM], 4 * 3 * 3);
+    EXPECT_EQ_INT(c.count_kind[TASK_SHORTCUT], 4 * 3);
     EXPECT_EQ_INT(c.count_kind[TASK_ADCS], 1);
-    EXPECT_EQ_INT(sweep_count(&c), 1 + 4 * 7);
+    EXPECT_EQ_INT(sweep_count(&c), 1 + 4 * (3 + 3 * 4));
     for (int i = 0; i < c.n_tasks; i++) {
         const TaskSpec *t = sweep_spec_at(&c, i);
+        const int *dep = sweep_task_deps(&c, t);
         EXPECT_EQ_INT(t->index, i);
         if (t->kind == TASK_TRAIN || t->kind == TASK_ADCS) EXPECT_EQ_INT(t->n_deps, 0);
+        if (t->kind == TASK_DFM || t->kind == TASK_SHORTCUT) {
+            char want[16];
+            snprintf(want, sizeof want, "/c%d", t->cls);
+            EXPECT(t->cls >= 0 && t->cls < 3);
+            EXPECT_MSG(strstr(t->key, want) != NULL, "%s", t->key);
+        } else {
+            EXPECT_EQ_INT(t->cls, -1);
+        }
         if (t->n_deps >= 1) {
-            const TaskSpec *d = sweep_spec_at(&c, t->deps[0]);
+            const TaskSpec *d = sweep_spec_at(&c, dep[0]);
             EXPECT_EQ_INT(d->kind, TASK_TRAIN);
             EXPECT(d->arch == t->arch && d->seed == t->seed && d->aug == t->aug);
-            EXPECT(t->deps[0] < i);
+            EXPECT(dep[0] < i);
         }
-        if (t->kind == TASK_SHORTCUT) {
-            EXPECT_EQ_INT(t->n_deps, 2);
+        if (t->kind == TASK_SHORTCUT) { /* the train task, then its class's DFM parts */
+            EXPECT_EQ_INT(t->n_deps, 1 + t->n_parts);
             for (int p = 0; p < t->n_parts; p++) {
-                const TaskSpec *d = sweep_spec_at(&c, t->deps[1] + p);
+                const TaskSpec *d = sweep_spec_at(&c, dep[1 + p]);
                 EXPECT_EQ_INT(d->kind, TASK_DFM);
                 EXPECT_EQ_INT(d->part, p);
+                EXPECT_EQ_INT(d->cls, t->cls);
                 EXPECT(d->arch == t->arch && d->seed == t->seed);
             }
         }
@@ -93,6 +106,62 @@ static void test_parse_and_graph(void)
 }
 
 static int has(const char *s, const char *sub) { return s && strstr(s, sub) != NULL; }
+
+/* [axes] classes: all, indices, ranges, names; per_class = false gives one task per model and
+ * mask range (the keys of before); bad selections name file, line and value. */
+static void test_classes_axis(void)
+{
+    SweepConfig c;
+    char ini[1024];
+    const char *o_joint[] = {"per_class=false"};
+    EXPECT_EQ_INT(sweep_load(write_ini("k0.ini", base_ini), 1, o_joint, &c), FS_OK);
+    EXPECT_EQ_INT(c.count_kind[TASK_DFM], 4 * 3);
+    EXPECT_EQ_INT(c.count_kind[TASK_SHORTCUT], 4);
+    EXPECT_EQ_INT(sweep_count(&c), 1 + 4 * 7);
+    for (int i = 0; i < c.n_tasks; i++) {
+        EXPECT_EQ_INT(c.tasks[i].cls, -1);
+        EXPECT_MSG(!strstr(c.tasks[i].key, "/c"), "%s", c.tasks[i].key); /* keys of before */
+    }
+    sweep_free(&c);
+    /* a list, a range and names (Syn: C0..C3; Fashion-MNIST: Trouser ...) */
+    snprintf(ini, sizeof ini, "%s[axes]\ndatasets = fashion_mnist\nclasses = 0, 3-4, Bag\n", base_ini);
+    const char *o_real[] = {"runner=real", "archs=cnn", "dfm_patch=7", "hfss=false"};
+    EXPECT_EQ_INT(sweep_load(write_ini("k1.ini", ini), 4, o_real, &c), FS_OK);
+    EXPECT_EQ_INT(c.n_cls[0], 4);
+    EXPECT(c.cls[0][0] == 0 && c.cls[0][1] == 3 && c.cls[0][2] == 4 && c.cls[0][3] == 8);
+    EXPECT_EQ_INT(c.count_kind[TASK_SHORTCUT], 2 * 4); /* 2 seeds x 4 classes */
+    int found = 0;
+    for (int i = 0; i < c.n_tasks; i++) {
+        found += !strcmp(c.tasks[i].key, "dfm/fashion_mnist/cnn/none/all/s1/c8/p2");
+        if (c.tasks[i].kind == TASK_DFM) /* per-class cost: dfm_s / parts / classes */
+            EXPECT_MSG(fabs(c.tasks[i].cost - 30.0 / 3 / 10) < 1e-12, "%g", c.tasks[i].cost);
+    }
+    EXPECT_EQ_INT(found, 1);
+    sweep_free(&c);
+    const char *o_names[] = {"classes=trouser,Ankle boot"};
+    snprintf(ini, sizeof ini, "%s[axes]\ndatasets = fashion_mnist32\n", base_ini);
+    EXPECT_EQ_INT(sweep_load(write_ini("k2.ini", ini), 1, o_names, &c), FS_OK);
+    EXPECT(c.n_cls[0] == 2 && c.cls[0][0] == 1 && c.cls[0][1] == 9);
+    sweep_free(&c);
+    /* errors: file, line, value and what was expected */
+    static const struct {
+        const char *value, *want;
+    } badv[] = {{"0-4", "has 4 classes"}, {"7", "has 4 classes"}, {"Trouser", "C0, C1, C2, C3"},
+                {"2-1", "backwards"},     {"1,1", "twice"},       {"all,2", "not a class"},
+                {"0-", "not a class"}};
+    for (size_t i = 0; i < sizeof badv / sizeof badv[0]; i++) {
+        snprintf(ini, sizeof ini, "%s[axes]\ndatasets = Syn_B1\n\nclasses = %s\n", base_ini,
+                 badv[i].value);
+        EXPECT_EQ_INT(sweep_load(write_ini("k3.ini", ini), 0, NULL, &c), FS_ERR_CONFIG);
+        EXPECT_MSG(has(fs_last_error(), "k3.ini:17") && has(fs_last_error(), "classes") &&
+                       has(fs_last_error(), badv[i].want),
+                   "%s: %s", badv[i].value, fs_last_error());
+        EXPECT_MSG(!strchr(fs_last_error(), '\n'), "%s", fs_last_error());
+    }
+    const char *o_mix[] = {"classes=1", "per_class=false"};
+    EXPECT_EQ_INT(sweep_load(write_ini("k4.ini", base_ini), 2, o_mix, &c), FS_ERR_CONFIG);
+    EXPECT_MSG(has(fs_last_error(), "per_class"), "%s", fs_last_error());
+}
 
 static void test_errors_name_line_and_key(void)
 {
@@ -228,7 +297,7 @@ static void test_serial_scheduler_faults(void)
     EXPECT_EQ_INT(sched_serial(&o, &s), FS_EXIT_FAILED);
     EXPECT_EQ_INT(s.failed, 1);
     EXPECT_EQ_INT(s.failed_attempts, 3); /* 1 + 2 retries */
-    EXPECT_EQ_INT(s.blocked, 6); /* eval, 3 dfm parts, shortcut, hfss */
+    EXPECT_EQ_INT(s.blocked, 14); /* eval, per class (3) 3 dfm parts and a shortcut, hfss */
     EXPECT_EQ_INT(s.done, c.n_tasks - 1 - s.blocked);
     EXPECT_EQ_INT(store_row_count(st), s.done + 3);
     EXPECT_EQ_INT(store_close(st), FS_OK);
@@ -298,6 +367,7 @@ static void test_cleanup(void) { cleanup(); }
 
 TEST_MAIN({"setup", test_setup}, {"parse_and_graph", test_parse_and_graph},
           {"errors_name_line_and_key", test_errors_name_line_and_key},
+          {"classes_axis", test_classes_axis},
           {"pack_roundtrip", test_pack_roundtrip}, {"fake_deterministic", test_fake_deterministic},
           {"serial_scheduler_faults", test_serial_scheduler_faults},
           {"resume_skips", test_resume_skips}, {"cleanup", test_cleanup})
