@@ -878,9 +878,10 @@ static void find_dataset(Report *r, const char *ds, FsBuf *b, int *n_links)
                         na, na == 1 ? "" : "s");
                 fsbuf_printf(b, "</p>\n<ul>\n");
                 if (isfinite(am) && am < FIND_MIN_ACC) {
-                    fsbuf_printf(b, "<li class=\"warn\">");
+                    fsbuf_printf(b, "<li class=\"warn\"><strong>");
                     put(b, "Model has not learned (test accuracy %.2f < %.2f): no finding.", am,
                         FIND_MIN_ACC);
+                    fsbuf_printf(b, "</strong>");
                     char t1[160];
                     fs_snprintf(t1, sizeof t1, "test_acc-%.140s", ds);
                     const LinkGroup lg[] = {{"table", {t1}}};
@@ -889,10 +890,10 @@ static void find_dataset(Report *r, const char *ds, FsBuf *b, int *n_links)
                     continue;
                 }
                 if (!isfinite(am)) {
-                    fsbuf_printf(b, "<li class=\"warn\">");
+                    fsbuf_printf(b, "<li class=\"warn\"><strong>");
                     put(b, "Test accuracy not stored: whether the model learned is unknown; the "
                            "lines below are not supported.");
-                    fsbuf_printf(b, "</li>\n");
+                    fsbuf_printf(b, "</strong></li>\n");
                 }
                 if (f.have[FV_LO_AUC])
                     find_learned_first(&f, model, band);
