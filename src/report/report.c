@@ -11,11 +11,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Insert the summary (figure and table counts, what is absent, what the config did not ask
- * for) and the table of contents into the finished page at byte head_len (after <h1>). */
-static void insert_summary(Report *r, size_t head_len)
+/* Insert the Findings section (findings), then the summary (figure and table counts, what is
+ * absent, what the config did not ask for) and the table of contents into the finished page at
+ * byte head_len (after <h1>): the page opens with its findings. */
+static void insert_summary(Report *r, size_t head_len, const FsBuf *findings)
 {
     FsBuf top = {0};
+    if (findings->len)
+        fsbuf_printf(&top, "%s", findings->s);
     fsbuf_printf(&top, "<p class=\"note\">%d figures, %d tables. ", r->sum.figures, r->sum.tables);
     int n_missing = 0, n_off = 0;
     for (int i = 0; i < r->n_absent; i++)
@@ -34,7 +37,9 @@ static void insert_summary(Report *r, size_t head_len)
     }
     fsbuf_printf(&top, "</p>\n");
     if (r->toc.len)
-        fsbuf_printf(&top, "<ul class=\"toc\">\n%s</ul>\n", r->toc.s);
+        fsbuf_printf(&top, "<ul class=\"toc\">\n%s%s</ul>\n",
+                     findings->len ? "<li><a href=\"#findings\">Findings</a></li>\n" : "",
+                     r->toc.s);
     FsBuf all = {0};
     fsbuf_printf(&all, "%.*s%s%s", (int)head_len, r->doc.b.s, top.s, r->doc.b.s + head_len);
     fsbuf_free(&top);
@@ -94,8 +99,11 @@ FsStatus report_write(const ReportOptions *o, ReportSummary *sum)
     }
     if (nds == 0)
         report_absent(&r, "all analyses (the store has no /results group)", NULL, NULL);
+    FsBuf findings = {0};
+    report_section_findings(&r, ds, nds, &findings); /* links to what the sections wrote */
     html_end(&r.doc);
-    insert_summary(&r, head_len);
+    insert_summary(&r, head_len, &findings);
+    fsbuf_free(&findings);
     char path[4096];
     fs_snprintf(path, sizeof path, "%s/index.html", o->out_dir);
     st = r.io_error != FS_OK ? r.io_error : html_save(&r.doc, path);

@@ -86,6 +86,31 @@ static void safe_name(const char *s, char *buf, size_t n)
     buf[j] = 0;
 }
 
+void report_figure_id(const char *stem, char *buf, size_t n)
+{
+    char safe[200];
+    safe_name(stem, safe, sizeof safe);
+    fs_snprintf(buf, n, "fig-%.*s", (int)(n > 5 ? n - 5 : 0), safe);
+}
+
+int report_page_find_id(const Report *r, const char *prefix, char *buf, size_t n)
+{
+    const char *page = r->doc.b.s;
+    size_t pl = strlen(prefix);
+    for (const char *p = page; p && (p = strstr(p, " id=\"")) != NULL;) {
+        p += 5;
+        if (strncmp(p, prefix, pl) != 0 || (p[pl] != '"' && p[pl] != '_'))
+            continue;
+        const char *q = strchr(p, '"');
+        if (!q || (size_t)(q - p) >= n)
+            continue;
+        memcpy(buf, p, (size_t)(q - p));
+        buf[q - p] = 0;
+        return 1;
+    }
+    return 0;
+}
+
 void report_figure(Report *r, PlotCanvas *c, const char *stem, const char *caption)
 {
     char safe[200], file[224], path[4096], key[232];
@@ -111,6 +136,8 @@ void report_figure(Report *r, PlotCanvas *c, const char *stem, const char *capti
             r->io_error = st;
         LOG_ERROR("report: %s", fs_last_error());
     } else {
+        /* An anchor for links to the figure (the Findings section's): "fig-" + file stem. */
+        fsbuf_printf(&r->doc.b, "<a id=\"fig-%.*s\"></a>", (int)(strlen(file) - 4), file);
         int scale = c->w <= 600 ? 2 : 1;
         html_image_png(&r->doc, png, len, c->w, c->h, scale, r->write_png ? file : NULL, caption);
         r->sum.figures++;

@@ -62,6 +62,13 @@ void report_model_row(Report *r, const ReportModels *m, int64_t a, int64_t g, in
  * and unique); takes ownership of c. */
 void report_figure(Report *r, PlotCanvas *c, const char *stem, const char *caption);
 
+/* The id of the anchor placed before the figure of stem ("fig-" + the file-name-safe stem; a
+ * stem drawn twice gets "_2", ... as its file does). */
+void report_figure_id(const char *stem, char *buf, size_t n);
+/* The first id in the page so far that equals prefix or continues it with '_' (e.g. prefix
+ * "fig-tpr_Syn_B1" finds "fig-tpr_Syn_B1_all"), copied into buf; 0 when there is none. */
+int report_page_find_id(const Report *r, const char *prefix, char *buf, size_t n);
+
 /* A heatmap grid of rows x cols panels of (ph, pw) cells with the report's defaults: colour
  * limits from the data (NaN), automatic cell size, no axes; title NULL. */
 PlotGridSpec report_grid(int rows, int cols, const char *const *row_labels,

@@ -30,4 +30,11 @@ void report_section_ood(Report *r, const char *ds);
 /* report_shortcuts.c: TPR/FPR on DFM-filtered test sets and the shortcut verdicts. */
 void report_section_tprfpr(Report *r, const char *ds);
 
+/* report_findings.c: the Findings section that opens the page: per dataset and model the
+ * learned-first class beside the most distinctive ADCS, band-stop survival, the shortcut
+ * verdicts and HFSS against removal, each linked to its figure and table. Runs after the other
+ * sections (it links only to ids already in r's page) with r->store open, and writes the
+ * section into out (the driver places it first). */
+void report_section_findings(Report *r, char **datasets, int nds, FsBuf *out);
+
 #endif

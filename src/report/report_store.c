@@ -275,6 +275,31 @@ int report_var_mean(const ReportVar *v, const int64_t g[3], double *out)
     return used;
 }
 
+int report_var_seed_block(const ReportVar *v, const int64_t g[3], int64_t sd, double *out)
+{
+    int inside = sd >= 0 && sd < report_var_gsize(v, REPORT_GRID_SEED);
+    for (int k = 0; k < 3; k++)
+        inside &= g[k] >= 0 && g[k] < report_var_gsize(v, k);
+    if (!inside) {
+        for (int64_t i = 0; i < v->extra_len; i++)
+            out[i] = (double)NAN;
+        return 0;
+    }
+    int64_t stride[FSH5_MAX_RANK] = {0}, s = 1;
+    for (int i = v->rank - 1; i >= 0; i--) {
+        stride[i] = s;
+        s *= v->dims[i];
+    }
+    int64_t base = 0;
+    for (int k = 0; k < 3; k++)
+        if (v->gpos[k] >= 0)
+            base += g[k] * stride[v->gpos[k]];
+    if (v->gpos[REPORT_GRID_SEED] >= 0)
+        base += sd * stride[v->gpos[REPORT_GRID_SEED]];
+    memcpy(out, v->v + base, (size_t)v->extra_len * sizeof *out);
+    return 1;
+}
+
 /* ---------------------------------------------------------------- labels */
 void report_labels_free(ReportLabels *l)
 {

@@ -84,6 +84,10 @@ int64_t report_var_gsize(const ReportVar *v, int g);
  * at least one finite value. */
 int report_var_mean(const ReportVar *v, const int64_t g[3], double *out);
 
+/* Seed sd's extra block of v at grid point g[0..2] = (arch, aug, band) into out (extra_len
+ * values). Returns 0 (out all NaN) when v has no such grid point or seed. */
+int report_var_seed_block(const ReportVar *v, const int64_t g[3], int64_t sd, double *out);
+
 /* ---------------------------------------------------------------- labels */
 typedef struct {
     int n;

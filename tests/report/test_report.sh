@@ -33,6 +33,16 @@ $B/fsweep-serial run "$tmp/s.ini" --store "$tmp/s.h5" -q >"$tmp/log" 2>&1; check
 $B/fsweep-serial report "$tmp/s.h5" -o "$tmp/out" >"$tmp/rep.log" 2>&1; check $? "fsweep report"
 cat "$tmp/rep.log"
 $PY tests/report/report_check.py "$tmp/s.h5" "$tmp/out"; check $? "report matches the store"
+$PY - "$tmp/out/index.html" <<'PY'; check $? "Findings is the first section; every in-page link has its target"
+import re, sys
+s = open(sys.argv[1]).read()
+ids = set(re.findall(r' id="([^"]+)"', s))
+links = re.findall(r'href="#([^"]+)"', s)
+bad = [h for h in links if h not in ids]
+first = re.findall(r'<h2 id="([^"]+)"', s)[:1]
+print("broken links:", bad) if bad else None
+sys.exit(0 if links and not bad and first == ["findings"] else 1)
+PY
 grep -q 'class="num strong" data-v=' "$tmp/out/index.html"; check $? "strong shortcuts highlighted"
 grep -q 'class="num hl" data-v=' "$tmp/out/index.html"; check $? "shortcuts (TPR > 0.4) highlighted"
 grep -q 'shortcut when TPR &gt; 0.40 (tpr_threshold of the run' "$tmp/out/index.html"; check $? "threshold from the config"
