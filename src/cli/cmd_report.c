@@ -20,7 +20,7 @@ static void report_usage(FILE *f)
             "  shortcut verdicts, OOD transfer. Sections whose results the store lacks are listed\n"
             "  as absent.\n"
             "  -o, --out DIR   output directory (created when absent)\n"
-            "  --no-png        do not write the PNG files (the page embeds them; SVGs are written)\n");
+            "  --no-png        write no PNG files (figures stay embedded; SVGs are written)\n");
 }
 
 int cmd_report(int argc, char **argv)

@@ -51,10 +51,13 @@ static char *text_clean(const char *s)
     size_t j = 0;
     for (size_t i = 0; i < n;) {
         unsigned char ch = (unsigned char)s[i];
-        int len = ch < 0x80 ? 1 : (ch & 0xE0) == 0xC0 ? 2 : (ch & 0xF0) == 0xE0 ? 3
-                                                     : (ch & 0xF8) == 0xF0 ? 4 : 0;
-        int ok = len > 0 && i + (size_t)len <= n && !(len == 2 && ch < 0xC2) &&
-                 !(len == 4 && ch > 0xF4);
+        int len = ch < 0x80             ? 1
+                  : (ch & 0xE0) == 0xC0 ? 2
+                  : (ch & 0xF0) == 0xE0 ? 3
+                  : (ch & 0xF8) == 0xF0 ? 4
+                                        : 0;
+        int ok =
+            len > 0 && i + (size_t)len <= n && !(len == 2 && ch < 0xC2) && !(len == 4 && ch > 0xF4);
         for (int k = 1; ok && k < len; k++)
             ok = ((unsigned char)s[i + (size_t)k] & 0xC0) == 0x80;
         if (!ok) {
@@ -223,9 +226,8 @@ FsStatus plot_canvas_svg(const PlotCanvas *c, char **svg, size_t *len)
     }
     /* Heatmaps are small images scaled up: ask viewers for nearest-neighbour scaling (cairo
      * 1.16 writes no hint for CAIRO_FILTER_NEAREST), so that cells stay sharp squares. */
-    static const char img[] = "<image ",
-                      crisp[] = "<image image-rendering=\"optimizeSpeed\" "
-                                "style=\"image-rendering:pixelated\" ";
+    static const char img[] = "<image ", crisp[] = "<image image-rendering=\"optimizeSpeed\" "
+                                                   "style=\"image-rendering:pixelated\" ";
     size_t k = 0;
     for (const char *p = (const char *)b.p; (p = strstr(p, img)) != NULL; p++)
         k++;

@@ -164,8 +164,8 @@ static void html_file_link(HtmlDoc *d, const char *file, const char *label)
     fsbuf_printf(&d->b, "</a>)");
 }
 
-void html_image_png(HtmlDoc *d, const uint8_t *png, size_t len, int w, int h,
-                    const char *png_file, const char *svg_file, const char *caption)
+void html_image_png(HtmlDoc *d, const uint8_t *png, size_t len, int w, int h, const char *png_file,
+                    const char *svg_file, const char *caption)
 {
     fsbuf_printf(&d->b, "<figure><img width=\"%d\" height=\"%d\" alt=\"", w, h);
     html_escape(&d->b, caption);

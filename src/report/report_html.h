@@ -47,8 +47,8 @@ void html_raw(HtmlDoc *d, const char *html);                                /* t
 /* <figure> with the PNG embedded as a data: URI, shown at w x h px (its pixel size), a
  * caption, and links to the figure written as an SVG file and a PNG file (relative to the
  * page; either may be NULL). */
-void html_image_png(HtmlDoc *d, const uint8_t *png, size_t len, int w, int h,
-                    const char *png_file, const char *svg_file, const char *caption);
+void html_image_png(HtmlDoc *d, const uint8_t *png, size_t len, int w, int h, const char *png_file,
+                    const char *svg_file, const char *caption);
 
 void html_table_begin(HtmlDoc *d, const char *id, const char *caption);
 void html_row_begin(HtmlDoc *d);

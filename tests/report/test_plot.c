@@ -148,7 +148,6 @@ static void test_colormaps(void)
     EXPECT(mono);
 }
 
-
 static void test_colorbar_extremes(void)
 {
     /* The gradient runs from vmax's colour at the top edge to vmin's at the bottom edge. */
@@ -513,7 +512,6 @@ static void test_html_escape_base64(void)
         fsbuf_free(&e);
     }
 }
-
 
 static void test_html_document(void)
 {
