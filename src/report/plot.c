@@ -11,10 +11,22 @@
 #include <stdlib.h>
 #include <string.h>
 
+typedef struct {
+    uint8_t *p;
+    size_t n, cap;
+} OutBuf;
+
+/* Every drawing call goes to two targets at once: a recording surface, replayed into PNGs at
+ * any zoom, and an SVG surface writing into svg_out. (Replaying a recording surface into an
+ * SVG surface instead leaks the recording surface in cairo 1.16.) */
+enum { CANVAS_REC = 0, CANVAS_SVG = 1, CANVAS_TARGETS = 2 };
 struct PlotCanvas {
     int w, h;
-    cairo_surface_t *rec; /* recording surface, extents (0, 0, w, h) */
-    cairo_t *cr;          /* drawing context on rec; every call saves and restores its state */
+    cairo_surface_t *rec;        /* recording surface, extents (0, 0, w, h) */
+    cairo_surface_t *svg;        /* SVG surface of w x h px; NULL once finished */
+    OutBuf svg_out;              /* the SVG document written so far */
+    cairo_t *cr[CANVAS_TARGETS]; /* contexts on rec and svg (NULL once the SVG is finished);
+                                    every call saves and restores their state */
 };
 
 typedef enum { ALIGN_LEFT = 0, ALIGN_CENTER, ALIGN_RIGHT } Align;
@@ -105,46 +117,6 @@ int plot_text_width(const char *s, int scale)
 }
 
 /* ---------------------------------------------------------------- canvas and output */
-PlotCanvas *plot_canvas_create(int w, int h, PlotRGB bg)
-{
-    FS_CHECK(w >= 1 && h >= 1 && w <= 16384 && h <= 16384, "plot: canvas %dx%d out of range", w, h);
-    PlotCanvas *c = xmalloc(sizeof *c);
-    c->w = w;
-    c->h = h;
-    cairo_rectangle_t ext = {0, 0, w, h};
-    c->rec = cairo_recording_surface_create(CAIRO_CONTENT_COLOR, &ext);
-    c->cr = cairo_create(c->rec);
-    FS_CHECK(cairo_status(c->cr) == CAIRO_STATUS_SUCCESS, "plot: cairo canvas %dx%d: %s", w, h,
-             cairo_status_to_string(cairo_status(c->cr)));
-    set_rgb(c->cr, bg);
-    cairo_paint(c->cr);
-    return c;
-}
-
-void plot_canvas_destroy(PlotCanvas *c)
-{
-    if (!c)
-        return;
-    cairo_destroy(c->cr);
-    cairo_surface_destroy(c->rec);
-    free(c);
-}
-
-int plot_canvas_width(const PlotCanvas *c)
-{
-    return c->w;
-}
-
-int plot_canvas_height(const PlotCanvas *c)
-{
-    return c->h;
-}
-
-typedef struct {
-    uint8_t *p;
-    size_t n, cap;
-} OutBuf;
-
 static cairo_status_t out_write(void *closure, const unsigned char *data, unsigned int len)
 {
     OutBuf *b = closure;
@@ -159,6 +131,56 @@ static cairo_status_t out_write(void *closure, const unsigned char *data, unsign
     b->n += len;
     b->p[b->n] = 0;
     return CAIRO_STATUS_SUCCESS;
+}
+
+PlotCanvas *plot_canvas_create(int w, int h, PlotRGB bg)
+{
+    FS_CHECK(w >= 1 && h >= 1 && w <= 16384 && h <= 16384, "plot: canvas %dx%d out of range", w, h);
+    PlotCanvas *c = xmalloc(sizeof *c);
+    c->w = w;
+    c->h = h;
+    cairo_rectangle_t ext = {0, 0, w, h};
+    c->rec = cairo_recording_surface_create(CAIRO_CONTENT_COLOR, &ext);
+    c->svg_out = (OutBuf){NULL, 0, 0};
+    c->svg = cairo_svg_surface_create_for_stream(out_write, &c->svg_out, w, h);
+    cairo_svg_surface_restrict_to_version(c->svg, CAIRO_SVG_VERSION_1_1);
+    cairo_svg_surface_set_document_unit(c->svg, CAIRO_SVG_UNIT_PX);
+    c->cr[CANVAS_REC] = cairo_create(c->rec);
+    c->cr[CANVAS_SVG] = cairo_create(c->svg);
+    for (int k = 0; k < CANVAS_TARGETS; k++) {
+        cairo_t *cr = c->cr[k];
+        FS_CHECK(cairo_status(cr) == CAIRO_STATUS_SUCCESS, "plot: cairo canvas %dx%d: %s", w, h,
+                 cairo_status_to_string(cairo_status(cr)));
+        set_rgb(cr, bg);
+        cairo_paint(cr);
+    }
+    return c;
+}
+
+void plot_canvas_destroy(PlotCanvas *c)
+{
+    if (!c)
+        return;
+    for (int k = 0; k < CANVAS_TARGETS; k++)
+        if (c->cr[k])
+            cairo_destroy(c->cr[k]);
+    cairo_surface_destroy(c->rec);
+    if (c->svg) {
+        cairo_surface_finish(c->svg);
+        cairo_surface_destroy(c->svg);
+    }
+    free(c->svg_out.p);
+    free(c);
+}
+
+int plot_canvas_width(const PlotCanvas *c)
+{
+    return c->w;
+}
+
+int plot_canvas_height(const PlotCanvas *c)
+{
+    return c->h;
 }
 
 /* Paint the canvas onto target scaled by zoom; returns cairo's status. */
@@ -179,7 +201,7 @@ FsStatus plot_canvas_png(const PlotCanvas *c, int zoom, uint8_t **png, size_t *l
     FS_CHECK(zoom >= 1 && zoom <= 4, "plot_canvas_png: zoom %d", zoom);
     *png = NULL;
     *len = 0;
-    cairo_status_t st = cairo_status(c->cr);
+    cairo_status_t st = cairo_status(c->cr[CANVAS_REC]);
     cairo_surface_t *img = NULL;
     OutBuf b = {0};
     if (st == CAIRO_STATUS_SUCCESS) {
@@ -201,29 +223,25 @@ FsStatus plot_canvas_png(const PlotCanvas *c, int zoom, uint8_t **png, size_t *l
     return FS_OK;
 }
 
-FsStatus plot_canvas_svg(const PlotCanvas *c, char **svg, size_t *len)
+FsStatus plot_canvas_svg(PlotCanvas *c, char **svg, size_t *len)
 {
     *svg = NULL;
     *len = 0;
-    OutBuf b = {0};
-    cairo_status_t st = cairo_status(c->cr);
-    if (st == CAIRO_STATUS_SUCCESS) {
-        cairo_surface_t *s = cairo_svg_surface_create_for_stream(out_write, &b, c->w, c->h);
-        cairo_svg_surface_restrict_to_version(s, CAIRO_SVG_VERSION_1_1);
-        cairo_svg_surface_set_document_unit(s, CAIRO_SVG_UNIT_PX);
-        st = cairo_surface_status(s);
+    cairo_status_t st = CAIRO_STATUS_SUCCESS;
+    if (c->svg) { /* finish the document: later drawing is a programming error */
+        st = cairo_status(c->cr[CANVAS_SVG]);
+        cairo_destroy(c->cr[CANVAS_SVG]);
+        c->cr[CANVAS_SVG] = NULL;
+        cairo_surface_finish(c->svg);
         if (st == CAIRO_STATUS_SUCCESS)
-            st = canvas_replay(c, s, 1.0);
-        cairo_surface_finish(s);
-        if (st == CAIRO_STATUS_SUCCESS)
-            st = cairo_surface_status(s);
-        cairo_surface_destroy(s);
+            st = cairo_surface_status(c->svg);
+        cairo_surface_destroy(c->svg);
+        c->svg = NULL;
     }
-    if (st != CAIRO_STATUS_SUCCESS || b.n == 0) {
-        free(b.p);
+    OutBuf b = c->svg_out;
+    if (st != CAIRO_STATUS_SUCCESS || b.n == 0)
         return fs_errorf(FS_ERR_IO, "plot: SVG of a %dx%d figure: cairo: %s", c->w, c->h,
                          cairo_status_to_string(st));
-    }
     /* Heatmaps are small images scaled up: ask viewers for nearest-neighbour scaling (cairo
      * 1.16 writes no hint for CAIRO_FILTER_NEAREST), so that cells stay sharp squares. */
     static const char img[] = "<image ", crisp[] = "<image image-rendering=\"optimizeSpeed\" "
@@ -244,22 +262,31 @@ FsStatus plot_canvas_svg(const PlotCanvas *c, char **svg, size_t *len)
     size_t rest = strlen(p);
     memcpy(out + j, p, rest + 1);
     j += rest;
-    free(b.p);
     *svg = out;
     *len = j;
     return FS_OK;
 }
 
 /* ---------------------------------------------------------------- primitives */
+/* The context of target k (CANVAS_REC, CANVAS_SVG); drawing after plot_canvas_svg stops. */
+static cairo_t *canvas_cr(const PlotCanvas *c, int k)
+{
+    FS_CHECK(c->svg != NULL, "plot: drawing on a %dx%d canvas whose SVG is finished", c->w, c->h);
+    return c->cr[k];
+}
+
 void plot_fill_rect(PlotCanvas *c, int x, int y, int w, int h, PlotRGB col)
 {
     if (w <= 0 || h <= 0)
         return;
-    cairo_save(c->cr);
-    set_rgb(c->cr, col);
-    cairo_rectangle(c->cr, x, y, w, h);
-    cairo_fill(c->cr);
-    cairo_restore(c->cr);
+    for (int k = 0; k < CANVAS_TARGETS; k++) {
+        cairo_t *cr = canvas_cr(c, k);
+        cairo_save(cr);
+        set_rgb(cr, col);
+        cairo_rectangle(cr, x, y, w, h);
+        cairo_fill(cr);
+        cairo_restore(cr);
+    }
 }
 
 /* 1 px outline just inside (x, y, w, h). */
@@ -267,24 +294,30 @@ static void draw_rect(PlotCanvas *c, int x, int y, int w, int h, PlotRGB col)
 {
     if (w <= 0 || h <= 0)
         return;
-    cairo_save(c->cr);
-    set_rgb(c->cr, col);
-    cairo_set_line_width(c->cr, 1.0);
-    cairo_rectangle(c->cr, x + 0.5, y + 0.5, w - 1, h - 1);
-    cairo_stroke(c->cr);
-    cairo_restore(c->cr);
+    for (int k = 0; k < CANVAS_TARGETS; k++) {
+        cairo_t *cr = canvas_cr(c, k);
+        cairo_save(cr);
+        set_rgb(cr, col);
+        cairo_set_line_width(cr, 1.0);
+        cairo_rectangle(cr, x + 0.5, y + 0.5, w - 1, h - 1);
+        cairo_stroke(cr);
+        cairo_restore(cr);
+    }
 }
 
 /* ---------------------------------------------------------------- text */
 static void text_at(PlotCanvas *c, double x, double y, const char *s, PlotRGB col, int scale)
 {
     char *t = text_clean(s);
-    cairo_save(c->cr);
-    font_setup(c->cr, scale);
-    set_rgb(c->cr, col);
-    cairo_move_to(c->cr, x, y + TEXT_BASELINE * scale);
-    cairo_show_text(c->cr, t);
-    cairo_restore(c->cr);
+    for (int k = 0; k < CANVAS_TARGETS; k++) {
+        cairo_t *cr = canvas_cr(c, k);
+        cairo_save(cr);
+        font_setup(cr, scale);
+        set_rgb(cr, col);
+        cairo_move_to(cr, x, y + TEXT_BASELINE * scale);
+        cairo_show_text(cr, t);
+        cairo_restore(cr);
+    }
     free(t);
 }
 
@@ -314,14 +347,17 @@ static void text_up(PlotCanvas *c, int x, int y, const char *s, PlotRGB col)
     if (!s || !*s)
         return;
     char *t = text_clean(s);
-    cairo_save(c->cr);
-    font_setup(c->cr, 1);
-    set_rgb(c->cr, col);
-    cairo_translate(c->cr, x + TEXT_BASELINE, y);
-    cairo_rotate(c->cr, -M_PI / 2);
-    cairo_move_to(c->cr, 0, 0);
-    cairo_show_text(c->cr, t);
-    cairo_restore(c->cr);
+    for (int k = 0; k < CANVAS_TARGETS; k++) {
+        cairo_t *cr = canvas_cr(c, k);
+        cairo_save(cr);
+        font_setup(cr, 1);
+        set_rgb(cr, col);
+        cairo_translate(cr, x + TEXT_BASELINE, y);
+        cairo_rotate(cr, -M_PI / 2);
+        cairo_move_to(cr, 0, 0);
+        cairo_show_text(cr, t);
+        cairo_restore(cr);
+    }
     free(t);
 }
 
@@ -591,16 +627,18 @@ static void draw_heatmap(PlotCanvas *c, int x, int y, int w, int h, const float 
         }
     }
     cairo_surface_mark_dirty(img);
-    cairo_t *cr = c->cr;
-    cairo_save(cr);
-    cairo_rectangle(cr, x, y, w, h);
-    cairo_clip(cr);
-    cairo_translate(cr, x, y);
-    cairo_scale(cr, (double)w / cols, (double)h / rows);
-    cairo_set_source_surface(cr, img, 0, 0);
-    cairo_pattern_set_filter(cairo_get_source(cr), CAIRO_FILTER_NEAREST);
-    cairo_paint(cr);
-    cairo_restore(cr);
+    for (int k = 0; k < CANVAS_TARGETS; k++) {
+        cairo_t *cr = canvas_cr(c, k);
+        cairo_save(cr);
+        cairo_rectangle(cr, x, y, w, h);
+        cairo_clip(cr);
+        cairo_translate(cr, x, y);
+        cairo_scale(cr, (double)w / cols, (double)h / rows);
+        cairo_set_source_surface(cr, img, 0, 0);
+        cairo_pattern_set_filter(cairo_get_source(cr), CAIRO_FILTER_NEAREST);
+        cairo_paint(cr);
+        cairo_restore(cr);
+    }
     cairo_surface_destroy(img);
 }
 
@@ -647,11 +685,14 @@ int plot_draw_colorbar(PlotCanvas *c, int x, int y, int w, int h, double vmin, d
     for (int i = ns - 1; i >= 0; i--)
         cairo_pattern_add_color_stop_rgb(g, 1.0 - st[i].t, st[i].c.r / 255.0, st[i].c.g / 255.0,
                                          st[i].c.b / 255.0);
-    cairo_save(c->cr);
-    cairo_set_source(c->cr, g);
-    cairo_rectangle(c->cr, x, y, w, h);
-    cairo_fill(c->cr);
-    cairo_restore(c->cr);
+    for (int k = 0; k < CANVAS_TARGETS; k++) {
+        cairo_t *cr = canvas_cr(c, k);
+        cairo_save(cr);
+        cairo_set_source(cr, g);
+        cairo_rectangle(cr, x, y, w, h);
+        cairo_fill(cr);
+        cairo_restore(cr);
+    }
     cairo_pattern_destroy(g);
     draw_rect(c, x - 1, y - 1, w + 2, h + 2, PLOT_GREY);
     double t[CBAR_MAX_TICKS], step;
@@ -982,41 +1023,43 @@ void plot_draw_chart(PlotCanvas *c, int x, int y, int w, int h, const PlotChart 
                 PLOT_BLACK);
     /* Series: one antialiased path each (a break starts a new sub-path), clipped to the plot
      * box; markers as small squares. */
-    cairo_t *cr = c->cr;
-    cairo_save(cr);
-    cairo_rectangle(cr, left + 1, top + 1, right - left - 1, bottom - top - 1);
-    cairo_clip(cr);
-    cairo_set_line_width(cr, PLOT_SERIES_LW);
-    cairo_set_line_join(cr, CAIRO_LINE_JOIN_ROUND);
-    cairo_set_line_cap(cr, CAIRO_LINE_CAP_ROUND);
-    for (int s = 0; s < ch->n_series; s++) {
-        const PlotSeries *se = &ch->series[s];
-        int have_prev = 0, any = 0;
-        for (int i = 0; i < se->n; i++) {
-            if (!axis_usable(ch->log_x, se->x[i]) || !axis_usable(ch->log_y, se->y[i])) {
-                have_prev = 0;
-                continue;
+    for (int k = 0; k < CANVAS_TARGETS; k++) {
+        cairo_t *cr = canvas_cr(c, k);
+        cairo_save(cr);
+        cairo_rectangle(cr, left + 1, top + 1, right - left - 1, bottom - top - 1);
+        cairo_clip(cr);
+        cairo_set_line_width(cr, PLOT_SERIES_LW);
+        cairo_set_line_join(cr, CAIRO_LINE_JOIN_ROUND);
+        cairo_set_line_cap(cr, CAIRO_LINE_CAP_ROUND);
+        for (int s = 0; s < ch->n_series; s++) {
+            const PlotSeries *se = &ch->series[s];
+            int have_prev = 0, any = 0;
+            for (int i = 0; i < se->n; i++) {
+                if (!axis_usable(ch->log_x, se->x[i]) || !axis_usable(ch->log_y, se->y[i])) {
+                    have_prev = 0;
+                    continue;
+                }
+                double fx = fmax(-1e4, fmin(1e4, axis_map(&ax, se->x[i])));
+                double fy = fmax(-1e4, fmin(1e4, axis_map(&ay, se->y[i])));
+                if (!have_prev)
+                    cairo_move_to(cr, fx, fy); /* a lone point shows as a dot (round cap) */
+                cairo_line_to(cr, fx, fy);
+                have_prev = any = 1;
             }
-            double fx = fmax(-1e4, fmin(1e4, axis_map(&ax, se->x[i])));
-            double fy = fmax(-1e4, fmin(1e4, axis_map(&ay, se->y[i])));
-            if (!have_prev)
-                cairo_move_to(cr, fx, fy); /* a lone point shows as a dot (round cap) */
-            cairo_line_to(cr, fx, fy);
-            have_prev = any = 1;
+            if (!any)
+                continue;
+            set_rgb(cr, se->color);
+            cairo_stroke(cr);
+            if (se->markers) {
+                for (int i = 0; i < se->n; i++)
+                    if (axis_usable(ch->log_x, se->x[i]) && axis_usable(ch->log_y, se->y[i]))
+                        cairo_rectangle(cr, axis_map(&ax, se->x[i]) - 1.5,
+                                        axis_map(&ay, se->y[i]) - 1.5, 3, 3);
+                cairo_fill(cr);
+            }
         }
-        if (!any)
-            continue;
-        set_rgb(cr, se->color);
-        cairo_stroke(cr);
-        if (se->markers) {
-            for (int i = 0; i < se->n; i++)
-                if (axis_usable(ch->log_x, se->x[i]) && axis_usable(ch->log_y, se->y[i]))
-                    cairo_rectangle(cr, axis_map(&ax, se->x[i]) - 1.5,
-                                    axis_map(&ay, se->y[i]) - 1.5, 3, 3);
-            cairo_fill(cr);
-        }
+        cairo_restore(cr);
     }
-    cairo_restore(cr);
     /* Legend in the top-right corner. */
     if (ch->legend) {
         int n = 0, lw = 0;

@@ -57,8 +57,10 @@ int plot_canvas_height(const PlotCanvas *c);
 /* 8-bit RGB PNG of the canvas rendered at zoom (1..4) into an xmalloc'd buffer: (w * zoom) x
  * (h * zoom) pixels, antialiased. */
 FsStatus plot_canvas_png(const PlotCanvas *c, int zoom, uint8_t **png, size_t *len);
-/* SVG 1.1 document of the canvas (w x h px, vector) into an xmalloc'd, NUL-terminated buffer. */
-FsStatus plot_canvas_svg(const PlotCanvas *c, char **svg, size_t *len);
+/* SVG 1.1 document of the canvas (w x h px, vector) into an xmalloc'd, NUL-terminated buffer.
+ * The first call finishes the document: drawing on c afterwards is a programming error (PNGs
+ * can still be made, and later calls return the same document). */
+FsStatus plot_canvas_svg(PlotCanvas *c, char **svg, size_t *len);
 
 /* ---------------------------------------------------------------- primitives and text */
 void plot_fill_rect(PlotCanvas *c, int x, int y, int w, int h, PlotRGB col);

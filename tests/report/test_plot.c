@@ -48,7 +48,7 @@ static PlotRGB px_at(const Raster *r, int x, int y)
     return (PlotRGB){p[0], p[1], p[2]};
 }
 
-static char *svg_of(const PlotCanvas *c)
+static char *svg_of(PlotCanvas *c)
 {
     char *svg = NULL;
     size_t len = 0;
@@ -64,7 +64,7 @@ static int count_of(const char *s, const char *needle)
     return n;
 }
 
-static void demo_save(const PlotCanvas *c, const char *name)
+static void demo_save(PlotCanvas *c, const char *name)
 {
     const char *dir = getenv("FSWEEP_PLOT_DEMO");
     if (!dir)
