@@ -419,10 +419,8 @@ static int text_box(PlotCanvas *c, int x, int y, int w, const char *s, PlotRGB c
             if (plot_text_width(line, 1) > w && fit > p)
                 break;
             fit = nx;
-            if (*nx == ' ')
-                brk = nx;
-            else if (strchr("+/_-,", *q) && q > p)
-                brk = nx;
+            if (*nx == ' ' || (q > p && strchr("+/_-,", *q)))
+                brk = nx; /* before a space, or after a separator */
             q = nx;
         }
         const char *end = fit;
