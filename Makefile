@@ -36,6 +36,7 @@ $(call need_pc,ompi-c)
 $(call need_pc,zlib)
 $(call need_pc,libpng)
 $(call need_pc,libjpeg)
+$(call need_pc,cairo)
 ifeq ($(wildcard /usr/include/fftw3-mpi.h),)
 $(error [fsweep] fftw3-mpi.h not found (libfftw3-mpi-dev has no pkg-config file): run 'make deps' as root, or: $(DEPS_APT))
 endif
@@ -45,7 +46,7 @@ endif
 $(info [fsweep] found FFTW MPI (-lfftw3f_mpi, no .pc) and iniparser)
 endif
 
-PKGS       := $(HDF5_PC) openblas fftw3f fftw3 zlib libpng libjpeg
+PKGS       := $(HDF5_PC) openblas fftw3f fftw3 zlib libpng libjpeg cairo
 DEP_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null) -I/usr/include/iniparser
 DEP_LIBS   := -L/usr/lib/x86_64-linux-gnu/hdf5/serial -lhdf5_hl $(shell pkg-config --libs $(PKGS) 2>/dev/null) -liniparser -lm
 MPI_CFLAGS := $(shell pkg-config --cflags ompi-c 2>/dev/null)

@@ -14,12 +14,13 @@ static void report_usage(FILE *f)
             "usage: fsweep report STORE -o DIR [--no-png]\n"
             "  Read the results store STORE (HDF5) and write DIR/index.html, one self-contained\n"
             "  page (figures embedded, no scripts or external files; opens offline), plus every\n"
-            "  figure as DIR/<name>.png. Sections: run cost per task kind, ADCS maps and class\n"
-            "  spectra, DFM loss maps and DFMs (class x model), learning curves per band,\n"
-            "  band-test accuracy and confusion changes, TPR/FPR with shortcut verdicts, OOD\n"
-            "  transfer. Sections whose results the store lacks are listed as absent.\n"
+            "  figure as DIR/<name>.svg (vector) and DIR/<name>.png. Sections: run cost per task\n"
+            "  kind, ADCS maps and class spectra, DFM loss maps and DFMs (class x model),\n"
+            "  learning curves per band, band-test accuracy and confusion changes, TPR/FPR with\n"
+            "  shortcut verdicts, OOD transfer. Sections whose results the store lacks are listed\n"
+            "  as absent.\n"
             "  -o, --out DIR   output directory (created when absent)\n"
-            "  --no-png        embed the figures only; do not write the PNG files\n");
+            "  --no-png        write no PNG files (figures stay embedded; SVGs are written)\n");
 }
 
 int cmd_report(int argc, char **argv)

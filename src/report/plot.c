@@ -1,171 +1,158 @@
-/* plot.c: canvas, primitives, bitmap text, colour maps, ticks, heatmap grids, line and bar
- * charts. See plot.h for the contract. No state outside the arguments. */
+/* plot.c: canvases (cairo recording surfaces) and their PNG and SVG output, primitives,
+ * antialiased text, colour maps, ticks, heatmap grids, line and bar charts. See plot.h for the
+ * contract. No state outside the arguments. The only file of fsweep that includes cairo. */
 #include "plot.h"
 
+#include <cairo-svg.h>
+#include <cairo.h>
 #include <float.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-/* ---------------------------------------------------------------- font */
-/* Printable ASCII 32..126, each glyph 8 rows of 5 columns ('#' = ink), rows top to bottom;
- * row 6 is the baseline row, row 7 holds descenders (g, j, p, q, y, ',', '_'). */
-// clang-format off
-static const char plot_font[95][PLOT_GLYPH_W * PLOT_GLYPH_H + 1] = {
-    /* ' ' */ "....." "....." "....." "....." "....." "....." "....." ".....",
-    /* '!' */ "..#.." "..#.." "..#.." "..#.." "..#.." "....." "..#.." ".....",
-    /* '"' */ ".#.#." ".#.#." ".#.#." "....." "....." "....." "....." ".....",
-    /* '#' */ ".#.#." ".#.#." "#####" ".#.#." "#####" ".#.#." ".#.#." ".....",
-    /* '$' */ "..#.." ".####" "#.#.." ".###." "..#.#" "####." "..#.." ".....",
-    /* '%' */ "##..." "##..#" "...#." "..#.." ".#..." "#..##" "...##" ".....",
-    /* '&' */ ".##.." "#..#." "#.#.." ".#..." "#.#.#" "#..#." ".##.#" ".....",
-    /* '\'' */ "..#.." "..#.." ".#..." "....." "....." "....." "....." ".....",
-    /* '(' */ "...#." "..#.." ".#..." ".#..." ".#..." "..#.." "...#." ".....",
-    /* ')' */ ".#..." "..#.." "...#." "...#." "...#." "..#.." ".#..." ".....",
-    /* '*' */ "....." "..#.." "#.#.#" ".###." "#.#.#" "..#.." "....." ".....",
-    /* '+' */ "....." "...#." "...#." ".####" "#..#." "...#." "....." ".....",
-    /* ',' */ "....." "....." "....." "....." "....." ".##.." "..#.." ".#...",
-    /* '-' */ "....." "....." "....." "#####" "....." "....." "....." ".....",
-    /* '.' */ "....." "....." "....." "....." "....." "....." "##..." "##...",
-    /* '/' */ "....." "....#" "...#." "..#.." ".#..." "#...." "....." ".....",
-    /* '0' */ ".###." "#...#" "#..##" "#.#.#" "##..#" "#...#" ".###." ".....",
-    /* '1' */ "..#.." ".##.." "..#.." "..#.." "..#.." "..#.." ".###." ".....",
-    /* '2' */ ".###." "#...#" "....#" "...#." "..#.." ".#..." "#####" ".....",
-    /* '3' */ "#####" "...#." "..#.." "...#." "....#" "#...#" ".###." ".....",
-    /* '4' */ "...#." "..##." ".#.#." "#..#." "#####" "...#." "...#." ".....",
-    /* '5' */ "#####" "#...." "####." "....#" "....#" "#...#" ".###." ".....",
-    /* '6' */ "..##." ".#..." "#...." "####." "#...#" "#...#" ".###." ".....",
-    /* '7' */ "#####" "....#" "...#." "..#.." ".#..." ".#..." ".#..." ".....",
-    /* '8' */ ".###." "#...#" "#...#" ".###." "#...#" "#...#" ".###." ".....",
-    /* '9' */ ".###." "#...#" "#...#" ".####" "....#" "...#." ".##.." ".....",
-    /* ':' */ "....." ".##.." ".##.." "....." "..##." "..##." "....." ".....",
-    /* ';' */ "....." ".##.." ".##.." "....." "..##." "...#." "..#.." ".....",
-    /* '<' */ "...#." "..#.." ".#..." "#...." ".#..." "..#.." "...#." ".....",
-    /* '=' */ "....." "....." "#####" "....." "#####" "....." "....." ".....",
-    /* '>' */ ".#..." "..#.." "...#." "....#" "...#." "..#.." ".#..." ".....",
-    /* '?' */ ".###." "#...#" "....#" "...#." "..#.." "....." "..#.." ".....",
-    /* '@' */ ".###." "#...#" "....#" ".##.#" "#.#.#" "#.#.#" ".###." ".....",
-    /* 'A' */ ".###." "#...#" "#...#" "#####" "#...#" "#...#" "#...#" ".....",
-    /* 'B' */ "####." "#...#" "#...#" "####." "#...#" "#...#" "####." ".....",
-    /* 'C' */ ".###." "#...#" "#...." "#...." "#...." "#...#" ".###." ".....",
-    /* 'D' */ "###.." "#..#." "#...#" "#...#" "#...#" "#..#." "###.." ".....",
-    /* 'E' */ "#####" "#...." "#...." "####." "#...." "#...." "#####" ".....",
-    /* 'F' */ "#####" "#...." "#...." "####." "#...." "#...." "#...." ".....",
-    /* 'G' */ ".###." "#...#" "#...." "#.###" "#...#" "#...#" ".####" ".....",
-    /* 'H' */ "#...#" "#...#" "#...#" "#####" "#...#" "#...#" "#...#" ".....",
-    /* 'I' */ ".###." "..#.." "..#.." "..#.." "..#.." "..#.." ".###." ".....",
-    /* 'J' */ "..###" "...#." "...#." "...#." "...#." "#..#." ".##.." ".....",
-    /* 'K' */ "#...#" "#..#." "#.#.." "##..." "#.#.." "#..#." "#...#" ".....",
-    /* 'L' */ "#...." "#...." "#...." "#...." "#...." "#...." "#####" ".....",
-    /* 'M' */ "#...#" "##.##" "#.#.#" "#.#.#" "#...#" "#...#" "#...#" ".....",
-    /* 'N' */ "#...#" "#...#" "##..#" "#.#.#" "#..##" "#...#" "#...#" ".....",
-    /* 'O' */ ".###." "#...#" "#...#" "#...#" "#...#" "#...#" ".###." ".....",
-    /* 'P' */ "####." "#...#" "#...#" "####." "#...." "#...." "#...." ".....",
-    /* 'Q' */ ".###." "#...#" "#...#" "#...#" "#.#.#" "#..#." ".##.#" ".....",
-    /* 'R' */ "####." "#...#" "#...#" "####." "#.#.." "#..#." "#...#" ".....",
-    /* 'S' */ ".####" "#...." "#...." ".###." "....#" "....#" "####." ".....",
-    /* 'T' */ "#####" "..#.." "..#.." "..#.." "..#.." "..#.." "..#.." ".....",
-    /* 'U' */ "#...#" "#...#" "#...#" "#...#" "#...#" "#...#" ".###." ".....",
-    /* 'V' */ "#...#" "#...#" "#...#" "#...#" "#...#" ".#.#." "..#.." ".....",
-    /* 'W' */ "#...#" "#...#" "#...#" "#.#.#" "#.#.#" "#.#.#" ".#.#." ".....",
-    /* 'X' */ "#...#" "#...#" ".#.#." "..#.." ".#.#." "#...#" "#...#" ".....",
-    /* 'Y' */ "#...#" "#...#" ".#.#." "..#.." "..#.." "..#.." "..#.." ".....",
-    /* 'Z' */ "#####" "....#" "...#." "..#.." ".#..." "#...." "#####" ".....",
-    /* '[' */ ".###." ".#..." ".#..." ".#..." ".#..." ".#..." ".###." ".....",
-    /* '\\' */ "....." "#...." ".#..." "..#.." "...#." "....#" "....." ".....",
-    /* ']' */ ".###." "...#." "...#." "...#." "...#." "...#." ".###." ".....",
-    /* '^' */ "..#.." ".#.#." "#...#" "....." "....." "....." "....." ".....",
-    /* '_' */ "....." "....." "....." "....." "....." "....." "....." "#####",
-    /* '`' */ ".#..." "..#.." "....." "....." "....." "....." "....." ".....",
-    /* 'a' */ "....." "....." ".###." "....#" ".####" "#...#" ".####" ".....",
-    /* 'b' */ "#...." "#...." "#.##." "##..#" "#...#" "#...#" "####." ".....",
-    /* 'c' */ "....." "....." ".###." "#...." "#...." "#...#" ".###." ".....",
-    /* 'd' */ "....#" "....#" ".##.#" "#..##" "#...#" "#...#" ".####" ".....",
-    /* 'e' */ "....." "....." ".###." "#...#" "#####" "#...." ".###." ".....",
-    /* 'f' */ "..##." ".#..#" ".#..." "###.." ".#..." ".#..." ".#..." ".....",
-    /* 'g' */ "....." "....." ".####" "#...#" "#...#" ".####" "....#" ".###.",
-    /* 'h' */ "#...." "#...." "#.##." "##..#" "#...#" "#...#" "#...#" ".....",
-    /* 'i' */ "..#.." "....." ".##.." "..#.." "..#.." "..#.." ".###." ".....",
-    /* 'j' */ "...#." "....." "..##." "...#." "...#." "...#." "#..#." ".##..",
-    /* 'k' */ "#...." "#...." "#..#." "#.#.." "##..." "#.#.." "#..#." ".....",
-    /* 'l' */ ".##.." "..#.." "..#.." "..#.." "..#.." "..#.." ".###." ".....",
-    /* 'm' */ "....." "....." "##.#." "#.#.#" "#.#.#" "#...#" "#...#" ".....",
-    /* 'n' */ "....." "....." "#.##." "##..#" "#...#" "#...#" "#...#" ".....",
-    /* 'o' */ "....." "....." ".###." "#...#" "#...#" "#...#" ".###." ".....",
-    /* 'p' */ "....." "....." "####." "#...#" "#...#" "####." "#...." "#....",
-    /* 'q' */ "....." "....." ".####" "#...#" "#...#" ".####" "....#" "....#",
-    /* 'r' */ "....." "....." "#.##." "##..#" "#...." "#...." "#...." ".....",
-    /* 's' */ "....." "....." ".####" "#...." ".###." "....#" "####." ".....",
-    /* 't' */ ".#..." ".#..." "###.." ".#..." ".#..." ".#..#" "..##." ".....",
-    /* 'u' */ "....." "....." "#...#" "#...#" "#...#" "#..##" ".##.#" ".....",
-    /* 'v' */ "....." "....." "#...#" "#...#" "#...#" ".#.#." "..#.." ".....",
-    /* 'w' */ "....." "....." "#...#" "#...#" "#.#.#" "#.#.#" ".#.#." ".....",
-    /* 'x' */ "....." "....." "#...#" ".#.#." "..#.." ".#.#." "#...#" ".....",
-    /* 'y' */ "....." "....." "#...#" "#...#" "#...#" ".####" "....#" ".###.",
-    /* 'z' */ "....." "....." "#####" "...#." "..#.." ".#..." "#####" ".....",
-    /* '{' */ "...#." "..#.." "..#.." ".#..." "..#.." "..#.." "...#." ".....",
-    /* '|' */ "..#.." "..#.." "..#.." "..#.." "..#.." "..#.." "..#.." ".....",
-    /* '}' */ ".#..." "..#.." "..#.." "...#." "..#.." "..#.." ".#..." ".....",
-    /* '~' */ "....." "....." ".#..." "#.#.#" "...#." "....." "....." ".....",
+typedef struct {
+    uint8_t *p;
+    size_t n, cap;
+} OutBuf;
+
+/* Every drawing call goes to two targets at once: a recording surface, replayed into PNGs at
+ * any zoom, and an SVG surface writing into svg_out. (Replaying a recording surface into an
+ * SVG surface instead leaks the recording surface in cairo 1.16.) */
+enum { CANVAS_REC = 0, CANVAS_SVG = 1, CANVAS_TARGETS = 2 };
+struct PlotCanvas {
+    int w, h;
+    cairo_surface_t *rec;        /* recording surface, extents (0, 0, w, h) */
+    cairo_surface_t *svg;        /* SVG surface of w x h px; NULL once finished */
+    OutBuf svg_out;              /* the SVG document written so far */
+    cairo_t *cr[CANVAS_TARGETS]; /* contexts on rec and svg (NULL once the SVG is finished);
+                                    every call saves and restores their state */
 };
-// clang-format on
 
-int plot_font_has(int ch)
+typedef enum { ALIGN_LEFT = 0, ALIGN_CENTER, ALIGN_RIGHT } Align;
+
+/* Baseline of a text line below its top, per unit of scale: DejaVu Sans's capitals are 0.73 em
+ * high, so at PLOT_FONT_PX = 10 they fill the line box's top 7.5 px. */
+#define TEXT_BASELINE 7.5
+
+static void set_rgb(cairo_t *cr, PlotRGB c)
 {
-    return ch >= 32 && ch <= 126;
+    cairo_set_source_rgb(cr, c.r / 255.0, c.g / 255.0, c.b / 255.0);
 }
 
-/* Glyph for the next character of s; advances *s past it (a whole UTF-8 sequence counts as
- * one character and draws as '?'). */
-static const char *text_next_glyph(const char **s)
+/* The figure font on cr: DejaVu Sans (fontconfig picks its nearest match when absent), no
+ * hinting, so that widths measured here are the widths drawn at any zoom. */
+static void font_setup(cairo_t *cr, int scale)
 {
-    unsigned char ch = (unsigned char)**s;
-    (*s)++;
-    if (ch >= 0x80) {
-        while ((**s & 0xC0) == 0x80)
-            (*s)++;
-        ch = '?';
-    } else if (!plot_font_has(ch)) {
-        ch = ch == '\t' || ch == '\n' || ch == '\r' ? ' ' : '?';
-    }
-    return plot_font[ch - 32];
+    cairo_select_font_face(cr, "DejaVu Sans", CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_NORMAL);
+    cairo_set_font_size(cr, PLOT_FONT_PX * scale);
+    cairo_font_options_t *fo = cairo_font_options_create();
+    cairo_font_options_set_hint_style(fo, CAIRO_HINT_STYLE_NONE);
+    cairo_font_options_set_hint_metrics(fo, CAIRO_HINT_METRICS_OFF);
+    cairo_font_options_set_antialias(fo, CAIRO_ANTIALIAS_GRAY);
+    cairo_set_font_options(cr, fo);
+    cairo_font_options_destroy(fo);
 }
 
-static int text_glyph_count(const char *s)
+/* s as valid UTF-8 without control characters (invalid bytes -> '?', controls -> ' '), into
+ * an xmalloc'd string: cairo refuses invalid UTF-8 and would stop drawing altogether. */
+static char *text_clean(const char *s)
 {
-    int n = 0;
-    while (*s) {
-        text_next_glyph(&s);
-        n++;
+    size_t n = strlen(s);
+    char *o = xmalloc(n + 1);
+    size_t j = 0;
+    for (size_t i = 0; i < n;) {
+        unsigned char ch = (unsigned char)s[i];
+        int len = ch < 0x80             ? 1
+                  : (ch & 0xE0) == 0xC0 ? 2
+                  : (ch & 0xF0) == 0xE0 ? 3
+                  : (ch & 0xF8) == 0xF0 ? 4
+                                        : 0;
+        int ok =
+            len > 0 && i + (size_t)len <= n && !(len == 2 && ch < 0xC2) && !(len == 4 && ch > 0xF4);
+        for (int k = 1; ok && k < len; k++)
+            ok = ((unsigned char)s[i + (size_t)k] & 0xC0) == 0x80;
+        if (!ok) {
+            o[j++] = '?';
+            i++;
+        } else if (len == 1) {
+            o[j++] = ch < 32 || ch == 127 ? ' ' : (char)ch;
+            i++;
+        } else {
+            memcpy(o + j, s + i, (size_t)len);
+            j += (size_t)len;
+            i += (size_t)len;
+        }
     }
-    return n;
+    o[j] = 0;
+    return o;
+}
+
+/* Advance width of s (cleaned) with the figure font at `scale`. */
+static double text_advance(cairo_t *cr, const char *s, int scale)
+{
+    cairo_save(cr);
+    font_setup(cr, scale);
+    cairo_text_extents_t e;
+    cairo_text_extents(cr, s, &e);
+    cairo_restore(cr);
+    return e.x_advance;
 }
 
 int plot_text_width(const char *s, int scale)
 {
-    int n = s ? text_glyph_count(s) : 0;
-    return n ? (n * PLOT_CHAR_ADV - 1) * scale : 0;
+    FS_CHECK(scale >= 1, "plot_text_width: scale %d", scale);
+    if (!s || !*s)
+        return 0;
+    cairo_surface_t *sf = cairo_image_surface_create(CAIRO_FORMAT_A8, 1, 1);
+    cairo_t *cr = cairo_create(sf);
+    char *t = text_clean(s);
+    double w = text_advance(cr, t, scale);
+    FS_CHECK(cairo_status(cr) == CAIRO_STATUS_SUCCESS, "plot: cairo: %s",
+             cairo_status_to_string(cairo_status(cr)));
+    free(t);
+    cairo_destroy(cr);
+    cairo_surface_destroy(sf);
+    return (int)ceil(w - 1e-6);
 }
 
-int plot_text_height(int scale)
+/* ---------------------------------------------------------------- canvas and output */
+static cairo_status_t out_write(void *closure, const unsigned char *data, unsigned int len)
 {
-    return PLOT_GLYPH_H * scale;
+    OutBuf *b = closure;
+    if (b->n + len + 1 > b->cap) {
+        size_t cap = b->cap ? b->cap : 4096;
+        while (b->n + len + 1 > cap)
+            cap = fs_mul_size(cap, 2, "plot output");
+        b->p = xrealloc(b->p, cap);
+        b->cap = cap;
+    }
+    memcpy(b->p + b->n, data, len);
+    b->n += len;
+    b->p[b->n] = 0;
+    return CAIRO_STATUS_SUCCESS;
 }
 
-/* ---------------------------------------------------------------- canvas */
 PlotCanvas *plot_canvas_create(int w, int h, PlotRGB bg)
 {
     FS_CHECK(w >= 1 && h >= 1 && w <= 16384 && h <= 16384, "plot: canvas %dx%d out of range", w, h);
     PlotCanvas *c = xmalloc(sizeof *c);
     c->w = w;
     c->h = h;
-    size_t n = fs_mul_size(fs_mul_size((size_t)w, (size_t)h, "canvas"), 3, "canvas");
-    c->px = xmalloc(n);
-    for (size_t i = 0; i < n; i += 3) {
-        c->px[i] = bg.r;
-        c->px[i + 1] = bg.g;
-        c->px[i + 2] = bg.b;
+    cairo_rectangle_t ext = {0, 0, w, h};
+    c->rec = cairo_recording_surface_create(CAIRO_CONTENT_COLOR, &ext);
+    c->svg_out = (OutBuf){NULL, 0, 0};
+    c->svg = cairo_svg_surface_create_for_stream(out_write, &c->svg_out, w, h);
+    cairo_svg_surface_restrict_to_version(c->svg, CAIRO_SVG_VERSION_1_1);
+    cairo_svg_surface_set_document_unit(c->svg, CAIRO_SVG_UNIT_PX);
+    c->cr[CANVAS_REC] = cairo_create(c->rec);
+    c->cr[CANVAS_SVG] = cairo_create(c->svg);
+    for (int k = 0; k < CANVAS_TARGETS; k++) {
+        cairo_t *cr = c->cr[k];
+        FS_CHECK(cairo_status(cr) == CAIRO_STATUS_SUCCESS, "plot: cairo canvas %dx%d: %s", w, h,
+                 cairo_status_to_string(cairo_status(cr)));
+        set_rgb(cr, bg);
+        cairo_paint(cr);
     }
     return c;
 }
@@ -174,130 +161,245 @@ void plot_canvas_destroy(PlotCanvas *c)
 {
     if (!c)
         return;
-    free(c->px);
+    for (int k = 0; k < CANVAS_TARGETS; k++)
+        if (c->cr[k])
+            cairo_destroy(c->cr[k]);
+    cairo_surface_destroy(c->rec);
+    if (c->svg) {
+        cairo_surface_finish(c->svg);
+        cairo_surface_destroy(c->svg);
+    }
+    free(c->svg_out.p);
     free(c);
 }
 
-PlotRGB plot_get(const PlotCanvas *c, int x, int y)
+int plot_canvas_width(const PlotCanvas *c)
 {
-    FS_CHECK(x >= 0 && y >= 0 && x < c->w && y < c->h, "plot_get: (%d, %d) outside %dx%d", x, y,
-             c->w, c->h);
-    const uint8_t *p = c->px + ((size_t)y * (size_t)c->w + (size_t)x) * 3;
-    return (PlotRGB){p[0], p[1], p[2]};
+    return c->w;
 }
 
-void plot_set(PlotCanvas *c, int x, int y, PlotRGB col)
+int plot_canvas_height(const PlotCanvas *c)
 {
-    if (x < 0 || y < 0 || x >= c->w || y >= c->h)
-        return;
-    uint8_t *p = c->px + ((size_t)y * (size_t)c->w + (size_t)x) * 3;
-    p[0] = col.r;
-    p[1] = col.g;
-    p[2] = col.b;
+    return c->h;
+}
+
+/* Paint the canvas onto target scaled by zoom; returns cairo's status. */
+static cairo_status_t canvas_replay(const PlotCanvas *c, cairo_surface_t *target, double zoom)
+{
+    cairo_surface_flush(c->rec);
+    cairo_t *cr = cairo_create(target);
+    cairo_scale(cr, zoom, zoom);
+    cairo_set_source_surface(cr, c->rec, 0, 0);
+    cairo_paint(cr);
+    cairo_status_t st = cairo_status(cr);
+    cairo_destroy(cr);
+    return st;
+}
+
+FsStatus plot_canvas_png(const PlotCanvas *c, int zoom, uint8_t **png, size_t *len)
+{
+    FS_CHECK(zoom >= 1 && zoom <= 4, "plot_canvas_png: zoom %d", zoom);
+    *png = NULL;
+    *len = 0;
+    cairo_status_t st = cairo_status(c->cr[CANVAS_REC]);
+    cairo_surface_t *img = NULL;
+    OutBuf b = {0};
+    if (st == CAIRO_STATUS_SUCCESS) {
+        img = cairo_image_surface_create(CAIRO_FORMAT_RGB24, c->w * zoom, c->h * zoom);
+        st = cairo_surface_status(img);
+    }
+    if (st == CAIRO_STATUS_SUCCESS)
+        st = canvas_replay(c, img, zoom);
+    if (st == CAIRO_STATUS_SUCCESS)
+        st = cairo_surface_write_to_png_stream(img, out_write, &b);
+    cairo_surface_destroy(img);
+    if (st != CAIRO_STATUS_SUCCESS) {
+        free(b.p);
+        return fs_errorf(FS_ERR_IO, "plot: PNG of a %dx%d figure: cairo: %s", c->w, c->h,
+                         cairo_status_to_string(st));
+    }
+    *png = b.p;
+    *len = b.n;
+    return FS_OK;
+}
+
+FsStatus plot_canvas_svg(PlotCanvas *c, char **svg, size_t *len)
+{
+    *svg = NULL;
+    *len = 0;
+    cairo_status_t st = CAIRO_STATUS_SUCCESS;
+    if (c->svg) { /* finish the document: later drawing is a programming error */
+        st = cairo_status(c->cr[CANVAS_SVG]);
+        cairo_destroy(c->cr[CANVAS_SVG]);
+        c->cr[CANVAS_SVG] = NULL;
+        cairo_surface_finish(c->svg);
+        if (st == CAIRO_STATUS_SUCCESS)
+            st = cairo_surface_status(c->svg);
+        cairo_surface_destroy(c->svg);
+        c->svg = NULL;
+    }
+    OutBuf b = c->svg_out;
+    if (st != CAIRO_STATUS_SUCCESS || b.n == 0)
+        return fs_errorf(FS_ERR_IO, "plot: SVG of a %dx%d figure: cairo: %s", c->w, c->h,
+                         cairo_status_to_string(st));
+    /* Heatmaps are small images scaled up: ask viewers for nearest-neighbour scaling (cairo
+     * 1.16 writes no hint for CAIRO_FILTER_NEAREST), so that cells stay sharp squares. */
+    static const char img[] = "<image ", crisp[] = "<image image-rendering=\"optimizeSpeed\" "
+                                                   "style=\"image-rendering:pixelated\" ";
+    size_t k = 0;
+    for (const char *p = (const char *)b.p; (p = strstr(p, img)) != NULL; p++)
+        k++;
+    char *out = xmalloc(b.n + k * (sizeof crisp - sizeof img) + 1);
+    size_t j = 0;
+    const char *p = (const char *)b.p, *q;
+    while ((q = strstr(p, img)) != NULL) {
+        memcpy(out + j, p, (size_t)(q - p));
+        j += (size_t)(q - p);
+        memcpy(out + j, crisp, sizeof crisp - 1);
+        j += sizeof crisp - 1;
+        p = q + sizeof img - 1;
+    }
+    size_t rest = strlen(p);
+    memcpy(out + j, p, rest + 1);
+    j += rest;
+    *svg = out;
+    *len = j;
+    return FS_OK;
+}
+
+/* ---------------------------------------------------------------- primitives */
+/* The context of target k (CANVAS_REC, CANVAS_SVG); drawing after plot_canvas_svg stops. */
+static cairo_t *canvas_cr(const PlotCanvas *c, int k)
+{
+    FS_CHECK(c->svg != NULL, "plot: drawing on a %dx%d canvas whose SVG is finished", c->w, c->h);
+    return c->cr[k];
 }
 
 void plot_fill_rect(PlotCanvas *c, int x, int y, int w, int h, PlotRGB col)
 {
-    int x0 = x < 0 ? 0 : x, y0 = y < 0 ? 0 : y;
-    int x1 = x + w > c->w ? c->w : x + w, y1 = y + h > c->h ? c->h : y + h;
-    for (int j = y0; j < y1; j++)
-        for (int i = x0; i < x1; i++)
-            plot_set(c, i, j, col);
+    if (w <= 0 || h <= 0)
+        return;
+    for (int k = 0; k < CANVAS_TARGETS; k++) {
+        cairo_t *cr = canvas_cr(c, k);
+        cairo_save(cr);
+        set_rgb(cr, col);
+        cairo_rectangle(cr, x, y, w, h);
+        cairo_fill(cr);
+        cairo_restore(cr);
+    }
 }
 
-void plot_draw_rect(PlotCanvas *c, int x, int y, int w, int h, PlotRGB col)
+/* 1 px outline just inside (x, y, w, h). */
+static void draw_rect(PlotCanvas *c, int x, int y, int w, int h, PlotRGB col)
 {
     if (w <= 0 || h <= 0)
         return;
-    plot_fill_rect(c, x, y, w, 1, col);
-    plot_fill_rect(c, x, y + h - 1, w, 1, col);
-    plot_fill_rect(c, x, y, 1, h, col);
-    plot_fill_rect(c, x + w - 1, y, 1, h, col);
-}
-
-void plot_draw_line(PlotCanvas *c, int x0, int y0, int x1, int y1, PlotRGB col, int thick)
-{
-    FS_CHECK(thick >= 1, "plot_draw_line: thickness %d", thick);
-    /* Bresenham; each point stamps a thick x thick square centred on the ideal pixel. */
-    int dx = abs(x1 - x0), sx = x0 < x1 ? 1 : -1;
-    int dy = -abs(y1 - y0), sy = y0 < y1 ? 1 : -1;
-    int err = dx + dy, off = (thick - 1) / 2;
-    for (;;) {
-        plot_fill_rect(c, x0 - off, y0 - off, thick, thick, col);
-        if (x0 == x1 && y0 == y1)
-            break;
-        int e2 = 2 * err;
-        if (e2 >= dy) {
-            err += dy;
-            x0 += sx;
-        }
-        if (e2 <= dx) {
-            err += dx;
-            y0 += sy;
-        }
+    for (int k = 0; k < CANVAS_TARGETS; k++) {
+        cairo_t *cr = canvas_cr(c, k);
+        cairo_save(cr);
+        set_rgb(cr, col);
+        cairo_set_line_width(cr, 1.0);
+        cairo_rectangle(cr, x + 0.5, y + 0.5, w - 1, h - 1);
+        cairo_stroke(cr);
+        cairo_restore(cr);
     }
-}
-
-void plot_blit(PlotCanvas *c, const PlotCanvas *src, int x, int y)
-{
-    for (int j = 0; j < src->h; j++)
-        for (int i = 0; i < src->w; i++)
-            plot_set(c, x + i, y + j, plot_get(src, i, j));
 }
 
 /* ---------------------------------------------------------------- text */
+static void text_at(PlotCanvas *c, double x, double y, const char *s, PlotRGB col, int scale)
+{
+    char *t = text_clean(s);
+    for (int k = 0; k < CANVAS_TARGETS; k++) {
+        cairo_t *cr = canvas_cr(c, k);
+        cairo_save(cr);
+        font_setup(cr, scale);
+        set_rgb(cr, col);
+        cairo_move_to(cr, x, y + TEXT_BASELINE * scale);
+        cairo_show_text(cr, t);
+        cairo_restore(cr);
+    }
+    free(t);
+}
+
 int plot_draw_text(PlotCanvas *c, int x, int y, const char *s, PlotRGB col, int scale)
 {
     FS_CHECK(scale >= 1, "plot_draw_text: scale %d", scale);
-    if (!s)
+    if (!s || !*s)
         return 0;
-    int pen = x;
-    while (*s) {
-        const char *g = text_next_glyph(&s);
-        for (int r = 0; r < PLOT_GLYPH_H; r++)
-            for (int q = 0; q < PLOT_GLYPH_W; q++)
-                if (g[r * PLOT_GLYPH_W + q] == '#')
-                    plot_fill_rect(c, pen + q * scale, y + r * scale, scale, scale, col);
-        pen += PLOT_CHAR_ADV * scale;
-    }
-    return pen > x ? pen - x - scale : 0;
+    text_at(c, x, y, s, col, scale);
+    return plot_text_width(s, scale);
 }
 
-void plot_draw_text_aligned(PlotCanvas *c, int x, int y, const char *s, PlotRGB col, int scale,
-                            PlotAlign align)
+/* Align horizontally about x: LEFT starts at x, CENTER centres on x, RIGHT ends at x. */
+static void text_aligned(PlotCanvas *c, int x, int y, const char *s, PlotRGB col, Align align)
 {
-    int w = plot_text_width(s, scale);
-    int x0 = align == PLOT_ALIGN_CENTER ? x - w / 2 : align == PLOT_ALIGN_RIGHT ? x - w + 1 : x;
-    plot_draw_text(c, x0, y, s, col, scale);
-}
-
-void plot_draw_text_up(PlotCanvas *c, int x, int y, const char *s, PlotRGB col, int scale)
-{
-    FS_CHECK(scale >= 1, "plot_draw_text_up: scale %d", scale);
-    if (!s)
+    if (!s || !*s)
         return;
-    int pen = 0;
-    while (*s) {
-        const char *g = text_next_glyph(&s);
-        for (int r = 0; r < PLOT_GLYPH_H; r++)
-            for (int q = 0; q < PLOT_GLYPH_W; q++)
-                if (g[r * PLOT_GLYPH_W + q] == '#') /* glyph top faces left */
-                    plot_fill_rect(c, x + r * scale, y - (pen + q + 1) * scale + 1, scale, scale,
-                                   col);
-        pen += PLOT_CHAR_ADV;
-    }
+    int w = plot_text_width(s, 1);
+    double x0 = align == ALIGN_CENTER ? x - w / 2.0 : align == ALIGN_RIGHT ? x - w : x;
+    text_at(c, x0, y, s, col, 1);
 }
 
-int plot_draw_text_box(PlotCanvas *c, int x, int y, int w, const char *s, PlotRGB col,
-                       int max_lines)
+/* Text rotated 90 degrees counter-clockwise (reads bottom to top), its bounding box's
+ * bottom-left corner at (x, y): occupies [x, x + PLOT_TEXT_H) x (y - width, y]. */
+static void text_up(PlotCanvas *c, int x, int y, const char *s, PlotRGB col)
+{
+    if (!s || !*s)
+        return;
+    char *t = text_clean(s);
+    for (int k = 0; k < CANVAS_TARGETS; k++) {
+        cairo_t *cr = canvas_cr(c, k);
+        cairo_save(cr);
+        font_setup(cr, 1);
+        set_rgb(cr, col);
+        cairo_translate(cr, x + TEXT_BASELINE, y);
+        cairo_rotate(cr, -M_PI / 2);
+        cairo_move_to(cr, 0, 0);
+        cairo_show_text(cr, t);
+        cairo_restore(cr);
+    }
+    free(t);
+}
+
+/* Copy of s cut to at most w px and n - 1 bytes (a trailing ellipsis marks a cut), into buf. */
+static void text_fit(const char *s, int w, char *buf, size_t n)
+{
+    buf[0] = 0;
+    if (!s || n < 1)
+        return;
+    size_t full = strlen(s), len = full;
+    if (len > n - 1) {
+        len = n - 1;
+        while (len > 0 && ((unsigned char)s[len] & 0xC0) == 0x80)
+            len--; /* whole UTF-8 sequences */
+    }
+    memcpy(buf, s, len);
+    buf[len] = 0;
+    if (len == full && plot_text_width(buf, 1) <= w)
+        return;
+    while (len > 0) {
+        len--;
+        while (len > 0 && ((unsigned char)buf[len] & 0xC0) == 0x80)
+            len--;
+        if (len + 4 > n)
+            continue;
+        memcpy(buf + len, "\xE2\x80\xA6", 4); /* U+2026 and the NUL */
+        if (plot_text_width(buf, 1) <= w)
+            return;
+    }
+    buf[0] = 0;
+}
+
+/* Draw s centred on x + w / 2 in lines at most w px wide (broken at spaces, or after '+', '/',
+ * '_', '-', ',' when a word is too long, else mid-word), at most max_lines of them; the last
+ * is cut with an ellipsis when text is left. Lines are PLOT_TEXT_H + 2 px apart. Returns the
+ * number of lines drawn. */
+static int text_box(PlotCanvas *c, int x, int y, int w, const char *s, PlotRGB col, int max_lines)
 {
     if (!s || !*s || max_lines < 1)
         return 0;
-    int per_line = (w + 1) / PLOT_CHAR_ADV; /* glyphs that fit in w */
-    if (per_line < 1)
-        per_line = 1;
     size_t n = strlen(s);
-    char *line = xmalloc(n + 2);
+    char *line = xmalloc(n + 4);
     const char *p = s;
     int lines = 0;
     while (*p && lines < max_lines) {
@@ -305,38 +407,34 @@ int plot_draw_text_box(PlotCanvas *c, int x, int y, int w, const char *s, PlotRG
             p++;
         if (!*p)
             break;
-        /* Take up to per_line glyphs; prefer breaking at the last space. */
-        const char *q = p, *brk = NULL;
-        int k = 0;
-        while (*q && k < per_line) {
-            if (*q == ' ')
-                brk = q; /* break before a space ... */
-            else if (k < per_line - 1 && q > p && strchr("+/_-,", *q))
-                brk = q + 1; /* ... or after a separator that still fits */
-            text_next_glyph(&q);
-            k++;
+        const char *start = p;
+        /* The longest prefix that fits, preferring a break at a space or after a separator. */
+        const char *q = p, *fit = p, *brk = NULL;
+        while (*q) {
+            const char *nx = q + 1;
+            while ((*nx & 0xC0) == 0x80)
+                nx++;
+            memcpy(line, p, (size_t)(nx - p));
+            line[nx - p] = 0;
+            if (plot_text_width(line, 1) > w && fit > p)
+                break;
+            fit = nx;
+            if (*nx == ' ' || (q > p && strchr("+/_-,", *q)))
+                brk = nx; /* before a space, or after a separator */
+            q = nx;
         }
-        const char *end = q;
-        if (*q && *q != ' ' && brk && brk > p)
+        const char *end = fit;
+        if (*fit && *fit != ' ' && brk && brk > p)
             end = brk;
         size_t len = (size_t)(end - p);
         memcpy(line, p, len);
         line[len] = 0;
         p = end;
-        if (lines == max_lines - 1 && *p) { /* last line and text left: mark the cut */
-            while (*p == ' ')
-                p++;
-            if (*p) {
-                if (text_glyph_count(line) >= per_line && len > 0)
-                    len--;
-                while (len > 0 && ((unsigned char)line[len] & 0xC0) == 0x80)
-                    len--;
-                line[len] = '~';
-                line[len + 1] = 0;
-            }
-        }
-        plot_draw_text_aligned(c, x + w / 2, y + lines * (PLOT_GLYPH_H + 2), line, col, 1,
-                               PLOT_ALIGN_CENTER);
+        while (*p == ' ')
+            p++;
+        if (lines == max_lines - 1 && *p) /* last line and text left: mark the cut */
+            text_fit(start, w, line, len + 4);
+        text_aligned(c, x + w / 2, y + lines * (PLOT_TEXT_H + 2), line, col, ALIGN_CENTER);
         lines++;
     }
     free(line);
@@ -505,19 +603,41 @@ int plot_finite_range(const float *v, size_t n, double *lo, double *hi)
     return any;
 }
 
-void plot_draw_heatmap(PlotCanvas *c, int x, int y, int w, int h, const float *v, int rows,
-                       int cols, double vmin, double vmax, PlotCmap m)
+/* Draw a (rows, cols) row-major array into the rectangle (x, y, w, h) as an image of one pixel
+ * per cell scaled without smoothing: cell (i, j) covers [x + j*w/cols, x + (j+1)*w/cols) x
+ * [y + i*h/rows, ...). Non-finite -> PLOT_NAN_RGB. */
+static void draw_heatmap(PlotCanvas *c, int x, int y, int w, int h, const float *v, int rows,
+                         int cols, double vmin, double vmax, PlotCmap m)
 {
-    FS_CHECK(rows >= 1 && cols >= 1 && w >= 1 && h >= 1, "plot_draw_heatmap: bad shape");
+    FS_CHECK(rows >= 1 && cols >= 1 && w >= 1 && h >= 1, "plot: heatmap: bad shape");
+    cairo_surface_t *img = cairo_image_surface_create(CAIRO_FORMAT_RGB24, cols, rows);
+    FS_CHECK(cairo_surface_status(img) == CAIRO_STATUS_SUCCESS, "plot: heatmap %dx%d: %s", rows,
+             cols, cairo_status_to_string(cairo_surface_status(img)));
+    cairo_surface_flush(img);
+    unsigned char *data = cairo_image_surface_get_data(img);
+    int stride = cairo_image_surface_get_stride(img);
     for (int i = 0; i < rows; i++) {
-        int y0 = y + (int)((long)i * h / rows), y1 = y + (int)((long)(i + 1) * h / rows);
+        uint32_t *row = (uint32_t *)(void *)(data + (size_t)i * (size_t)stride);
         for (int j = 0; j < cols; j++) {
-            int x0 = x + (int)((long)j * w / cols), x1 = x + (int)((long)(j + 1) * w / cols);
-            PlotRGB col =
+            PlotRGB p =
                 plot_cmap_value(m, (double)v[(size_t)i * (size_t)cols + (size_t)j], vmin, vmax);
-            plot_fill_rect(c, x0, y0, x1 - x0, y1 - y0, col);
+            row[j] = 0xFF000000u | (uint32_t)p.r << 16 | (uint32_t)p.g << 8 | (uint32_t)p.b;
         }
     }
+    cairo_surface_mark_dirty(img);
+    for (int k = 0; k < CANVAS_TARGETS; k++) {
+        cairo_t *cr = canvas_cr(c, k);
+        cairo_save(cr);
+        cairo_rectangle(cr, x, y, w, h);
+        cairo_clip(cr);
+        cairo_translate(cr, x, y);
+        cairo_scale(cr, (double)w / cols, (double)h / rows);
+        cairo_set_source_surface(cr, img, 0, 0);
+        cairo_pattern_set_filter(cairo_get_source(cr), CAIRO_FILTER_NEAREST);
+        cairo_paint(cr);
+        cairo_restore(cr);
+    }
+    cairo_surface_destroy(img);
 }
 
 #define CBAR_MAX_TICKS 16
@@ -538,18 +658,41 @@ int plot_colorbar_width(int w, double vmin, double vmax, const char *label)
         if (tw > lw)
             lw = tw;
     }
-    int total = w + 4 + lw;
+    int total = w + 5 + lw;
     int labw = plot_text_width(label, 1);
     return labw > total ? labw : total;
+}
+
+/* The colour map's stops (shared with plot_cmap). */
+static const CmapStop *cmap_stops(PlotCmap m, int *n)
+{
+    *n = m == PLOT_CMAP_DIVERGING ? (int)FS_ARRAY_LEN(cmap_diverging)
+                                  : (int)FS_ARRAY_LEN(cmap_viridis);
+    return m == PLOT_CMAP_DIVERGING ? cmap_diverging : cmap_viridis;
 }
 
 int plot_draw_colorbar(PlotCanvas *c, int x, int y, int w, int h, double vmin, double vmax,
                        PlotCmap m, const char *label)
 {
     FS_CHECK(h >= 2 && w >= 1, "plot_draw_colorbar: %dx%d", w, h);
-    for (int j = 0; j < h; j++) /* top row = vmax = colour map's t = 1 */
-        plot_fill_rect(c, x, y + j, w, 1, plot_cmap(m, 1.0 - (double)j / (h - 1)));
-    plot_draw_rect(c, x - 1, y - 1, w + 2, h + 2, PLOT_GREY);
+    /* A vector gradient through the colour map's stops (the map is linear between them):
+     * offset 0 at the top edge (vmax, t = 1), 1 at the bottom edge. */
+    int ns;
+    const CmapStop *st = cmap_stops(m, &ns);
+    cairo_pattern_t *g = cairo_pattern_create_linear(0, y, 0, y + h);
+    for (int i = ns - 1; i >= 0; i--)
+        cairo_pattern_add_color_stop_rgb(g, 1.0 - st[i].t, st[i].c.r / 255.0, st[i].c.g / 255.0,
+                                         st[i].c.b / 255.0);
+    for (int k = 0; k < CANVAS_TARGETS; k++) {
+        cairo_t *cr = canvas_cr(c, k);
+        cairo_save(cr);
+        cairo_set_source(cr, g);
+        cairo_rectangle(cr, x, y, w, h);
+        cairo_fill(cr);
+        cairo_restore(cr);
+    }
+    cairo_pattern_destroy(g);
+    draw_rect(c, x - 1, y - 1, w + 2, h + 2, PLOT_GREY);
     double t[CBAR_MAX_TICKS], step;
     int n = colorbar_ticks(vmin, vmax, t, &step);
     char buf[64];
@@ -558,7 +701,7 @@ int plot_draw_colorbar(PlotCanvas *c, int x, int y, int w, int h, double vmin, d
         int ty = y + (int)lround((1.0 - u) * (h - 1));
         plot_fill_rect(c, x + w, ty, 3, 1, PLOT_BLACK);
         plot_format_tick(t[i], step, buf, sizeof buf);
-        plot_draw_text(c, x + w + 4, ty - 3, buf, PLOT_BLACK, 1);
+        plot_draw_text(c, x + w + 5, ty - 4, buf, PLOT_BLACK, 1);
     }
     if (label)
         plot_draw_text(c, x, y - 14, label, PLOT_BLACK, 1);
@@ -633,11 +776,11 @@ PlotCanvas *plot_heatmap_grid(const PlotGridSpec *s)
         nxt = grid_axis_ticks(s->pw, s->x0, xt, &xstep);
         for (int i = 0; i < nyt; i++) {
             plot_format_tick(yt[i], ystep, buf, sizeof buf);
-            int w = plot_text_width(buf, 1) + 5;
+            int w = plot_text_width(buf, 1) + 6;
             if (w > ytick_w)
                 ytick_w = w;
         }
-        xtick_h = 12;
+        xtick_h = PLOT_TEXT_H + 4;
     } else if (s->axes == 2) {
         for (int i = 0; s->y_names && i < s->ph; i++) {
             int w = plot_text_width(s->y_names[i], 1) + 5;
@@ -654,12 +797,12 @@ PlotCanvas *plot_heatmap_grid(const PlotGridSpec *s)
         if (xtick_h > 100)
             xtick_h = 100;
     }
-    int ylab_w = s->y_label ? 12 : 0;
+    int ylab_w = s->y_label ? PLOT_TEXT_H + 4 : 0;
     int left = 6 + (row_lab_w ? row_lab_w + 8 : 0) + ylab_w + ytick_w;
-    int title_h = s->title ? 18 : 4;
-    int col_lab_h = s->col_labels ? 2 * (PLOT_GLYPH_H + 2) + 4 : 0;
+    int title_h = s->title ? 20 : 4;
+    int col_lab_h = s->col_labels ? 2 * (PLOT_TEXT_H + 2) + 4 : 0;
     int top = title_h + col_lab_h + 16; /* 16: room for the colour bar's label */
-    int bottom = xtick_h + (s->x_label ? 12 : 0) + 8;
+    int bottom = xtick_h + (s->x_label ? PLOT_TEXT_H + 4 : 0) + 8;
     int grid_w = s->cols * pw + (s->cols - 1) * gap;
     int grid_h = s->rows * ph + (s->rows - 1) * gap;
     int cbar_h = grid_h < 80 ? 80 : grid_h;
@@ -674,44 +817,38 @@ PlotCanvas *plot_heatmap_grid(const PlotGridSpec *s)
     if (s->title)
         plot_draw_text(c, 6, 5, s->title, PLOT_BLACK, 1);
     for (int cc = 0; s->col_labels && cc < s->cols; cc++)
-        plot_draw_text_box(c, left + cc * (pw + gap), title_h, pw, s->col_labels[cc], PLOT_BLACK,
-                           2);
+        text_box(c, left + cc * (pw + gap), title_h, pw, s->col_labels[cc], PLOT_BLACK, 2);
     for (int r = 0; r < s->rows; r++) {
         int py = top + r * (ph + gap);
-        if (s->row_labels) {
-            /* Right-aligned, vertically centred, cut to the margin. */
-            const char *lab = s->row_labels[r];
-            int max_chars = (row_lab_w + 1) / PLOT_CHAR_ADV;
-            char cut[64];
-            fs_snprintf(cut, sizeof cut, "%.*s", max_chars < 63 ? max_chars : 63, lab ? lab : "");
-            plot_draw_text_aligned(c, 6 + row_lab_w - 1, py + ph / 2 - 4, cut, PLOT_BLACK, 1,
-                                   PLOT_ALIGN_RIGHT);
+        if (s->row_labels) { /* right-aligned, vertically centred, cut to the margin */
+            char cut[256];
+            text_fit(s->row_labels[r], row_lab_w, cut, sizeof cut);
+            text_aligned(c, 6 + row_lab_w, py + ph / 2 - 4, cut, PLOT_BLACK, ALIGN_RIGHT);
         }
         for (int cc = 0; cc < s->cols; cc++) {
             int px = left + cc * (pw + gap);
             const float *d = s->panels[r * s->cols + cc];
             if (d) {
-                plot_draw_heatmap(c, px, py, pw, ph, d, s->ph, s->pw, vmin, vmax, s->cmap);
+                draw_heatmap(c, px, py, pw, ph, d, s->ph, s->pw, vmin, vmax, s->cmap);
             } else {
                 plot_fill_rect(c, px, py, pw, ph, PLOT_LIGHT);
-                plot_draw_text_aligned(c, px + pw / 2, py + ph / 2 - 4, "n/a", PLOT_GREY, 1,
-                                       PLOT_ALIGN_CENTER);
+                text_aligned(c, px + pw / 2, py + ph / 2 - 4, "n/a", PLOT_GREY, ALIGN_CENTER);
             }
-            plot_draw_rect(c, px - 1, py - 1, pw + 2, ph + 2, PLOT_GREY);
+            draw_rect(c, px - 1, py - 1, pw + 2, ph + 2, PLOT_GREY);
             /* Axes: y on the left column, x on the bottom row. */
             if (cc == 0 && s->axes == 1) {
                 for (int i = 0; i < nyt; i++) {
                     int ty = py + (int)((yt[i] - s->y0 + 0.5) * cell);
                     plot_fill_rect(c, px - 4, ty, 3, 1, PLOT_BLACK);
                     plot_format_tick(yt[i], ystep, buf, sizeof buf);
-                    plot_draw_text_aligned(c, px - 6, ty - 3, buf, PLOT_BLACK, 1, PLOT_ALIGN_RIGHT);
+                    text_aligned(c, px - 6, ty - 4, buf, PLOT_BLACK, ALIGN_RIGHT);
                 }
             } else if (cc == 0 && s->axes == 2 && s->y_names) {
                 for (int i = 0; i < s->ph; i++) {
-                    char cut[24];
-                    fs_snprintf(cut, sizeof cut, "%.16s", s->y_names[i]);
-                    int ty = py + i * cell + cell / 2 - 3;
-                    plot_draw_text_aligned(c, px - 4, ty, cut, PLOT_BLACK, 1, PLOT_ALIGN_RIGHT);
+                    char cut[256];
+                    text_fit(s->y_names[i], ytick_w - 5, cut, sizeof cut);
+                    int ty = py + i * cell + cell / 2 - 4;
+                    text_aligned(c, px - 4, ty, cut, PLOT_BLACK, ALIGN_RIGHT);
                 }
             }
             if (r == s->rows - 1 && s->axes == 1) {
@@ -719,27 +856,24 @@ PlotCanvas *plot_heatmap_grid(const PlotGridSpec *s)
                     int tx = px + (int)((xt[i] - s->x0 + 0.5) * cell);
                     plot_fill_rect(c, tx, py + ph + 1, 1, 3, PLOT_BLACK);
                     plot_format_tick(xt[i], xstep, buf, sizeof buf);
-                    plot_draw_text_aligned(c, tx, py + ph + 5, buf, PLOT_BLACK, 1,
-                                           PLOT_ALIGN_CENTER);
+                    text_aligned(c, tx, py + ph + 5, buf, PLOT_BLACK, ALIGN_CENTER);
                 }
             } else if (r == s->rows - 1 && s->axes == 2 && s->x_names) {
                 for (int i = 0; i < s->pw; i++) {
-                    char cut[24];
-                    fs_snprintf(cut, sizeof cut, "%.16s", s->x_names[i]);
-                    int tx = px + i * cell + cell / 2 - 4;
-                    plot_draw_text_up(c, tx, py + ph + 3 + plot_text_width(cut, 1), cut, PLOT_BLACK,
-                                      1);
+                    char cut[256];
+                    text_fit(s->x_names[i], xtick_h - 5, cut, sizeof cut);
+                    int tx = px + i * cell + cell / 2 - PLOT_TEXT_H / 2;
+                    text_up(c, tx, py + ph + 3 + plot_text_width(cut, 1), cut, PLOT_BLACK);
                 }
             }
         }
     }
     if (s->y_label)
-        plot_draw_text_up(c, 6 + (row_lab_w ? row_lab_w + 8 : 0),
-                          top + grid_h / 2 + plot_text_width(s->y_label, 1) / 2, s->y_label,
-                          PLOT_BLACK, 1);
+        text_up(c, 6 + (row_lab_w ? row_lab_w + 8 : 0),
+                top + grid_h / 2 + plot_text_width(s->y_label, 1) / 2, s->y_label, PLOT_BLACK);
     if (s->x_label)
-        plot_draw_text_aligned(c, left + grid_w / 2, top + grid_h + xtick_h + 4, s->x_label,
-                               PLOT_BLACK, 1, PLOT_ALIGN_CENTER);
+        text_aligned(c, left + grid_w / 2, top + grid_h + xtick_h + 4, s->x_label, PLOT_BLACK,
+                     ALIGN_CENTER);
     plot_draw_colorbar(c, cbar_x, top, 12, cbar_h, vmin, vmax, s->cmap, s->cbar_label);
     return c;
 }
@@ -849,10 +983,10 @@ void plot_draw_chart(PlotCanvas *c, int x, int y, int w, int h, const PlotChart 
         if (tw > ytw)
             ytw = tw;
     }
-    int left = x + 6 + (ch->y_label ? 12 : 0) + ytw + 6;
-    int top = y + (ch->title ? 18 : 6);
+    int left = x + 6 + (ch->y_label ? PLOT_TEXT_H + 4 : 0) + ytw + 6;
+    int top = y + (ch->title ? 20 : 6);
     int right = x + w - 10;
-    int bottom = y + h - 1 - 14 - (ch->x_label ? 12 : 0);
+    int bottom = y + h - 1 - (PLOT_TEXT_H + 6) - (ch->x_label ? PLOT_TEXT_H + 4 : 0);
     if (right - left < 20 || bottom - top < 20)
         return; /* no room: draw nothing */
     ax.p0 = left;
@@ -869,53 +1003,61 @@ void plot_draw_chart(PlotCanvas *c, int x, int y, int w, int h, const PlotChart 
         plot_fill_rect(c, left + 1, ty, right - left - 1, 1, PLOT_LIGHT);
         plot_fill_rect(c, left - 3, ty, 3, 1, PLOT_BLACK);
         plot_format_tick(yt[i], ystep, buf, sizeof buf);
-        plot_draw_text_aligned(c, left - 5, ty - 3, buf, PLOT_BLACK, 1, PLOT_ALIGN_RIGHT);
+        text_aligned(c, left - 5, ty - 4, buf, PLOT_BLACK, ALIGN_RIGHT);
     }
     for (int i = 0; i < nxt; i++) {
         int tx = (int)lround(axis_map(&ax, xt[i]));
         plot_fill_rect(c, tx, top + 1, 1, bottom - top - 1, PLOT_LIGHT);
         plot_fill_rect(c, tx, bottom + 1, 1, 3, PLOT_BLACK);
         plot_format_tick(xt[i], xstep, buf, sizeof buf);
-        plot_draw_text_aligned(c, tx, bottom + 5, buf, PLOT_BLACK, 1, PLOT_ALIGN_CENTER);
+        text_aligned(c, tx, bottom + 5, buf, PLOT_BLACK, ALIGN_CENTER);
     }
-    plot_draw_rect(c, left, top, right - left + 1, bottom - top + 1, PLOT_BLACK);
+    draw_rect(c, left, top, right - left + 1, bottom - top + 1, PLOT_BLACK);
     if (ch->x_label)
-        plot_draw_text_aligned(c, (left + right) / 2, bottom + 17, ch->x_label, PLOT_BLACK, 1,
-                               PLOT_ALIGN_CENTER);
+        text_aligned(c, (left + right) / 2, bottom + 5 + PLOT_TEXT_H + 3, ch->x_label, PLOT_BLACK,
+                     ALIGN_CENTER);
     if (ch->y_label)
-        plot_draw_text_up(c, x + 4, (top + bottom) / 2 + plot_text_width(ch->y_label, 1) / 2,
-                          ch->y_label, PLOT_BLACK, 1);
-    /* Series, clipped to the plot box by drawing into a sub-canvas. */
-    PlotCanvas *sub = plot_canvas_create(right - left - 1, bottom - top - 1, PLOT_WHITE);
-    for (int j = 0; j < sub->h; j++)
-        for (int i = 0; i < sub->w; i++)
-            plot_set(sub, i, j, plot_get(c, left + 1 + i, top + 1 + j));
-    for (int s = 0; s < ch->n_series; s++) {
-        const PlotSeries *se = &ch->series[s];
-        int have_prev = 0, px = 0, py = 0;
-        for (int i = 0; i < se->n; i++) {
-            if (!axis_usable(ch->log_x, se->x[i]) || !axis_usable(ch->log_y, se->y[i])) {
-                have_prev = 0;
-                continue;
+        text_up(c, x + 4, (top + bottom) / 2 + plot_text_width(ch->y_label, 1) / 2, ch->y_label,
+                PLOT_BLACK);
+    /* Series: one antialiased path each (a break starts a new sub-path), clipped to the plot
+     * box; markers as small squares. */
+    for (int k = 0; k < CANVAS_TARGETS; k++) {
+        cairo_t *cr = canvas_cr(c, k);
+        cairo_save(cr);
+        cairo_rectangle(cr, left + 1, top + 1, right - left - 1, bottom - top - 1);
+        cairo_clip(cr);
+        cairo_set_line_width(cr, PLOT_SERIES_LW);
+        cairo_set_line_join(cr, CAIRO_LINE_JOIN_ROUND);
+        cairo_set_line_cap(cr, CAIRO_LINE_CAP_ROUND);
+        for (int s = 0; s < ch->n_series; s++) {
+            const PlotSeries *se = &ch->series[s];
+            int have_prev = 0, any = 0;
+            for (int i = 0; i < se->n; i++) {
+                if (!axis_usable(ch->log_x, se->x[i]) || !axis_usable(ch->log_y, se->y[i])) {
+                    have_prev = 0;
+                    continue;
+                }
+                double fx = fmax(-1e4, fmin(1e4, axis_map(&ax, se->x[i])));
+                double fy = fmax(-1e4, fmin(1e4, axis_map(&ay, se->y[i])));
+                if (!have_prev)
+                    cairo_move_to(cr, fx, fy); /* a lone point shows as a dot (round cap) */
+                cairo_line_to(cr, fx, fy);
+                have_prev = any = 1;
             }
-            double fx = axis_map(&ax, se->x[i]) - (left + 1),
-                   fy = axis_map(&ay, se->y[i]) - (top + 1);
-            fx = fmax(-1e4, fmin(1e4, fx));
-            fy = fmax(-1e4, fmin(1e4, fy));
-            int qx = (int)lround(fx), qy = (int)lround(fy);
-            if (have_prev)
-                plot_draw_line(sub, px, py, qx, qy, se->color, 2);
-            if (se->markers)
-                plot_fill_rect(sub, qx - 1, qy - 1, 3, 3, se->color);
-            else if (!have_prev)
-                plot_fill_rect(sub, qx - 1, qy - 1, 2, 2, se->color);
-            px = qx;
-            py = qy;
-            have_prev = 1;
+            if (!any)
+                continue;
+            set_rgb(cr, se->color);
+            cairo_stroke(cr);
+            if (se->markers) {
+                for (int i = 0; i < se->n; i++)
+                    if (axis_usable(ch->log_x, se->x[i]) && axis_usable(ch->log_y, se->y[i]))
+                        cairo_rectangle(cr, axis_map(&ax, se->x[i]) - 1.5,
+                                        axis_map(&ay, se->y[i]) - 1.5, 3, 3);
+                cairo_fill(cr);
+            }
         }
+        cairo_restore(cr);
     }
-    plot_blit(c, sub, left + 1, top + 1);
-    plot_canvas_destroy(sub);
     /* Legend in the top-right corner. */
     if (ch->legend) {
         int n = 0, lw = 0;
@@ -928,16 +1070,16 @@ void plot_draw_chart(PlotCanvas *c, int x, int y, int w, int h, const PlotChart 
             n++;
         }
         if (n > 0) {
-            int bw = lw + 26, bh = n * 11 + 5;
+            int bw = lw + 26, bh = n * (PLOT_TEXT_H + 3) + 5;
             int bx = right - bw - 3, by = top + 4;
             plot_fill_rect(c, bx, by, bw, bh, PLOT_WHITE);
-            plot_draw_rect(c, bx, by, bw, bh, PLOT_GREY);
+            draw_rect(c, bx, by, bw, bh, PLOT_GREY);
             int k = 0;
             for (int s = 0; s < ch->n_series; s++) {
                 if (!ch->series[s].name)
                     continue;
-                int ly = by + 4 + k * 11;
-                plot_fill_rect(c, bx + 4, ly + 3, 14, 2, ch->series[s].color);
+                int ly = by + 4 + k * (PLOT_TEXT_H + 3);
+                plot_fill_rect(c, bx + 4, ly + 4, 14, 2, ch->series[s].color);
                 plot_draw_text(c, bx + 21, ly, ch->series[s].name, PLOT_BLACK, 1);
                 k++;
             }
@@ -947,7 +1089,7 @@ void plot_draw_chart(PlotCanvas *c, int x, int y, int w, int h, const PlotChart 
 
 int plot_draw_legend_row(PlotCanvas *c, int x, int y, int w, const PlotSeries *s, int n)
 {
-    const int line_h = PLOT_GLYPH_H + 4, sample = 14, pad = 12;
+    const int line_h = PLOT_TEXT_H + 4, sample = 14, pad = 12;
     int cx = 0, rows = 0;
     for (int i = 0; i < n; i++) {
         if (!s[i].name)
@@ -961,7 +1103,7 @@ int plot_draw_legend_row(PlotCanvas *c, int x, int y, int w, const PlotSeries *s
         }
         if (c) {
             int ey = y + (rows - 1) * line_h;
-            plot_fill_rect(c, x + cx, ey + 3, sample, 2, s[i].color);
+            plot_fill_rect(c, x + cx, ey + 4, sample, 2, s[i].color);
             plot_draw_text(c, x + cx + sample + 4, ey, s[i].name, PLOT_BLACK, 1);
         }
         cx += ew + pad;
@@ -1010,17 +1152,15 @@ PlotCanvas *plot_bars(const char *title, const char *value_label, int n, const c
         plot_fill_rect(c, tx, top, 1, axis_y - top, PLOT_LIGHT);
         plot_fill_rect(c, tx, axis_y, 1, 3, PLOT_BLACK);
         plot_format_tick(t[i], step, buf, sizeof buf);
-        plot_draw_text_aligned(c, tx, axis_y + 5, buf, PLOT_BLACK, 1, PLOT_ALIGN_CENTER);
+        text_aligned(c, tx, axis_y + 5, buf, PLOT_BLACK, ALIGN_CENTER);
     }
     plot_fill_rect(c, left, top, 1, axis_y - top + 1, PLOT_BLACK);
     plot_fill_rect(c, left, axis_y, plot_w + 1, 1, PLOT_BLACK);
     for (int i = 0; i < n; i++) {
         int by = top + i * (bar_h + gap) + gap / 2;
-        char cut[40];
-        fs_snprintf(cut, sizeof cut, "%.*s",
-                    (lw + 1) / PLOT_CHAR_ADV < 39 ? (lw + 1) / PLOT_CHAR_ADV : 39,
-                    labels[i] ? labels[i] : "");
-        plot_draw_text_aligned(c, left - 6, by + 3, cut, PLOT_BLACK, 1, PLOT_ALIGN_RIGHT);
+        char cut[256];
+        text_fit(labels[i], lw, cut, sizeof cut);
+        text_aligned(c, left - 6, by + 2, cut, PLOT_BLACK, ALIGN_RIGHT);
         double v = isfinite(values[i]) && values[i] > 0 ? values[i] : 0;
         int bw = (int)lround(v / top_v * plot_w);
         plot_fill_rect(c, left + 1, by, bw, bar_h, plot_palette(0));
@@ -1029,10 +1169,10 @@ PlotCanvas *plot_bars(const char *title, const char *value_label, int n, const c
 #pragma GCC diagnostic ignored "-Wformat-nonliteral"
         snprintf(buf, sizeof buf, fmt, values[i]);
 #pragma GCC diagnostic pop
-        plot_draw_text(c, left + bw + 5, by + 3, buf, PLOT_BLACK, 1);
+        plot_draw_text(c, left + bw + 5, by + 2, buf, PLOT_BLACK, 1);
     }
     if (value_label)
-        plot_draw_text_aligned(c, left + plot_w / 2, axis_y + 18, value_label, PLOT_BLACK, 1,
-                               PLOT_ALIGN_CENTER);
+        text_aligned(c, left + plot_w / 2, axis_y + 5 + PLOT_TEXT_H + 4, value_label, PLOT_BLACK,
+                     ALIGN_CENTER);
     return c;
 }

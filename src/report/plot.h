@@ -1,18 +1,20 @@
-/* plot.h: raster figures for `fsweep report`: an RGB canvas with lines, rectangles and text in
- * an embedded 5x8 bitmap font (printable ASCII; other bytes draw as '?'), heatmaps with the
- * viridis and a diverging blue-white-red colour map, vertical colour bars with tick values,
- * multi-panel heatmap grids with row/column labels, and line charts with axes, ticks, grid
- * lines, a legend and log-scale axes. Canvases as PNG are in src/report/plot_png.c, on the codec
- * module's PNG encoder and decoder (codec.h; libpng).
+/* plot.h: vector figures for `fsweep report`, drawn with cairo (the only file that includes
+ * cairo.h is plot.c): a canvas that records drawing commands, lines, rectangles and antialiased
+ * text in DejaVu Sans (cairo's toy text API, resolved by fontconfig), heatmaps with the viridis
+ * and a diverging blue-white-red colour map, vertical colour bars with tick values, multi-panel
+ * heatmap grids with row/column labels, line charts with axes, ticks, grid lines, a legend and
+ * log-scale axes, and horizontal bar charts. A finished canvas is written as PNG (rendered at a
+ * zoom factor) and as SVG (vector: text as outlines, so it needs no font where it is opened).
  *
- * Coordinates are pixels, x to the right, y down, (0, 0) the top-left pixel. Drawing clips to
- * the canvas, so drawing calls cannot fail.
- * Ownership: plot_canvas_create / plot_heatmap_grid / plot_chart return a canvas that the
- *   caller frees with plot_canvas_destroy; spec structs and their arrays are only read during
- *   the call. plot_png_encode returns an xmalloc'd buffer the caller frees.
+ * Coordinates are canvas units ("px"), x to the right, y down, (0, 0) the top-left corner; the
+ * SVG is w x h px and the PNG (w * zoom) x (h * zoom) pixels. Drawing clips to the canvas.
+ * Ownership: plot_canvas_create / plot_heatmap_grid / plot_chart / plot_bars return a canvas
+ *   that the caller frees with plot_canvas_destroy; spec structs and their arrays are only read
+ *   during the call. plot_canvas_png / plot_canvas_svg return xmalloc'd buffers.
  * Threads: every function touches only its arguments; safe on distinct canvases.
  * Errors: nonsensical arguments (negative sizes, NULL canvas) are programming errors and stop
- *   the program (FS_CHECK); PNG I/O returns an FsStatus with fs_last_error set. */
+ *   the program (FS_CHECK), as does cairo failing to allocate a canvas; the encoders return an
+ *   FsStatus with fs_last_error set. */
 #ifndef FS_PLOT_H
 #define FS_PLOT_H
 
@@ -25,21 +27,21 @@ typedef struct {
     uint8_t r, g, b;
 } PlotRGB;
 
-typedef struct {
-    int w, h;
-    uint8_t *px; /* (h, w, 3) RGB bytes, row-major, top row first; owned */
-} PlotCanvas;
+typedef struct PlotCanvas PlotCanvas; /* opaque: a cairo recording surface and its context */
 
 typedef enum {
     PLOT_CMAP_VIRIDIS = 0, /* sequential: dark purple (low) -> yellow (high) */
     PLOT_CMAP_DIVERGING    /* blue (low) -> white (middle) -> red (high) */
 } PlotCmap;
 
-typedef enum { PLOT_ALIGN_LEFT = 0, PLOT_ALIGN_CENTER, PLOT_ALIGN_RIGHT } PlotAlign;
+/* Text: DejaVu Sans at PLOT_FONT_PX px per `scale`; a line of text occupies PLOT_TEXT_H px per
+ * scale from its top (capitals fill about the top 7.5 px, descenders the rest). */
+#define PLOT_FONT_PX 10.0
+enum { PLOT_TEXT_H = 10 };
 
-/* The font: glyphs are 5 px wide and 8 px high (7 above the baseline, 1 descender row);
- * characters advance by 6 px. All sizes scale with the `scale` argument (>= 1). */
-enum { PLOT_GLYPH_W = 5, PLOT_GLYPH_H = 8, PLOT_CHAR_ADV = 6 };
+/* Series lines are stroked PLOT_SERIES_LW wide; nothing else in a figure uses that width
+ * (tests count the series of an SVG by it). */
+#define PLOT_SERIES_LW 1.5
 
 #define PLOT_WHITE   ((PlotRGB){255, 255, 255})
 #define PLOT_BLACK   ((PlotRGB){0, 0, 0})
@@ -47,37 +49,25 @@ enum { PLOT_GLYPH_W = 5, PLOT_GLYPH_H = 8, PLOT_CHAR_ADV = 6 };
 #define PLOT_LIGHT   ((PlotRGB){225, 225, 225})
 #define PLOT_NAN_RGB ((PlotRGB){190, 190, 190}) /* non-finite cells of a heatmap */
 
-/* ---------------------------------------------------------------- canvas and primitives */
+/* ---------------------------------------------------------------- canvas and output */
 PlotCanvas *plot_canvas_create(int w, int h, PlotRGB bg); /* 1 <= w, h <= 16384 */
 void plot_canvas_destroy(PlotCanvas *c);                  /* NULL is fine */
-PlotRGB plot_get(const PlotCanvas *c, int x, int y);      /* x, y must be inside */
-void plot_set(PlotCanvas *c, int x, int y, PlotRGB col);  /* clipped */
-void plot_fill_rect(PlotCanvas *c, int x, int y, int w, int h, PlotRGB col);
-void plot_draw_rect(PlotCanvas *c, int x, int y, int w, int h, PlotRGB col); /* 1 px outline */
-/* Straight line from (x0, y0) to (x1, y1) inclusive, `thick` px wide (>= 1). */
-void plot_draw_line(PlotCanvas *c, int x0, int y0, int x1, int y1, PlotRGB col, int thick);
-/* Copy src into c with src's top-left at (x, y); clipped. */
-void plot_blit(PlotCanvas *c, const PlotCanvas *src, int x, int y);
+int plot_canvas_width(const PlotCanvas *c);
+int plot_canvas_height(const PlotCanvas *c);
+/* 8-bit RGB PNG of the canvas rendered at zoom (1..4) into an xmalloc'd buffer: (w * zoom) x
+ * (h * zoom) pixels, antialiased. */
+FsStatus plot_canvas_png(const PlotCanvas *c, int zoom, uint8_t **png, size_t *len);
+/* SVG 1.1 document of the canvas (w x h px, vector) into an xmalloc'd, NUL-terminated buffer.
+ * The first call finishes the document: drawing on c afterwards is a programming error (PNGs
+ * can still be made, and later calls return the same document). */
+FsStatus plot_canvas_svg(PlotCanvas *c, char **svg, size_t *len);
 
-/* ---------------------------------------------------------------- text */
-/* Width and height in pixels of s drawn at `scale` (a UTF-8 sequence counts as one glyph). */
+/* ---------------------------------------------------------------- primitives and text */
+void plot_fill_rect(PlotCanvas *c, int x, int y, int w, int h, PlotRGB col);
+/* Width of s in px drawn at `scale` (>= 1), rounded up; 0 for NULL or "". */
 int plot_text_width(const char *s, int scale);
-int plot_text_height(int scale);
-/* Draw s with its top-left corner at (x, y); returns the width drawn. */
+/* Draw s (UTF-8) with the top of its line box at y and its left end at x; returns the width. */
 int plot_draw_text(PlotCanvas *c, int x, int y, const char *s, PlotRGB col, int scale);
-/* Align horizontally about x: LEFT starts at x, CENTER centres on x, RIGHT ends at x. */
-void plot_draw_text_aligned(PlotCanvas *c, int x, int y, const char *s, PlotRGB col, int scale,
-                            PlotAlign align);
-/* Text rotated 90 degrees counter-clockwise (reads bottom to top), its bounding box's
- * bottom-left corner at (x, y): occupies [x, x + height) x (y - width, y]. */
-void plot_draw_text_up(PlotCanvas *c, int x, int y, const char *s, PlotRGB col, int scale);
-/* Draw s centred on x inside a box w px wide, broken into at most max_lines lines (at spaces
- * when possible, else mid-word) and cut with '~' when it still does not fit. Returns the
- * number of lines drawn. */
-int plot_draw_text_box(PlotCanvas *c, int x, int y, int w, const char *s, PlotRGB col,
-                       int max_lines);
-/* 1 when the font has a glyph for byte ch (printable ASCII). */
-int plot_font_has(int ch);
 
 /* ---------------------------------------------------------------- colour maps */
 PlotRGB plot_cmap(PlotCmap m, double t); /* t in [0, 1], clamped; NaN -> PLOT_NAN_RGB */
@@ -97,13 +87,9 @@ int plot_ticks_log(double lo, double hi, double *ticks, int cap);
 void plot_format_tick(double v, double step, char *buf, size_t n);
 
 /* ---------------------------------------------------------------- heatmaps */
-/* Draw a (rows, cols) row-major array into the rectangle (x, y, w, h); cell (i, j) covers
- * the block [x + j*w/cols, x + (j+1)*w/cols) x [y + i*h/rows, ...). Non-finite -> grey. */
-void plot_draw_heatmap(PlotCanvas *c, int x, int y, int w, int h, const float *v, int rows,
-                       int cols, double vmin, double vmax, PlotCmap m);
-/* Vertical colour bar in (x, y, w, h): its top pixel row has colour plot_cmap(m, 1) (vmax), its
- * bottom row plot_cmap(m, 0) (vmin); ticks with values on the right and `label` (units; may be
- * NULL) above. Returns the total width used, labels included. */
+/* Vertical colour bar in (x, y, w, h): its top edge has colour plot_cmap(m, 1) (vmax), its
+ * bottom edge plot_cmap(m, 0) (vmin); ticks with values on the right and `label` (units; may
+ * be NULL) above. Returns the total width used, labels included. */
 int plot_draw_colorbar(PlotCanvas *c, int x, int y, int w, int h, double vmin, double vmax,
                        PlotCmap m, const char *label);
 /* Width plot_draw_colorbar will use for these arguments. */
@@ -112,7 +98,8 @@ int plot_colorbar_width(int w, double vmin, double vmax, const char *label);
 int plot_finite_range(const float *v, size_t n, double *lo, double *hi);
 
 /* A grid of heatmap panels sharing one colour scale and one colour bar: panel (r, c) is
- * panels[r * cols + c], a (ph, pw) row-major array, or NULL (drawn grey, "n/a"). */
+ * panels[r * cols + c], a (ph, pw) row-major array, or NULL (drawn grey, "n/a"). Data cell
+ * (i, j) of a panel is a cell_px x cell_px square, non-finite values grey. */
 typedef struct {
     const char *title;             /* top line; may be NULL */
     int rows, cols;                /* panel grid, >= 1 */
@@ -120,7 +107,7 @@ typedef struct {
     const char *const *col_labels; /* `cols` strings, above each column; may be NULL */
     const float *const *panels;    /* rows * cols entries */
     int ph, pw;                    /* data shape of every panel */
-    int cell_px;                   /* screen px per data cell; 0 = auto (panels about 96 px) */
+    int cell_px;                   /* px per data cell; 0 = auto (panels about 96 px) */
     PlotCmap cmap;
     double vmin, vmax;      /* NaN = from the data; a diverging map with NaN limits is
                                made symmetric about 0 */
@@ -157,7 +144,8 @@ typedef struct {
  * figures of several charts sharing one legend. Series without a name are skipped. Returns
  * the height used in px; with c == NULL it only measures. */
 int plot_draw_legend_row(PlotCanvas *c, int x, int y, int w, const PlotSeries *s, int n);
-/* Draw the chart (axes, ticks, labels, title, legend) inside (x, y, w, h). */
+/* Draw the chart (axes, ticks, labels, title, legend) inside (x, y, w, h); each series with a
+ * drawable point is one stroked path PLOT_SERIES_LW wide, clipped to the plot box. */
 void plot_draw_chart(PlotCanvas *c, int x, int y, int w, int h, const PlotChart *ch);
 PlotCanvas *plot_chart(const PlotChart *ch, int w, int h);
 
@@ -165,14 +153,5 @@ PlotCanvas *plot_chart(const PlotChart *ch, int w, int h);
  * the end of each bar with `fmt` (e.g. "%.2f h"). */
 PlotCanvas *plot_bars(const char *title, const char *value_label, int n, const char *const *labels,
                       const double *values, const char *fmt);
-
-/* ---------------------------------------------------------------- PNG (src/report/plot_png.c) */
-/* 8-bit RGB PNG of the canvas into an xmalloc'd buffer (codec_png_encode_rgb). */
-FsStatus plot_png_encode(const PlotCanvas *c, uint8_t **png, size_t *len);
-FsStatus plot_png_write(const PlotCanvas *c, const char *path); /* atomic write */
-/* Decode any PNG (palette, grey, alpha and 16-bit are converted to 8-bit RGB; alpha dropped)
- * into a new canvas. FS_ERR_FORMAT with fs_last_error on a corrupt or truncated stream. */
-FsStatus plot_png_decode(const uint8_t *png, size_t len, PlotCanvas **out);
-FsStatus plot_png_read(const char *path, PlotCanvas **out);
 
 #endif

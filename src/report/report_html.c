@@ -72,8 +72,8 @@ static const char html_css[] =
     "padding:.3em 0}th,td{border:1px solid #bbb;padding:.15em .5em}th{background:#eee}"
     "td.num{text-align:right;font-family:monospace}td.hl{background:#ffe08a}"
     "td.strong{background:#f4a261;font-weight:bold}td.warn{background:#f6d5d5;color:#800}"
-    "figure{margin:.8em 0 1.4em}figure img{image-rendering:pixelated;"
-    "image-rendering:crisp-edges;max-width:100%;height:auto}figcaption{font-size:.9em;color:#444}"
+    "figure{margin:.8em 0 1.4em}figure img{max-width:100%;height:auto}"
+    "figcaption{font-size:.9em;color:#444}"
     ".note{color:#666;font-size:.9em}.toc li{margin:.1em 0}";
 
 void html_begin(HtmlDoc *d, const char *title)
@@ -154,27 +154,31 @@ void html_raw(HtmlDoc *d, const char *html)
     fsbuf_printf(&d->b, "%s", html);
 }
 
-void html_image_png(HtmlDoc *d, const uint8_t *png, size_t len, int w, int h, int display_scale,
-                    const char *file, const char *caption)
+/* " (<a href=FILE>LABEL</a>)" */
+static void html_file_link(HtmlDoc *d, const char *file, const char *label)
 {
-    if (display_scale < 1)
-        display_scale = 1;
-    fsbuf_printf(&d->b, "<figure><img width=\"%d\" height=\"%d\" alt=\"", w * display_scale,
-                 h * display_scale);
+    fsbuf_printf(&d->b, " (<a href=\"");
+    html_escape(&d->b, file);
+    fsbuf_printf(&d->b, "\">");
+    html_escape(&d->b, label);
+    fsbuf_printf(&d->b, "</a>)");
+}
+
+void html_image_png(HtmlDoc *d, const uint8_t *png, size_t len, int w, int h, const char *png_file,
+                    const char *svg_file, const char *caption)
+{
+    fsbuf_printf(&d->b, "<figure><img width=\"%d\" height=\"%d\" alt=\"", w, h);
     html_escape(&d->b, caption);
     fsbuf_printf(&d->b, "\" src=\"data:image/png;base64,");
     html_base64(&d->b, png, len);
     fsbuf_printf(&d->b, "\">");
-    if (caption || file) {
+    if (caption || png_file || svg_file) {
         fsbuf_printf(&d->b, "<figcaption>");
         html_escape(&d->b, caption);
-        if (file) {
-            fsbuf_printf(&d->b, " (<a href=\"");
-            html_escape(&d->b, file);
-            fsbuf_printf(&d->b, "\">");
-            html_escape(&d->b, file);
-            fsbuf_printf(&d->b, "</a>)");
-        }
+        if (svg_file)
+            html_file_link(d, svg_file, "SVG");
+        if (png_file)
+            html_file_link(d, png_file, "PNG");
         fsbuf_printf(&d->b, "</figcaption>");
     }
     fsbuf_printf(&d->b, "</figure>\n");

@@ -44,11 +44,11 @@ void html_heading(HtmlDoc *d, int level, const char *id, const char *text); /* i
 void html_para(HtmlDoc *d, const char *fmt, ...) FS_PRINTF(2, 3);           /* escaped text */
 void html_note(HtmlDoc *d, const char *fmt, ...) FS_PRINTF(2, 3);           /* grey small print */
 void html_raw(HtmlDoc *d, const char *html);                                /* trusted markup */
-/* <figure> with the PNG embedded as a data: URI, shown at display_scale times its pixel size
- * (crisp nearest-neighbour upscaling), a caption, and a link to the same PNG written as
- * `file` (relative to the page; may be NULL). */
-void html_image_png(HtmlDoc *d, const uint8_t *png, size_t len, int w, int h, int display_scale,
-                    const char *file, const char *caption);
+/* <figure> with the PNG embedded as a data: URI, shown at w x h px (its pixel size), a
+ * caption, and links to the figure written as an SVG file and a PNG file (relative to the
+ * page; either may be NULL). */
+void html_image_png(HtmlDoc *d, const uint8_t *png, size_t len, int w, int h, const char *png_file,
+                    const char *svg_file, const char *caption);
 
 void html_table_begin(HtmlDoc *d, const char *id, const char *caption);
 void html_row_begin(HtmlDoc *d);

@@ -1,6 +1,6 @@
 /* report_page.c: the page under construction (see report_page.h): headings and their
  * table-of-contents entries, the absent-analysis list, the model cells of table rows, figures
- * embedded and written as PNG files, and the report's figure specs. */
+ * embedded and written as SVG and PNG files, and the report's figure specs. */
 #include "report_page.h"
 
 #include "log.h"
@@ -111,38 +111,59 @@ int report_page_find_id(const Report *r, const char *prefix, char *buf, size_t n
     return 0;
 }
 
+/* Write n bytes as DIR/file; on failure note the first error in r->io_error. */
+static int figure_file(Report *r, const char *file, const void *data, size_t n)
+{
+    char path[4096];
+    fs_snprintf(path, sizeof path, "%s/%s", r->out_dir, file);
+    FsStatus st = fs_write_file_atomic(path, data, n);
+    if (st == FS_OK)
+        return 1;
+    if (r->io_error == FS_OK)
+        r->io_error = st;
+    LOG_ERROR("report: %s", fs_last_error());
+    return 0;
+}
+
 void report_figure(Report *r, PlotCanvas *c, const char *stem, const char *caption)
 {
-    char safe[200], file[224], path[4096], key[232];
+    char safe[200], base[216], key[232], png_file[224], svg_file[224];
     safe_name(stem, safe, sizeof safe);
-    fs_snprintf(file, sizeof file, "%s.png", safe);
+    fs_snprintf(base, sizeof base, "%s", safe);
     /* Distinct labels can map to one file name ("a<b" and "a>b"): number the later ones. */
     for (int i = 2;; i++) {
-        fs_snprintf(key, sizeof key, "\n%s\n", file);
+        fs_snprintf(key, sizeof key, "\n%s\n", base);
         if (!r->files.s || !strstr(r->files.s, key))
             break;
-        fs_snprintf(file, sizeof file, "%s_%d.png", safe, i);
+        fs_snprintf(base, sizeof base, "%s_%d", safe, i);
     }
-    fsbuf_printf(&r->files, "%s%s\n", r->files.len ? "" : "\n", file);
+    fsbuf_printf(&r->files, "%s%s\n", r->files.len ? "" : "\n", base);
+    fs_snprintf(png_file, sizeof png_file, "%s.png", base);
+    fs_snprintf(svg_file, sizeof svg_file, "%s.svg", base);
+    /* Rendered at twice the canvas size (sharp on high-density screens; the page scales wide
+     * figures down to its width), except very wide ones. */
+    int w = plot_canvas_width(c), h = plot_canvas_height(c), zoom = w <= 1600 ? 2 : 1;
     uint8_t *png = NULL;
-    size_t len = 0;
-    FsStatus st = plot_png_encode(c, &png, &len);
-    if (st == FS_OK && r->write_png) {
-        fs_snprintf(path, sizeof path, "%s/%s", r->out_dir, file);
-        st = fs_write_file_atomic(path, png, len);
-    }
+    char *svg = NULL;
+    size_t png_len = 0, svg_len = 0;
+    FsStatus st = plot_canvas_png(c, zoom, &png, &png_len);
+    if (st == FS_OK)
+        st = plot_canvas_svg(c, &svg, &svg_len);
     if (st != FS_OK) {
         if (r->io_error == FS_OK)
             r->io_error = st;
         LOG_ERROR("report: %s", fs_last_error());
     } else {
         /* An anchor for links to the figure (the Findings section's): "fig-" + file stem. */
-        fsbuf_printf(&r->doc.b, "<a id=\"fig-%.*s\"></a>", (int)(strlen(file) - 4), file);
-        int scale = c->w <= 600 ? 2 : 1;
-        html_image_png(&r->doc, png, len, c->w, c->h, scale, r->write_png ? file : NULL, caption);
+        fsbuf_printf(&r->doc.b, "<a id=\"fig-%s\"></a>", base);
+        int png_ok = r->write_png && figure_file(r, png_file, png, png_len);
+        int svg_ok = figure_file(r, svg_file, svg, svg_len);
+        html_image_png(&r->doc, png, png_len, w * zoom, h * zoom, png_ok ? png_file : NULL,
+                       svg_ok ? svg_file : NULL, caption);
         r->sum.figures++;
     }
     free(png);
+    free(svg);
     plot_canvas_destroy(c);
 }
 

@@ -1,7 +1,7 @@
 /* report_page.h: the `fsweep report` page under construction (private to src/report/): the
  * Report context every section writes into, section headings with their table-of-contents
  * entries, the list of absent analyses, the model cells of table rows, figures (embedded in the
- * page and written as PNG files), and the report's heatmap-grid and line-chart specs.
+ * page and written as SVG and PNG files), and the report's heatmap-grid and line-chart specs.
  *
  * Ownership: Report owns its page, lists and config text; the driver (report.c) creates and
  *   frees it. report_figure takes ownership of the canvas it is given. Spec structs returned
@@ -37,7 +37,7 @@ typedef struct {
     int n_absent;
     char *config;      /* the store's effective config text, or NULL */
     FsBuf toc;         /* <li> links to the sections, in page order */
-    FsBuf files;       /* "\nname.png\n" of every figure file so far (names stay unique) */
+    FsBuf files;       /* "\nstem\n" of every figure so far (file names stay unique) */
     FsStatus io_error; /* first failure writing outputs */
     double tpr_threshold;
     int threshold_from_config;
@@ -58,8 +58,8 @@ void report_absent_list(const Report *r, int off, FsBuf *out);
 /* Begin a table row with the model's arch, aug and training-band cells (grid point a, g, b). */
 void report_model_row(Report *r, const ReportModels *m, int64_t a, int64_t g, int64_t b);
 
-/* Embed the canvas in the page and write it as DIR/<stem>.png (the stem made file-name-safe
- * and unique); takes ownership of c. */
+/* Embed the canvas in the page as PNG and write it as DIR/<stem>.svg and (unless --no-png)
+ * DIR/<stem>.png, the stem made file-name-safe and unique; takes ownership of c. */
 void report_figure(Report *r, PlotCanvas *c, const char *stem, const char *caption);
 
 /* The id of the anchor placed before the figure of stem ("fig-" + the file-name-safe stem; a

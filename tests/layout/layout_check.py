@@ -15,7 +15,8 @@ ORDER = ["base", "par", "spectral", "codec", "data", "engine", "analysis", "swee
          "sched", "runner", "report", "cli"]
 LIBS = {"mpi.h": "par", "fftw3-mpi.h": "par", "fftw3.h": "spectral", "hdf5.h": "store",
         "hdf5_hl.h": "store", "cblas.h": "engine", "png.h": "codec", "jpeglib.h": "codec",
-        "zlib.h": "data", "iniparser.h": "sweep", "pthread.h": "engine"}
+        "zlib.h": "data", "iniparser.h": "sweep", "pthread.h": "engine", "cairo.h": "report",
+        "cairo-svg.h": "report"}
 
 def main():
     build = sys.argv[1] if len(sys.argv) > 1 else "build"

@@ -1,14 +1,17 @@
 #!/usr/bin/python3
 """report_check.py STORE DIR: check `fsweep report` output against the store, independently of
 fsweep's own reader: every PNG (embedded data: URI and DIR/*.png) is decoded here (zlib, PNG
-filters, CRCs), and every number of the tables equals the value computed from the store with
-h5py/numpy (seed means, NaN skipped; run cost from /tasks). Exit 0 when all checks pass."""
+filters, CRCs) and has the size its <img> tag states, every DIR/*.svg is linked from the page
+and parses as an SVG document, and every number of the tables equals the value computed from the
+store with h5py/numpy (seed means, NaN skipped; run cost from /tasks). Exit 0 when all checks
+pass."""
 import base64
 import glob
 import os
 import re
 import struct
 import sys
+import xml.etree.ElementTree as ET
 import zlib
 
 import h5py
@@ -105,7 +108,10 @@ def main(store, out):
     html = open(os.path.join(out, "index.html"), encoding="utf-8").read()
     check("<script" not in html and "http://" not in html and "https://" not in html
           and "<link" not in html, "page is self-contained")
-    uris = re.findall(r'src="data:image/png;base64,([^"]+)"', html)
+    imgs = re.findall(r'<img width="(\d+)" height="(\d+)" alt="[^"]*" '
+                      r'src="data:image/png;base64,([^"]+)"', html)
+    check(len(imgs) == html.count("<img"), "every <img> states its size and embeds a PNG")
+    uris = [u for _, _, u in imgs]
     files = sorted(glob.glob(os.path.join(out, "*.png")))
     check(len(uris) > 0 and len(uris) == len(files), "%d embedded images, %d files" % (len(uris), len(files)))
     smallest = set(sorted(range(len(uris)), key=lambda i: len(uris[i]))[:3])
@@ -113,12 +119,27 @@ def main(store, out):
         try:
             w, h, _ = png_decode(base64.b64decode(u), unfilter=i in smallest)
             check(w > 20 and h > 20, "embedded image %d has a sensible size" % i)
+            check((w, h) == (int(imgs[i][0]), int(imgs[i][1])),
+                  "embedded image %d is %dx%d, its tag says %sx%s" % (i, w, h, imgs[i][0], imgs[i][1]))
         except ValueError as e:
             check(False, "embedded image %d: %s" % (i, e))
     for fn in files:
         try:
             png_decode(open(fn, "rb").read(), unfilter=False)
         except ValueError as e:
+            check(False, "%s: %s" % (fn, e))
+    # Each figure links its SVG (vector) file; every SVG file is linked, parses as XML and is
+    # an <svg> document with a size.
+    svg_links = re.findall(r'<a href="([^"]+\.svg)">SVG</a>', html)
+    svgs = sorted(os.path.basename(f) for f in glob.glob(os.path.join(out, "*.svg")))
+    check(len(svg_links) == len(uris), "%d figures, %d SVG links" % (len(uris), len(svg_links)))
+    check(sorted(svg_links) == svgs, "the page links exactly the SVG files written")
+    for fn in svgs:
+        try:
+            root = ET.parse(os.path.join(out, fn)).getroot()
+            check(root.tag == "{http://www.w3.org/2000/svg}svg"
+                  and root.get("width", "").endswith("px"), "%s is an SVG document sized in px" % fn)
+        except ET.ParseError as e:
             check(False, "%s: %s" % (fn, e))
     # The embedded images are the files (same bytes).
     check(sorted(base64.b64decode(u) for u in uris) == sorted(open(f, "rb").read() for f in files),

@@ -1,68 +1,128 @@
-/* test_plot.c: the report's rendering library: PNG round trips, colour maps and colour bars,
- * the bitmap font, ticks, line charts on log axes, and the HTML writer.
- * Set FSWEEP_PLOT_DEMO=DIR to also write demo figures there for visual inspection. */
+/* test_plot.c: the report's figures (cairo): PNG output at a zoom (decoded back with the codec
+ * module's libpng decoder), SVG output (one stroked path per chart series, sharp heatmap images),
+ * colour maps and colour bars, antialiased text and its measured widths, ticks, line charts on
+ * log axes, legends, and the HTML writer.
+ * Set FSWEEP_PLOT_DEMO=DIR to also write demo figures there (PNG and SVG) for visual inspection. */
+#include "codec.h"
 #include "harness.h"
 #include "report/plot.h"
 #include "report/report_html.h"
-#include "rng.h"
 
+#include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 static int rgb_eq(PlotRGB a, PlotRGB b)
 {
     return a.r == b.r && a.g == b.g && a.b == b.b;
 }
 
-static void demo_save(const PlotCanvas *c, const char *name)
+/* Within tol per channel. */
+static int rgb_near(PlotRGB a, PlotRGB b, int tol)
+{
+    return abs(a.r - b.r) <= tol && abs(a.g - b.g) <= tol && abs(a.b - b.b) <= tol;
+}
+
+/* A canvas rendered to PNG and decoded back: (h, w, 3) RGB bytes. */
+typedef struct {
+    int w, h;
+    uint8_t *px;
+} Raster;
+
+static Raster raster(const PlotCanvas *c, int zoom)
+{
+    Raster r = {0, 0, NULL};
+    uint8_t *png = NULL;
+    size_t len = 0;
+    EXPECT(plot_canvas_png(c, zoom, &png, &len) == FS_OK);
+    EXPECT(len > 8 && !memcmp(png, "\x89PNG\r\n\x1a\n", 8));
+    EXPECT(codec_png_decode_rgb(png, len, &r.px, &r.w, &r.h) == FS_OK);
+    free(png);
+    return r;
+}
+
+static PlotRGB px_at(const Raster *r, int x, int y)
+{
+    const uint8_t *p = r->px + ((size_t)y * (size_t)r->w + (size_t)x) * 3;
+    return (PlotRGB){p[0], p[1], p[2]};
+}
+
+static char *svg_of(PlotCanvas *c)
+{
+    char *svg = NULL;
+    size_t len = 0;
+    EXPECT(plot_canvas_svg(c, &svg, &len) == FS_OK && svg && strlen(svg) == len);
+    return svg;
+}
+
+static int count_of(const char *s, const char *needle)
+{
+    int n = 0;
+    for (const char *p = s; (p = strstr(p, needle)) != NULL; p++)
+        n++;
+    return n;
+}
+
+static void demo_save(PlotCanvas *c, const char *name)
 {
     const char *dir = getenv("FSWEEP_PLOT_DEMO");
     if (!dir)
         return;
     char path[512];
-    fs_snprintf(path, sizeof path, "%s/%s", dir, name);
-    EXPECT(plot_png_write(c, path) == FS_OK);
-}
-
-static void test_png_round_trip(void)
-{
-    PlotCanvas *c = plot_canvas_create(37, 23, PLOT_WHITE); /* odd sizes: no row padding luck */
-    uint64_t s = 12345;
-    for (size_t i = 0; i < (size_t)37 * 23 * 3; i++) {
-        s = s * 6364136223846793005ULL + 1442695040888963407ULL;
-        c->px[i] = (uint8_t)(s >> 56);
-    }
     uint8_t *png;
     size_t len;
-    EXPECT(plot_png_encode(c, &png, &len) == FS_OK);
-    EXPECT(len > 8 && !memcmp(png, "\x89PNG\r\n\x1a\n", 8));
-    PlotCanvas *d = NULL;
-    EXPECT(plot_png_decode(png, len, &d) == FS_OK);
-    EXPECT(d && d->w == 37 && d->h == 23);
-    if (d)
-        EXPECT(!memcmp(c->px, d->px, (size_t)37 * 23 * 3));
-    plot_canvas_destroy(d);
-    /* A truncated stream and garbage are errors, not crashes. */
-    d = NULL;
-    EXPECT(plot_png_decode(png, len / 2, &d) == FS_ERR_FORMAT && d == NULL);
-    EXPECT(strstr(fs_last_error(), "png") != NULL);
-    EXPECT(plot_png_decode((const uint8_t *)"not a png at all", 16, &d) == FS_ERR_FORMAT);
-    /* File round trip. */
-    char path[] = "/tmp/fsweep_test_plot_XXXXXX";
-    int fd = mkstemp(path);
-    EXPECT(fd >= 0);
-    if (fd >= 0) {
-        EXPECT(plot_png_write(c, path) == FS_OK);
-        EXPECT(plot_png_read(path, &d) == FS_OK);
-        if (d)
-            EXPECT(!memcmp(c->px, d->px, (size_t)37 * 23 * 3));
-        plot_canvas_destroy(d);
-        unlink(path);
-    }
-    EXPECT(plot_png_read("/nonexistent/x.png", &d) == FS_ERR_IO && d == NULL);
+    EXPECT(plot_canvas_png(c, 2, &png, &len) == FS_OK);
+    fs_snprintf(path, sizeof path, "%s/%s.png", dir, name);
+    EXPECT(fs_write_file_atomic(path, png, len) == FS_OK);
     free(png);
+    char *svg = svg_of(c);
+    fs_snprintf(path, sizeof path, "%s/%s.svg", dir, name);
+    EXPECT(fs_write_file_atomic(path, svg, strlen(svg)) == FS_OK);
+    free(svg);
+}
+
+static void test_png_output(void)
+{
+    /* Rectangles at integer coordinates keep their exact colours; zoom scales the raster. */
+    PlotCanvas *c = plot_canvas_create(37, 23, PLOT_WHITE); /* odd sizes: no row padding luck */
+    EXPECT(plot_canvas_width(c) == 37 && plot_canvas_height(c) == 23);
+    const PlotRGB red = {200, 10, 20}, blue = {5, 60, 240};
+    plot_fill_rect(c, 3, 4, 10, 6, red);
+    plot_fill_rect(c, 20, 10, 17, 13, blue); /* touches the right and bottom edges */
+    plot_fill_rect(c, 30, 0, 40, 2, red);    /* clipped at the right edge */
+    for (int zoom = 1; zoom <= 2; zoom++) {
+        Raster r = raster(c, zoom);
+        EXPECT(r.w == 37 * zoom && r.h == 23 * zoom);
+        if (!r.px)
+            continue;
+        EXPECT(rgb_eq(px_at(&r, 3 * zoom, 4 * zoom), red));
+        EXPECT(rgb_eq(px_at(&r, 13 * zoom - 1, 10 * zoom - 1), red));
+        EXPECT(rgb_eq(px_at(&r, 13 * zoom, 10 * zoom), PLOT_WHITE));
+        EXPECT(rgb_eq(px_at(&r, 2 * zoom, 4 * zoom), PLOT_WHITE));
+        EXPECT(rgb_eq(px_at(&r, r.w - 1, r.h - 1), blue));
+        EXPECT(rgb_eq(px_at(&r, r.w - 1, 0), red));
+        free(r.px);
+    }
+    plot_canvas_destroy(c);
+}
+
+static void test_svg_output(void)
+{
+    /* An SVG document of the canvas size in px, vector paths for the drawing. */
+    PlotCanvas *c = plot_canvas_create(37, 23, PLOT_WHITE);
+    plot_fill_rect(c, 3, 4, 10, 6, (PlotRGB){200, 10, 20});
+    plot_draw_text(c, 2, 2, "Ab", PLOT_BLACK, 1);
+    char *svg = svg_of(c);
+    if (svg) {
+        EXPECT(!strncmp(svg, "<?xml", 5));
+        EXPECT(strstr(svg, "<svg") && strstr(svg, "width=\"37px\" height=\"23px\""));
+        EXPECT(strstr(svg, "</svg>") != NULL);
+        EXPECT(strstr(svg, "<path") != NULL);
+        EXPECT(strstr(svg, "<glyph") || strstr(svg, "<symbol")); /* text as outlines */
+        EXPECT(strstr(svg, "<image") == NULL);                   /* nothing rasterised */
+    }
+    free(svg);
     plot_canvas_destroy(c);
 }
 
@@ -90,16 +150,25 @@ static void test_colormaps(void)
 
 static void test_colorbar_extremes(void)
 {
+    /* The gradient runs from vmax's colour at the top edge to vmin's at the bottom edge. */
     for (int m = 0; m < 2; m++) {
         PlotCanvas *c = plot_canvas_create(120, 140, PLOT_WHITE);
         int used = plot_draw_colorbar(c, 10, 20, 12, 100, -2.5, 7.0, (PlotCmap)m, "units");
         EXPECT(used >= 12 && used == plot_colorbar_width(12, -2.5, 7.0, "units"));
-        EXPECT(rgb_eq(plot_get(c, 15, 20), plot_cmap((PlotCmap)m, 1)));
-        EXPECT(rgb_eq(plot_get(c, 15, 119), plot_cmap((PlotCmap)m, 0)));
+        Raster r = raster(c, 1);
+        if (r.px) {
+            /* Pixel row y samples the gradient at its centre, offset (y + 0.5 - 20) / 100. */
+            EXPECT(rgb_near(px_at(&r, 15, 20), plot_cmap((PlotCmap)m, 0.995), 2));
+            EXPECT(rgb_near(px_at(&r, 15, 119), plot_cmap((PlotCmap)m, 0.005), 2));
+            EXPECT(rgb_near(px_at(&r, 15, 70), plot_cmap((PlotCmap)m, 0.495), 2));
+            EXPECT(rgb_near(px_at(&r, 15, 20), plot_cmap((PlotCmap)m, 1), 8)); /* vmax on top */
+        }
+        free(r.px);
         plot_canvas_destroy(c);
     }
     /* In a grid, the panel cells holding the data minimum / maximum take the colour bar's end
-     * colours; a diverging grid is symmetric about 0 so -max maps to the blue end. */
+     * colours exactly (cells are sharp squares); a diverging grid is symmetric about 0 so -max
+     * maps to the blue end. */
     float a[4] = {-1.0f, 0.0f, 0.5f, 2.0f}, b[4] = {1.0f, 1.0f, -2.0f, 0.0f};
     const float *panels[2] = {a, b};
     const char *rows[1] = {"class 0"}, *cols[2] = {"resnet", "vgg"};
@@ -117,99 +186,89 @@ static void test_colorbar_extremes(void)
                       .vmax = NAN,
                       .cbar_label = "d"};
     PlotCanvas *c = plot_heatmap_grid(&s);
+    Raster r = raster(c, 1);
     int found_hi = 0, found_lo = 0, found_white = 0;
-    for (int y = 0; y < c->h; y++)
-        for (int x = 0; x < c->w; x++) {
-            PlotRGB p = plot_get(c, x, y);
+    for (int y = 0; y < r.h; y++)
+        for (int x = 0; x < r.w; x++) {
+            PlotRGB p = px_at(&r, x, y);
             found_hi += rgb_eq(p, plot_cmap(PLOT_CMAP_DIVERGING, 1));
             found_lo += rgb_eq(p, plot_cmap(PLOT_CMAP_DIVERGING, 0));
             found_white += rgb_eq(p, PLOT_WHITE);
         }
-    /* Two 10x10 data cells at each extreme (a's 2 and b's -2) plus the bar's end rows. */
-    EXPECT(found_hi >= 100 && found_lo >= 100);
+    /* One 10x10 data cell at each extreme (a's 2 and b's -2). */
+    EXPECT_MSG(found_hi >= 100 && found_lo >= 100, "hi %d lo %d", found_hi, found_lo);
     EXPECT(found_white > 0);
-    demo_save(c, "grid_diverging.png");
+    free(r.px);
+    /* The SVG keeps the panels as images scaled without smoothing. */
+    char *svg = svg_of(c);
+    if (svg)
+        EXPECT_EQ_INT(count_of(svg, "<image image-rendering=\"optimizeSpeed\""), 2);
+    free(svg);
+    demo_save(c, "grid_diverging");
     plot_canvas_destroy(c);
 }
 
-static void test_font_glyphs(void)
-{
-    /* Every printable glyph but space has ink, and no two glyphs look the same. */
-    PlotCanvas *g[95];
-    for (int ch = 32; ch <= 126; ch++) {
-        char s[2] = {(char)ch, 0};
-        g[ch - 32] = plot_canvas_create(PLOT_GLYPH_W, PLOT_GLYPH_H, PLOT_WHITE);
-        plot_draw_text(g[ch - 32], 0, 0, s, PLOT_BLACK, 1);
-        int ink = 0;
-        for (int i = 0; i < PLOT_GLYPH_W * PLOT_GLYPH_H * 3; i++)
-            ink += g[ch - 32]->px[i] == 0;
-        EXPECT_MSG(ch == ' ' ? ink == 0 : ink > 0, "glyph '%c'", ch);
-    }
-    int dup = 0;
-    for (int i = 0; i < 95; i++)
-        for (int j = i + 1; j < 95; j++)
-            if (!memcmp(g[i]->px, g[j]->px, PLOT_GLYPH_W * PLOT_GLYPH_H * 3)) {
-                printf("    glyphs '%c' and '%c' are identical\n", i + 32, j + 32);
-                dup++;
-            }
-    EXPECT(dup == 0);
-    for (int i = 0; i < 95; i++)
-        plot_canvas_destroy(g[i]);
-}
-
-/* Ink bounding box of colour col; returns the ink count. */
-static int ink_box(const PlotCanvas *c, PlotRGB col, int *x0, int *y0, int *x1, int *y1)
+/* Bounding box of the pixels darker than the white background; returns their count and, in
+ * *grey, how many are neither white nor the text colour (antialiasing). */
+static int ink_box(const Raster *r, PlotRGB col, int *x0, int *y0, int *x1, int *y1, int *grey)
 {
     int n = 0;
     *x0 = *y0 = 1 << 30;
     *x1 = *y1 = -1;
-    for (int y = 0; y < c->h; y++)
-        for (int x = 0; x < c->w; x++)
-            if (rgb_eq(plot_get(c, x, y), col)) {
-                n++;
-                if (x < *x0)
-                    *x0 = x;
-                if (x > *x1)
-                    *x1 = x;
-                if (y < *y0)
-                    *y0 = y;
-                if (y > *y1)
-                    *y1 = y;
-            }
+    *grey = 0;
+    for (int y = 0; y < r->h; y++)
+        for (int x = 0; x < r->w; x++) {
+            PlotRGB p = px_at(r, x, y);
+            if (rgb_eq(p, PLOT_WHITE))
+                continue;
+            n++;
+            *grey += !rgb_eq(p, col);
+            if (x < *x0)
+                *x0 = x;
+            if (x > *x1)
+                *x1 = x;
+            if (y < *y0)
+                *y0 = y;
+            if (y > *y1)
+                *y1 = y;
+        }
     return n;
 }
 
 static void test_text_layout(void)
 {
     const PlotRGB red = {200, 0, 0};
-    PlotCanvas *c = plot_canvas_create(200, 60, PLOT_WHITE);
     const char *s = "Class 3: fy/fx";
+    PlotCanvas *c = plot_canvas_create(200, 60, PLOT_WHITE);
     int w = plot_draw_text(c, 10, 5, s, red, 1);
     EXPECT_EQ_INT(w, plot_text_width(s, 1));
-    EXPECT_EQ_INT(w, (int)strlen(s) * PLOT_CHAR_ADV - 1);
-    int x0, y0, x1, y1;
-    int n = ink_box(c, red, &x0, &y0, &x1, &y1);
-    EXPECT(n > 40);
-    EXPECT(x0 >= 10 && x1 < 10 + w && y0 >= 5 && y1 < 5 + PLOT_GLYPH_H);
-    EXPECT(x0 == 10 && x1 >= 10 + w - PLOT_GLYPH_W); /* 'C' starts at the pen, 'x' ends near */
-    /* Scale 2 doubles the box; rotated text occupies the rotated box. */
-    plot_fill_rect(c, 0, 0, c->w, c->h, PLOT_WHITE);
-    plot_draw_text(c, 0, 0, "Hi", red, 2);
-    n = ink_box(c, red, &x0, &y0, &x1, &y1);
-    EXPECT(x1 - x0 + 1 <= plot_text_width("Hi", 2) && y1 < 2 * 7);
-    plot_fill_rect(c, 0, 0, c->w, c->h, PLOT_WHITE);
-    plot_draw_text_up(c, 20, 55, "loss", red, 1);
-    n = ink_box(c, red, &x0, &y0, &x1, &y1);
-    EXPECT(n > 10 && x0 >= 20 && x1 < 20 + PLOT_GLYPH_H && y1 <= 55 &&
-           y0 > 55 - plot_text_width("loss", 1));
-    EXPECT(y1 - y0 > x1 - x0); /* taller than wide */
-    /* Text past the canvas edge is clipped, not a crash; UTF-8 counts as one glyph. */
-    plot_draw_text(c, 190, 55, "overflow", red, 3);
-    EXPECT_EQ_INT(plot_text_width("\xc3\x97", 1), PLOT_GLYPH_W);
-    /* Boxed text wraps at spaces and is cut with '~'. */
-    plot_fill_rect(c, 0, 0, c->w, c->h, PLOT_WHITE);
-    EXPECT_EQ_INT(plot_draw_text_box(c, 0, 0, 60, "resnet18 augmix", red, 2), 2);
-    EXPECT_EQ_INT(plot_draw_text_box(c, 0, 0, 30, "a very long label indeed", red, 2), 2);
+    EXPECT(w > 40 && w < 120); /* about 6 px per character at 10 px */
+    Raster r = raster(c, 1);
+    int x0, y0, x1, y1, grey;
+    int n = ink_box(&r, red, &x0, &y0, &x1, &y1, &grey);
+    /* Ink inside the measured box (a pixel of antialiasing slack), from near the pen. */
+    EXPECT_MSG(n > 40 && x0 >= 9 && x0 <= 12 && x1 <= 10 + w && y0 >= 5 && y1 <= 5 + PLOT_TEXT_H,
+               "ink (%d,%d)-(%d,%d), width %d", x0, y0, x1, y1, w);
+    EXPECT_MSG(grey > n / 4, "%d of %d ink pixels antialiased", grey, n); /* not a bitmap font */
+    free(r.px);
+    plot_canvas_destroy(c);
+    /* A proportional font: 'i' is much narrower than 'M'; scale 2 doubles widths. */
+    EXPECT(2 * plot_text_width("iiiiiiii", 1) < plot_text_width("MMMMMMMM", 1));
+    int w1 = plot_text_width("Hello", 1), w2 = plot_text_width("Hello", 2);
+    EXPECT(abs(w2 - 2 * w1) <= 1);
+    EXPECT_EQ_INT(plot_text_width("", 1), 0);
+    EXPECT_EQ_INT(plot_text_width(NULL, 1), 0);
+    /* UTF-8 draws as itself; invalid bytes and control characters neither crash nor stop the
+     * drawing of later text. */
+    EXPECT(plot_text_width("\xc3\x97", 1) > 0);
+    c = plot_canvas_create(200, 40, PLOT_WHITE);
+    plot_draw_text(c, 0, 0, "bad \xff\xfe utf-8\t\x01", red, 1);
+    plot_draw_text(c, 0, 20, "after", PLOT_BLACK, 1);
+    plot_draw_text(c, 190, 20, "overflow past the edge", PLOT_BLACK, 3);
+    r = raster(c, 1);
+    int b0, by0, b1, by1;
+    EXPECT(r.px && ink_box(&r, PLOT_BLACK, &b0, &by0, &b1, &by1, &grey) > 0 && by1 >= 20);
+    free(r.px);
     plot_canvas_destroy(c);
 }
 
@@ -253,30 +312,42 @@ static void test_ticks(void)
 
 /* Ink pixels of one colour deviate from the straight line through their extreme points by
  * at most this many pixels. */
+
+/* Pixels within 60 per channel of col at zoom 2 (the core of antialiased lines) deviate from
+ * the straight line through their extreme points by at most this many pixels. */
 static double ink_line_deviation(const PlotCanvas *c, PlotRGB col)
 {
-    int x0, y0, x1, y1;
-    if (ink_box(c, col, &x0, &y0, &x1, &y1) == 0)
+    Raster r = raster(c, 2);
+    if (!r.px)
         return 1e9;
-    /* End points: mean y of the leftmost and rightmost columns. */
-    double ya = 0, yb = 0;
-    int na = 0, nb = 0;
-    for (int y = 0; y < c->h; y++) {
-        if (rgb_eq(plot_get(c, x0, y), col))
-            ya += y, na++;
-        if (rgb_eq(plot_get(c, x1, y), col))
-            yb += y, nb++;
-    }
-    ya /= na;
-    yb /= nb;
-    double worst = 0;
-    for (int y = 0; y < c->h; y++)
-        for (int x = x0; x <= x1; x++)
-            if (rgb_eq(plot_get(c, x, y), col)) {
-                double yl = ya + (yb - ya) * (x - x0) / (double)(x1 - x0);
-                if (fabs(y - yl) > worst)
-                    worst = fabs(y - yl);
+    int x0 = 1 << 30, x1 = -1;
+    for (int y = 0; y < r.h; y++)
+        for (int x = 0; x < r.w; x++)
+            if (rgb_near(px_at(&r, x, y), col, 60)) {
+                x0 = x < x0 ? x : x0;
+                x1 = x > x1 ? x : x1;
             }
+    double worst = x1 > x0 ? 0 : 1e9;
+    if (x1 > x0) {
+        double ya = 0, yb = 0;
+        int na = 0, nb = 0;
+        for (int y = 0; y < r.h; y++) {
+            if (rgb_near(px_at(&r, x0, y), col, 60))
+                ya += y, na++;
+            if (rgb_near(px_at(&r, x1, y), col, 60))
+                yb += y, nb++;
+        }
+        ya /= na;
+        yb /= nb;
+        for (int y = 0; y < r.h; y++)
+            for (int x = x0; x <= x1; x++)
+                if (rgb_near(px_at(&r, x, y), col, 60)) {
+                    double yl = ya + (yb - ya) * (x - x0) / (double)(x1 - x0);
+                    if (fabs(y - yl) > worst)
+                        worst = fabs(y - yl);
+                }
+    }
+    free(r.px);
     return worst;
 }
 
@@ -299,19 +370,22 @@ static void test_chart_log_axis(void)
                     .legend = 0};
     PlotCanvas *c = plot_chart(&ch, 300, 200);
     double dev = ink_line_deviation(c, col);
-    EXPECT_MSG(dev <= 3.0, "deviation %g", dev);
-    demo_save(c, "chart_log.png");
+    EXPECT_MSG(dev <= 6.0, "deviation %g", dev);
+    demo_save(c, "chart_log");
     plot_canvas_destroy(c);
     ch.log_y = 0;
     c = plot_chart(&ch, 300, 200);
-    EXPECT(ink_line_deviation(c, col) > 20.0);
+    EXPECT(ink_line_deviation(c, col) > 40.0);
     plot_canvas_destroy(c);
-    /* A legend draws the series colour beside its name; NaN breaks a line without drawing. */
-    double yn[5] = {0.1, 0.4, NAN, 0.6, 0.9};
-    PlotSeries s2[2] = {{.name = "band 1", .n = 5, .x = x, .y = yn, .color = plot_palette(0)},
-                        {.name = "band 2", .n = 5, .x = x, .y = y, .color = plot_palette(1)}};
+    /* A legend draws the series colour beside its name; NaN breaks a line without drawing.
+     * The SVG has one stroked path per series with a drawable point (the third has none). */
+    double yn[5] = {0.1, 0.4, NAN, 0.6, 0.9}, y2[5] = {0.8, 0.2, 0.3, 0.5, 0.1},
+           none[5] = {NAN, NAN, NAN, NAN, NAN};
+    PlotSeries s2[3] = {{.name = "band 1", .n = 5, .x = x, .y = yn, .color = plot_palette(0)},
+                        {.name = "band 2", .n = 5, .x = x, .y = y2, .color = plot_palette(1)},
+                        {.name = "band 3", .n = 5, .x = x, .y = none, .color = plot_palette(2)}};
     PlotChart c2 = {.title = "curves",
-                    .n_series = 2,
+                    .n_series = 3,
                     .series = s2,
                     .x_min = NAN,
                     .x_max = NAN,
@@ -319,9 +393,17 @@ static void test_chart_log_axis(void)
                     .y_max = 1,
                     .legend = 1};
     c = plot_chart(&c2, 300, 200);
-    int bx0, by0, bx1, by1;
-    EXPECT(ink_box(c, plot_palette(0), &bx0, &by0, &bx1, &by1) > 20);
-    demo_save(c, "chart_legend.png");
+    Raster r = raster(c, 1);
+    int n0 = 0;
+    for (int i = 0; r.px && i < r.w * r.h; i++)
+        n0 += rgb_eq(px_at(&r, i % r.w, i / r.w), plot_palette(0));
+    EXPECT(n0 > 20);
+    free(r.px);
+    char *svg = svg_of(c);
+    if (svg)
+        EXPECT_EQ_INT(count_of(svg, "stroke-width:1.5;"), 2);
+    free(svg);
+    demo_save(c, "chart_legend");
     plot_canvas_destroy(c);
 }
 
@@ -336,17 +418,27 @@ static void test_legend_row(void)
     EXPECT(h1 > 0 && h3 == 3 * h1);
     PlotCanvas *c = plot_canvas_create(400, 40, PLOT_WHITE);
     EXPECT_EQ_INT(plot_draw_legend_row(c, 2, 2, 396, s, 4), h1);
-    int x0, y0, x1, y1;
-    EXPECT(ink_box(c, plot_palette(0), &x0, &y0, &x1, &y1) > 0 && y1 < 2 + h1);
-    EXPECT(ink_box(c, plot_palette(2), &x0, &y0, &x1, &y1) > 0);
-    EXPECT(ink_box(c, plot_palette(1), &x0, &y0, &x1, &y1) == 0);
+    Raster r = raster(c, 1);
+    int n[4] = {0, 0, 0, 0}, ymax0 = -1;
+    for (int y = 0; r.px && y < r.h; y++)
+        for (int x = 0; x < r.w; x++)
+            for (int k = 0; k < 4; k++)
+                if (rgb_eq(px_at(&r, x, y), plot_palette(k))) {
+                    n[k]++;
+                    if (k == 0)
+                        ymax0 = y;
+                }
+    EXPECT(n[0] > 0 && ymax0 < 2 + h1);
+    EXPECT(n[2] > 0 && n[3] > 0);
+    EXPECT(n[1] == 0);
+    free(r.px);
     plot_canvas_destroy(c);
 }
 
 static void test_demo_figures(void)
 {
-    /* A loss-map style grid with numeric frequency axes and a bar chart: rendered and
-     * decoded back. */
+    /* A loss-map style grid with numeric frequency axes, a missing panel and long labels, and
+     * a bar chart: rendered to PNG and SVG. */
     enum { N = 16 };
     float *maps[6];
     for (int p = 0; p < 6; p++) {
@@ -358,7 +450,9 @@ static void test_demo_figures(void)
     }
     free(maps[4]);
     maps[4] = NULL; /* a missing panel */
-    const char *rows[2] = {"airplane", "automobile"}, *cols[3] = {"resnet18", "vgg11", "vit"};
+    const char *rows[2] = {"airplane", "a very long row label that must be cut to the margin "
+                                       "because it goes on and on and on and on and on"},
+               *cols[3] = {"resnet18", "vgg11 with a long name", "vit"};
     PlotGridSpec s = {.title = "DFM loss maps (pre-threshold)",
                       .rows = 2,
                       .cols = 3,
@@ -377,33 +471,29 @@ static void test_demo_figures(void)
                       .x_label = "fx (cycles/image)",
                       .y_label = "fy"};
     PlotCanvas *c = plot_heatmap_grid(&s);
-    uint8_t *png;
-    size_t len;
-    EXPECT(plot_png_encode(c, &png, &len) == FS_OK);
-    PlotCanvas *d = NULL;
-    EXPECT(plot_png_decode(png, len, &d) == FS_OK && d && d->w == c->w && d->h == c->h);
-    plot_canvas_destroy(d);
-    free(png);
-    demo_save(c, "grid_viridis.png");
+    Raster r = raster(c, 2);
+    EXPECT(r.w == 2 * plot_canvas_width(c) && r.h == 2 * plot_canvas_height(c));
+    free(r.px);
+    char *svg = svg_of(c);
+    if (svg)
+        EXPECT_EQ_INT(count_of(svg, "<image "), 5); /* the NULL panel is a grey box */
+    free(svg);
+    demo_save(c, "grid_viridis");
     plot_canvas_destroy(c);
     for (int p = 0; p < 6; p++)
         free(maps[p]);
     const char *kinds[3] = {"train", "dfm", "eval"};
     double hours[3] = {12.5, 3.25, 0.4};
     c = plot_bars("CPU hours per task kind", "CPU hours", 3, kinds, hours, "%.2f h");
-    EXPECT(c->w > 100 && c->h > 50);
-    demo_save(c, "bars.png");
+    EXPECT(plot_canvas_width(c) > 100 && plot_canvas_height(c) > 50);
+    r = raster(c, 1);
+    int bar = 0;
+    for (int i = 0; r.px && i < r.w * r.h; i++)
+        bar += rgb_eq(px_at(&r, i % r.w, i / r.w), plot_palette(0));
+    EXPECT(bar > 300 * 14); /* the longest bar is the full 320 px plot width, 14 px high */
+    free(r.px);
+    demo_save(c, "bars");
     plot_canvas_destroy(c);
-    PlotCanvas *f = plot_canvas_create(6 * 32 + 4, 3 * 12 + 4, PLOT_WHITE);
-    char line[33];
-    for (int r = 0; r < 3; r++) {
-        for (int i = 0; i < 32; i++)
-            line[i] = (char)(32 + r * 32 + i < 127 ? 32 + r * 32 + i : ' ');
-        line[32] = 0;
-        plot_draw_text(f, 2, 2 + r * 12, line, PLOT_BLACK, 1);
-    }
-    demo_save(f, "font.png");
-    plot_canvas_destroy(f);
 }
 
 static void test_html_escape_base64(void)
@@ -440,7 +530,8 @@ static void test_html_document(void)
     html_row_end(&d);
     html_table_end(&d);
     uint8_t px[3] = {1, 2, 3};
-    html_image_png(&d, px, 3, 1, 1, 2, "a.png", "tiny");
+    html_image_png(&d, px, 3, 2, 2, "a.png", "a&b.svg", "tiny");
+    html_image_png(&d, px, 3, 4, 6, NULL, NULL, "no files");
     html_end(&d);
     const char *s = d.b.s;
     EXPECT(strstr(s, "<title>fsweep &lt;report&gt;</title>") != NULL);
@@ -451,14 +542,17 @@ static void test_html_document(void)
     EXPECT(strstr(s, "class=\"num warn\" data-v=\"nan\">-</td>") != NULL);
     EXPECT(strstr(s, "src=\"data:image/png;base64,AQID\"") != NULL);
     EXPECT(strstr(s, "width=\"2\" height=\"2\"") != NULL);
+    EXPECT(strstr(s, "width=\"4\" height=\"6\"") != NULL);
+    EXPECT(strstr(s, "tiny (<a href=\"a&amp;b.svg\">SVG</a>) (<a href=\"a.png\">PNG</a>)") != NULL);
+    EXPECT(strstr(s, "<figcaption>no files</figcaption>") != NULL);
     /* Self-contained: no external resources. */
     EXPECT(strstr(s, "<script") == NULL && strstr(s, "http://") == NULL &&
            strstr(s, "https://") == NULL && strstr(s, "<link") == NULL);
     html_free(&d);
 }
 
-TEST_MAIN({"png_round_trip", test_png_round_trip}, {"colormaps", test_colormaps},
-          {"colorbar_extremes", test_colorbar_extremes}, {"font_glyphs", test_font_glyphs},
+TEST_MAIN({"png_output", test_png_output}, {"svg_output", test_svg_output},
+          {"colormaps", test_colormaps}, {"colorbar_extremes", test_colorbar_extremes},
           {"text_layout", test_text_layout}, {"ticks", test_ticks},
           {"chart_log_axis", test_chart_log_axis}, {"legend_row", test_legend_row},
           {"demo_figures", test_demo_figures}, {"html_escape_base64", test_html_escape_base64},

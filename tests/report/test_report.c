@@ -1,9 +1,9 @@
 /* test_report.c: `fsweep report` on small stores: every embedded and written image decodes,
  * and every number in the tables equals the seed mean computed here from the arrays written
  * into the store; absent analyses are listed; the page has no external resources. */
+#include "codec.h"
 #include "h5file.h"
 #include "harness.h"
-#include "report/plot.h"
 #include "report.h"
 #include "store.h"
 
@@ -204,31 +204,39 @@ static size_t b64_decode(const char *s, uint8_t *out)
     return n;
 }
 
-/* Every data: URI decodes as a PNG; returns how many. */
+/* Every <img> embeds a data: URI that decodes as a PNG of the size the tag states; returns how
+ * many. */
 static int check_embedded_images(const char *html)
 {
     int n = 0;
-    const char *key = "src=\"data:image/png;base64,";
-    for (const char *p = strstr(html, key); p; p = strstr(p + 1, key)) {
-        const char *s = p + strlen(key);
+    const char *tag = "<img width=\"", *key = "src=\"data:image/png;base64,";
+    for (const char *p = strstr(html, tag); p; p = strstr(p + 1, tag)) {
+        int w = 0, h = 0;
+        EXPECT(sscanf(p, "<img width=\"%d\" height=\"%d\"", &w, &h) == 2);
+        const char *s = strstr(p, key), *end = strchr(p, '>');
+        EXPECT(s != NULL && end != NULL && s < end);
+        if (!s || !end || s > end)
+            break;
+        s += strlen(key);
         const char *e = strchr(s, '"');
         EXPECT(e != NULL);
         if (!e)
             break;
-        uint8_t *buf = xmalloc((size_t)(e - s) + 4);
+        uint8_t *buf = xmalloc((size_t)(e - s) + 4), *rgb = NULL;
         size_t len = b64_decode(s, buf);
-        PlotCanvas *c = NULL;
-        FsStatus st = plot_png_decode(buf, len, &c);
+        int pw = 0, ph = 0;
+        FsStatus st = codec_png_decode_rgb(buf, len, &rgb, &pw, &ph);
         EXPECT_MSG(st == FS_OK, "embedded image %d: %s", n, fs_last_error());
-        EXPECT(c && c->w > 20 && c->h > 20);
-        plot_canvas_destroy(c);
+        EXPECT_MSG(pw == w && ph == h && w > 20 && h > 20, "embedded image %d: %dx%d, tag %dx%d", n,
+                   pw, ph, w, h);
+        free(rgb);
         free(buf);
         n++;
     }
     return n;
 }
 
-/* Every DIR/<name>.png decodes; returns how many. */
+/* Every DIR/<name>.png decodes and has its DIR/<name>.svg beside it; returns how many. */
 static int check_png_files(const char *dir)
 {
     DIR *d = opendir(dir);
@@ -243,9 +251,21 @@ static int check_png_files(const char *dir)
         if (l < 5 || strcmp(e->d_name + l - 4, ".png"))
             continue;
         fs_snprintf(p, sizeof p, "%s/%s", dir, e->d_name);
-        PlotCanvas *c = NULL;
-        EXPECT_MSG(plot_png_read(p, &c) == FS_OK, "%s: %s", p, fs_last_error());
-        plot_canvas_destroy(c);
+        char *buf = NULL;
+        size_t len = 0;
+        uint8_t *rgb = NULL;
+        int w, h;
+        EXPECT_MSG(fs_read_file(p, &buf, &len) == FS_OK &&
+                       codec_png_decode_rgb((const uint8_t *)buf, len, &rgb, &w, &h) == FS_OK,
+                   "%s: %s", p, fs_last_error());
+        free(rgb);
+        free(buf);
+        memcpy(p + strlen(p) - 4, ".svg", 4);
+        buf = NULL;
+        EXPECT_MSG(fs_read_file(p, &buf, &len) == FS_OK && !strncmp(buf, "<?xml", 5) &&
+                       strstr(buf, "</svg>"),
+                   "%s: not an SVG document", p);
+        free(buf);
         n++;
     }
     closedir(d);

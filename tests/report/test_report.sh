@@ -57,6 +57,7 @@ grep -q 'Absent from this store:.*confusion' "$tmp/pout/index.html"; check $? "a
 grep -q "Not requested by the run.s config:.*TPR/FPR.*OOD transfer (ood_acc) in cifar10" "$tmp/pout/index.html"; check $? "sections the config switched off listed apart"
 grep -q '1 = automobile, 2 = bird' "$tmp/pout/index.html"; check $? "CIFAR-10 class names when the store has none"
 [ -z "$(ls "$tmp/pout"/*.png 2>/dev/null)" ]; check $? "--no-png writes no PNG files"
+[ -n "$(ls "$tmp/pout"/*.svg 2>/dev/null)" ]; check $? "--no-png still writes the SVG files"
 grep -q 'data:image/png;base64,' "$tmp/pout/index.html"; check $? "figures still embedded"
 # Bad input: one-line errors, non-zero exit.
 $B/fsweep-serial report "$tmp/missing.h5" -o "$tmp/x" 2>"$tmp/err"; rc=$?
