@@ -40,8 +40,9 @@ FsStatus sweep_dataset_info(const char *name, SweepDatasetInfo *out)
             *out = known[i].info;
             return FS_OK;
         }
-    return fs_errorf(FS_ERR_CONFIG, "unknown dataset '%s' (known: Syn_B1..Syn_B4, fashion_mnist, "
-                                    "fashion_mnist32, cifar10, imagenet10, tiny)", name);
+    return fs_errorf(FS_ERR_CONFIG, "unknown dataset '%.64s%s' (known: Syn_B1..Syn_B4, fashion_mnist, "
+                                    "fashion_mnist32, cifar10, imagenet10, tiny)",
+                     name, strlen(name) > 64 ? "..." : "");
 }
 
 const char *sweep_class_name(const char *dataset, int i)
@@ -436,7 +437,7 @@ static FsStatus convert(RawValues *raw, SweepConfig *cfg)
                 for (int j = 0; j < ax->n; j++)
                     if (sweep_dataset_info(ax->v[j], &cfg->dsinfo[j]) != FS_OK) {
                         char msg[400];
-                        fs_snprintf(msg, sizeof msg, "%s", fs_last_error());
+                        fs_snprintf(msg, sizeof msg, "%.*s", (int)sizeof msg - 1, fs_last_error()); /* may be cut */
                         return bad(raw, i, msg);
                     }
             }
@@ -458,7 +459,7 @@ static FsStatus convert(RawValues *raw, SweepConfig *cfg)
                                            cfg->axes[AX_DATASET].n) != FS_OK) {
                     int i = key_find("axes", keyname[a]);
                     char msg[600];
-                    fs_snprintf(msg, sizeof msg, "%s", fs_last_error());
+                    fs_snprintf(msg, sizeof msg, "%.*s", (int)sizeof msg - 1, fs_last_error()); /* may be cut */
                     return fs_errorf(FS_ERR_CONFIG, "%s (%s.%s) value '%s': %s", raw->where[i],
                                      keys[i].sec, keys[i].key, ax->v[j], msg);
                 }
