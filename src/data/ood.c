@@ -682,8 +682,8 @@ static FsStatus ood_parse(const char *name, int *kind, int *sev, int *bands)
     *bands = 0;
     if (*kind < 0 && len == 4 && !strncmp(name, "fgsm", 4))
         return fs_errorf(FS_ERR_CONFIG,
-                         "OOD set '%s': FGSM needs a model: use it as a sweep's ood axis value or in "
-                         "`fsweep shortcut --ood fgsm:EPS` (a corruption, a band set, or no FGSM here)",
+                         "OOD set '%s': FGSM needs a model: it is a sweep's ood axis value or "
+                         "`fsweep shortcut --ood fgsm:EPS`, not a test band, dataset spec or fsweep ood set",
                          name);
     if (*kind < 0)
         return fs_errorf(FS_ERR_CONFIG,
