@@ -472,7 +472,8 @@ static void ood_glass(float *x, int c, int h, int w, const double *q, Rng *r)
     for (int it = 0; it < iters; it++)
         for (int y = h - d; y > d; y--)
             for (int xx = w - d; xx > d; xx--) {
-                int dx = (int)rng_below(r, (uint64_t)(2 * d)) - d, dy = (int)rng_below(r, (uint64_t)(2 * d)) - d;
+                const uint64_t span = 2 * (uint64_t)d;
+                int dx = (int)rng_below(r, span) - d, dy = (int)rng_below(r, span) - d;
                 size_t a = (size_t)y * w + xx, b = (size_t)(y + dy) * w + (xx + dx);
                 for (int ch = 0; ch < c; ch++) {
                     double t = p[(size_t)ch * hw + a];
@@ -563,7 +564,8 @@ static void ood_plasma(double *m, int s, double decay, Rng *r)
  * at its tip, drawn into cr (h, w) by maximum. */
 static void frost_needle(double *cr, int h, int w, double y, double x, double a, double len, double b)
 {
-    for (double t = 0; t <= len; t += 0.5) {
+    for (int k = 0; k <= (int)floor(2 * len); k++) { /* t = 0, 0.5, ..., <= len */
+        double t = 0.5 * k;
         long yy = lround(y + t * sin(a)), xx = lround(x + t * cos(a));
         if (yy < 0 || yy >= h || xx < 0 || xx >= w) continue;
         double v = b * (1 - 0.6 * t / (len > 0 ? len : 1));
