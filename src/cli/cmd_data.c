@@ -21,7 +21,10 @@ int cmd_data(int argc, char **argv)
             const char *const *names = ood_names(&n);
             printf("OOD sets (ood:NAME:ARG:BASE-SPEC):");
             for (int k = 0; k < n; k++) printf(" %s", names[k]);
-            printf("\n  severities 1..5 for corruptions; bandstop:K,L / bandstop_clip:K,L / bandpass:K with bands 1..4\n");
+            printf("\n  severities 1..5 for corruptions; bandstop:K,L / bandstop_clip:K,L / bandpass:K with bands 1..4\n"
+                   "  (frost uses a synthesised texture, not the CIFAR-10-C frost photographs: README)\n"
+                   "  fgsm:EPS (needs a model: a sweep's ood axis, fsweep shortcut --ood fgsm:EPS[:SPEC]):\n"
+                   "  EPS * sign of the loss gradient in normalised units, clipped to [0, 1] pixels\n");
             return FS_EXIT_OK;
         } else if (!strcmp(argv[i], "--data") && i + 1 < argc) {
             spec = argv[++i];

@@ -23,7 +23,9 @@ int cmd_ood(int argc, char **argv)
                    "    DIR/bandstop_K_L.npy, DIR/bandpass_K.npy   float32 (N, H, W, C), not clipped\n"
                    "    DIR/labels_band.npy    int64 (N)    -> load with npy:DIR/bandstop_1_2.npy:DIR/labels_band.npy?unclipped=1\n"
                    "    DIR/ood_meta.txt       spec, seed and severity constants\n"
-                   "  --names  corruptions and band sets to write (default all); see `fsweep data --help`\n");
+                   "  --names  corruptions and band sets to write (default all); see `fsweep data --help`\n"
+                   "  FGSM sets need a model: an ood axis value fgsm:EPS in a sweep, or\n"
+                   "  `fsweep shortcut MODEL.h5 ... --ood fgsm:EPS`; they are not written here.\n");
             return FS_EXIT_OK;
         } else if (!strcmp(argv[i], "--data") && i + 1 < argc) {
             spec = argv[++i];
@@ -45,6 +47,12 @@ int cmd_ood(int argc, char **argv)
         fprintf(stderr, "fsweep ood: --data SPEC and --out DIR are required (see --help)\n");
         return FS_EXIT_USAGE;
     }
+    for (const char *p = names_arg; (p = strstr(p, "fgsm")); p += 4)
+        if (p == names_arg || p[-1] == ',') {
+            fprintf(stderr, "fsweep: error: --names '%s': FGSM needs a model, so fsweep ood cannot write it "
+                    "(use an ood axis value fgsm:EPS in a sweep, or fsweep shortcut --ood fgsm:EPS)\n", names_arg);
+            return FS_EXIT_ERROR;
+        }
     Dataset d;
     if (dataset_load(spec, &d) || fs_mkdir_p(out)) {
         fprintf(stderr, "fsweep: error: %s\n", fs_last_error());

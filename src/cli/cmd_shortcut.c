@@ -9,6 +9,7 @@
 #include "commands.h"
 #include "controls.h"
 #include "dfm_file.h"
+#include "fgsm.h"
 #include "h5file.h"
 #include "par.h"
 #include "shortcut.h"
@@ -28,7 +29,9 @@ static void shortcut_usage(FILE *f)
 "  DFM_c kept (applied to every image), and with DFM_c removed (DC kept); verdicts: shortcut\n"
 "  when TPR^DFM > t, strong when TPR^DFM >= 0.6. The DFMs may come from another model\n"
 "  (cross-architecture transfer). Each --ood set (same classes, by label position) is\n"
-"  evaluated the same way.\n"
+"  evaluated the same way. --ood fgsm:EPS[:SPEC] is the FGSM copy of SPEC (default: the --data\n"
+"  set) against this model: EPS * sign of the input gradient in normalised units, clipped to\n"
+"  [0, 1] pixels (fgsm.h).\n"
 "  --top T      which DFM threshold of DFM.h5, in %% (default 5; HFSS files have one)\n"
 "  --t T        shortcut threshold t in [0, 1] (default 0.5)\n"
 "  --batch N    images per forward pass (default 256)\n"
@@ -252,6 +255,36 @@ static FsStatus agree(FsStatus st, int *own)
     return st;
 }
 
+/* "fgsm:EPS[:SPEC]" -> *eps and *base (SPEC, or NULL for the --data set); one-line errors. */
+static FsStatus split_fgsm(const char *spec, double *eps, const char **base)
+{
+    const char *colon = strchr(spec + 4 + (spec[4] == ':'), ':');
+    size_t nl = colon ? (size_t)(colon - spec) : strlen(spec);
+    char name[64];
+    if (nl >= sizeof name) return fs_errorf(FS_ERR_CONFIG, "--ood '%s': expected fgsm:EPS[:SPEC]", spec);
+    memcpy(name, spec, nl);
+    name[nl] = 0;
+    *base = colon ? colon + 1 : NULL;
+    return fgsm_parse(name, eps);
+}
+
+/* A --data / --ood set: a dataset spec, or fgsm:EPS[:SPEC] (the FGSM copy of SPEC, default the
+ * --data set, against this model; every rank makes the same copy: no randomness). */
+static FsStatus load_eval_set(const char *spec, const char *data_spec, const CliModel *lm, Dataset *d)
+{
+    if (!fgsm_is_name(spec)) return cli_load_set(spec, lm, d);
+    double eps = 0;
+    const char *base_spec = NULL;
+    FsStatus st = split_fgsm(spec, &eps, &base_spec);
+    if (st != FS_OK) return st;
+    Dataset base;
+    memset(&base, 0, sizeof base);
+    st = cli_load_set(base_spec ? base_spec : data_spec, lm, &base);
+    if (st == FS_OK) st = fgsm_make(&lm->clf, &base, eps, d);
+    dataset_free(&base);
+    return st;
+}
+
 static int shortcut_main(int argc, char **argv)
 {
     if (cli_want_help(argc, argv)) {
@@ -272,7 +305,12 @@ static int shortcut_main(int argc, char **argv)
         else if (!v) st = fs_errorf(FS_ERR_CONFIG, "unknown option or missing value: '%s'", o);
         else if (!strcmp(o, "--dfm")) dfmp = argv[++i];
         else if (!strcmp(o, "--data")) sets[0] = argv[++i];
-        else if (!strcmp(o, "--ood")) sets[nsets++] = argv[++i];
+        else if (!strcmp(o, "--ood")) {
+            sets[nsets++] = argv[++i];
+            double eps = 0;
+            const char *b = NULL;
+            if (fgsm_is_name(argv[i])) st = split_fgsm(argv[i], &eps, &b); /* before any work */
+        }
         else if (!strcmp(o, "--out")) outp = argv[++i];
         else if (!strcmp(o, "--top")) st = fs_parse_double(argv[++i], 0.0001, 100.0, "--top", &top);
         else if (!strcmp(o, "--t")) st = fs_parse_double(argv[++i], 0.0, 1.0, "--t", &t);
@@ -322,7 +360,7 @@ static int shortcut_main(int argc, char **argv)
     for (int s = 0; s < nsets && st == FS_OK; s++) {
         Dataset d;
         memset(&d, 0, sizeof d);
-        st = agree(cli_load_set(sets[s], &lm, &d), &own);
+        st = agree(load_eval_set(sets[s], sets[0], &lm, &d), &own);
         ControlResult cr;
         memset(&cr, 0, sizeof cr);
         if (st == FS_OK) {

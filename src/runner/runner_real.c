@@ -20,11 +20,12 @@
  *            bitwise, since the classifier's logits of an image do not depend on its batch.
  *   HFSS     hfss_run (spread NULL: this worker alone) on a class-stratified training subset
  *            the size of the test set.
- *   OOD      ood_make + eval_run per OOD set; HEATMAP heatmap_fourier (eps 4, or 15.7 above 64 px).
+ *   OOD      ood_make (fgsm_make for fgsm:EPS) + eval_run per OOD set; HEATMAP heatmap_fourier (eps 4, or 15.7 above 64 px).
  * Axis values: aug = an augment.h pipeline with '+' for ',' (none, flip, paper, cifar, augmix,
  * pad:4+crop+flip, ...); band = "all" or a normalised-space filter step (lowpass:r=8,
  * bandstop:r1=4:r2=8, ...) applied to every training image; test_band = "all" or an ood.h name
- * with '+' for ',' (bandstop:1+2, bandpass:3); ood = ood.h names (gaussian_noise:3).
+ * with '+' for ',' (bandstop:1+2, bandpass:3); ood = ood.h names (gaussian_noise:3) or
+ * fgsm:EPS (fgsm.h: against the task's model).
  * Datasets: Syn_B1..4 -> syn:bN:{train,test}; fashion_mnist -> fashion-mnist:{train,test};
  * fashion_mnist32 adds pad32=1; cifar10 reads $FSWEEP_CIFAR10_DIR; tiny -> a toy set (3 classes,
  * 1 x 8 x 8). [train] n_train / n_test take stratified subsets. Architectures: "NAME" or
@@ -45,6 +46,7 @@
 #include "heatmap.h"
 #include "hfss.h"
 #include "model.h"
+#include "fgsm.h"
 #include "ood.h"
 #include "rng.h"
 #include "runner_shortcut.h"
@@ -631,7 +633,13 @@ static FsStatus run_model_eval(const SweepConfig *cfg, const TaskSpec *s, const 
             char name[256];
             plus_to_comma(cfg->axes[AX_OOD].v[i], name, sizeof name);
             Dataset od = {0};
-            st = ood_make(&te, name, cfg->seed, &od);
+            double eps = 0;
+            if (fgsm_is_name(name)) { /* adversarial against this model, the set's own constants */
+                st = fgsm_parse(name, &eps);
+                if (st == FS_OK) st = fgsm_make(&clf, &te, eps, &od);
+            } else {
+                st = ood_make(&te, name, cfg->seed, &od);
+            }
             if (st == FS_OK) st = eval_set(m, &od, cfg->batch, conf, &acc[i]);
             dataset_free(&od);
         }

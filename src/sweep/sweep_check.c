@@ -5,6 +5,7 @@
 
 #include "augment.h"
 #include "data.h"
+#include "fgsm.h"
 #include "model.h"
 #include "ood.h"
 
@@ -78,6 +79,9 @@ FsStatus sweep_check_real_value(int axis, const char *v, const SweepDatasetInfo 
             st = check_pipeline(buf, &ds[d]);
         } else if (axis == AX_BAND) {
             if (strcmp(v, "all") != 0) st = check_pipeline(buf, &ds[d]);
+        } else if (axis == AX_OOD && fgsm_is_name(buf)) { /* made per model by the OOD task */
+            double eps = 0;
+            st = fgsm_parse(buf, &eps);
         } else if (axis == AX_TEST_BAND || axis == AX_OOD) {
             if (axis == AX_OOD || strcmp(v, "all") != 0) st = check_ood(buf, &ds[d]);
         }

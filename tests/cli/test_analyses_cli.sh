@@ -63,6 +63,19 @@ grep -q 'TPR_dfm' scg.log; check $? "shortcut with greedy maps"
 [ -f mx.h5 ]; check $? "train --aug dfmx --dfmx with the greedy maps"
 "$F" shortcut m.h5 --dfm d1.h5 --data "$D" --ood "toy:3:n=48:size=16:c=1:seed=9" --out sc.h5 >sc.log 2>&1
 grep -q 'OOD set' sc.log && [ -f sc.h5 ]; check $? "shortcut with OOD"
+"$F" shortcut m.h5 --dfm d1.h5 --data "$D" --ood fgsm:1 --ood "fgsm:1:$D" --controls 2 --out scf.h5 >scf.log 2>&1 &&
+  $PY - scf.h5 <<'PY'
+import h5py, numpy as np
+f = h5py.File("scf.h5", "r")
+clean, adv, adv2 = (f[f"set_{i}/tpr_org"][()] for i in range(3))
+assert f["set_1"].attrs["spec"] == "fgsm:1"
+assert (adv == adv2).all(), (adv, adv2)                    # default base = the --data set, deterministic
+assert adv.mean() < clean.mean() - 0.2, (clean, adv)       # FGSM against this model lowers its recall
+PY
+check $? "shortcut --ood fgsm:EPS[:SPEC]: the FGSM copy against the model lowers TPR_org"
+"$F" shortcut m.h5 --dfm d1.h5 --data "$D" --ood fgsm:0 >e5.log 2>&1; rc=$?
+[ $rc = 2 ] && [ "$(grep -c . e5.log)" = 1 ] && grep -q "epsilon '0' is not a finite number > 0" e5.log
+check $? "shortcut --ood fgsm:0: usage exit 2, one line, before any work (rc $rc): $(cat e5.log)"
 "$F" shortcut m.h5 --dfm dh.h5 --data "$D" >sch.log 2>&1
 grep -q 'TPR_dfm' sch.log; check $? "shortcut with HFSS maps"
 "$F" shortcut m.h5 --dfm d1.h5 --data "$D" --controls 12 --seed 3 --out r1.h5 >r1.log 2>&1

@@ -32,6 +32,16 @@ check $? "npy: spec reads a band set back"
 [ $rc = 1 ] && [ "$(wc -l <"$tmp/err")" = 1 ]; check $? "bad spec exits 1 with one line (got $rc)"
 "$B"/fsweep ood --data "syn:b2:test?n_per_class=3" --out "$tmp/y" --names nothing 2>"$tmp/err"; rc=$?
 [ $rc = 1 ] && grep -q "no known corruption" "$tmp/err"; check $? "unknown --names exits 1"
+"$B"/fsweep ood --data "syn:b2:test?n_per_class=3" --out "$tmp/z" --names snow,fgsm 2>"$tmp/err"; rc=$?
+[ $rc = 1 ] && [ "$(wc -l <"$tmp/err")" = 1 ] && grep -q "FGSM needs a model" "$tmp/err" && [ ! -e "$tmp/z" ]
+check $? "--names fgsm exits 1 with one line, writes nothing (rc $rc)"
+"$B"/fsweep ood --data "fashion-mnist:test?n=10" --out "$tmp/g" --names glass_blur,zoom_blur,snow,frost,elastic_transform >"$tmp/log" 2>&1 &&
+  $PY -c "
+import numpy as np
+for n in ('glass_blur', 'zoom_blur', 'snow', 'frost', 'elastic_transform'):
+    a = np.load('$tmp/g/%s.npy' % n); assert a.shape == (50, 28, 28, 1) and a.dtype == np.uint8, (n, a.shape)
+" && grep -q "^frost severities 0.2 0.3 0.4 0.4 0.45" "$tmp/g/ood_meta.txt"
+check $? "fsweep ood writes the issue-13 corruptions of a grey set"
 "$B"/fsweep data --data "fashion-mnist:DIR_THAT_DOES_NOT_EXIST:test" 2>"$tmp/err"; rc=$?
 [ $rc = 1 ] && grep -q "DIR_THAT_DOES_NOT_EXIST" "$tmp/err"; check $? "fsweep data: missing file exits 1 naming it"
 "$B"/fsweep adcs --data "syn:b1:test?n_per_class=4" --variant nope >/dev/null 2>&1; rc=$?

@@ -52,7 +52,7 @@ archs = cnn:0.25
 augs = none, flip+lowpass:r=3
 seeds = 0, 1
 test_bands = all, bandpass:1
-ood = gaussian_noise:3, bandstop:1+2
+ood = gaussian_noise:3, bandstop:1+2, fgsm:0.5, elastic_transform:3
 [analyses]
 dfm_parts = 2
 heatmap = true
@@ -89,6 +89,8 @@ assert (np.diff(d.sum(axis=(-1, -2)), axis=4) >= 0).all()   # a larger T keeps m
 assert np.isfinite(g["dfm_score"][()]).all()       # every part wrote its rows
 adcs = g["adcs"][()]
 assert adcs.shape == (3, 8, 8) and adcs.min() >= -2 and adcs.max() <= 2
+oa = g["ood_acc"][()]                              # (arch, aug, band, seed, ood): FGSM is adversarial
+assert oa.shape[-1] == 4 and oa[..., 2].mean() < acc[..., 0].mean() - 0.1, (oa[..., 2], acc[..., 0])
 w = f["models/tiny/cnn:0.25/weights"][()]
 assert np.isfinite(w).all() and w.std() > 0
 PYEOF

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # `fsweep plan` (and `fsweep run`) of a runner = real sweep checks the parts inside axis values
 # before any task runs: one bad value per category (architecture name, width, augmentation step,
-# augmentation argument, training band filter, test band, OOD name, OOD severity), each refused
-# with exit 1 and one line naming the file, the line, the key and the value; `run` creates no store.
+# augmentation argument, training band filter, test band, OOD name, OOD severity, FGSM epsilon), each
+# refused with exit 1 and one line naming the file, the line, the key and the value; `run` creates no store.
 # shellcheck source=tests/lib.sh
 . "$(dirname "$0")/../lib.sh"
 # write_ini LINE5 LINE6: a real sweep whose lines 5 and 6 are given
@@ -10,7 +10,7 @@ write_ini() {
   printf '[sweep]\nrunner = real\n[axes]\ndatasets = Syn_B1\n%s\n%s\n' "$1" "$2" >"$tmp/c.ini"
 }
 write_ini "archs = cnn:0.25, resnet18:0.125" "augs = none, pad:4+crop+flip, paper"
-printf 'bands = all, lowpass:r=8\ntest_bands = all, bandstop:1+2, bandpass:3\nood = gaussian_noise:3, fog:2\n' >>"$tmp/c.ini"
+printf 'bands = all, lowpass:r=8\ntest_bands = all, bandstop:1+2, bandpass:3\nood = gaussian_noise:3, fog:2, glass_blur:1, zoom_blur:5, snow:3, frost:4, elastic_transform:2, fgsm:0.1, fgsm:2e-2\n' >>"$tmp/c.ini"
 $B/fsweep plan "$tmp/c.ini" >"$tmp/out" 2>&1; check $? "a valid real config plans: $(grep -m1 tasks "$tmp/out")"
 
 # bad KEY LINE VALUE WANT: LINE (line 6 of the config) sets KEY; VALUE is its bad value, WANT in the error
@@ -28,6 +28,15 @@ bad bands "bands = all, lowpass:r=abc" "lowpass:r=abc" "'abc' is not a number"
 bad test_bands "test_bands = all, bandstop:1+9" "bandstop:1+9" "'9' is not an integer in [1, 4]"
 bad ood "ood = gaussian_noise:3, gaussian_nois:3" "gaussian_nois:3" "unknown corruption"
 bad ood "ood = fog:6" "fog:6" "'6' is not an integer in [1, 5]"
+bad ood "ood = spatter:3" "spatter:3" "unknown corruption"
+bad ood "ood = snow:0" "snow:0" "'0' is not an integer in [1, 5]"
+bad ood "ood = elastic_transform:6" "elastic_transform:6" "'6' is not an integer in [1, 5]"
+bad ood "ood = fgsm:0.1, fgsm:0" "fgsm:0" "epsilon '0' is not a finite number > 0"
+bad ood "ood = fgsm:-0.5" "fgsm:-0.5" "epsilon '-0.5' is not a finite number > 0"
+bad ood "ood = fgsm:nan" "fgsm:nan" "epsilon 'nan' is not a finite number > 0"
+bad ood "ood = fgsm:inf" "fgsm:inf" "epsilon 'inf' is not a finite number > 0"
+bad ood "ood = fgsm" "fgsm" "epsilon '' is not a finite number > 0"
+bad test_bands "test_bands = all, fgsm:0.1" "fgsm:0.1" "FGSM needs a model"
 # the arch line is line 5: put the bad one on line 6 by swapping
 printf '[sweep]\nrunner = real\n[axes]\ndatasets = Syn_B1\naugs = none\narchs = cnn:0.25, cnn:abc\n' >"$tmp/c.ini"
 $B/fsweep plan "$tmp/c.ini" 2>"$tmp/err" >/dev/null; rc=$?
