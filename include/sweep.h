@@ -57,6 +57,8 @@ typedef struct {
     int classes, c, h, w;
 } SweepDatasetInfo;
 FsStatus sweep_dataset_info(const char *name, SweepDatasetInfo *out);
+/* Name of class i of a known dataset ("Trouser"), NULL where the table has none (indices only). */
+const char *sweep_class_name(const char *dataset, int i);
 
 typedef struct {
     int index;       /* position in cfg->tasks */

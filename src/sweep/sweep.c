@@ -44,6 +44,21 @@ FsStatus sweep_dataset_info(const char *name, SweepDatasetInfo *out)
                                     "fashion_mnist32, cifar10, imagenet10, tiny)", name);
 }
 
+const char *sweep_class_name(const char *dataset, int i)
+{
+    static const char *const syn[4] = {"C0", "C1", "C2", "C3"}; /* data_syn.c's names */
+    static const char *const fmnist[10] = {"T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
+                                           "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"};
+    static const char *const cifar[10] = {"airplane", "automobile", "bird", "cat", "deer",
+                                          "dog", "frog", "horse", "ship", "truck"};
+    if (i < 0) return NULL;
+    if (!strncmp(dataset, "Syn_B", 5)) return i < 4 ? syn[i] : NULL;
+    if (!strcmp(dataset, "fashion_mnist") || !strcmp(dataset, "fashion_mnist32"))
+        return i < 10 ? fmnist[i] : NULL;
+    if (!strcmp(dataset, "cifar10")) return i < 10 ? cifar[i] : NULL;
+    return NULL;
+}
+
 /* ------------------------------------------------------------------ key table */
 typedef enum { K_STR, K_INT, K_DBL, K_BOOL, K_U64, K_DLIST, K_AXIS } KeyType;
 
