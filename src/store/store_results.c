@@ -108,7 +108,22 @@ static FsStatus scale_check(Store *s, const SweepConfig *cfg, const char *p, con
     if (bad < 0) return FS_OK;
     return fs_errorf(FS_ERR_FORMAT, "%s: dimension %s has coordinate %s at index %lld in the store "
                      "but %s in result %s (a changed setting or dataset? use a new store)", s->path,
-                     b->dim[i], have, (long long)bad, want, b->name);
+                     p, have, (long long)bad, want, b->name);
+}
+
+/* The existing scale p of extra dim i of b: same size and coordinates. */
+static FsStatus scale_verify(Store *s, const SweepConfig *cfg, const char *p, const TaskBlob *b,
+                             int i)
+{
+    int r = 0;
+    int64_t have[FSH5_MAX_RANK] = {0};
+    FsStatus st = h5f_shape(s->f, p, &r, have, NULL);
+    if (st != FS_OK) return st;
+    if (have[0] != b->size[i])
+        return fs_errorf(FS_ERR_FORMAT, "%s: dimension %s has size %llu in the store but %llu "
+                         "in result %s (a changed setting? use a new store)", s->path, p,
+                         (unsigned long long)have[0], (unsigned long long)b->size[i], b->name);
+    return scale_check(s, cfg, p, b, i);
 }
 
 /* Fixed-size scale for an extra dim: axis strings, the blob's labels or numbers (int64 when
@@ -121,17 +136,7 @@ static FsStatus scale_ensure_extra(Store *s, const SweepConfig *cfg, const char 
     char p[320];
     fs_snprintf(p, sizeof p, "%s/%s", grp, name);
     int64_t n = b->size[i], start = 0;
-    if (h5f_exists(s->f, p)) {
-        int r = 0;
-        int64_t have[FSH5_MAX_RANK] = {0};
-        FsStatus st = h5f_shape(s->f, p, &r, have, NULL);
-        if (st != FS_OK) return st;
-        if (have[0] != n)
-            return fs_errorf(FS_ERR_FORMAT, "%s: dimension %s has size %llu in the store but %llu "
-                             "in result %s (a changed setting? use a new store)", s->path, name,
-                             (unsigned long long)have[0], (unsigned long long)n, b->name);
-        return scale_check(s, cfg, p, b, i);
-    }
+    if (h5f_exists(s->f, p)) return scale_verify(s, cfg, p, b, i);
     const char *const *lab = NULL;
     const double *num = NULL;
     const SweepAxis *axv = extra_coords(cfg, b, i, &lab, &num);
@@ -205,10 +210,10 @@ static FsStatus array_create(Store *s, const SweepConfig *cfg, const char *gpath
     return st;
 }
 
-/* An existing result array at path: same rank, extra dims and their coordinates; grid dims grow
- * to dims. */
-static FsStatus array_fit(Store *s, const SweepConfig *cfg, const char *gpath, const char *path,
-                          const TaskBlob *b, const int *ga, int ng, int64_t *dims)
+/* An existing result array at path: same rank and extra dims (their coordinates were checked
+ * by store_results_check before the journal record); grid dims grow to dims. */
+static FsStatus array_fit(Store *s, const char *gpath, const char *path, const TaskBlob *b,
+                          const int *ga, int ng, int64_t *dims)
 {
     int rank = ng + b->n_extra, r = 0;
     int64_t have[FSH5_MAX_RANK] = {0};
@@ -225,12 +230,6 @@ static FsStatus array_fit(Store *s, const SweepConfig *cfg, const char *gpath, c
                              (unsigned long long)dims[i]);
         if (i < ng && have[i] < dims[i]) grow = 1;
         if (i < ng && have[i] > dims[i]) dims[i] = have[i];
-    }
-    for (int j = 0; j < b->n_extra; j++) { /* every later blob agrees with the coordinates */
-        char sp[320];
-        fs_snprintf(sp, sizeof sp, "%s/%s", gpath, b->dim[j]);
-        st = h5f_exists(s->f, sp) ? scale_check(s, cfg, sp, b, j) : FS_OK;
-        if (st != FS_OK) return st;
     }
     if (!grow) return FS_OK;
     st = h5f_set_extent(s->f, path, dims);
@@ -274,7 +273,7 @@ FsStatus store_results_write(Store *s, const SweepConfig *cfg, const StoreKey *k
     }
     st = h5f_create_group(s->f, gpath);
     if (st == FS_OK && h5f_exists(s->f, path))
-        st = array_fit(s, cfg, gpath, path, b, ga, ng, dims);
+        st = array_fit(s, gpath, path, b, ga, ng, dims);
     else if (st == FS_OK)
         st = array_create(s, cfg, gpath, path, b, ga, ng, dims, maxd, chunk, chunk_elems);
     if (st == FS_OK) st = h5f_write_slab(s->f, path, FSH5_F64, rank, start, count, b->data);
@@ -282,6 +281,20 @@ FsStatus store_results_write(Store *s, const SweepConfig *cfg, const StoreKey *k
         char msg[512];
         fs_snprintf(msg, sizeof msg, "%s", fs_last_error());
         st = fs_errorf(st, "%s (writing %s/%s)", msg, gpath, b->name);
+    }
+    return st;
+}
+
+FsStatus store_results_check(Store *s, const SweepConfig *cfg, const StoreKey *k,
+                             const TaskBlob *b)
+{
+    char gpath[256];
+    blob_group(b->place, k, gpath, sizeof gpath);
+    FsStatus st = FS_OK;
+    for (int j = 0; j < b->n_extra && st == FS_OK; j++) {
+        char p[320];
+        fs_snprintf(p, sizeof p, "%s/%s", gpath, b->dim[j]);
+        if (h5f_exists(s->f, p)) st = scale_verify(s, cfg, p, b, j);
     }
     return st;
 }
