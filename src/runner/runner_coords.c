@@ -40,9 +40,9 @@ static void label_dim(const char *ds, TaskBlob *b, int i)
         task_blob_set_labels(b, i, lohi);
         return;
     }
-    double off;
+    int64_t off;
     if (!strcmp(d, "fy") || !strcmp(d, "fx"))
-        off = (double)-(n / 2); /* centred: index i holds frequency i - n/2 */
+        off = -(n / 2); /* centred: index i holds frequency i - n/2 (spectral.h: n even) */
     else if (!strcmp(d, "pa") || !strcmp(d, "pb"))
         off = 0;
     else if (!strcmp(d, "epoch"))
@@ -50,7 +50,7 @@ static void label_dim(const char *ds, TaskBlob *b, int i)
     else
         return;
     double *v = xmalloc((size_t)n * sizeof *v);
-    for (int64_t j = 0; j < n; j++) v[j] = (double)j + off;
+    for (int64_t j = 0; j < n; j++) v[j] = (double)(j + off);
     task_blob_set_coord(b, i, v, 1);
     free(v);
 }

@@ -85,7 +85,7 @@ static FsStatus scale_check(Store *s, const SweepConfig *cfg, const char *p, con
                 fs_snprintf(have, sizeof have, "'%.40s'", j < m ? v[j] : "");
                 fs_snprintf(want, sizeof want, "'%.40s'", lab[j]);
             }
-        for (int j = 0; j < m; j++) free(v[j]);
+        for (int j = 0; v && j < m; j++) free(v[j]);
         free(v);
     } else {
         int r = 0;

@@ -76,7 +76,7 @@ TaskBlob *task_result_add(TaskResult *r, const char *name, BlobPlace place, uint
 
 void task_blob_set_coord(TaskBlob *b, int i, const double *v, int integer)
 {
-    FS_CHECK(i >= 0 && i < b->n_extra, "blob %s: no extra dim %d", b->name, i);
+    FS_CHECK((unsigned)i < (unsigned)b->n_extra, "blob %s: no extra dim %d", b->name, i);
     blob_coord_clear(b, i);
     b->coord[i] = xmalloc((size_t)b->size[i] * sizeof(double));
     memcpy(b->coord[i], v, (size_t)b->size[i] * sizeof(double));
@@ -85,7 +85,7 @@ void task_blob_set_coord(TaskBlob *b, int i, const double *v, int integer)
 
 void task_blob_set_labels(TaskBlob *b, int i, const char *const *s)
 {
-    FS_CHECK(i >= 0 && i < b->n_extra, "blob %s: no extra dim %d", b->name, i);
+    FS_CHECK((unsigned)i < (unsigned)b->n_extra, "blob %s: no extra dim %d", b->name, i);
     blob_coord_clear(b, i);
     b->label[i] = xcalloc((size_t)b->size[i], sizeof(char *));
     for (int64_t j = 0; j < b->size[i]; j++) b->label[i][j] = xstrdup(s[j]);
