@@ -7,7 +7,9 @@
  * named arrays (TaskBlob) that the store writes at the task's grid coordinates:
  *   place RESULTS: /results/<dataset>/<name>, dims (grid dims in `grid`, then the extra dims)
  *   place MODEL:   /models/<dataset>/<arch>/<name>, same rule (weights: grid aug,band,seed)
- * An extra dim named like an axis (test_band, ood) takes that axis' values as coordinates.
+ * An extra dim named like an axis (test_band, ood) takes that axis' values as coordinates;
+ * other extra dims carry the blob's own coordinates (coord: numbers, label: strings, e.g. class
+ * names), which the store writes once per group and checks against every later blob.
  * Blobs may cover part of their extra dims (start/count), e.g. one DFM part's patch rows.
  *
  * The runner is a pointer (TaskRunner) that the caller passes to the schedulers: runner.h has
@@ -42,6 +44,9 @@ typedef struct {
     int64_t start[TASK_BLOB_MAX_EXTRA]; /* this blob covers [start, start+count) */
     int64_t count[TASK_BLOB_MAX_EXTRA];
     double *coord[TASK_BLOB_MAX_EXTRA]; /* optional size[i] coordinate values; NULL = index */
+    uint32_t coord_int; /* bit i: coord[i] holds integers (stored as int64: steps, frequencies) */
+    char **label[TASK_BLOB_MAX_EXTRA];  /* optional size[i] owned strings (class names); at most
+                                           one of coord[i], label[i] is set */
     double *data;    /* prod(count) values, row-major; NaN = not computed */
 } TaskBlob;
 
@@ -92,10 +97,16 @@ int64_t task_blob_len(const TaskBlob *b); /* prod(count) */
 void task_blob_narrow(TaskBlob *b, int dim, int64_t start, int64_t count);
 /* The index of b's extra dim named `name`, -1 if none. */
 int task_blob_dim(const TaskBlob *b, const char *name);
+/* Coordinates of extra dim i (size[i] values, copied; replaces any earlier ones): numbers
+ * (integer: stored as int64) or strings. */
+void task_blob_set_coord(TaskBlob *b, int i, const double *v, int integer);
+void task_blob_set_labels(TaskBlob *b, int i, const char *const *s);
 void task_blob_free(TaskBlob *b);
 
 /* Byte strings (host byte order: all ranks of one job share it). unpack checks every length
- * and returns FS_ERR_FORMAT on a malformed string. */
+ * and returns FS_ERR_FORMAT on a malformed string. Per extra dim a coordinate flag: 0 none,
+ * 1 doubles, 2 integers (as doubles), 3 strings (uint32 length + bytes each); journals written
+ * before flags 2 and 3 existed hold only 0 and 1 and still unpack. */
 void task_result_pack(const TaskResult *r, FsBuf *out);
 FsStatus task_result_unpack(const void *buf, size_t n, TaskResult *r);
 void task_blobs_pack(const TaskBlob *b, int n, FsBuf *out);

@@ -7,6 +7,7 @@
 #include "runner.h"
 
 #include "rng.h"
+#include "runner_coords.h"
 #include "runner_shortcut.h"
 
 #include <math.h>
@@ -231,5 +232,6 @@ FsStatus runner_run_fake(const TaskSpec *spec, const TaskEnv *env, TaskResult *o
         return fs_errorf(FS_ERR_INTERNAL, "unknown task kind %d", (int)spec->kind);
     }
     if (spec->cls >= 0) runner_keep_class(out, spec->cls);
+    runner_label_blobs(cfg, spec->dataset, out);
     return FS_OK;
 }

@@ -49,6 +49,7 @@
 #include "fgsm.h"
 #include "ood.h"
 #include "rng.h"
+#include "runner_coords.h"
 #include "runner_shortcut.h"
 #include "shortcut.h"
 #include "toy_data.h"
@@ -333,6 +334,9 @@ static FsStatus run_train(const SweepConfig *cfg, const TaskSpec *s, const TaskE
         memcpy(lacc, curves_acc(lc), (size_t)(T * TB * K) * sizeof(double));
         memcpy(lauc, curves_auc(lc), (size_t)(T * TB * K) * sizeof(double));
         for (int64_t i = 0; i < T * TB * K * K; i++) lcm[i] = (double)cm[i];
+        for (int i = 0; i < out->n_blobs; i++) /* ckpt coordinate = the step */
+            if (out->blobs[i].n_extra && !strcmp(out->blobs[i].dim[0], "ckpt"))
+                task_blob_set_coord(&out->blobs[i], 0, lstep, 1);
     }
 out_curves:
     curves_destroy(lc);
@@ -690,9 +694,9 @@ out:
     return st;
 }
 
-FsStatus runner_run_real(const TaskSpec *spec, const TaskEnv *env, TaskResult *out)
+static FsStatus run_kind(const SweepConfig *cfg, const TaskSpec *spec, const TaskEnv *env,
+                         TaskResult *out)
 {
-    const SweepConfig *cfg = env->cfg;
     switch (spec->kind) {
     case TASK_TRAIN:
         return run_train(cfg, spec, env, out);
@@ -711,4 +715,11 @@ FsStatus runner_run_real(const TaskSpec *spec, const TaskEnv *env, TaskResult *o
     default:
         return fs_errorf(FS_ERR_INTERNAL, "%s: unknown task kind", spec->key);
     }
+}
+
+FsStatus runner_run_real(const TaskSpec *spec, const TaskEnv *env, TaskResult *out)
+{
+    FsStatus st = run_kind(env->cfg, spec, env, out);
+    if (st == FS_OK) runner_label_blobs(env->cfg, spec->dataset, out); /* runner_coords.h */
+    return st;
 }

@@ -6,7 +6,7 @@
  *                      ctl_fpr_mean, ctl_fpr_p95 (over the R random radius-matched masks), p_tpr,
  *                      inj (injection rate with DFM_c), ctl_inj_mean, ctl_inj_p95, p_inj,
  *                      shortcut, strong (paper's verdict), specific (fsweep's verdict)
- *   (T, class, bound): tpr_ci, fpr_ci, inj_ci (Wilson 95 %, bound 0 = lo, 1 = hi)
+ *   (T, class, bound): tpr_ci, fpr_ci, inj_ci (Wilson 95 %, bound `lo`, `hi`)
  *   (T, dfm_class, class): tpr_cross (TPR of class under the DFM of dfm_class)
  *   (class):           tpr_org, fpr_org (unfiltered test set)
  * A per-class SHORTCUT task (TaskSpec.cls = c) writes the class-c slices (runner_keep_class).

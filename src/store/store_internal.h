@@ -64,6 +64,10 @@ const char *store_key_value(const StoreKey *k, int a, char *buf, size_t n);
 /* store_results.c */
 FsStatus store_results_write(Store *s, const SweepConfig *cfg, const StoreKey *k,
                              const TaskBlob *b);
+/* Does b fit the arrays already stored: each extra dim's size and coordinates equal to its
+ * scale's (FS_ERR_FORMAT naming the dim, index and values otherwise)? Writes nothing. */
+FsStatus store_results_check(Store *s, const SweepConfig *cfg, const StoreKey *k,
+                             const TaskBlob *b);
 
 /* store_tasks.c */
 void store_tasks_init(Store *s); /* the table row types; exits on failure like xmalloc */

@@ -1,9 +1,12 @@
 /* store_results.c: result arrays written at grid coordinates. A blob of a task lands in
  * /results/<dataset>/<name> or /models/<dataset>/<arch>/<name>, dims (grid dims..., extra
  * dims...), NaN where not computed; grid dims grow with the axes. Each dim is a netCDF-style
- * dimension scale beside the array, so xarray/h5netcdf see named dimensions. */
+ * dimension scale beside the array, so xarray/h5netcdf see named dimensions, with the values
+ * of its coordinate where one exists (axis values; a blob's labels or numbers, checked equal
+ * on every later write). */
 #include "store_internal.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -35,8 +38,97 @@ static FsStatus scale_write_grid(Store *s, const char *grp, int a)
     return st;
 }
 
-/* Fixed-size scale for an extra dim: axis strings, coordinate values, or a netCDF
- * dimension without values (no storage). */
+/* The coordinates extra dim i of b brings: the axis values for a dim named like an axis
+ * (test_band, ood), else the blob's labels (*lab) or numbers (*num); both NULL = an index. */
+static const SweepAxis *extra_coords(const SweepConfig *cfg, const TaskBlob *b, int i,
+                                     const char *const **lab, const double **num)
+{
+    const SweepAxis *axv = NULL;
+    if (!strcmp(b->dim[i], "test_band")) axv = &cfg->axes[AX_TEST_BAND];
+    if (!strcmp(b->dim[i], "ood")) axv = &cfg->axes[AX_OOD];
+    *lab = axv ? (axv->n == b->size[i] ? (const char *const *)axv->v : NULL)
+               : (const char *const *)b->label[i];
+    *num = axv ? NULL : b->coord[i];
+    return axv;
+}
+
+/* An existing scale p against the coordinates b brings for extra dim i: equal, or a one-line
+ * FS_ERR_FORMAT. A scale without values (a netCDF dimension only: stores written before the
+ * dim had coordinates, issue 13) or a blob without coordinates is not compared. */
+static FsStatus scale_check(Store *s, const SweepConfig *cfg, const char *p, const TaskBlob *b,
+                            int i)
+{
+    const char *const *lab = NULL;
+    const double *num = NULL;
+    extra_coords(cfg, b, i, &lab, &num);
+    if (!lab && !num) return FS_OK;
+    char *nm = NULL;
+    FsStatus st = h5f_attr_get_str(s->f, p, "NAME", &nm);
+    int index_only = st == FS_OK && !strncmp(nm, NC_DIM_ONLY, strlen(NC_DIM_ONLY));
+    free(nm);
+    if (st != FS_OK) return st;
+    if (index_only) return FS_OK;
+    const int64_t n = b->size[i];
+    int64_t bad = -1;
+    char have[96] = "", want[96] = "";
+    if (lab) {
+        int m = 0;
+        char **v = NULL;
+        if (h5f_read_strings(s->f, p, &m, &v) != FS_OK) {
+            fs_snprintf(have, sizeof have, "numbers");
+            fs_snprintf(want, sizeof want, "names");
+            bad = 0;
+        }
+        for (int64_t j = 0; v && j < n && bad < 0; j++)
+            if (j >= m || strcmp(v[j], lab[j]) != 0) {
+                bad = j;
+                fs_snprintf(have, sizeof have, "'%.40s'", j < m ? v[j] : "");
+                fs_snprintf(want, sizeof want, "'%.40s'", lab[j]);
+            }
+        for (int j = 0; v && j < m; j++) free(v[j]);
+        free(v);
+    } else {
+        int r = 0;
+        int64_t d[FSH5_MAX_RANK];
+        void *v = NULL;
+        if (h5f_read(s->f, p, FSH5_F64, &r, d, &v) != FS_OK || r != 1 || d[0] != n) {
+            fs_snprintf(have, sizeof have, "names");
+            fs_snprintf(want, sizeof want, "numbers");
+            bad = 0;
+        }
+        const double *x = v;
+        for (int64_t j = 0; x && bad < 0 && j < n; j++)
+            if (x[j] != num[j] && !(isnan(x[j]) && isnan(num[j]))) {
+                bad = j;
+                fs_snprintf(have, sizeof have, "%.17g", x[j]);
+                fs_snprintf(want, sizeof want, "%.17g", num[j]);
+            }
+        free(v);
+    }
+    if (bad < 0) return FS_OK;
+    return fs_errorf(FS_ERR_FORMAT, "%s: dimension %s has coordinate %s at index %lld in the store "
+                     "but %s in result %s (a changed setting or dataset? use a new store)", s->path,
+                     p, have, (long long)bad, want, b->name);
+}
+
+/* The existing scale p of extra dim i of b: same size and coordinates. */
+static FsStatus scale_verify(Store *s, const SweepConfig *cfg, const char *p, const TaskBlob *b,
+                             int i)
+{
+    int r = 0;
+    int64_t have[FSH5_MAX_RANK] = {0};
+    FsStatus st = h5f_shape(s->f, p, &r, have, NULL);
+    if (st != FS_OK) return st;
+    if (have[0] != b->size[i])
+        return fs_errorf(FS_ERR_FORMAT, "%s: dimension %s has size %llu in the store but %llu "
+                         "in result %s (a changed setting? use a new store)", s->path, p,
+                         (unsigned long long)have[0], (unsigned long long)b->size[i], b->name);
+    return scale_check(s, cfg, p, b, i);
+}
+
+/* Fixed-size scale for an extra dim: axis strings, the blob's labels or numbers (int64 when
+ * integers), or a netCDF dimension without values (no storage). An existing one must have the
+ * same size and coordinates (scale_check). */
 static FsStatus scale_ensure_extra(Store *s, const SweepConfig *cfg, const char *grp,
                                    const TaskBlob *b, int i)
 {
@@ -44,31 +136,28 @@ static FsStatus scale_ensure_extra(Store *s, const SweepConfig *cfg, const char 
     char p[320];
     fs_snprintf(p, sizeof p, "%s/%s", grp, name);
     int64_t n = b->size[i], start = 0;
-    if (h5f_exists(s->f, p)) {
-        int r = 0;
-        int64_t have[FSH5_MAX_RANK] = {0};
-        FsStatus st = h5f_shape(s->f, p, &r, have, NULL);
-        if (st != FS_OK) return st;
-        if (have[0] != n)
-            return fs_errorf(FS_ERR_FORMAT, "%s: dimension %s has size %llu in the store but %llu "
-                             "in result %s (a changed setting? use a new store)", s->path, name,
-                             (unsigned long long)have[0], (unsigned long long)n, b->name);
-        return FS_OK;
-    }
-    const SweepAxis *axv = NULL;
-    if (!strcmp(name, "test_band")) axv = &cfg->axes[AX_TEST_BAND];
-    if (!strcmp(name, "ood")) axv = &cfg->axes[AX_OOD];
-    FsH5Type type = axv ? FSH5_STR : b->coord[i] ? FSH5_F64 : FSH5_F32;
+    if (h5f_exists(s->f, p)) return scale_verify(s, cfg, p, b, i);
+    const char *const *lab = NULL;
+    const double *num = NULL;
+    const SweepAxis *axv = extra_coords(cfg, b, i, &lab, &num);
+    const int integer = num && ((b->coord_int >> i) & 1u);
+    FsH5Type type = axv || lab ? FSH5_STR : integer ? FSH5_I64 : num ? FSH5_F64 : FSH5_F32;
     /* chunked and never written: no storage */
     int64_t ch = n < 4096 ? n : 4096;
-    const int64_t *chunk = !axv && !b->coord[i] && ch > 0 ? &ch : NULL;
+    const int64_t *chunk = !axv && !lab && !num && ch > 0 ? &ch : NULL;
     FsStatus st = h5f_create_dataset(s->f, p, type, 1, &n, NULL, chunk, 0);
-    if (st == FS_OK && n && axv && axv->n == n)
-        st = h5f_write_slab(s->f, p, FSH5_STR, 1, &start, &n, axv->v);
-    else if (st == FS_OK && n && b->coord[i])
-        st = h5f_write_slab(s->f, p, FSH5_F64, 1, &start, &n, b->coord[i]);
+    if (st == FS_OK && n && lab) {
+        st = h5f_write_slab(s->f, p, FSH5_STR, 1, &start, &n, lab);
+    } else if (st == FS_OK && n && integer) {
+        int64_t *v = xmalloc((size_t)n * sizeof *v);
+        for (int64_t j = 0; j < n; j++) v[j] = (int64_t)num[j];
+        st = h5f_write_slab(s->f, p, FSH5_I64, 1, &start, &n, v);
+        free(v);
+    } else if (st == FS_OK && n && num) {
+        st = h5f_write_slab(s->f, p, FSH5_F64, 1, &start, &n, num);
+    }
     char nm[96];
-    if (!axv && !b->coord[i])
+    if (!axv && !lab && !num)
         fs_snprintf(nm, sizeof nm, "%s%10d", NC_DIM_ONLY, (int)n);
     else
         fs_snprintf(nm, sizeof nm, "%s", name);
@@ -121,7 +210,8 @@ static FsStatus array_create(Store *s, const SweepConfig *cfg, const char *gpath
     return st;
 }
 
-/* An existing result array at path: same rank and extra dims; grid dims grow to dims. */
+/* An existing result array at path: same rank and extra dims (their coordinates were checked
+ * by store_results_check before the journal record); grid dims grow to dims. */
 static FsStatus array_fit(Store *s, const char *gpath, const char *path, const TaskBlob *b,
                           const int *ga, int ng, int64_t *dims)
 {
@@ -191,6 +281,20 @@ FsStatus store_results_write(Store *s, const SweepConfig *cfg, const StoreKey *k
         char msg[512];
         fs_snprintf(msg, sizeof msg, "%s", fs_last_error());
         st = fs_errorf(st, "%s (writing %s/%s)", msg, gpath, b->name);
+    }
+    return st;
+}
+
+FsStatus store_results_check(Store *s, const SweepConfig *cfg, const StoreKey *k,
+                             const TaskBlob *b)
+{
+    char gpath[256];
+    blob_group(b->place, k, gpath, sizeof gpath);
+    FsStatus st = FS_OK;
+    for (int j = 0; j < b->n_extra && st == FS_OK; j++) {
+        char p[320];
+        fs_snprintf(p, sizeof p, "%s/%s", gpath, b->dim[j]);
+        if (h5f_exists(s->f, p)) st = scale_verify(s, cfg, p, b, j);
     }
     return st;
 }

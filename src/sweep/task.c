@@ -16,9 +16,20 @@ void task_result_init(TaskResult *r, const TaskSpec *spec)
     }
 }
 
+static void blob_coord_clear(TaskBlob *b, int i)
+{
+    free(b->coord[i]);
+    b->coord[i] = NULL;
+    if (b->label[i])
+        for (int64_t j = 0; j < b->size[i]; j++) free(b->label[i][j]);
+    free(b->label[i]);
+    b->label[i] = NULL;
+    b->coord_int &= ~(1u << i);
+}
+
 void task_blob_free(TaskBlob *b)
 {
-    for (int i = 0; i < TASK_BLOB_MAX_EXTRA; i++) free(b->coord[i]);
+    for (int i = 0; i < TASK_BLOB_MAX_EXTRA; i++) blob_coord_clear(b, i);
     free(b->data);
     memset(b, 0, sizeof *b);
 }
@@ -90,6 +101,23 @@ TaskBlob *task_result_add(TaskResult *r, const char *name, BlobPlace place, uint
     return b;
 }
 
+void task_blob_set_coord(TaskBlob *b, int i, const double *v, int integer)
+{
+    FS_CHECK((unsigned)i < (unsigned)b->n_extra, "blob %s: no extra dim %d", b->name, i);
+    blob_coord_clear(b, i);
+    b->coord[i] = xmalloc((size_t)b->size[i] * sizeof(double));
+    memcpy(b->coord[i], v, (size_t)b->size[i] * sizeof(double));
+    if (integer) b->coord_int |= 1u << i;
+}
+
+void task_blob_set_labels(TaskBlob *b, int i, const char *const *s)
+{
+    FS_CHECK((unsigned)i < (unsigned)b->n_extra, "blob %s: no extra dim %d", b->name, i);
+    blob_coord_clear(b, i);
+    b->label[i] = xcalloc((size_t)b->size[i], sizeof(char *));
+    for (int64_t j = 0; j < b->size[i]; j++) b->label[i][j] = xstrdup(s[j]);
+}
+
 /* ------------------------------------------------------------------ packing */
 void fsbuf_put(FsBuf *b, const void *p, size_t n)
 {
@@ -132,9 +160,14 @@ static void pack_blob(const TaskBlob *b, FsBuf *out)
         fsbuf_put(out, b->dim[i], sizeof b->dim[i]);
         int64_t s[3] = {b->size[i], b->start[i], b->count[i]};
         PUT(out, s);
-        int32_t hc = b->coord[i] != NULL;
+        int32_t hc = b->label[i] ? 3 : !b->coord[i] ? 0 : (b->coord_int >> i) & 1u ? 2 : 1;
         PUT(out, hc);
-        if (hc) fsbuf_put(out, b->coord[i], (size_t)b->size[i] * sizeof(double));
+        if (hc == 1 || hc == 2) fsbuf_put(out, b->coord[i], (size_t)b->size[i] * sizeof(double));
+        for (int64_t j = 0; hc == 3 && j < b->size[i]; j++) {
+            uint32_t l = (uint32_t)strlen(b->label[i][j]);
+            PUT(out, l);
+            fsbuf_put(out, b->label[i][j], l);
+        }
     }
     int64_t n = task_blob_len(b);
     if (b->f32) { /* stored as float32 anyway: half the bytes on the wire and in the journal */
@@ -178,11 +211,28 @@ static FsStatus unpack_blob(Reader *r, TaskBlob *b)
         b->count[i] = s[2];
         int32_t hc = 0;
         rd(r, &hc, sizeof hc);
-        if (hc && (size_t)s[0] > (r->n - r->off) / sizeof(double))
+        if (r->bad || hc < 0 || hc > 3)
+            return fs_errorf(FS_ERR_FORMAT, "task result: blob %s: bad coordinate flag", b->name);
+        if ((hc == 1 || hc == 2) && (size_t)s[0] > (r->n - r->off) / sizeof(double))
             return fs_errorf(FS_ERR_FORMAT, "task result: blob %s: truncated coordinates", b->name);
-        if (hc) {
+        if (hc == 1 || hc == 2) {
             b->coord[i] = xmalloc((size_t)s[0] * sizeof(double));
             rd(r, b->coord[i], (size_t)s[0] * sizeof(double));
+            if (hc == 2) b->coord_int |= 1u << i;
+        }
+        if (hc == 3 && (size_t)s[0] > (r->n - r->off) / sizeof(uint32_t))
+            return fs_errorf(FS_ERR_FORMAT, "task result: blob %s: truncated labels", b->name);
+        if (hc == 3) b->label[i] = xcalloc((size_t)s[0], sizeof(char *));
+        for (int64_t j = 0; hc == 3 && j < s[0]; j++) {
+            uint32_t l = 0;
+            rd(r, &l, sizeof l);
+            if (r->bad || l > r->n - r->off)
+                return fs_errorf(FS_ERR_FORMAT, "task result: blob %s: truncated labels", b->name);
+            b->label[i][j] = xmalloc((size_t)l + 1);
+            rd(r, b->label[i][j], l);
+            b->label[i][j][l] = 0;
+            if (strlen(b->label[i][j]) != l)
+                return fs_errorf(FS_ERR_FORMAT, "task result: blob %s: label holds a NUL", b->name);
         }
     }
     int64_t n = task_blob_len(b);

@@ -327,6 +327,16 @@ static void make_journal(void)
     int64_t size[1] = {3};
     TaskBlob *b = task_result_add(&r, "test_acc", BLOB_RESULTS, 1u, 0, 1, dims, size);
     for (int i = 0; i < 3; i++) b->data[i] = 0.5 + 0.1 * i;
+    /* coordinates of every kind: numbers (flag 1), integers (2), strings (3) */
+    const char *cdims[3] = {"T", "class", "fy"};
+    int64_t csize[3] = {2, 3, 4};
+    b = task_result_add(&r, "dfm", BLOB_RESULTS, 1u, 1, 3, cdims, csize);
+    for (int i = 0; i < 24; i++) b->data[i] = i % 2;
+    const double tv[2] = {0.05, 0.1}, fv[4] = {-2, -1, 0, 1};
+    const char *names[3] = {"T-shirt/top", "Trouser", "Pullover"};
+    task_blob_set_coord(b, 0, tv, 0);
+    task_blob_set_labels(b, 1, names);
+    task_blob_set_coord(b, 2, fv, 1);
     FsBuf pr = {0};
     task_result_pack(&r, &pr);
     jrec(&j, STORE_JREC_RESULT, &k, sizeof k, pr.s, pr.len);

@@ -10,6 +10,7 @@
 #include "sweep.h"
 #include "task.h"
 
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -90,6 +91,109 @@ static void test_roundtrip_inputs(void)
     EXPECT_EQ_INT(store_attempts(st, c.tasks[tr].id), 1);
     task_result_free(&r);
     EXPECT_EQ_INT(store_close(st), FS_OK);
+    sweep_free(&c);
+    unlink(h5);
+    unlink(jr);
+}
+
+/* Coordinates: written once per group (class names or indices, centred fy/fx, 1-based epoch),
+ * a later result with other coordinates refused before its journal record, the store intact. */
+static void test_coords(void)
+{
+    SweepConfig c;
+    EXPECT(load(&c, 0, NULL));
+    int created = 0;
+    Store *st = store_open(h5, &c, 0, &created);
+    EXPECT(st && created);
+    if (!st) return;
+    TaskEnv env = {&c, 0, 1, NULL, 0, NULL, 0, NULL};
+    TaskResult r;
+    EXPECT_EQ_INT(c.tasks[0].kind, TASK_ADCS);
+    task_result_init(&r, &c.tasks[0]);
+    EXPECT_EQ_INT(runner_run_fake(&c.tasks[0], &env, &r), FS_OK);
+    r.attempt = 1;
+    EXPECT_EQ_INT(store_append(st, &c, &c.tasks[0], &r), FS_OK);
+    task_result_free(&r);
+    int tr = 1;
+    EXPECT_EQ_INT(c.tasks[tr].kind, TASK_TRAIN);
+    task_result_init(&r, &c.tasks[tr]);
+    EXPECT_EQ_INT(runner_run_fake(&c.tasks[tr], &env, &r), FS_OK);
+    r.attempt = 1;
+    EXPECT_EQ_INT(store_append(st, &c, &c.tasks[tr], &r), FS_OK);
+    /* the second model's train result, its class names changed: refused */
+    int tr2 = -1;
+    for (int i = tr + 1; i < c.n_tasks && tr2 < 0; i++)
+        if (c.tasks[i].kind == TASK_TRAIN) tr2 = i;
+    EXPECT(tr2 > 0);
+    TaskResult r2;
+    task_result_init(&r2, &c.tasks[tr2]);
+    EXPECT_EQ_INT(runner_run_fake(&c.tasks[tr2], &env, &r2), FS_OK);
+    r2.attempt = 1;
+    TaskBlob *cur = NULL;
+    for (int i = 0; i < r2.n_blobs; i++)
+        if (!strcmp(r2.blobs[i].name, "class_acc_curve")) cur = &r2.blobs[i];
+    EXPECT(cur && cur->label[1] && !strcmp(cur->dim[1], "class"));
+    if (cur && cur->label[1]) {
+        const char *other[] = {"0", "cat", "2"};
+        task_blob_set_labels(cur, 1, other);
+    }
+    struct stat jb, ja;
+    EXPECT(stat(jr, &jb) == 0);
+    EXPECT_EQ_INT(store_append(st, &c, &c.tasks[tr2], &r2), FS_ERR_FORMAT);
+    EXPECT_MSG(strstr(fs_last_error(), "/results/tiny/class has coordinate '1' at index 1") &&
+                   strstr(fs_last_error(), "'cat' in result class_acc_curve"),
+               "%s", fs_last_error());
+    EXPECT(stat(jr, &ja) == 0 && ja.st_size == jb.st_size); /* no journal record */
+    /* the same with numbers: epoch 1-based, shifted by one */
+    if (cur && cur->label[1]) {
+        const char *same[] = {"0", "1", "2"};
+        task_blob_set_labels(cur, 1, same);
+        double ep[64];
+        for (int64_t e = 0; e < cur->size[0] && e < 64; e++) ep[e] = (double)e;
+        task_blob_set_coord(cur, 0, ep, 1);
+    }
+    EXPECT_EQ_INT(store_append(st, &c, &c.tasks[tr2], &r2), FS_ERR_FORMAT);
+    EXPECT_MSG(strstr(fs_last_error(), "/results/tiny/epoch has coordinate 1 at index 0"),
+               "%s", fs_last_error());
+    task_result_free(&r2);
+    task_result_init(&r2, &c.tasks[tr2]); /* unchanged: accepted */
+    EXPECT_EQ_INT(runner_run_fake(&c.tasks[tr2], &env, &r2), FS_OK);
+    r2.attempt = 1;
+    EXPECT_EQ_INT(store_append(st, &c, &c.tasks[tr2], &r2), FS_OK);
+    task_result_free(&r2);
+    task_result_free(&r);
+    EXPECT_EQ_INT(store_close(st), FS_OK);
+    /* reopened (journal replayed): the coordinates as written */
+    st = store_open(h5, &c, 0, &created);
+    EXPECT(st && !created);
+    EXPECT_EQ_INT(store_close(st), FS_OK);
+    H5File *f = h5f_open(h5, 0);
+    EXPECT(f != NULL);
+    if (f) {
+        int n = 0, rank = 0;
+        char **v = NULL;
+        EXPECT_EQ_INT(h5f_read_strings(f, "/results/tiny/class", &n, &v), FS_OK);
+        EXPECT_EQ_INT(n, 3); /* tiny has no class names: the indices */
+        for (int i = 0; i < n; i++) {
+            char want[16];
+            snprintf(want, sizeof want, "%d", i);
+            EXPECT(!strcmp(v[i], want));
+            free(v[i]);
+        }
+        free(v);
+        int64_t dims[FSH5_MAX_RANK];
+        void *x = NULL;
+        EXPECT_EQ_INT(h5f_read(f, "/results/tiny/fx", FSH5_I64, &rank, dims, &x), FS_OK);
+        EXPECT(rank == 1 && dims[0] == 8); /* 8 x 8 images: -4 .. 3, DC at index 4 */
+        for (int i = 0; x && i < 8; i++) EXPECT_EQ_INT(((int64_t *)x)[i], i - 4);
+        free(x);
+        x = NULL;
+        EXPECT_EQ_INT(h5f_read(f, "/results/tiny/epoch", FSH5_I64, &rank, dims, &x), FS_OK);
+        EXPECT(rank == 1 && dims[0] == c.epochs);
+        for (int i = 0; x && i < dims[0]; i++) EXPECT_EQ_INT(((int64_t *)x)[i], i + 1);
+        free(x);
+        h5f_close(f);
+    }
     sweep_free(&c);
     unlink(h5);
     unlink(jr);
@@ -222,5 +326,5 @@ static void test_cleanup(void)
 }
 
 TEST_MAIN({"setup", test_setup}, {"roundtrip_inputs", test_roundtrip_inputs},
-          {"writer_died", test_writer_died}, {"damaged_file_rebuilt", test_damaged_file_rebuilt},
+          {"coords", test_coords}, {"writer_died", test_writer_died}, {"damaged_file_rebuilt", test_damaged_file_rebuilt},
           {"refusals", test_refusals}, {"cleanup", test_cleanup})

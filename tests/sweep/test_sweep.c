@@ -223,6 +223,12 @@ static void test_pack_roundtrip(void)
     b->count[1] = 2;
     b->coord[0] = malloc(3 * sizeof(double));
     for (int i = 0; i < 3; i++) b->coord[0][i] = 10 + i;
+    /* string and integer coordinates (flags 3 and 2) */
+    TaskBlob *y = task_result_add(&r, "y", BLOB_RESULTS, AX_MODEL_MASK, 0, 2, d, s);
+    const char *names[] = {"T-shirt/top", "", "Ankle boot"};
+    const double fy[] = {-3, -2, -1, 0, 1};
+    task_blob_set_labels(y, 0, names);
+    task_blob_set_coord(y, 1, fy, 1);
     FsBuf buf = {0};
     task_result_pack(&r, &buf);
     TaskResult u;
@@ -230,8 +236,16 @@ static void test_pack_roundtrip(void)
     EXPECT(u.task_id == r.task_id);
     EXPECT_EQ_INT(u.status, FS_ERR_DIVERGED);
     EXPECT(!strcmp(u.error, "boom"));
-    EXPECT_EQ_INT(u.n_blobs, 1);
+    EXPECT_EQ_INT(u.n_blobs, 2);
     EXPECT_EQ_INT(task_blob_len(&u.blobs[0]), 6);
+    EXPECT(!u.blobs[0].label[0] && !u.blobs[0].coord_int);
+    if (u.n_blobs == 2) {
+        const TaskBlob *uy = &u.blobs[1];
+        EXPECT(uy->label[0] && !uy->coord[0] && uy->coord[1] && !uy->label[1]);
+        EXPECT_EQ_INT(uy->coord_int, 2);
+        for (int i = 0; uy->label[0] && i < 3; i++) EXPECT(!strcmp(uy->label[0][i], names[i]));
+        for (int i = 0; uy->coord[1] && i < 5; i++) EXPECT(uy->coord[1][i] == fy[i]);
+    }
     EXPECT_EQ_INT(u.blobs[0].start[1], 1);
     EXPECT(u.blobs[0].coord[0] && u.blobs[0].coord[0][2] == 12);
     EXPECT(!memcmp(u.blobs[0].data, b->data, 6 * sizeof(double)));
