@@ -103,7 +103,8 @@ static const KeyDef keys[] = {
     {"train", "weight_decay", K_DBL, OFF(weight_decay), "0.0005", 0, 10, 1, "weight decay"},
     {"train", "optimizer", K_STR, OFF(optimizer), "sgd", 0, 0, 1, "sgd or adamw"},
     {"train", "schedule", K_STR, OFF(schedule), "plateau", 0, 0, 1,
-     "learning-rate schedule: plateau (on a 10 % validation split), cosine or const"},
+     "learning-rate schedule: plateau (on a 10 % validation split), cosine (per epoch), "
+     "cosine_step (per step, to 0) or const"},
     {"train", "n_train", K_INT, OFF(n_train), "0", 0, 1 << 30, 1, "training subset, 0 = all"},
     {"train", "n_train_for", K_STR, OFF(n_train_for), "", 0, 0, 1,
      "per-dataset training subsets DATASET:N, ... (overriding n_train; 0 = all)"},
@@ -491,9 +492,9 @@ static FsStatus convert(RawValues *raw, SweepConfig *cfg)
         return bad(raw, i, "sgd or adamw");
     }
     if (strcmp(cfg->schedule, "plateau") != 0 && strcmp(cfg->schedule, "cosine") != 0 &&
-        strcmp(cfg->schedule, "const") != 0) {
+        strcmp(cfg->schedule, "cosine_step") != 0 && strcmp(cfg->schedule, "const") != 0) {
         int i = key_find("train", "schedule");
-        return bad(raw, i, "plateau, cosine or const");
+        return bad(raw, i, "plateau, cosine, cosine_step or const");
     }
     FsStatus st = parse_n_train_for(raw, cfg);
     if (st != FS_OK) return st;
