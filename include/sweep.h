@@ -113,6 +113,9 @@ typedef struct {
     int epochs, batch, n_train, n_test;
     double lr, weight_decay;
     char *optimizer;
+    char *n_train_for;  /* "DATASET:N, ..." as written */
+    int *n_train_ds;    /* per datasets-axis value: n_train, or its n_train_for entry */
+    char *schedule; /* learning rate: plateau (10 % validation split), cosine, cosine_step or const */
     /* [fake] (the test runner) */
     double fake_ms;
     char *fake_fail;      /* tasks whose key contains this fail ... */

@@ -19,7 +19,7 @@ typedef struct {
     int batch;
     double lr, momentum, weight_decay;
     int nesterov;
-    char schedule[16];      /* plateau | cosine | step | const */
+    char schedule[16];      /* plateau | cosine | cosine_step (per step, to 0) | step | const */
     double plateau_factor;
     int plateau_patience;
     double plateau_threshold; /* relative */

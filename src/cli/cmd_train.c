@@ -137,7 +137,7 @@ static void train_usage(FILE *f)
             "                   [:c=C][:seed=X] is a built-in synthetic set\n"
             "  --arch NAME      %s\n"
             "  --set key=value  training: epochs batch lr momentum weight_decay nesterov schedule\n"
-            "                   (plateau|cosine|step|const) plateau_factor plateau_patience\n"
+            "                   (plateau|cosine|cosine_step|step|const) plateau_factor plateau_patience\n"
             "                   plateau_threshold step_size step_gamma val_frac max_steps seed log_every\n"
             "                   model: width vit_depth vit_dim vit_heads vit_patch vit_mlp dropout\n"
             "  --threads N      engine threads (default: FSWEEP_THREADS, else OPENBLAS_NUM_THREADS, else 1)\n"

@@ -49,8 +49,9 @@ FsStatus train_config_set(TrainConfig *cfg, const char *key, const char *v)
     if (!strcmp(key, "nesterov")) return parse_bool(v, key, &cfg->nesterov);
     if (!strcmp(key, "schedule")) {
         if (strcmp(v, "plateau") != 0 && strcmp(v, "cosine") != 0 && strcmp(v, "step") != 0 &&
-            strcmp(v, "const") != 0)
-            return fs_errorf(FS_ERR_CONFIG, "schedule: '%s' is not plateau, cosine, step or const", v);
+            strcmp(v, "const") != 0 && strcmp(v, "cosine_step") != 0)
+            return fs_errorf(FS_ERR_CONFIG,
+                             "schedule: '%s' is not plateau, cosine, cosine_step, step or const", v);
         fs_snprintf(cfg->schedule, sizeof cfg->schedule, "%s", v);
         return FS_OK;
     }
@@ -184,6 +185,9 @@ FsStatus train_run(const TrainConfig *cfg, const Dataset *d, const TrainHooks *h
     const int *val = perm;     /* perm[0, n_val) */
     int *tr = perm + n_val;    /* perm[n_val, n), reshuffled every epoch */
 
+    /* cosine_step: the steps of the whole run (batches of >= 2 images per epoch) */
+    const int per_step = !strcmp(cfg->schedule, "cosine_step");
+    const long total_steps = (long)cfg->epochs * (long)((n_tr + B - 2) / B);
     double t0 = fs_now(), lr = cfg->lr;
     double plateau_lr = lr; /* what ReduceLROnPlateau says; used when schedule=plateau */
     long steps = 0, images = 0;
@@ -195,6 +199,8 @@ FsStatus train_run(const TrainConfig *cfg, const Dataset *d, const TrainHooks *h
         long hits = 0, seen = 0;
         for (int i0 = 0; i0 + 2 <= n_tr && !stop; i0 += B) {
             int nb = n_tr - i0 < B ? n_tr - i0 : B; /* a last batch of 1 is dropped (BN) */
+            if (per_step) /* cosine over every step of the run, from lr to 0 */
+                lr = lr_cosine(cfg->lr, (int)steps, (int)total_steps);
             gather(d, tr + i0, nb, xb, yb);
             if (hooks->augment_pixels) hooks->augment_pixels(hooks->user, xb, yb, nb, c, d->h, d->w, &aug);
             train_normalize(xb, nb, c, hw, d->mean, d->std);

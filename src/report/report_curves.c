@@ -1,6 +1,8 @@
-/* report_curves.c: the learning-curve section of `fsweep report`: per-class curves (epoch or
- * step, class) as one figure per model, the learning order (which class is learned first and
- * when each class reaches 0.8 of its final accuracy), and the training loss. */
+/* report_curves.c: the learning-curve section of `fsweep report`: the step-resolved per-class
+ * margin AUC and accuracy (lo_auc, lo_acc against lo_step, per test band; seed mean with the
+ * min and max over seeds), other per-class curves (epoch or step, class) as one figure per
+ * model, the learning order (which class is learned first and when each class reaches 0.8 of
+ * its final accuracy), and the training loss. */
 #include "report_sections.h"
 
 #include <math.h>
@@ -176,8 +178,225 @@ static void learned_first_table(Report *r, const char *ds, const ReportVar *v)
     report_models_free(&mg);
 }
 
-/* Per-class curves: every result named *_curve with dims (epoch or step, class). */
-static int class_curves_section(Report *r, const char *ds, int *heading_done)
+/* Offset of the extra block of grid point g = (arch, aug, band) and seed sd in v->v (the grid
+ * dims lead, so the block is contiguous). */
+static int64_t block_offset(const ReportVar *v, const int64_t g[3], int64_t sd)
+{
+    int64_t stride[FSH5_MAX_RANK], s = 1, off = 0;
+    for (int i = v->rank - 1; i >= 0; i--) {
+        stride[i] = s;
+        s *= v->dims[i];
+    }
+    for (int k = 0; k < 3; k++)
+        if (v->gpos[k] >= 0)
+            off += g[k] * stride[v->gpos[k]];
+    if (v->gpos[REPORT_GRID_SEED] >= 0)
+        off += sd * stride[v->gpos[REPORT_GRID_SEED]];
+    return off;
+}
+
+int report_lo_curve(const ReportVar *step, const ReportVar *q, const int64_t g[3], int64_t tb,
+                    int64_t c, double *x, double *mean, double *lo, double *hi, int *seeds)
+{
+    *seeds = 0;
+    if (step->rank - step->ng != 1 || q->rank - q->ng != 3)
+        return 0;
+    const int64_t T = q->dims[q->ng], TB = q->dims[q->ng + 1], K = q->dims[q->ng + 2];
+    if (step->dims[step->ng] != T || tb < 0 || tb >= TB || c < 0 || c >= K)
+        return 0;
+    for (int k = 0; k < 3; k++)
+        if (g[k] < 0 || g[k] >= report_var_gsize(step, k) || g[k] >= report_var_gsize(q, k))
+            return 0;
+    const int64_t ns = report_var_gsize(q, REPORT_GRID_SEED);
+    const int64_t nss = report_var_gsize(step, REPORT_GRID_SEED);
+    int n = 0;
+    for (int64_t t = 0; t < T; t++) {
+        double xs = 0, sum = 0, mn = INFINITY, mx = -INFINITY;
+        int xc = 0, cnt = 0;
+        for (int64_t sd = 0; sd < nss; sd++) {
+            double v = step->v[block_offset(step, g, sd) + t];
+            if (isfinite(v)) {
+                xs += v;
+                xc++;
+            }
+        }
+        if (!xc)
+            continue; /* a checkpoint no seed reached */
+        for (int64_t sd = 0; sd < ns; sd++) {
+            double v = q->v[block_offset(q, g, sd) + (t * TB + tb) * K + c];
+            if (!isfinite(v))
+                continue;
+            sum += v;
+            mn = v < mn ? v : mn;
+            mx = v > mx ? v : mx;
+            cnt++;
+        }
+        x[n] = xs / xc;
+        mean[n] = cnt ? sum / cnt : (double)NAN;
+        lo[n] = cnt ? mn : (double)NAN;
+        hi[n] = cnt ? mx : (double)NAN;
+        if (cnt > *seeds)
+            *seeds = cnt;
+        n++;
+    }
+    return n;
+}
+
+/* Half-way to white: the min/max lines of a class. */
+static PlotRGB lighter(PlotRGB c)
+{
+    return (PlotRGB){(uint8_t)((c.r + 255) / 2), (uint8_t)((c.g + 255) / 2),
+                     (uint8_t)((c.b + 255) / 2)};
+}
+
+/* Step-resolved learning curves (PAPER.md 5): q = lo_auc or lo_acc (grid..., ckpt, test_band,
+ * class) against lo_step. One figure per model (arch, aug, training band), one chart per test
+ * band, one line per class (seed mean; with several seeds thin lighter lines give the min and
+ * max over seeds); x = training step on a log axis. */
+static void lo_curve_figures(Report *r, const char *ds, const ReportVar *step, const ReportVar *q,
+                             const char *qty)
+{
+    ReportModels mg = report_models_read(&r->store, ds, q);
+    const int64_t T = q->dims[q->ng], TB = q->dims[q->ng + 1], K = q->dims[q->ng + 2];
+    ReportLabels cl = report_labels_read(&r->store, ds, "class", K, "C");
+    ReportLabels tbl = report_labels_read(&r->store, ds, "test_band", TB, "band ");
+    double *buf = xmalloc((size_t)(4 * T * K) * sizeof *buf);
+    PlotSeries *se = xmalloc((size_t)(3 * K + 1) * sizeof *se);
+    for (int64_t a = 0; a < mg.na; a++)
+        for (int64_t g = 0; g < mg.ng; g++)
+            for (int64_t b = 0; b < mg.nb; b++) {
+                int64_t gi[3] = {a, g, b};
+                char nm[160], t[320];
+                report_models_name(&mg, a, g, nm, sizeof nm);
+                if (mg.nb > 1)
+                    fs_snprintf(nm + strlen(nm), sizeof nm - strlen(nm), ", trained on %s",
+                                mg.band.s[b]);
+                /* the legend: the classes, and what the thin lines are when there are any */
+                int seeds = 0, npts = 0;
+                double xmin = INFINITY, xmax = -INFINITY;
+                for (int64_t tb = 0; tb < TB; tb++)
+                    for (int64_t c = 0; c < K; c++) {
+                        double *x = buf, *m = buf + T, *lo = buf + 2 * T, *hi = buf + 3 * T;
+                        int sd = 0, n = report_lo_curve(step, q, gi, tb, c, x, m, lo, hi, &sd);
+                        seeds = sd > seeds ? sd : seeds;
+                        npts = n > npts ? n : npts;
+                        for (int i = 0; i < n; i++) {
+                            xmin = x[i] < xmin ? x[i] : xmin;
+                            xmax = x[i] > xmax ? x[i] : xmax;
+                        }
+                    }
+                if (!seeds)
+                    continue;
+                int nleg = 0;
+                for (int64_t c = 0; c < K; c++)
+                    se[nleg++] = (PlotSeries){.name = cl.s[c], .color = plot_palette((int)c)};
+                char band_note[80];
+                fs_snprintf(band_note, sizeof band_note, "thin: min/max over %d seeds", seeds);
+                if (seeds > 1)
+                    se[nleg++] = (PlotSeries){.name = band_note, .color = PLOT_GREY};
+                fs_snprintf(t, sizeof t, "%s, %s: per-class %s against training step, one chart "
+                            "per test band", ds, nm, qty);
+                int cols = (int)(TB < 4 ? TB : 4), rows = (int)((TB + 3) / 4);
+                int fig_w = cols * CHART_W, tw = plot_text_width(t, 1) + 12;
+                if (fig_w < tw)
+                    fig_w = tw;
+                int leg_h = plot_draw_legend_row(NULL, 6, 0, fig_w - 12, se, nleg);
+                int top = 20 + leg_h + 4;
+                PlotCanvas *cv = plot_canvas_create(fig_w, rows * CHART_H + top, PLOT_WHITE);
+                plot_draw_text(cv, 6, 5, t, PLOT_BLACK, 1);
+                plot_draw_legend_row(cv, 6, 20, fig_w - 12, se, nleg);
+                double *pts = xmalloc((size_t)(4 * T * K) * sizeof *pts);
+                for (int64_t tb = 0; tb < TB; tb++) {
+                    int ns = 0;
+                    /* min/max lines first, so the means are drawn over them */
+                    for (int64_t c = 0; c < K; c++) {
+                        double *x = pts + 4 * T * c, *m = x + T, *lo = x + 2 * T, *hi = x + 3 * T;
+                        int sd = 0, n = report_lo_curve(step, q, gi, tb, c, x, m, lo, hi, &sd);
+                        if (seeds > 1 && n) {
+                            PlotRGB col = lighter(plot_palette((int)c));
+                            se[ns++] = (PlotSeries){.n = n, .x = x, .y = lo, .color = col};
+                            se[ns++] = (PlotSeries){.n = n, .x = x, .y = hi, .color = col};
+                        }
+                    }
+                    for (int64_t c = 0; c < K; c++) {
+                        double *x = pts + 4 * T * c;
+                        int sd = 0, n = report_lo_curve(step, q, gi, tb, c, x, x + T, x + 2 * T,
+                                                        x + 3 * T, &sd);
+                        if (n)
+                            se[ns++] = (PlotSeries){.name = cl.s[c],
+                                                    .n = n,
+                                                    .x = x,
+                                                    .y = x + T,
+                                                    .color = plot_palette((int)c),
+                                                    .markers = n <= 30};
+                    }
+                    char ct[160];
+                    fs_snprintf(ct, sizeof ct, "test set: %s", tbl.s[tb]);
+                    PlotChart ch = report_chart(ct, "training step", qty, se, ns);
+                    ch.y_min = 0;
+                    ch.y_max = 1;
+                    ch.log_x = xmin > 0 && xmax > 10 * xmin; /* the early steps decide the order */
+                    plot_draw_chart(cv, (int)(tb % 4) * CHART_W, top + (int)(tb / 4) * CHART_H,
+                                    CHART_W, CHART_H, &ch);
+                }
+                free(pts);
+                char stem[256], cap[640];
+                fs_snprintf(stem, sizeof stem, "%s_%s_%s_%s", q->name, ds, nm, mg.band.s[b]);
+                for (char *p = stem; *p; p++)
+                    if (*p == ' ' || *p == ',')
+                        *p = '_';
+                fs_snprintf(cap, sizeof cap,
+                            "Per-class %s (%s) against training step (lo_step) for %s on %s: "
+                            "%d checkpoints, steps %g to %g%s; one chart per test band; %s.",
+                            qty, q->name, nm, ds, npts, xmin, xmax,
+                            xmin > 0 && xmax > 10 * xmin ? " (log axis)" : "",
+                            seeds > 1 ? "mean over seeds, thin lines the min and max" :
+                                        "one seed");
+                report_figure(r, cv, stem, cap);
+            }
+    free(se);
+    free(buf);
+    report_labels_free(&tbl);
+    report_labels_free(&cl);
+    report_models_free(&mg);
+}
+
+/* The step-resolved curves lo_auc and lo_acc when the store has them with lo_step; returns
+ * how many of the two were drawn. */
+static int lo_curves_section(Report *r, const char *ds, int *heading_done)
+{
+    static const char *const dims_step[1] = {"ckpt"};
+    static const char *const dims_q[3] = {"ckpt", "test_band", "class"};
+    static const char *const names[2] = {"lo_auc", "lo_acc"};
+    static const char *const qty[2] = {"margin AUC", "accuracy"};
+    ReportVar step;
+    if (report_var_read(&r->store, ds, "lo_step", &step) <= 0)
+        return 0;
+    int found = 0;
+    if (report_var_expect(&r->store, ds, &step, 1, dims_step))
+        for (int i = 0; i < 2; i++) {
+            ReportVar q;
+            if (report_var_read(&r->store, ds, names[i], &q) <= 0)
+                continue;
+            if (report_var_expect(&r->store, ds, &q, 3, dims_q) &&
+                q.dims[q.ng] == step.dims[step.ng]) {
+                if (!*heading_done) {
+                    report_heading_ds(r, "curves", "Learning curves", ds);
+                    *heading_done = 1;
+                }
+                lo_curve_figures(r, ds, &step, &q, qty[i]);
+                found++;
+            }
+            report_var_free(&q);
+        }
+    report_var_free(&step);
+    return found;
+}
+
+/* Per-class curves: every result named *_curve with dims (epoch or step, class); the
+ * per-epoch accuracy curve is drawn only when there are no step-resolved ones (lo_*), its
+ * learning-order table always. */
+static int class_curves_section(Report *r, const char *ds, int *heading_done, int have_lo)
 {
     char **names = NULL;
     int n = 0, found = 0;
@@ -195,7 +414,8 @@ static int class_curves_section(Report *r, const char *ds, int *heading_done)
                 report_heading_ds(r, "curves", "Learning curves", ds);
                 *heading_done = 1;
             }
-            class_curve_figures(r, ds, &v);
+            if (!have_lo || strcmp(v.name, "class_acc_curve") != 0)
+                class_curve_figures(r, ds, &v);
             if (!strcmp(v.name, "class_acc_curve"))
                 learned_first_table(r, ds, &v);
             found++;
@@ -273,7 +493,8 @@ void report_section_curves(Report *r, const char *ds)
     static const char *const dims_loss[1] = {"epoch"};
     ReportVar loss;
     int heading = 0;
-    int n_curves = class_curves_section(r, ds, &heading);
+    int n_lo = lo_curves_section(r, ds, &heading);
+    int n_curves = class_curves_section(r, ds, &heading, n_lo > 0) + n_lo;
     int hl = report_var_read(&r->store, ds, "train_loss", &loss);
     if (n_curves == 0) {
         report_absent(r, "per-band learning curves (class_acc_curve)", ds, "learning_order");

@@ -23,6 +23,14 @@ void report_section_adcs(Report *r, const char *ds);
 void report_section_maps(Report *r, const char *ds);
 /* report_curves.c: per-class learning curves, the learning order, training loss. */
 void report_section_curves(Report *r, const char *ds);
+/* One class's step-resolved curve (lo_acc or lo_auc, dims (grid..., ckpt, test_band, class))
+ * of the model at grid point g = (arch, aug, band), test band tb, class c, against lo_step
+ * (grid..., ckpt): for each checkpoint with a finite step (seed mean), x = that step and the
+ * mean, min and max over the seeds with a finite value (NaN where none). x, mean, lo, hi hold
+ * the checkpoint count each. Returns the number of points written (0 when the shapes do not
+ * agree); *seeds = the most seeds any point has. */
+int report_lo_curve(const ReportVar *step, const ReportVar *q, const int64_t g[3], int64_t tb,
+                    int64_t c, double *x, double *mean, double *lo, double *hi, int *seeds);
 /* report_testsets.c: accuracy on other test sets: band-stop/band-pass tests (accuracy, per-class
  * change, confusion change) and OOD transfer. */
 void report_section_band_tests(Report *r, const char *ds);

@@ -60,10 +60,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-static FsStatus load_split(const SweepConfig *cfg, const char *name, int test, Dataset *d)
+static FsStatus load_split(const SweepConfig *cfg, int64_t ds, int test, Dataset *d)
 {
     char spec[512], opt[64] = "";
-    int n = test ? cfg->n_test : cfg->n_train;
+    const char *name = cfg->axes[AX_DATASET].v[ds];
+    int n = test ? cfg->n_test : cfg->n_train_ds[ds]; /* n_train, or its n_train_for entry */
     if (n > 0) fs_snprintf(opt, sizeof opt, "n=%d", n);
     const char *split = test ? "test" : "train";
     if (!strncmp(name, "Syn_B", 5) && name[5] >= '1' && name[5] <= '4' && !name[6]) {
@@ -237,12 +238,11 @@ static FsStatus load_model(const SweepConfig *cfg, const TaskSpec *s, const Task
 static FsStatus run_train(const SweepConfig *cfg, const TaskSpec *s, const TaskEnv *env,
                           TaskResult *out)
 {
-    const char *dsname = cfg->axes[AX_DATASET].v[s->dataset];
     Dataset tr = {0}, te = {0};
     Model *m = NULL;
     Augmenter *aug = NULL;
-    FsStatus st = load_split(cfg, dsname, 0, &tr);
-    if (st == FS_OK) st = load_split(cfg, dsname, 1, &te);
+    FsStatus st = load_split(cfg, s->dataset, 0, &tr);
+    if (st == FS_OK) st = load_split(cfg, s->dataset, 1, &te);
     if (st == FS_OK) st = make_model(cfg, s, &tr, &m);
     if (st == FS_OK) st = make_augmenter(cfg, s, &tr, &aug);
     if (st != FS_OK) goto out;
@@ -257,6 +257,9 @@ static FsStatus run_train(const SweepConfig *cfg, const TaskSpec *s, const TaskE
     tc.batch = cfg->batch;
     tc.lr = cfg->lr;
     tc.weight_decay = cfg->weight_decay;
+    /* plateau reads the loss of a 10 % validation split; cosine and const train on every image */
+    fs_snprintf(tc.schedule, sizeof tc.schedule, "%s", cfg->schedule);
+    if (strcmp(cfg->schedule, "plateau") != 0) tc.val_frac = 0;
     tc.seed = model_seed_of(cfg, s);
     const int64_t E = cfg->epochs, K = tr.k;
     const char *de[] = {"epoch"};
@@ -372,7 +375,7 @@ static FsStatus run_eval(const SweepConfig *cfg, const TaskSpec *s, const TaskEn
 {
     Dataset te = {0};
     Model *m = NULL;
-    FsStatus st = load_split(cfg, cfg->axes[AX_DATASET].v[s->dataset], 1, &te);
+    FsStatus st = load_split(cfg, s->dataset, 1, &te);
     if (st == FS_OK) st = load_model(cfg, s, env, &te, &m);
     if (st != FS_OK) goto out;
     const int64_t K = te.k, TB = cfg->axes[AX_TEST_BAND].n;
@@ -414,7 +417,7 @@ out:
 static FsStatus run_adcs(const SweepConfig *cfg, const TaskSpec *s, TaskResult *out)
 {
     Dataset te = {0};
-    FsStatus st = load_split(cfg, cfg->axes[AX_DATASET].v[s->dataset], 1, &te);
+    FsStatus st = load_split(cfg, s->dataset, 1, &te);
     if (st != FS_OK) return st;
     const int64_t K = te.k, C = te.c, H = te.h, W = te.w;
     double *sum = xcalloc((size_t)(K * C * H * W), sizeof(double));
@@ -455,7 +458,7 @@ static FsStatus run_dfm(const SweepConfig *cfg, const TaskSpec *s, const TaskEnv
     Model *m = NULL;
     Classifier clf;
     int have_clf = 0;
-    FsStatus st = load_split(cfg, cfg->axes[AX_DATASET].v[s->dataset], 1, &te);
+    FsStatus st = load_split(cfg, s->dataset, 1, &te);
     if (st == FS_OK) st = dfm_check_geometry(te.h, te.w, cfg->dfm_patch);
     if (st == FS_OK) st = load_model(cfg, s, env, &te, &m);
     if (st == FS_OK) st = model_classifier(m, cfg->batch, &clf);
@@ -561,7 +564,7 @@ static FsStatus run_shortcut(const SweepConfig *cfg, const TaskSpec *s, const Ta
     Model *m = NULL;
     Classifier clf;
     int have_clf = 0;
-    FsStatus st = load_split(cfg, cfg->axes[AX_DATASET].v[s->dataset], 1, &te);
+    FsStatus st = load_split(cfg, s->dataset, 1, &te);
     if (st == FS_OK) st = load_model(cfg, s, env, &te, &m);
     if (st == FS_OK) st = model_classifier(m, cfg->batch, &clf);
     if (st != FS_OK) goto out;
@@ -622,7 +625,7 @@ static FsStatus run_model_eval(const SweepConfig *cfg, const TaskSpec *s, const 
     Model *m = NULL;
     Classifier clf;
     int have_clf = 0;
-    FsStatus st = load_split(cfg, cfg->axes[AX_DATASET].v[s->dataset], 1, &te);
+    FsStatus st = load_split(cfg, s->dataset, 1, &te);
     if (st == FS_OK) st = load_model(cfg, s, env, &te, &m);
     if (st == FS_OK) st = model_classifier(m, cfg->batch, &clf);
     if (st != FS_OK) goto out;
@@ -660,7 +663,7 @@ static FsStatus run_model_eval(const SweepConfig *cfg, const TaskSpec *s, const 
     } else { /* HFSS on a class-stratified training subset the size of the test set */
         HfssOptions o;
         st = hfss_options_default(&o, (int)H);
-        if (st == FS_OK) st = load_split(cfg, cfg->axes[AX_DATASET].v[s->dataset], 0, &tr);
+        if (st == FS_OK) st = load_split(cfg, s->dataset, 0, &tr);
         int *take = xcalloc((size_t)K, sizeof(int)), *idx = NULL, n = 0;
         int *cnt = dataset_class_counts(&te);
         for (int64_t k = 0; k < K; k++) take[k] = cnt[k];

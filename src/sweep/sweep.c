@@ -122,7 +122,12 @@ static const KeyDef keys[] = {
     {"train", "lr", K_DBL, OFF(lr), "0.05", 0, 100, 1, "learning rate"},
     {"train", "weight_decay", K_DBL, OFF(weight_decay), "0.0005", 0, 10, 1, "weight decay"},
     {"train", "optimizer", K_STR, OFF(optimizer), "sgd", 0, 0, 1, "sgd or adamw"},
+    {"train", "schedule", K_STR, OFF(schedule), "plateau", 0, 0, 1,
+     "learning-rate schedule: plateau (on a 10 % validation split), cosine (per epoch), "
+     "cosine_step (per step, to 0) or const"},
     {"train", "n_train", K_INT, OFF(n_train), "0", 0, 1 << 30, 1, "training subset, 0 = all"},
+    {"train", "n_train_for", K_STR, OFF(n_train_for), "", 0, 0, 1,
+     "per-dataset training subsets DATASET:N, ... (overriding n_train; 0 = all)"},
     {"train", "n_test", K_INT, OFF(n_test), "0", 0, 1 << 30, 1, "test subset, 0 = all"},
     {"fake", "ms", K_DBL, OFF(fake_ms), "5", 0, 1e7, 1, "pseudo-work per task (ms)"},
     {"fake", "fail", K_STR, OFF(fake_fail), "", 0, 0, 1, "keys containing this fail"},
@@ -336,6 +341,41 @@ static FsStatus bad(const RawValues *raw, int i, const char *expected)
 
 static FsStatus parse_classes(const RawValues *raw, SweepConfig *cfg);
 
+/* n_train_for = "DATASET:N, ...": cfg->n_train_ds[d] = N for each named value of the datasets
+ * axis (n_train elsewhere). A known dataset that is not on the axis is ignored (a command-line
+ * datasets= may drop it); an unknown name or a bad count is an error. */
+static FsStatus parse_n_train_for(const RawValues *raw, SweepConfig *cfg)
+{
+    const SweepAxis *ax = &cfg->axes[AX_DATASET];
+    const int i = key_find("train", "n_train_for");
+    cfg->n_train_ds = xcalloc((size_t)(ax->n > 0 ? ax->n : 1), sizeof *cfg->n_train_ds);
+    for (int d = 0; d < ax->n; d++) cfg->n_train_ds[d] = cfg->n_train;
+    char *tmp = xstrdup(cfg->n_train_for), *save = NULL;
+    FsStatus st = FS_OK;
+    for (char *t = strtok_r(tmp, ",", &save); t && st == FS_OK; t = strtok_r(NULL, ",", &save)) {
+        char *item = trim(t), *colon = strrchr(item, ':');
+        if (!*item) continue;
+        int n = 0;
+        SweepDatasetInfo info;
+        if (!colon) {
+            st = bad(raw, i, "DATASET:N items, e.g. fashion_mnist32:15000");
+            break;
+        }
+        *colon = 0;
+        char *name = trim(item);
+        if (fs_parse_int(trim(colon + 1), 0, 1 << 30, "n_train_for", &n) != FS_OK) {
+            st = bad(raw, i, "DATASET:N items with N an integer in [0, 1073741824]");
+            break;
+        }
+        int d = sweep_axis_find(ax, name);
+        if (d >= 0) cfg->n_train_ds[d] = n;
+        else if (sweep_dataset_info(name, &info) != FS_OK)
+            st = bad(raw, i, "DATASET:N items naming known datasets");
+    }
+    free(tmp);
+    return st;
+}
+
 static FsStatus convert(RawValues *raw, SweepConfig *cfg)
 {
     char *base = (char *)cfg;
@@ -473,6 +513,13 @@ static FsStatus convert(RawValues *raw, SweepConfig *cfg)
         int i = key_find("train", "optimizer");
         return bad(raw, i, "sgd or adamw");
     }
+    if (strcmp(cfg->schedule, "plateau") != 0 && strcmp(cfg->schedule, "cosine") != 0 &&
+        strcmp(cfg->schedule, "cosine_step") != 0 && strcmp(cfg->schedule, "const") != 0) {
+        int i = key_find("train", "schedule");
+        return bad(raw, i, "plateau, cosine, cosine_step or const");
+    }
+    FsStatus st = parse_n_train_for(raw, cfg);
+    if (st != FS_OK) return st;
     for (int d = 0; d < cfg->axes[AX_DATASET].n; d++) {
         if (cfg->dfm && (cfg->dsinfo[d].h / 2) % cfg->dfm_patch != 0) {
             int i = key_find("analyses", "dfm_patch");
@@ -804,6 +851,7 @@ void sweep_free(SweepConfig *cfg)
     free(cfg->n_cls);
     free(cfg->deps);
     free(cfg->dsinfo);
+    free(cfg->n_train_ds);
     free(cfg->dfm_T);
     free(cfg->path);
     free(cfg->text);

@@ -119,6 +119,22 @@ static void test_learns_toy(void)
     EXPECT_MSG(acc > 0.9, "held-out accuracy %.3f (train %.3f, val %.3f)", acc, s.train_acc, s.val_acc);
     EXPECT(s.val_acc > 0.9);
     model_free(m);
+    /* cosine_step: one cosine over every step of the run (the last at lr_cosine(S-1, S));
+     * per-epoch cosine ends at lr_cosine(E-1, E) */
+    c.epochs = 2;
+    c.val_frac = 0;
+    EXPECT(train_config_set(&c, "schedule", "cosine_step") == FS_OK);
+    m = small_cnn(3, 6);
+    EXPECT(train_run(&c, &tr, NULL, m, &s) == FS_OK);
+    EXPECT(s.steps == 2 * 19);
+    EXPECT_NEAR(s.lr, lr_cosine(0.05, 2 * 19 - 1, 2 * 19), 1e-15);
+    EXPECT(s.lr < 0.001);
+    model_free(m);
+    fs_snprintf(c.schedule, sizeof c.schedule, "cosine");
+    m = small_cnn(3, 6);
+    EXPECT(train_run(&c, &tr, NULL, m, &s) == FS_OK);
+    EXPECT_NEAR(s.lr, lr_cosine(0.05, 1, 2), 1e-15);
+    model_free(m);
     dataset_free(&tr);
     dataset_free(&te);
 }

@@ -5,6 +5,7 @@
 #include "h5file.h"
 #include "harness.h"
 #include "report.h"
+#include "report/report_sections.h"
 #include "store.h"
 
 #include <dirent.h>
@@ -15,7 +16,14 @@
 
 #define DNAN ((double)NAN)
 
-enum { NA = 2, NG = 1, NB = 2, NS = 2, NT = 2, K = 4, N = 8, NE = 5, NTB = 3 };
+enum { NA = 2, NG = 1, NB = 2, NS = 2, NT = 2, K = 4, N = 8, NE = 5, NTB = 3, NC = 6 };
+/* Checkpoint steps of the step-resolved curves (lo_*); model (arch 0, band 1) stopped before
+ * the last one (NaN step in both seeds). */
+static const double lo_steps[NC] = {10, 20, 50, 100, 200, 250};
+static int lo_short(int a, int b)
+{
+    return a == 0 && b == 1;
+}
 
 typedef struct {
     char dir[64];
@@ -24,6 +32,8 @@ typedef struct {
     /* Arrays as written (grid arch, aug, band, seed first). */
     double tpr[NA][NG][NB][NS][NT][K], fpr[NA][NG][NB][NS][NT][K];
     double test_acc[NA][NG][NB][NS][NTB];
+    double lo_step[NA][NG][NB][NS][NC];
+    double lo_auc[NA][NG][NB][NS][NC][NTB][K], lo_acc[NA][NG][NB][NS][NC][NTB][K];
 } Fixture;
 
 static uint64_t lcg(uint64_t *s)
@@ -127,6 +137,25 @@ static void fixture_make(Fixture *fx)
                                 conf[a][g][b][s][t][i][j] = m ? DNAN : (double)(lcg(&rs) % 20);
                     }
                 }
+    /* Step-resolved learning curves (runner_real's lo_step, lo_auc, lo_acc). */
+    for (int a = 0; a < NA; a++)
+        for (int b = 0; b < NB; b++)
+            for (int s = 0; s < NS; s++) {
+                int m = missing(a, b, s);
+                for (int t = 0; t < NC; t++) {
+                    int gone = m || (lo_short(a, b) && t == NC - 1);
+                    fx->lo_step[a][0][b][s][t] = gone ? DNAN : lo_steps[t];
+                    for (int q = 0; q < NTB; q++)
+                        for (int c = 0; c < K; c++) {
+                            fx->lo_auc[a][0][b][s][t][q][c] = gone ? DNAN : 0.5 + 0.5 * unif(&rs);
+                            fx->lo_acc[a][0][b][s][t][q][c] = gone ? DNAN : unif(&rs);
+                        }
+                }
+            }
+    int64_t dls[5] = {NA, NG, NB, NS, NC}, dlq[7] = {NA, NG, NB, NS, NC, NTB, K};
+    put(f, "lo_step", FSH5_F64, 5, dls, fx->lo_step, "arch,aug,band,seed,ckpt");
+    put(f, "lo_auc", FSH5_F64, 7, dlq, fx->lo_auc, "arch,aug,band,seed,ckpt,test_band,class");
+    put(f, "lo_acc", FSH5_F64, 7, dlq, fx->lo_acc, "arch,aug,band,seed,ckpt,test_band,class");
     int64_t dd[8] = {NA, NG, NB, NS, NT, K, N, N};
     put(f, "dfm", FSH5_F32, 8, dd, dfm, "arch,aug,band,seed,T,class,fy,fx");
     int64_t ds[7] = {NA, NG, NB, NS, K, N, N / 2 + 1};
@@ -310,6 +339,55 @@ static double mean_seeds(const double *v, int stride, int ns, int *used)
     return c ? s / c : DNAN;
 }
 
+/* report_lo_curve on the fixture's store: x = the checkpoint steps each model reached, mean,
+ * min and max over the seeds with a value, per test band and class. */
+static void lo_curve_check(const Fixture *fx)
+{
+    HtmlDoc notes = {0};
+    ReportStore rs = {0};
+    EXPECT(report_store_open(&rs, fx->store, &notes));
+    ReportVar step, q;
+    EXPECT(report_var_read(&rs, "syn", "lo_step", &step) == 1);
+    EXPECT(report_var_read(&rs, "syn", "lo_acc", &q) == 1);
+    double x[NC], m[NC], lo[NC], hi[NC];
+    int checked = 0;
+    for (int a = 0; a < NA; a++)
+        for (int b = 0; b < NB; b++)
+            for (int tb = 0; tb < NTB; tb++)
+                for (int c = 0; c < K; c++) {
+                    int64_t g[3] = {a, 0, b};
+                    int seeds = 0;
+                    int n = report_lo_curve(&step, &q, g, tb, c, x, m, lo, hi, &seeds);
+                    EXPECT_EQ_INT(n, lo_short(a, b) ? NC - 1 : NC);
+                    EXPECT_EQ_INT(seeds, missing(a, b, 1) ? 1 : 2);
+                    for (int t = 0; t < n; t++) {
+                        double v0 = fx->lo_acc[a][0][b][0][t][tb][c];
+                        double v1 = fx->lo_acc[a][0][b][1][t][tb][c];
+                        EXPECT_NEAR(x[t], lo_steps[t], 0);
+                        if (missing(a, b, 1)) {
+                            EXPECT_NEAR(m[t], v0, 1e-15);
+                            EXPECT_NEAR(lo[t], v0, 0);
+                            EXPECT_NEAR(hi[t], v0, 0);
+                        } else {
+                            EXPECT_NEAR(m[t], (v0 + v1) / 2, 1e-15);
+                            EXPECT_NEAR(lo[t], v0 < v1 ? v0 : v1, 0);
+                            EXPECT_NEAR(hi[t], v0 < v1 ? v1 : v0, 0);
+                        }
+                        checked++;
+                    }
+                }
+    EXPECT(checked > 0);
+    /* shapes that do not agree give no points */
+    int64_t g0[3] = {0, 0, 0};
+    int sd;
+    EXPECT_EQ_INT(report_lo_curve(&step, &q, g0, NTB, 0, x, m, lo, hi, &sd), 0);
+    EXPECT_EQ_INT(report_lo_curve(&q, &q, g0, 0, 0, x, m, lo, hi, &sd), 0);
+    report_var_free(&q);
+    report_var_free(&step);
+    report_store_close(&rs);
+    html_free(&notes);
+}
+
 static void test_report_full(void)
 {
     static Fixture fx;
@@ -324,10 +402,18 @@ static void test_report_full(void)
     EXPECT(fs_read_file(path, &html, &len) == FS_OK);
     if (!html)
         return;
-    /* Figures: ADCS + spectra, loss maps (2 bands), DFMs (2 bands x 2 T), curves (2 models),
-     * margin curves over steps (2 models), loss, confusion (2 models x 2 bands; the missing
-     * seed leaves its mean intact), TPR heat maps (2 bands). */
-    EXPECT_EQ_INT(sum.figures, 2 + 2 + 4 + 2 + 2 + 1 + 4 + 2);
+    /* Figures: ADCS + spectra, loss maps (2 bands), DFMs (2 bands x 2 T), step-resolved
+     * margin AUC and accuracy (2 x 4 models; they replace the per-epoch class_acc_curve
+     * figures), margin curves over steps (2 models), loss, confusion (2 models x 2 bands; the
+     * missing seed leaves its mean intact), TPR heat maps (2 bands). */
+    EXPECT_EQ_INT(sum.figures, 2 + 2 + 4 + 8 + 2 + 1 + 4 + 2);
+    /* The step-resolved curves are drawn against lo_step: one x point per checkpoint the
+     * model reached, the caption says how many, y the seed mean, min and max. */
+    EXPECT(strstr(html, "(lo_auc) against training step (lo_step)") != NULL);
+    EXPECT(strstr(html, "6 checkpoints, steps 10 to 250 (log axis)") != NULL);
+    EXPECT(strstr(html, "5 checkpoints, steps 10 to 200 (log axis)") != NULL);
+    EXPECT(strstr(html, "Per-class accuracy (class_acc_curve)") == NULL);
+    lo_curve_check(&fx);
     EXPECT_EQ_INT(check_embedded_images(html), sum.figures);
     EXPECT_EQ_INT(check_png_files(fx.out), sum.figures);
     /* TPR/FPR table: rows in (arch, aug, band, T, class) order, numeric cells seeds, TPR, FPR,

@@ -11,7 +11,7 @@
 need_py h5py pandas xarray h5netcdf
 store="$tmp/q.h5"
 $B/fsweep run jobs/quickstart.ini --store "$store" -q runner=fake datasets=Syn_B1,fashion_mnist32 ms=0 \
-  fail=train/Syn_B1/ fail_attempts=1 >"$tmp/run.log" 2>&1
+  augs=none,flip dfm_T=0.01,0.05,0.1,0.2 fail=train/Syn_B1/ fail_attempts=1 >"$tmp/run.log" 2>&1
 check $? "fsweep run makes a store"
 n=0
 for doc in README.md results/README.md; do

@@ -163,6 +163,34 @@ static void test_classes_axis(void)
     EXPECT_MSG(has(fs_last_error(), "per_class"), "%s", fs_last_error());
 }
 
+/* [train] schedule and n_train_for: per-dataset training subsets (others keep n_train; a known
+ * dataset off the axis is ignored), one-line errors naming the key and value. */
+static void test_train_keys(void)
+{
+    SweepConfig c;
+    const char *over[] = {"datasets=tiny,Syn_B2", "n_train=300",
+                          "n_train_for=Syn_B2:1200, fashion_mnist32:9", "schedule=cosine_step"};
+    EXPECT_EQ_INT(sweep_load(write_ini("t.ini", base_ini), 4, over, &c), FS_OK);
+    EXPECT_EQ_INT(c.n_train_ds[0], 300);
+    EXPECT_EQ_INT(c.n_train_ds[1], 1200);
+    EXPECT(!strcmp(c.schedule, "cosine_step"));
+    sweep_free(&c);
+    EXPECT_EQ_INT(sweep_load(write_ini("t.ini", base_ini), 0, NULL, &c), FS_OK);
+    EXPECT(!strcmp(c.schedule, "plateau") && c.n_train_ds[0] == 0); /* defaults */
+    sweep_free(&c);
+    const char *bad1[] = {"n_train_for=nosuchset:5"};
+    EXPECT_EQ_INT(sweep_load(write_ini("t.ini", base_ini), 1, bad1, &c), FS_ERR_CONFIG);
+    EXPECT_MSG(has(fs_last_error(), "n_train_for") && has(fs_last_error(), "nosuchset"), "%s",
+               fs_last_error());
+    const char *bad2[] = {"n_train_for=tiny:-5"};
+    EXPECT_EQ_INT(sweep_load(write_ini("t.ini", base_ini), 1, bad2, &c), FS_ERR_CONFIG);
+    EXPECT_MSG(has(fs_last_error(), "tiny:-5"), "%s", fs_last_error());
+    const char *bad3[] = {"schedule=linear"};
+    EXPECT_EQ_INT(sweep_load(write_ini("t.ini", base_ini), 1, bad3, &c), FS_ERR_CONFIG);
+    EXPECT_MSG(has(fs_last_error(), "schedule") && has(fs_last_error(), "linear"), "%s",
+               fs_last_error());
+}
+
 static void test_errors_name_line_and_key(void)
 {
     SweepConfig c;
@@ -384,4 +412,5 @@ TEST_MAIN({"setup", test_setup}, {"parse_and_graph", test_parse_and_graph},
           {"classes_axis", test_classes_axis},
           {"pack_roundtrip", test_pack_roundtrip}, {"fake_deterministic", test_fake_deterministic},
           {"serial_scheduler_faults", test_serial_scheduler_faults},
+          {"train_keys", test_train_keys},
           {"resume_skips", test_resume_skips}, {"cleanup", test_cleanup})
