@@ -532,13 +532,13 @@ FsStatus sweep_dfmx_parse(const char *v, SweepDfmx *out, char *from, size_t n)
             else if (st == FS_OK && strcmp(t + 7, "removal") != 0)
                 st = fs_errorf(FS_ERR_CONFIG, "dfmx option '%s': expected method=removal or "
                                "method=greedy", t);
+        } else if (in_from) { /* a source value with ':' inside (pad:4+crop+flip, dfmx:...) */
+            fsbuf_printf(&fb, ":%s", t);
         } else if (!strncmp(t, "from=", 5)) {
             st = dfmx_opt("from", &seen[3]);
             fb.len = 0;
             fsbuf_printf(&fb, "%s", t + 5);
             in_from = 1;
-        } else if (in_from) { /* a source value with ':' inside (pad:4+crop+flip) */
-            fsbuf_printf(&fb, ":%s", t);
         } else {
             st = fs_errorf(FS_ERR_CONFIG, "dfmx option '%s': expected p=, from=, method= or T=", t);
         }
@@ -579,7 +579,8 @@ static FsStatus check_dfmx(const RawValues *raw, SweepConfig *cfg)
         if (!*why) x->from = sweep_axis_find(ax, from);
         if (!*why && x->from < 0)
             fs_snprintf(why, sizeof why, "from=%s is not a value of [axes] augs (expected the aug "
-                        "of the model whose DFMs it trains with, e.g. from=none)", from);
+                        "of the model whose DFMs it trains with, e.g. from=none; the options are "
+                        "p=, from=, method=, T=)", from);
         else if (!*why && strncmp(from, "dfmx", 4) == 0 && (!from[4] || from[4] == ':'))
             fs_snprintf(why, sizeof why, "from=%s is itself a dfmx value (expected a model trained "
                         "without dfmx: chains are not supported)", from);
