@@ -10,7 +10,9 @@
  * per dataset. With [analyses] per_class (the default) DFM and SHORTCUT tasks are per class of
  * the [axes] classes selection (per (model, class, mask range) and per (model, class)); each
  * writes its class's slice of the same store arrays. Dependencies are lists of any length
- * (sweep_task_deps). Task identity is its key string ("train/Syn_B1/resnet_s/none/all/s0",
+ * (sweep_task_deps). A dfmx aug value (SweepDfmx) makes a model whose TRAIN task depends on
+ * another model's DFM tasks (or on its DFM_GREEDY task, built only for such sources); those
+ * models come after every plain one in cfg->tasks. Task identity is its key string ("train/Syn_B1/resnet_s/none/all/s0",
  * "dfm/Syn_B1/resnet_s/none/all/s0/c3/p1"); its id is fs_hash64(key), so ids and seeds stay
  * the same when the grid grows.
  *

@@ -3,7 +3,10 @@
  * Python readers do not change. Every kind calls the project's modules:
  *   TRAIN    model_create + train_run (engine), augment_create (data) for the aug and band axes;
  *            weights = params then BN buffers (float32); train_loss per epoch; class_acc_curve per
- *            epoch from eval_run on the test set (learning order).
+ *            epoch from eval_run on the test set (learning order); model_seed. A dfmx aug: the
+ *            source's maps (input dfm_score, thresholded as SHORTCUT does, or dfm_greedy) into the
+ *            dfmx step (augment_set_dfms), recorded as dfmx_maps; as `fsweep train --dfmx`.
+ *   DFM_GREEDY dfm_greedy_run on the test set (t_tol = dfm_greedy_tol): dfm_greedy.
  *   EVAL     weights back into a fresh model; eval_run on the test set and on each test band
  *            (ood_make spectral copies); test_acc, class_acc.
  *   ADCS     adcs_compute/adcs_finish on the test set (paper variant); class spectra averaged
