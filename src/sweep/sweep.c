@@ -713,7 +713,11 @@ static void render(const RawValues *raw, SweepConfig *cfg)
                                                                  : xstrdup(raw->val[i]);
         fsbuf_printf(&b, "%s = %s\n", keys[i].key, v);
         /* grid axes may grow on resume; test bands and OOD sets are fixed extents */
-        if (keys[i].results && (keys[i].t != K_AXIS || keys[i].off >= AX_TEST_BAND))
+        /* dfm_greedy_tol (added with DFM-X in the sweep) hashes only when not its default, so
+         * stores from before the key resume */
+        const int skip = keys[i].t == K_INT && keys[i].off == OFF(dfm_greedy_tol) &&
+                         !strcmp(v, keys[i].def);
+        if (keys[i].results && !skip && (keys[i].t != K_AXIS || keys[i].off >= AX_TEST_BAND))
             fsbuf_printf(&r, "%s.%s=%s\n", keys[i].sec, keys[i].key, v);
         free(v);
     }
