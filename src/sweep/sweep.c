@@ -457,8 +457,16 @@ static FsStatus convert(RawValues *raw, SweepConfig *cfg)
         static const char *const keyname[] = {"archs", "augs", "bands", "test_bands", "ood"};
         for (size_t a = 0; a < FS_ARRAY_LEN(checked); a++) {
             const SweepAxis *ax = &cfg->axes[checked[a]];
-            for (int j = 0; j < ax->n; j++)
-                if (sweep_check_real_value(checked[a], ax->v[j], cfg->dsinfo,
+            for (int j = 0; j < ax->n; j++) {
+                const char *val = ax->v[j];
+                char from[256], pipe[64];
+                SweepDfmx x = {0};
+                if (checked[a] == AX_AUG) { /* a dfmx value: its dfmx step (options: check_dfmx) */
+                    if (sweep_dfmx_parse(val, &x, from, sizeof from) != FS_OK) continue;
+                    fs_snprintf(pipe, sizeof pipe, "dfmx:p=%.17g", x.p);
+                    if (x.on) val = pipe;
+                }
+                if (sweep_check_real_value(checked[a], val, cfg->dsinfo,
                                            cfg->axes[AX_DATASET].n) != FS_OK) {
                     int i = key_find("axes", keyname[a]);
                     char msg[600];
@@ -466,6 +474,7 @@ static FsStatus convert(RawValues *raw, SweepConfig *cfg)
                     return fs_errorf(FS_ERR_CONFIG, "%s (%s.%s) value '%s': %s", raw->where[i],
                                      keys[i].sec, keys[i].key, ax->v[j], msg);
                 }
+            }
         }
     }
     if (strcmp(cfg->dfm_method, "iccv") != 0) {

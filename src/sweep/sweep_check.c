@@ -75,11 +75,7 @@ FsStatus sweep_check_real_value(int axis, const char *v, const SweepDatasetInfo 
     FsStatus st = FS_OK;
     for (int d = 0; d < n_ds && st == FS_OK; d++) {
         if (axis == AX_AUG) {
-            SweepDfmx x; /* a dfmx value trains with the augmenter's dfmx step alone */
-            char from[256], pipe[64];
-            st = sweep_dfmx_parse(v, &x, from, sizeof from);
-            if (st == FS_OK && x.on) fs_snprintf(pipe, sizeof pipe, "dfmx:p=%.17g", x.p);
-            if (st == FS_OK) st = check_pipeline(x.on ? pipe : buf, &ds[d]);
+            st = check_pipeline(buf, &ds[d]);
         } else if (axis == AX_BAND) {
             if (strcmp(v, "all") != 0) st = check_pipeline(buf, &ds[d]);
         } else if (axis == AX_TEST_BAND || axis == AX_OOD) {
