@@ -459,7 +459,7 @@ static FsStatus convert(RawValues *raw, SweepConfig *cfg)
             const SweepAxis *ax = &cfg->axes[checked[a]];
             for (int j = 0; j < ax->n; j++) {
                 const char *val = ax->v[j];
-                char from[256], pipe[64];
+                char from[256] = "", pipe[64];
                 SweepDfmx x = {0};
                 if (checked[a] == AX_AUG) { /* a dfmx value: its dfmx step (options: check_dfmx) */
                     if (sweep_dfmx_parse(val, &x, from, sizeof from) != FS_OK) continue;
@@ -580,7 +580,7 @@ static FsStatus check_dfmx(const RawValues *raw, SweepConfig *cfg)
     const int i = key_find("axes", "augs");
     cfg->dfmx = xcalloc((size_t)ax->n + 1, sizeof *cfg->dfmx);
     for (int g = 0; g < ax->n; g++) {
-        char from[256], why[700] = "";
+        char from[256] = "", why[700] = "";
         SweepDfmx *x = &cfg->dfmx[g];
         if (sweep_dfmx_parse(ax->v[g], x, from, sizeof from) != FS_OK)
             fs_snprintf(why, sizeof why, "%s", fs_last_error());
