@@ -10,7 +10,9 @@
  * per dataset. With [analyses] per_class (the default) DFM and SHORTCUT tasks are per class of
  * the [axes] classes selection (per (model, class, mask range) and per (model, class)); each
  * writes its class's slice of the same store arrays. Dependencies are lists of any length
- * (sweep_task_deps). Task identity is its key string ("train/Syn_B1/resnet_s/none/all/s0",
+ * (sweep_task_deps). A dfmx aug value (SweepDfmx) makes a model whose TRAIN task depends on
+ * another model's DFM tasks (or on its DFM_GREEDY task, built only for such sources); those
+ * models come after every plain one in cfg->tasks. Task identity is its key string ("train/Syn_B1/resnet_s/none/all/s0",
  * "dfm/Syn_B1/resnet_s/none/all/s0/c3/p1"); its id is fs_hash64(key), so ids and seeds stay
  * the same when the grid grows.
  *
@@ -33,6 +35,7 @@ typedef enum {
     TASK_HFSS,      /* hierarchical frequency shortcut search */
     TASK_OOD,       /* accuracy on OOD sets */
     TASK_HEATMAP,   /* Fourier heat map */
+    TASK_DFM_GREEDY, /* DFM-X's greedy DFMs of one model (only when a dfmx aug asks for them) */
     TASK_KIND_COUNT
 } TaskKind;
 const char *task_kind_name(TaskKind k);
@@ -64,6 +67,19 @@ FsStatus sweep_dataset_info(const char *name, SweepDatasetInfo *out);
 /* Name of class i of a known dataset ("Trouser"), NULL where the table has none (indices only). */
 const char *sweep_class_name(const char *dataset, int i);
 
+/* An aug axis value "dfmx[:p=P][:from=AUG][:method=removal|greedy][:T=T]" (options in any
+ * order): train with the DFMs of the model of the same dataset, arch, band and seed trained with
+ * aug AUG (PAPER.md 10). removal: the source's patch-removal DFMs (its DFM tasks' scores,
+ * assembled and thresholded at the top-T fraction as its SHORTCUT tasks do); greedy: DFM-X's
+ * greedy maps (a TASK_DFM_GREEDY task of the source). */
+typedef struct {
+    int on;          /* 1: the value is a dfmx value */
+    double p;        /* probability per image (default 0.3) */
+    int from;        /* aug index of the source model */
+    int greedy;      /* 1: method = greedy, 0: removal (the default) */
+    double T;        /* removal: top-T fraction (default 0.05) */
+} SweepDfmx;
+
 typedef struct {
     int index;       /* position in cfg->tasks */
     uint64_t id;     /* fs_hash64(key): stable across grid changes; seeds derive from it */
@@ -86,6 +102,7 @@ typedef struct {
     SweepDatasetInfo *dsinfo; /* per dataset value */
     char *classes;    /* [axes] classes as written ("all", "0,3,7", "0-4", "Trouser,Bag") */
     int *n_cls;       /* per dataset: how many classes the selection holds */
+    SweepDfmx *dfmx;  /* per aug value (cfg->axes[AX_AUG].n); .on = 0 for plain augmentations */
     int **cls;        /* per dataset: the selected class indices, ascending */
     /* [sweep] */
     char *name;
@@ -108,6 +125,7 @@ typedef struct {
     int shortcut_controls;   /* R radius-matched random control masks per class and T */
     double shortcut_fpr_max; /* FPR bound of the specific-shortcut verdict */
     int shortcut_inject;     /* shortcut injection rates */
+    int dfm_greedy_tol;      /* DFM-X greedy search: t_tol (images) */
     double hfss_p;
     /* [train] */
     int epochs, batch, n_train, n_test;
@@ -148,6 +166,11 @@ const TaskSpec *sweep_spec_at(const SweepConfig *cfg, int i);
 int sweep_axis_find(const SweepAxis *ax, const char *v);
 /* The integer value of seed index i. */
 long sweep_seed_value(const SweepConfig *cfg, int i);
+/* The augment.h pipeline of aug value g ('+' -> ','; a dfmx value -> "dfmx:p=P"). */
+void sweep_aug_pipeline(const SweepConfig *cfg, int g, char *out, size_t n);
+/* Parse a dfmx aug value (the source by name into from_name, n bytes); FS_ERR_CONFIG with a
+ * one-line reason. out->on = 0 and FS_OK when v is no dfmx value. out->from is not set. */
+FsStatus sweep_dfmx_parse(const char *v, SweepDfmx *out, char *from_name, size_t n);
 /* Print counts per axis and per kind. */
 void sweep_print_counts(const SweepConfig *cfg, FILE *f);
 

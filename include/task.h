@@ -15,7 +15,8 @@
  * The runner is a pointer (TaskRunner) that the caller passes to the schedulers: runner.h has
  * the fake and the real one (src/runner/, where the engine and analyses plug in) and picks one
  * by cfg->runner; this module names none of them. Inputs (the TRAIN task's weights, the DFM
- * scores) come from the store through the scheduler: task_inputs names them per kind.
+ * scores, a dfmx model's source maps) come from the store through the scheduler: task_inputs
+ * names them per task.
  *
  * Ownership: a TaskResult owns its blobs (task_result_free). Packing gives a self-contained
  * byte string (MPI messages and the store's journal). Thread safety: distinct results only. */
@@ -77,8 +78,11 @@ typedef struct {
 typedef FsStatus (*TaskRunner)(const TaskSpec *spec, const TaskEnv *env, TaskResult *out);
 
 
-/* Names of the inputs a kind needs (from its dependencies' results); returns the count. */
-int task_inputs(TaskKind kind, const char *names[2]);
+/* Names of the inputs task t needs (from its dependencies' results); returns the count. *at =
+ * the task whose grid coordinates hold them: t itself, or for the TRAIN task of a dfmx aug the
+ * source model's DFM (dfm_score) or DFM_GREEDY (dfm_greedy) task. */
+int task_inputs(const SweepConfig *cfg, const TaskSpec *t, const char *names[2],
+                const TaskSpec **at);
 const TaskBlob *task_input(const TaskEnv *env, const char *name);
 /* FS_OK, FS_ERR_INTERRUPT (drain) or FS_ERR_TIMEOUT (deadline passed); runners poll it. */
 FsStatus task_check(const TaskEnv *env);

@@ -64,10 +64,23 @@ int cmd_plan(int argc, char **argv)
         total += c;
         int done = g.state[i] == TS_DONE;
         if (!done) left += c;
-        if (t->kind == TASK_TRAIN && c > crit) crit = c;
+        double path = c; /* a dfmx model's train waits for its source's train and maps */
+        if (t->kind == TASK_TRAIN && t->n_deps) {
+            const TaskSpec *m = &cfg.tasks[sweep_task_deps(&cfg, t)[0]];
+            const TaskSpec *src = &cfg.tasks[sweep_task_deps(&cfg, m)[0]];
+            path += (nmean[m->kind] ? mean[m->kind] / nmean[m->kind] : m->cost) +
+                    (nmean[src->kind] ? mean[src->kind] / nmean[src->kind] : src->cost);
+        }
+        if (t->kind == TASK_TRAIN && path > crit) crit = path;
+        char needs[200] = "  (no dependencies)";
+        if (t->kind == TASK_TRAIN && t->n_deps) /* an edge across models (DFM-X) */
+            fs_snprintf(needs, sizeof needs, t->n_deps > 1 ? "  (needs %s and %d more of that "
+                        "model's tasks)" : "  (needs %s)", cfg.tasks[sweep_task_deps(&cfg, t)[0]].key,
+                        t->n_deps - 1);
+        else if (t->n_deps)
+            needs[0] = 0;
         if (show_all || i < 20 || i >= cfg.n_tasks - 5)
-            printf("%-6d %-8s %9.3g  %s%s\n", i, done ? "stored" : "todo", c, t->key,
-                   t->n_deps ? "" : "  (no dependencies)");
+            printf("%-6d %-8s %9.3g  %s%s\n", i, done ? "stored" : "todo", c, t->key, needs);
         else if (i == 20)
             printf("... (%d more; --list shows all)\n", cfg.n_tasks - 25);
     }

@@ -49,7 +49,7 @@ FsStatus runner_run_fake(const TaskSpec *spec, const TaskEnv *env, TaskResult *o
     const SweepConfig *cfg = env->cfg;
     const SweepDatasetInfo *di = &cfg->dsinfo[spec->dataset];
     const int64_t K = di->classes, N = di->h, E = cfg->epochs;
-    static const double factor[TASK_KIND_COUNT] = {4, 1, 1, 2, 1, 2, 1, 1};
+    static const double factor[TASK_KIND_COUNT] = {4, 1, 1, 2, 1, 2, 1, 1, 2};
 
     if (cfg->fake_hang[0] && strstr(spec->key, cfg->fake_hang)) {
         for (;;) {
@@ -71,8 +71,10 @@ FsStatus runner_run_fake(const TaskSpec *spec, const TaskEnv *env, TaskResult *o
 
     const TaskBlob *w = task_input(env, "weights");
     const TaskBlob *sc = task_input(env, "dfm_score");
+    if (!sc) sc = task_input(env, "dfm_greedy"); /* a dfmx model's greedy source maps */
     const char *need[2];
-    int n_need = task_inputs(spec->kind, need);
+    const TaskSpec *at = NULL;
+    int n_need = task_inputs(cfg, spec, need, &at);
     for (int i = 0; i < n_need; i++)
         if (!task_input(env, need[i]))
             return fs_errorf(FS_ERR_INTERNAL, "%s: input '%s' missing", spec->key, need[i]);
@@ -226,6 +228,13 @@ FsStatus runner_run_fake(const TaskSpec *spec, const TaskEnv *env, TaskResult *o
         const char *d[] = {"fy", "fx"};
         int64_t s[] = {N, N};
         fill_uniform(task_result_add(out, "heatmap_err", BLOB_RESULTS, G, 1, 2, d, s), &r, 0, 1);
+        break;
+    }
+    case TASK_DFM_GREEDY: {
+        const char *d[] = {"class", "fy", "fx"};
+        int64_t s[] = {K, N, N};
+        TaskBlob *b = task_result_add(out, "dfm_greedy", BLOB_RESULTS, G, 1, 3, d, s);
+        for (int64_t i = 0; i < K * N * N; i++) b->data[i] = rng_uniform(&r) < 0.3;
         break;
     }
     default:

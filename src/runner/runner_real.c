@@ -3,7 +3,10 @@
  * Python readers do not change. Every kind calls the project's modules:
  *   TRAIN    model_create + train_run (engine), augment_create (data) for the aug and band axes;
  *            weights = params then BN buffers (float32); train_loss per epoch; class_acc_curve per
- *            epoch from eval_run on the test set (learning order).
+ *            epoch from eval_run on the test set (learning order); model_seed. A dfmx aug: the
+ *            source's maps (input dfm_score, thresholded as SHORTCUT does, or dfm_greedy) into the
+ *            dfmx step (augment_set_dfms), recorded as dfmx_maps; as `fsweep train --dfmx`.
+ *   DFM_GREEDY dfm_greedy_run on the test set (t_tol = dfm_greedy_tol): dfm_greedy.
  *   EVAL     weights back into a fresh model; eval_run on the test set and on each test band
  *            (ood_make spectral copies); test_acc, class_acc.
  *   ADCS     adcs_compute/adcs_finish on the test set (paper variant); class spectra averaged
@@ -43,6 +46,7 @@
 #include "curves_hook.h"
 #include "data.h"
 #include "dfm.h"
+#include "dfm_greedy.h"
 #include "heatmap.h"
 #include "hfss.h"
 #include "model.h"
@@ -191,7 +195,7 @@ static FsStatus make_augmenter(const SweepConfig *cfg, const TaskSpec *s, const 
                                Augmenter **a)
 {
     char aug[256], pipe[600];
-    plus_to_comma(cfg->axes[AX_AUG].v[s->aug], aug, sizeof aug);
+    sweep_aug_pipeline(cfg, s->aug, aug, sizeof aug); /* a dfmx value: its dfmx step */
     const char *band = cfg->axes[AX_BAND].v[s->band];
     if (!strcmp(band, "all"))
         fs_snprintf(pipe, sizeof pipe, "%s", aug);
@@ -235,6 +239,68 @@ static FsStatus load_model(const SweepConfig *cfg, const TaskSpec *s, const Task
     return FS_OK;
 }
 
+static void dfm_opts(const SweepConfig *cfg, DfmOptions *o)
+{
+    dfm_options_default(o);
+    o->patch = cfg->dfm_patch;
+}
+
+/* The assembled (not thresholded) maps (K, H, W) of a model's dfm_score input (class, pa, pb);
+ * maps xmalloc'd. What SHORTCUT thresholds, and a removal dfmx model's source. */
+static FsStatus assemble_scores(const SweepConfig *cfg, const TaskSpec *s, const TaskBlob *sc,
+                                int64_t K, int64_t H, int64_t W, double **maps)
+{
+    const int64_t nm = dfm_num_masks((int)H, (int)W, cfg->dfm_patch);
+    if (!sc || sc->n_extra != 3 || sc->size[0] != K || sc->size[1] * sc->size[2] != nm)
+        return fs_errorf(FS_ERR_FORMAT, "%s: dfm_score input does not match the dataset", s->key);
+    double *scores = xmalloc((size_t)(nm * K) * sizeof(double));
+    for (int64_t k = 0; k < K; k++)
+        for (int64_t i = 0; i < nm; i++) scores[i * K + k] = sc->data[k * nm + i];
+    *maps = xmalloc((size_t)(K * H * W) * sizeof(double));
+    DfmOptions o;
+    dfm_opts(cfg, &o);
+    dfm_assemble(scores, (int)K, (int)H, (int)W, &o, *maps);
+    free(scores);
+    return FS_OK;
+}
+
+/* A dfmx model (PAPER.md 10): its source model's DFMs into the augmenter's dfmx step, and the
+ * maps it trains with into blob dfmx_maps (class, fy, fx) (1 = kept; as given, DC not forced).
+ * removal: the source's scores thresholded at the top-T fraction as its SHORTCUT tasks do;
+ * greedy: the source's dfm_greedy maps. */
+static FsStatus dfmx_setup(const SweepConfig *cfg, const TaskSpec *s, const TaskEnv *env,
+                           const Dataset *tr, Augmenter *aug, TaskResult *out)
+{
+    const SweepDfmx *x = &cfg->dfmx[s->aug];
+    const int64_t K = tr->k, H = tr->h, W = tr->w;
+    const char *d[] = {"class", "fy", "fx"};
+    int64_t sz[] = {K, H, W};
+    double *rec = task_result_add(out, "dfmx_maps", BLOB_RESULTS, AX_MODEL_MASK, 1, 3, d, sz)->data;
+    FsStatus st = FS_OK;
+    if (x->greedy) {
+        const TaskBlob *g = task_input(env, "dfm_greedy");
+        if (!g || g->n_extra != 3 || g->size[0] != K || g->size[1] != H || g->size[2] != W)
+            return fs_errorf(FS_ERR_FORMAT, "%s: dfm_greedy input does not match the dataset",
+                             s->key);
+        for (int64_t i = 0; i < K * H * W; i++) rec[i] = g->data[i] != 0;
+    } else {
+        double *maps = NULL;
+        st = assemble_scores(cfg, s, task_input(env, "dfm_score"), K, H, W, &maps);
+        if (st != FS_OK) return st;
+        uint8_t *bin = xmalloc((size_t)(K * H * W));
+        for (int64_t k = 0; k < K; k++)
+            dfm_threshold(maps + k * H * W, (int)H, (int)W, x->T, bin + k * H * W);
+        for (int64_t i = 0; i < K * H * W; i++) rec[i] = bin[i];
+        free(bin);
+        free(maps);
+    }
+    float *f = xmalloc((size_t)(K * H * W) * sizeof *f);
+    for (int64_t i = 0; i < K * H * W; i++) f[i] = (float)rec[i];
+    st = augment_set_dfms(aug, f, (int)K, -1);
+    free(f);
+    return st;
+}
+
 static FsStatus run_train(const SweepConfig *cfg, const TaskSpec *s, const TaskEnv *env,
                           TaskResult *out)
 {
@@ -245,6 +311,7 @@ static FsStatus run_train(const SweepConfig *cfg, const TaskSpec *s, const TaskE
     if (st == FS_OK) st = load_split(cfg, s->dataset, 1, &te);
     if (st == FS_OK) st = make_model(cfg, s, &tr, &m);
     if (st == FS_OK) st = make_augmenter(cfg, s, &tr, &aug);
+    if (st == FS_OK && cfg->dfmx[s->aug].on) st = dfmx_setup(cfg, s, env, &tr, aug, out);
     if (st != FS_OK) goto out;
     if (!strcmp(cfg->optimizer, "adamw")) {
         st = fs_errorf(FS_ERR_CONFIG, "%s: optimizer adamw is not in the engine's train_run yet",
@@ -347,6 +414,13 @@ out_curves:
     free(bands);
     free(sets);
     if (st != FS_OK) goto out;
+    /* the seed of the model's init and batch order (63 bits, as two exact 32-bit halves, high
+     * first): `fsweep train --set seed=` with it retrains the model standalone */
+    const char *dh[] = {"half"};
+    const int64_t two = 2;
+    double *sd = task_result_add(out, "model_seed", BLOB_RESULTS, AX_MODEL_MASK, 0, 1, dh, &two)->data;
+    sd[0] = (double)(tc.seed >> 32);
+    sd[1] = (double)(tc.seed & 0xffffffffu);
     int64_t P = (int64_t)model_state_floats(m);
     const char *dp[] = {"param"};
     TaskBlob *wb = task_result_add(out, "weights", BLOB_MODEL,
@@ -443,12 +517,6 @@ static FsStatus run_adcs(const SweepConfig *cfg, const TaskSpec *s, TaskResult *
     free(cnt);
     dataset_free(&te);
     return st;
-}
-
-static void dfm_opts(const SweepConfig *cfg, DfmOptions *o)
-{
-    dfm_options_default(o);
-    o->patch = cfg->dfm_patch;
 }
 
 static FsStatus run_dfm(const SweepConfig *cfg, const TaskSpec *s, const TaskEnv *env,
@@ -570,19 +638,9 @@ static FsStatus run_shortcut(const SweepConfig *cfg, const TaskSpec *s, const Ta
     if (st != FS_OK) goto out;
     have_clf = 1;
     const int64_t K = te.k, H = te.h, W = te.w, nT = cfg->n_dfm_T;
-    const int64_t nm = dfm_num_masks((int)H, (int)W, cfg->dfm_patch);
-    if (!sc || sc->n_extra != 3 || sc->size[0] != K || sc->size[1] * sc->size[2] != nm) {
-        st = fs_errorf(FS_ERR_FORMAT, "%s: dfm_score input does not match the dataset", s->key);
-        goto out;
-    }
-    double *scores = xmalloc((size_t)(nm * K) * sizeof(double));
-    for (int64_t k = 0; k < K; k++)
-        for (int64_t i = 0; i < nm; i++) scores[i * K + k] = sc->data[k * nm + i];
-    double *maps = xmalloc((size_t)(K * H * W) * sizeof(double));
-    DfmOptions o;
-    dfm_opts(cfg, &o);
-    dfm_assemble(scores, (int)K, (int)H, (int)W, &o, maps);
-    free(scores);
+    double *maps = NULL;
+    st = assemble_scores(cfg, s, sc, K, H, W, &maps);
+    if (st != FS_OK) goto out;
     const char *d[] = {"T", "class", "fy", "fx"};
     int64_t sz[] = {nT, K, H, W};
     TaskBlob *mb = task_result_add(out, "dfm", BLOB_RESULTS, AX_MODEL_MASK, 1, 4, d, sz);
@@ -697,6 +755,41 @@ out:
     return st;
 }
 
+/* DFM-X's greedy DFMs of a model (dfm_greedy_run on its test set, t_tol = dfm_greedy_tol):
+ * dfm_greedy (class, fy, fx), 1 = never removed. */
+static FsStatus run_dfm_greedy(const SweepConfig *cfg, const TaskSpec *s, const TaskEnv *env,
+                               TaskResult *out)
+{
+    Dataset te = {0};
+    Model *m = NULL;
+    Classifier clf;
+    int have_clf = 0;
+    FsStatus st = load_split(cfg, cfg->axes[AX_DATASET].v[s->dataset], 1, &te);
+    if (st == FS_OK) st = load_model(cfg, s, env, &te, &m);
+    if (st == FS_OK) st = model_classifier(m, cfg->batch, &clf);
+    if (st != FS_OK) goto out;
+    have_clf = 1;
+    const int64_t K = te.k, H = te.h, W = te.w;
+    DfmGreedyOptions o;
+    dfm_greedy_options_default(&o);
+    o.tol = cfg->dfm_greedy_tol;
+    uint8_t *dfm = xmalloc((size_t)(K * H * W));
+    st = dfm_greedy_run(&clf, &te, &o, dfm, NULL);
+    if (st == FS_OK) {
+        const char *d[] = {"class", "fy", "fx"};
+        int64_t sz[] = {K, H, W};
+        double *v = task_result_add(out, "dfm_greedy", BLOB_RESULTS, AX_MODEL_MASK, 1, 3, d, sz)->data;
+        for (int64_t i = 0; i < K * H * W; i++) v[i] = dfm[i];
+    }
+    free(dfm);
+    if (st == FS_OK) st = task_check(env);
+out:
+    if (have_clf) model_classifier_free(&clf);
+    model_free(m);
+    dataset_free(&te);
+    return st;
+}
+
 static FsStatus run_kind(const SweepConfig *cfg, const TaskSpec *spec, const TaskEnv *env,
                          TaskResult *out)
 {
@@ -711,6 +804,8 @@ static FsStatus run_kind(const SweepConfig *cfg, const TaskSpec *spec, const Tas
         return run_dfm(cfg, spec, env, out);
     case TASK_SHORTCUT:
         return run_shortcut(cfg, spec, env, out);
+    case TASK_DFM_GREEDY:
+        return run_dfm_greedy(cfg, spec, env, out);
     case TASK_HFSS:
     case TASK_OOD:
     case TASK_HEATMAP:

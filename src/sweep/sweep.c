@@ -12,8 +12,8 @@
 #include <strings.h>
 #include <unistd.h>
 
-static const char *const kind_names[TASK_KIND_COUNT] = {"train", "eval", "adcs",  "dfm",
-                                                        "shortcut", "hfss", "ood", "heatmap"};
+static const char *const kind_names[TASK_KIND_COUNT] = {
+    "train", "eval", "adcs", "dfm", "shortcut", "hfss", "ood", "heatmap", "dfm_greedy"};
 const char *task_kind_name(TaskKind k)
 {
     return (unsigned)k < TASK_KIND_COUNT ? kind_names[k] : "?";
@@ -114,6 +114,8 @@ static const KeyDef keys[] = {
      "FPR bound of the specific-shortcut verdict"},
     {"analyses", "shortcut_inject", K_BOOL, OFF(shortcut_inject), "true", 0, 0, 1,
      "shortcut injection rates"},
+    {"analyses", "dfm_greedy_tol", K_INT, OFF(dfm_greedy_tol), "6", 0, 1 << 30, 1,
+     "t_tol (images) of the greedy DFMs of dfmx augs with method=greedy"},
     {"analyses", "hfss", K_BOOL, OFF(hfss), "false", 0, 0, 1, "HFSS search"},
     {"analyses", "hfss_p", K_DBL, OFF(hfss_p), "0.6", 0, 1, 1, "HFSS keep fraction"},
     {"analyses", "heatmap", K_BOOL, OFF(heatmap), "false", 0, 0, 1, "Fourier heat map"},
@@ -142,6 +144,7 @@ static const KeyDef keys[] = {
     {"cost", "hfss_s", K_DBL, OFF(cost[TASK_HFSS]), "60", 0, 1e9, 0, "estimated s per task"},
     {"cost", "ood_s", K_DBL, OFF(cost[TASK_OOD]), "5", 0, 1e9, 0, "estimated s per task"},
     {"cost", "heatmap_s", K_DBL, OFF(cost[TASK_HEATMAP]), "20", 0, 1e9, 0, "estimated s"},
+    {"cost", "dfm_greedy_s", K_DBL, OFF(cost[TASK_DFM_GREEDY]), "60", 0, 1e9, 0, "estimated s"},
 };
 #define NKEYS ((int)FS_ARRAY_LEN(keys))
 
@@ -340,6 +343,7 @@ static FsStatus bad(const RawValues *raw, int i, const char *expected)
 }
 
 static FsStatus parse_classes(const RawValues *raw, SweepConfig *cfg);
+static FsStatus check_dfmx(const RawValues *raw, SweepConfig *cfg);
 
 /* n_train_for = "DATASET:N, ...": cfg->n_train_ds[d] = N for each named value of the datasets
  * axis (n_train elsewhere). A known dataset that is not on the axis is ignored (a command-line
@@ -494,8 +498,16 @@ static FsStatus convert(RawValues *raw, SweepConfig *cfg)
         static const char *const keyname[] = {"archs", "augs", "bands", "test_bands", "ood"};
         for (size_t a = 0; a < FS_ARRAY_LEN(checked); a++) {
             const SweepAxis *ax = &cfg->axes[checked[a]];
-            for (int j = 0; j < ax->n; j++)
-                if (sweep_check_real_value(checked[a], ax->v[j], cfg->dsinfo,
+            for (int j = 0; j < ax->n; j++) {
+                const char *val = ax->v[j];
+                char from[256] = "", pipe[64];
+                SweepDfmx x = {0};
+                if (checked[a] == AX_AUG) { /* a dfmx value: its dfmx step (options: check_dfmx) */
+                    if (sweep_dfmx_parse(val, &x, from, sizeof from) != FS_OK) continue;
+                    fs_snprintf(pipe, sizeof pipe, "dfmx:p=%.17g", x.p);
+                    if (x.on) val = pipe;
+                }
+                if (sweep_check_real_value(checked[a], val, cfg->dsinfo,
                                            cfg->axes[AX_DATASET].n) != FS_OK) {
                     int i = key_find("axes", keyname[a]);
                     char msg[600];
@@ -503,6 +515,7 @@ static FsStatus convert(RawValues *raw, SweepConfig *cfg)
                     return fs_errorf(FS_ERR_CONFIG, "%s (%s.%s) value '%s': %s", raw->where[i],
                                      keys[i].sec, keys[i].key, ax->v[j], msg);
                 }
+            }
         }
     }
     if (strcmp(cfg->dfm_method, "iccv") != 0) {
@@ -529,7 +542,119 @@ static FsStatus convert(RawValues *raw, SweepConfig *cfg)
             return bad(raw, i, msg);
         }
     }
-    return parse_classes(raw, cfg);
+    FsStatus st = parse_classes(raw, cfg);
+    return st == FS_OK ? check_dfmx(raw, cfg) : st;
+}
+
+/* ------------------------------------------------------------------ dfmx aug values */
+static FsStatus dfmx_opt(const char *key, int *seen)
+{
+    if (*seen)
+        return fs_errorf(FS_ERR_CONFIG, "dfmx option %s= given twice (expected each of p, from, "
+                         "method, T at most once)", key);
+    *seen = 1;
+    return FS_OK;
+}
+
+FsStatus sweep_dfmx_parse(const char *v, SweepDfmx *out, char *from, size_t n)
+{
+    memset(out, 0, sizeof *out);
+    if (strcmp(v, "dfmx") != 0 && strncmp(v, "dfmx:", 5) != 0) return FS_OK;
+    out->on = 1;
+    out->p = 0.3;
+    out->T = 0.05;
+    out->from = -1;
+    FsBuf fb = {0};
+    fsbuf_printf(&fb, "none");
+    int seen[4] = {0}, in_from = 0;
+    FsStatus st = FS_OK;
+    char *tmp = xstrdup(v + 4), *save = NULL;
+    for (char *t = strtok_r(tmp, ":", &save); t && st == FS_OK; t = strtok_r(NULL, ":", &save)) {
+        if (!strncmp(t, "p=", 2)) {
+            in_from = 0;
+            st = dfmx_opt("p", &seen[0]);
+            if (st == FS_OK && fs_parse_double(t + 2, 0, 1, "p", &out->p) != FS_OK)
+                st = fs_errorf(FS_ERR_CONFIG, "dfmx option '%s': expected p= a probability in "
+                               "[0, 1]", t);
+        } else if (!strncmp(t, "T=", 2)) {
+            in_from = 0;
+            st = dfmx_opt("T", &seen[1]);
+            if (st == FS_OK && (fs_parse_double(t + 2, 0, 1, "T", &out->T) != FS_OK || out->T <= 0))
+                st = fs_errorf(FS_ERR_CONFIG, "dfmx option '%s': expected T= a top fraction in "
+                               "(0, 1]", t);
+        } else if (!strncmp(t, "method=", 7)) {
+            in_from = 0;
+            st = dfmx_opt("method", &seen[2]);
+            if (st == FS_OK && !strcmp(t + 7, "greedy")) out->greedy = 1;
+            else if (st == FS_OK && strcmp(t + 7, "removal") != 0)
+                st = fs_errorf(FS_ERR_CONFIG, "dfmx option '%s': expected method=removal or "
+                               "method=greedy", t);
+        } else if (in_from) { /* a source value with ':' inside (pad:4+crop+flip, dfmx:...) */
+            fsbuf_printf(&fb, ":%s", t);
+        } else if (!strncmp(t, "from=", 5)) {
+            st = dfmx_opt("from", &seen[3]);
+            fb.len = 0;
+            fsbuf_printf(&fb, "%s", t + 5);
+            in_from = 1;
+        } else {
+            st = fs_errorf(FS_ERR_CONFIG, "dfmx option '%s': expected p=, from=, method= or T=", t);
+        }
+    }
+    if (st == FS_OK && seen[1] && out->greedy)
+        st = fs_errorf(FS_ERR_CONFIG, "dfmx option T=: method=greedy maps have their own size "
+                       "(expected no T= with method=greedy)");
+    fs_snprintf(from, n, "%s", fb.s);
+    fsbuf_free(&fb);
+    free(tmp);
+    return st;
+}
+
+void sweep_aug_pipeline(const SweepConfig *cfg, int g, char *out, size_t n)
+{
+    if (cfg->dfmx && cfg->dfmx[g].on) {
+        fs_snprintf(out, n, "dfmx:p=%.17g", cfg->dfmx[g].p);
+        return;
+    }
+    fs_snprintf(out, n, "%s", cfg->axes[AX_AUG].v[g]);
+    for (char *p = out; *p; p++)
+        if (*p == '+') *p = ',';
+}
+
+/* Every dfmx aug value: its options, a source that exists in the grid, is no dfmx value itself,
+ * and has the DFMs the method reads (removal: dfm = true and every class selected). */
+static FsStatus check_dfmx(const RawValues *raw, SweepConfig *cfg)
+{
+    const SweepAxis *ax = &cfg->axes[AX_AUG];
+    const int i = key_find("axes", "augs");
+    cfg->dfmx = xcalloc((size_t)ax->n + 1, sizeof *cfg->dfmx);
+    for (int g = 0; g < ax->n; g++) {
+        char from[256] = "", why[700] = "";
+        SweepDfmx *x = &cfg->dfmx[g];
+        if (sweep_dfmx_parse(ax->v[g], x, from, sizeof from) != FS_OK)
+            fs_snprintf(why, sizeof why, "%s", fs_last_error());
+        if (!x->on) continue;
+        if (!*why) x->from = sweep_axis_find(ax, from);
+        if (!*why && x->from < 0)
+            fs_snprintf(why, sizeof why, "from=%s is not a value of [axes] augs (expected the aug "
+                        "of the model whose DFMs it trains with, e.g. from=none; the options are "
+                        "p=, from=, method=, T=)", from);
+        else if (!*why && strncmp(from, "dfmx", 4) == 0 && (!from[4] || from[4] == ':'))
+            fs_snprintf(why, sizeof why, "from=%s is itself a dfmx value (expected a model trained "
+                        "without dfmx: chains are not supported)", from);
+        else if (!*why && !x->greedy && !cfg->dfm)
+            fs_snprintf(why, sizeof why, "method=removal reads the source's DFM tasks, but [analyses] "
+                        "dfm = false (expected dfm = true, or method=greedy)");
+        for (int d = 0; !*why && !x->greedy && cfg->per_class && d < cfg->axes[AX_DATASET].n; d++)
+            if (cfg->n_cls[d] != cfg->dsinfo[d].classes)
+                fs_snprintf(why, sizeof why, "method=removal needs the DFMs of every class, but "
+                            "[axes] classes = %s selects %d of %s's %d (expected classes = all, or "
+                            "method=greedy)", cfg->classes, cfg->n_cls[d], cfg->axes[AX_DATASET].v[d],
+                            cfg->dsinfo[d].classes);
+        if (*why)
+            return fs_errorf(FS_ERR_CONFIG, "%s (axes.augs) value '%s': %s", raw->where[i],
+                             ax->v[g], why);
+    }
+    return FS_OK;
 }
 
 /* One item of [axes] classes for dataset d: an index, a range "a-b" or a class name. Marks sel
@@ -645,7 +770,11 @@ static void render(const RawValues *raw, SweepConfig *cfg)
                                                                  : xstrdup(raw->val[i]);
         fsbuf_printf(&b, "%s = %s\n", keys[i].key, v);
         /* grid axes may grow on resume; test bands and OOD sets are fixed extents */
-        if (keys[i].results && (keys[i].t != K_AXIS || keys[i].off >= AX_TEST_BAND))
+        /* dfm_greedy_tol (added with DFM-X in the sweep) hashes only when not its default, so
+         * stores from before the key resume */
+        const int skip = keys[i].t == K_INT && keys[i].off == OFF(dfm_greedy_tol) &&
+                         !strcmp(v, keys[i].def);
+        if (keys[i].results && !skip && (keys[i].t != K_AXIS || keys[i].off >= AX_TEST_BAND))
             fsbuf_printf(&r, "%s.%s=%s\n", keys[i].sec, keys[i].key, v);
         free(v);
     }
@@ -692,7 +821,7 @@ static TaskSpec *add_task(SweepConfig *cfg, int *cap, TaskKind kind, int d, int 
     t->id = fs_hash64(t->key, strlen(t->key));
     double c = cfg->cost[kind];
     if (!strcmp(cfg->runner, "fake")) {
-        static const double factor[TASK_KIND_COUNT] = {4, 1, 1, 2, 1, 2, 1, 1};
+        static const double factor[TASK_KIND_COUNT] = {4, 1, 1, 2, 1, 2, 1, 1, 2};
         c = cfg->fake_ms * 1e-3 * factor[kind];
     } else {
         if (kind == TASK_DFM) c /= n_parts;
@@ -716,42 +845,78 @@ static void add_dep(SweepConfig *cfg, int *dcap, int dep)
     cfg->tasks[cfg->n_tasks - 1].n_deps++;
 }
 
+/* Models (dataset x arch x aug x band x seed) in two passes: first those of plain augs, then
+ * those of dfmx augs, whose TRAIN task depends on its source model's DFM tasks (removal) or
+ * DFM_GREEDY task (greedy), which the first pass built (a dependency's index is always lower).
+ * Without dfmx values the order is the grid order. */
 static void build_graph(SweepConfig *cfg)
 {
     int cap = 0, dcap = 0;
     SweepAxis *ax = cfg->axes;
+    const int A = ax[AX_ARCH].n, G = ax[AX_AUG].n, B = ax[AX_BAND].n, S = ax[AX_SEED].n;
+    const size_t nmod = (size_t)A * G * B * S;
+    /* per model of this dataset: the indices of its DFM parts and of its DFM_GREEDY task */
+    int **dfm_idx = xcalloc(nmod + 1, sizeof *dfm_idx);
+    int *n_dfm = xcalloc(nmod + 1, sizeof *n_dfm), *greedy_idx = xcalloc(nmod + 1, sizeof *greedy_idx);
+    uint8_t *want_greedy = xcalloc((size_t)G + 1, 1);
+    for (int g = 0; g < G; g++)
+        if (cfg->dfmx[g].on && cfg->dfmx[g].greedy) want_greedy[cfg->dfmx[g].from] = 1;
     for (int d = 0; d < ax[AX_DATASET].n; d++) {
         if (cfg->adcs) add_task(cfg, &cap, TASK_ADCS, d, -1, -1, -1, -1, -1, 0, 0);
         int rows = cfg->dsinfo[d].h / cfg->dfm_patch;
         int parts = cfg->dfm_parts < rows ? cfg->dfm_parts : rows;
         /* per_class: one DFM/SHORTCUT family per selected class; else one with cls = -1 */
         const int ncl = cfg->per_class ? cfg->n_cls[d] : 1;
-        for (int a = 0; a < ax[AX_ARCH].n; a++)
-            for (int g = 0; g < ax[AX_AUG].n; g++)
-                for (int b = 0; b < ax[AX_BAND].n; b++)
-                    for (int s = 0; s < ax[AX_SEED].n; s++) {
-                        int tr = cfg->n_tasks;
-                        add_task(cfg, &cap, TASK_TRAIN, d, a, g, b, s, -1, 0, 0);
+        for (int pass = 0; pass < 2; pass++)
+            for (int a = 0; a < A; a++)
+                for (int g = 0; g < G; g++)
+                    for (int b = 0; b < B; b++)
+                        for (int s = 0; s < S; s++) {
+                            if (cfg->dfmx[g].on != pass) continue;
+                            const size_t mi = (((size_t)a * G + g) * B + b) * S + s;
+                            int tr = cfg->n_tasks;
+                            add_task(cfg, &cap, TASK_TRAIN, d, a, g, b, s, -1, 0, 0);
+                            if (pass) { /* the source model's maps */
+                                const SweepDfmx *x = &cfg->dfmx[g];
+                                const size_t src = (((size_t)a * G + x->from) * B + b) * S + s;
+                                if (x->greedy) add_dep(cfg, &dcap, greedy_idx[src]);
+                                for (int j = 0; !x->greedy && j < n_dfm[src]; j++)
+                                    add_dep(cfg, &dcap, dfm_idx[src][j]);
+                            }
 #define DEP1(...)                                                                                  \
     do {                                                                                           \
         add_task(cfg, &cap, __VA_ARGS__);                                                          \
         add_dep(cfg, &dcap, tr);                                                                   \
     } while (0)
-                        DEP1(TASK_EVAL, d, a, g, b, s, -1, 0, 0);
-                        for (int q = 0; cfg->dfm && q < ncl; q++) {
-                            const int c = cfg->per_class ? cfg->cls[d][q] : -1;
-                            int first = cfg->n_tasks;
-                            for (int p = 0; p < parts; p++)
-                                DEP1(TASK_DFM, d, a, g, b, s, c, p, parts);
-                            DEP1(TASK_SHORTCUT, d, a, g, b, s, c, 0, parts);
-                            for (int p = 0; p < parts; p++) add_dep(cfg, &dcap, first + p);
-                        }
-                        if (cfg->hfss) DEP1(TASK_HFSS, d, a, g, b, s, -1, 0, 0);
-                        if (ax[AX_OOD].n) DEP1(TASK_OOD, d, a, g, b, s, -1, 0, 0);
-                        if (cfg->heatmap) DEP1(TASK_HEATMAP, d, a, g, b, s, -1, 0, 0);
+                            DEP1(TASK_EVAL, d, a, g, b, s, -1, 0, 0);
+                            free(dfm_idx[mi]);
+                            dfm_idx[mi] = xcalloc((size_t)(ncl * parts) + 1, sizeof **dfm_idx);
+                            n_dfm[mi] = 0;
+                            for (int q = 0; cfg->dfm && q < ncl; q++) {
+                                const int c = cfg->per_class ? cfg->cls[d][q] : -1;
+                                int first = cfg->n_tasks;
+                                for (int p = 0; p < parts; p++) {
+                                    dfm_idx[mi][n_dfm[mi]++] = cfg->n_tasks;
+                                    DEP1(TASK_DFM, d, a, g, b, s, c, p, parts);
+                                }
+                                DEP1(TASK_SHORTCUT, d, a, g, b, s, c, 0, parts);
+                                for (int p = 0; p < parts; p++) add_dep(cfg, &dcap, first + p);
+                            }
+                            if (want_greedy[g]) {
+                                greedy_idx[mi] = cfg->n_tasks;
+                                DEP1(TASK_DFM_GREEDY, d, a, g, b, s, -1, 0, 0);
+                            }
+                            if (cfg->hfss) DEP1(TASK_HFSS, d, a, g, b, s, -1, 0, 0);
+                            if (ax[AX_OOD].n) DEP1(TASK_OOD, d, a, g, b, s, -1, 0, 0);
+                            if (cfg->heatmap) DEP1(TASK_HEATMAP, d, a, g, b, s, -1, 0, 0);
 #undef DEP1
-                    }
+                        }
     }
+    for (size_t i = 0; i < nmod; i++) free(dfm_idx[i]);
+    free(dfm_idx);
+    free(n_dfm);
+    free(greedy_idx);
+    free(want_greedy);
 }
 
 /* Task keys ("dfm/DATASET/ARCH/AUG/BAND/sSEED/pPART", TaskSpec.key) and the store's key
@@ -849,6 +1014,7 @@ void sweep_free(SweepConfig *cfg)
     for (int d = 0; cfg->cls && d < cfg->axes[AX_DATASET].n; d++) free(cfg->cls[d]);
     free(cfg->cls);
     free(cfg->n_cls);
+    free(cfg->dfmx);
     free(cfg->deps);
     free(cfg->dsinfo);
     free(cfg->n_train_ds);

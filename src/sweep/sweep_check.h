@@ -11,7 +11,8 @@
 
 /* FS_OK when value v of axis (AX_ARCH, AX_AUG, AX_BAND, AX_TEST_BAND or AX_OOD; others FS_OK)
  * means something to the real runner for every dataset of ds (n_ds of them): an architecture
- * NAME[:WIDTH], an augmentation pipeline ('+' for ','), a training filter step, a test band or
+ * NAME[:WIDTH], an augmentation pipeline ('+' for ','; for a dfmx value the caller passes its
+ * pipeline, sweep_aug_pipeline), a training filter step, a test band or
  * OOD set name. Else FS_ERR_CONFIG with one line saying what is wrong with v and what was
  * expected (the caller adds file, line and key). */
 FsStatus sweep_check_real_value(int axis, const char *v, const SweepDatasetInfo *ds, int n_ds);

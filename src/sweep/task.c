@@ -324,10 +324,17 @@ FsStatus task_result_unpack(const void *buf, size_t n, TaskResult *res)
 }
 
 /* ------------------------------------------------------------------ runner helpers */
-int task_inputs(TaskKind kind, const char *names[2])
+int task_inputs(const SweepConfig *cfg, const TaskSpec *t, const char *names[2],
+                const TaskSpec **at)
 {
-    switch (kind) {
+    *at = t;
+    switch (t->kind) {
     case TASK_TRAIN:
+        if (t->n_deps == 0 || !cfg->dfmx || !cfg->dfmx[t->aug].on) return 0;
+        /* a dfmx model: its source's maps, read at the source's coordinates (a dependency) */
+        *at = &cfg->tasks[sweep_task_deps(cfg, t)[0]];
+        names[0] = cfg->dfmx[t->aug].greedy ? "dfm_greedy" : "dfm_score";
+        return 1;
     case TASK_ADCS:
         return 0;
     case TASK_SHORTCUT:

@@ -404,12 +404,71 @@ static void cleanup(void)
     if (system(cmd) != 0) fprintf(stderr, "cleanup failed\n");
 }
 
+/* dfmx aug values: options in any order, a source whose value holds ':' (pad:4+crop+flip), the
+ * graph's edges (a removal dfmx TRAIN needs every DFM part of its source, a greedy one the
+ * source's single DFM_GREEDY task, all at lower indices), task_inputs at the source. */
+static void test_dfmx_values(void)
+{
+    SweepDfmx x;
+    char from[256];
+    EXPECT_EQ_INT(sweep_dfmx_parse("flip", &x, from, sizeof from), FS_OK);
+    EXPECT_EQ_INT(x.on, 0);
+    EXPECT_EQ_INT(sweep_dfmx_parse("dfmx", &x, from, sizeof from), FS_OK);
+    EXPECT(x.on && x.p == 0.3 && x.T == 0.05 && !x.greedy && !strcmp(from, "none"));
+    EXPECT_EQ_INT(sweep_dfmx_parse("dfmx:T=0.1:from=pad:4+crop+flip:p=0.25", &x, from, sizeof from),
+                  FS_OK);
+    EXPECT(x.p == 0.25 && x.T == 0.1 && !strcmp(from, "pad:4+crop+flip"));
+    EXPECT_EQ_INT(sweep_dfmx_parse("dfmx:method=greedy:from=flip", &x, from, sizeof from), FS_OK);
+    EXPECT(x.greedy && !strcmp(from, "flip"));
+    EXPECT_EQ_INT(sweep_dfmx_parse("dfmx:method=greedy:T=0.1", &x, from, sizeof from), FS_ERR_CONFIG);
+    EXPECT_EQ_INT(sweep_dfmx_parse("dfmx:p=1.5", &x, from, sizeof from), FS_ERR_CONFIG);
+
+    SweepConfig c;
+    const char *o[] = {"augs=dfmx:p=0.5:from=pad:4+crop+flip, pad:4+crop+flip, "
+                       "dfmx:from=pad:4+crop+flip:method=greedy", "hfss=false"};
+    EXPECT_EQ_INT(sweep_load(write_ini("x.ini", base_ini), 2, o, &c), FS_OK);
+    EXPECT(c.dfmx[0].on && c.dfmx[0].from == 1 && !c.dfmx[1].on && c.dfmx[2].greedy);
+    EXPECT_EQ_INT(c.count_kind[TASK_DFM_GREEDY], 4); /* one per source model (2 archs x 2 seeds) */
+    char pipe[64];
+    sweep_aug_pipeline(&c, 0, pipe, sizeof pipe);
+    EXPECT_MSG(!strcmp(pipe, "dfmx:p=0.5"), "%s", pipe);
+    sweep_aug_pipeline(&c, 1, pipe, sizeof pipe);
+    EXPECT_MSG(!strcmp(pipe, "pad:4,crop,flip"), "%s", pipe);
+    int n_edges = 0;
+    for (int i = 0; i < c.n_tasks; i++) {
+        const TaskSpec *t = &c.tasks[i];
+        const int *dep = sweep_task_deps(&c, t);
+        for (int j = 0; j < t->n_deps; j++) EXPECT(dep[j] < i);
+        const char *names[2];
+        const TaskSpec *at = NULL;
+        int k = task_inputs(&c, t, names, &at);
+        if (t->kind != TASK_TRAIN || !c.dfmx[t->aug].on) {
+            if (t->kind == TASK_TRAIN) EXPECT_EQ_INT(t->n_deps, 0);
+            EXPECT(at == t);
+            continue;
+        }
+        n_edges++;
+        const int greedy = c.dfmx[t->aug].greedy;
+        EXPECT_EQ_INT(t->n_deps, greedy ? 1 : 3 * 3); /* 3 classes x 3 parts */
+        EXPECT_EQ_INT(k, 1);
+        EXPECT_MSG(!strcmp(names[0], greedy ? "dfm_greedy" : "dfm_score"), "%s", names[0]);
+        for (int j = 0; j < t->n_deps; j++) {
+            const TaskSpec *d = &c.tasks[dep[j]];
+            EXPECT_EQ_INT(d->kind, greedy ? TASK_DFM_GREEDY : TASK_DFM);
+            EXPECT(d->aug == 1 && d->arch == t->arch && d->seed == t->seed && d->band == t->band);
+        }
+        EXPECT(at == &c.tasks[dep[0]]);
+    }
+    EXPECT_EQ_INT(n_edges, 2 * 4);
+    sweep_free(&c);
+}
+
 static void test_setup(void) { setup(); }
 static void test_cleanup(void) { cleanup(); }
 
 TEST_MAIN({"setup", test_setup}, {"parse_and_graph", test_parse_and_graph},
           {"errors_name_line_and_key", test_errors_name_line_and_key},
-          {"classes_axis", test_classes_axis},
+          {"classes_axis", test_classes_axis}, {"dfmx_values", test_dfmx_values},
           {"pack_roundtrip", test_pack_roundtrip}, {"fake_deterministic", test_fake_deterministic},
           {"serial_scheduler_faults", test_serial_scheduler_faults},
           {"train_keys", test_train_keys},
