@@ -764,7 +764,7 @@ static FsStatus run_dfm_greedy(const SweepConfig *cfg, const TaskSpec *s, const 
     Model *m = NULL;
     Classifier clf;
     int have_clf = 0;
-    FsStatus st = load_split(cfg, cfg->axes[AX_DATASET].v[s->dataset], 1, &te);
+    FsStatus st = load_split(cfg, s->dataset, 1, &te);
     if (st == FS_OK) st = load_model(cfg, s, env, &te, &m);
     if (st == FS_OK) st = model_classifier(m, cfg->batch, &clf);
     if (st != FS_OK) goto out;

@@ -542,7 +542,7 @@ static FsStatus convert(RawValues *raw, SweepConfig *cfg)
             return bad(raw, i, msg);
         }
     }
-    FsStatus st = parse_classes(raw, cfg);
+    st = parse_classes(raw, cfg);
     return st == FS_OK ? check_dfmx(raw, cfg) : st;
 }
 
