@@ -90,29 +90,6 @@ static void tpr_figures(Report *r, const char *ds, const ReportVar *tpr, const R
     free(mean);
 }
 
-/* Seed sd's extra block of v at grid point g (arch, aug, band): out (extra_len), NaN when v has
- * no such seed. */
-static void seed_block(const ReportVar *v, const int64_t g[3], int64_t sd, double *out)
-{
-    int64_t stride[FSH5_MAX_RANK] = {0}, s = 1;
-    for (int i = v->rank - 1; i >= 0; i--) {
-        stride[i] = s;
-        s *= v->dims[i];
-    }
-    if (sd >= report_var_gsize(v, REPORT_GRID_SEED)) {
-        for (int64_t i = 0; i < v->extra_len; i++)
-            out[i] = (double)NAN;
-        return;
-    }
-    int64_t base = 0;
-    for (int k = 0; k < 3; k++)
-        if (v->gpos[k] >= 0)
-            base += g[k] * stride[v->gpos[k]];
-    if (v->gpos[REPORT_GRID_SEED] >= 0)
-        base += sd * stride[v->gpos[REPORT_GRID_SEED]];
-    memcpy(out, v->v + base, (size_t)v->extra_len * sizeof *out);
-}
-
 /* The optional arrays of issue 12 (absent in older stores). */
 enum { OV_TPR_CI, OV_FPR_CI, OV_INJ_CI, OV_P95, OV_P, OV_INJ, OV_SPECIFIC, OV_COUNT };
 
@@ -154,7 +131,7 @@ static void opt_load(OptVars *o, const int64_t g[3], int64_t ns)
     for (int q = 0; q < OV_COUNT; q++)
         if (o->have[q])
             for (int64_t sd = 0; sd < ns; sd++)
-                seed_block(&o->v[q], g, sd, o->blk[q] + sd * o->v[q].extra_len);
+                (void)report_var_seed_block(&o->v[q], g, sd, o->blk[q] + sd * o->v[q].extra_len);
 }
 
 static void opt_free(OptVars *o)
@@ -289,8 +266,8 @@ void report_section_tprfpr(Report *r, const char *ds)
                         if (!used)
                             continue;
                         for (int64_t sd = 0; sd < ns; sd++) {
-                            seed_block(&tpr, gi, sd, bt + sd * len);
-                            seed_block(&fpr, gi, sd, bf + sd * len);
+                            report_var_seed_block(&tpr, gi, sd, bt + sd * len);
+                            report_var_seed_block(&fpr, gi, sd, bf + sd * len);
                         }
                         opt_load(&ov, gi, ns);
                         if (use_ca && !report_var_mean(&ca, gi, mc))
