@@ -40,6 +40,11 @@ static void label_dim(const char *ds, TaskBlob *b, int i)
         task_blob_set_labels(b, i, lohi);
         return;
     }
+    if (!strcmp(d, "half") && n == 2) { /* model_seed's two 32-bit halves, high first */
+        const char *hilo[2] = {"hi", "lo"};
+        task_blob_set_labels(b, i, hilo);
+        return;
+    }
     int64_t off;
     if (!strcmp(d, "fy") || !strcmp(d, "fx"))
         off = -(n / 2); /* centred: index i holds frequency i - n/2 (spectral.h: n even) */

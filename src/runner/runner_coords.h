@@ -7,6 +7,7 @@
  *   pa, pb                  patch row and column indices 0 .. n-1 (dfm.h geometry), integers
  *   epoch                   1 .. E (1-based), integers
  *   bound                   "lo", "hi"
+ *   half                    "hi", "lo" (model_seed: the seed's 32-bit halves, high first)
  * Left as they are: dims that already carry coordinates (T, and ckpt = the step, set by the real
  * runner), test_band and ood (the store writes the axis values) and pure indices (param).
  * Not thread-safe on one TaskResult. */

@@ -2,9 +2,9 @@
 # tests/valgrind/run_valgrind.sh: `make valgrind`'s runner (issue 16 point 5). Runs, under valgrind
 # memcheck, the serial build (build/fsweep-serial: no MPI, whose own allocations would bury
 # fsweep's in noise) through
-#   1. a runner=real sweep of jobs/quickstart.ini, shrunk so that memcheck (20-50x slower) finishes
-#      in minutes: two of its datasets (Syn_B1, fashion_mnist32: a synthetic RGB and a real grey
-#      set), both architectures and augmentations, every analysis the config runs (TRAIN, EVAL,
+#   1. a runner=real sweep of jobs/quickstart.ini, shrunk because memcheck runs 20-50x slower
+#      (n_train_for= empties the per-dataset sizes so n_train applies): two of its datasets (Syn_B1, fashion_mnist32: a synthetic RGB and a real grey
+#      set), both architectures, its augmentation and test bands, every analysis the config runs (TRAIN, EVAL,
 #      ADCS, DFM parts, SHORTCUT with controls and injection), 128 training / 40 test images, one
 #      epoch, 2 control masks. Override with VG_ARGS="key=value ...";
 #   2. the same command again (resume: every task found done in the store);
@@ -20,7 +20,7 @@ command -v valgrind >/dev/null || { echo "run_valgrind.sh: valgrind missing: apt
 VG_DIR=${VG_DIR:-$(mktemp -d /tmp/fsweep_valgrind_XXXXXX)}
 mkdir -p "$VG_DIR"
 export OPENBLAS_NUM_THREADS=1 FSWEEP_THREADS=1
-read -r -a args <<<"${VG_ARGS:-n_train=128 n_test=40 epochs=1 shortcut_controls=2 datasets=Syn_B1,fashion_mnist32}"
+read -r -a args <<<"${VG_ARGS:-n_train=128 n_train_for= n_test=40 epochs=1 shortcut_controls=2 datasets=Syn_B1,fashion_mnist32}"
 store=$VG_DIR/vg.h5
 bad=0
 step() { # NAME COMMAND...
