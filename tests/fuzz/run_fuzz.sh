@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # tests/fuzz/run_fuzz.sh SECONDS TARGET...: `make fuzz`'s runner. Runs each libFuzzer binary
-# $FUZZ_BUILD/bin/fuzz_TARGET for SECONDS seconds (one process, so about SECONDS CPU-seconds) over
+# $FUZZ_BUILD/bin/fuzz_TARGET for SECONDS wall seconds (one process: SECONDS CPU-seconds on an idle
+# core, fewer on a loaded machine; the cpu_s column prints what it got, user + system) over
 # its working corpus $FUZZ_BUILD/corpus/TARGET (kept between runs, not in git; new inputs go there),
 # the committed seeds tests/fuzz/corpus/TARGET and the regression cases tests/fuzz/regress/TARGET,
 # with tests/fuzz/TARGET.dict when there is one. Prints per target the executions, the coverage
@@ -22,7 +23,7 @@ export LSAN_OPTIONS=${LSAN_OPTIONS:-suppressions=$(pwd)/tests/fuzz/lsan.supp}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 export OPENBLAS_NUM_THREADS=1
 bad=0
-printf '%-8s %8s %10s %8s %8s %8s  %s\n' target seconds execs cov ft corpus result
+printf '%-8s %8s %8s %10s %8s %8s %8s  %s\n' target seconds cpu_s execs cov ft corpus result
 for t in "$@"; do
   bin=$FB/bin/fuzz_$t
   [ -x "$bin" ] || { echo "$t: $bin missing (make fuzz-build)"; bad=1; continue; }
@@ -36,9 +37,10 @@ for t in "$@"; do
   [[ " ${FUZZ_KEEP_GOING-model dfm} " == *" $t "* ]] && fork=(-fork=1 -ignore_crashes=1 -ignore_timeouts=1 -ignore_ooms=1)
   before=$(find "$art" -type f | wc -l)
   touch "$log.start"
-  "$bin" -max_total_time="$secs" -timeout=20 -rss_limit_mb=2048 -print_final_stats=1 \
+  /usr/bin/time -f '%U %S' -o "$log.cpu" "$bin" -max_total_time="$secs" -timeout=20 -rss_limit_mb=2048 -print_final_stats=1 \
     -close_fd_mask=3 -artifact_prefix="$art/" "${fork[@]}" "${dict[@]}" "${dirs[@]}" >"$log" 2>&1
   rc=$?
+  cpu=$(awk 'END {printf "%.0f", $1 + $2}' "$log.cpu" 2>/dev/null) # user + system CPU s, fork children too
   execs=$(grep -oE 'stat::number_of_executed_units: *[0-9]+' "$log" | grep -oE '[0-9]+$' | tail -1)
   last=$(grep -E '^#[0-9]+' "$log" | tail -1)
   if [ ${#fork[@]} -gt 0 ]; then # fork mode: "#EXECS: cov: ... oom/timeout/crash: a/b/c ..."
@@ -53,6 +55,6 @@ for t in "$@"; do
     bad=1
     result="FOUND $((after - before)) file(s) in $art, e.g. $(find "$art" -type f -newer "$log.start" | head -1) (rc $rc; see $log)"
   fi
-  printf '%-8s %8s %10s %8s %8s %8s  %s\n' "$t" "$secs" "${execs:-?}" "${cov:-?}" "${ft:-?}" "${corp:-?}" "$result"
+  printf '%-8s %8s %8s %10s %8s %8s %8s  %s\n' "$t" "$secs" "${cpu:-?}" "${execs:-?}" "${cov:-?}" "${ft:-?}" "${corp:-?}" "$result"
 done
 exit $bad
