@@ -276,7 +276,7 @@ static void test_pack_roundtrip(void)
     }
     EXPECT_EQ_INT(u.blobs[0].start[1], 1);
     EXPECT(u.blobs[0].coord[0] && u.blobs[0].coord[0][2] == 12);
-    EXPECT(!memcmp(u.blobs[0].data, b->data, 6 * sizeof(double)));
+    EXPECT(!memcmp(u.blobs[0].data, r.blobs[0].data, 6 * sizeof(double))); /* b moved with the 2nd add */
     task_result_free(&u);
     for (size_t cut = 0; cut < buf.len; cut += 7) { /* every truncation is refused */
         EXPECT_EQ_INT(task_result_unpack(buf.s, cut, &u), FS_ERR_FORMAT);
