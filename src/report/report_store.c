@@ -238,7 +238,9 @@ int report_var_expect(ReportStore *rs, const char *ds, const ReportVar *v, int n
 /* Mean over seeds of the extra block at grid point g[0..2] = (arch, aug, band), NaNs skipped.
  * out has v->extra_len values (NaN where no seed has one). Returns the number of seeds with
  * at least one finite value. */
-int report_var_mean(const ReportVar *v, const int64_t g[3], double *out)
+/* Offset in v->v of grid point g[0..2] = (arch, aug, band) at seed 0; *seed_stride gets the step
+ * from one seed to the next (0 when v has no seed dim). Row-major over v->dims. */
+static int64_t var_grid_offset(const ReportVar *v, const int64_t g[3], int64_t *seed_stride)
 {
     int64_t stride[FSH5_MAX_RANK] = {0};
     int64_t s = 1;
@@ -250,14 +252,21 @@ int report_var_mean(const ReportVar *v, const int64_t g[3], double *out)
     for (int k = 0; k < 3; k++)
         if (v->gpos[k] >= 0)
             base += g[k] * stride[v->gpos[k]];
+    *seed_stride = v->gpos[REPORT_GRID_SEED] >= 0 ? stride[v->gpos[REPORT_GRID_SEED]] : 0;
+    return base;
+}
+
+int report_var_mean(const ReportVar *v, const int64_t g[3], double *out)
+{
+    int64_t seed_stride = 0;
+    const int64_t base = var_grid_offset(v, g, &seed_stride);
     int64_t ns = report_var_gsize(v, REPORT_GRID_SEED);
     int used = 0;
     int *cnt = xcalloc((size_t)v->extra_len, sizeof *cnt);
     for (int64_t i = 0; i < v->extra_len; i++)
         out[i] = 0;
     for (int64_t sd = 0; sd < ns; sd++) {
-        int64_t off =
-            base + (v->gpos[REPORT_GRID_SEED] >= 0 ? sd * stride[v->gpos[REPORT_GRID_SEED]] : 0);
+        int64_t off = base + sd * seed_stride;
         int any = 0;
         for (int64_t i = 0; i < v->extra_len; i++) {
             double x = v->v[off + i];
@@ -285,18 +294,9 @@ int report_var_seed_block(const ReportVar *v, const int64_t g[3], int64_t sd, do
             out[i] = (double)NAN;
         return 0;
     }
-    int64_t stride[FSH5_MAX_RANK] = {0}, s = 1;
-    for (int i = v->rank - 1; i >= 0; i--) {
-        stride[i] = s;
-        s *= v->dims[i];
-    }
-    int64_t base = 0;
-    for (int k = 0; k < 3; k++)
-        if (v->gpos[k] >= 0)
-            base += g[k] * stride[v->gpos[k]];
-    if (v->gpos[REPORT_GRID_SEED] >= 0)
-        base += sd * stride[v->gpos[REPORT_GRID_SEED]];
-    memcpy(out, v->v + base, (size_t)v->extra_len * sizeof *out);
+    int64_t seed_stride = 0;
+    const int64_t base = var_grid_offset(v, g, &seed_stride);
+    memcpy(out, v->v + base + sd * seed_stride, (size_t)v->extra_len * sizeof *out);
     return 1;
 }
 
