@@ -22,11 +22,11 @@ typedef struct {
 } CurvesHook;
 
 void curves_hook_init(CurvesHook *h, LearningCurves *lc, int max_batch);
-/* The usual start: a recorder over sets with the default schedule (PAPER.md 5), attached to h,
- * and a first record at step 0 (before training). On success the caller owns h->lc
+/* The usual start: a recorder over sets with schedule sch (NULL: curves_schedule_default,
+ * PAPER.md 5), attached to h, and a first record at step 0 (before training). On success the caller owns h->lc
  * (curves_destroy); on failure h->lc is NULL and fs_last_error says why. */
 FsStatus curves_hook_start(CurvesHook *h, const CurvesSet *sets, int n_sets, int k, int max_batch,
-                           Model *m);
+                           const CurvesSchedule *sch, Model *m);
 FsStatus curves_hook_record_now(CurvesHook *h, Model *m, long step, int epoch);
 int curves_hook_on_step(void *user, Model *m, long step, int epoch);
 void curves_hook_on_epoch(void *user, Model *m, int epoch, double train_loss, double train_acc,

@@ -38,6 +38,11 @@ const char *dataset_spec_help(void);
  * seeded random choice when seed != 0). Indices are returned ascending. *idx is xmalloc'd. */
 FsStatus dataset_stratified_indices(const Dataset *d, const int *take, uint64_t seed, int **idx,
                                     int *n);
+/* out = the images of d whose rank among their class's images (in stored order) is even
+ * (half 0: the 1st, 3rd, ... of each class) or odd (half 1), in stored order: two disjoint halves
+ * of every class, ceil(n_c / 2) and floor(n_c / 2) images. FS_ERR_CONFIG when half is not 0 or 1
+ * or the half is empty. */
+FsStatus dataset_class_half(const Dataset *d, int half, Dataset *out);
 /* Per-class counts (k entries, xcalloc'd). */
 int *dataset_class_counts(const Dataset *d);
 /* Mean and std per channel over all pixels (double accumulation) into d->mean / d->std. */

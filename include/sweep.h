@@ -115,7 +115,11 @@ typedef struct {
     int store_fsync;
     /* [analyses] */
     int learning_order, adcs, dfm, tprfpr, hfss, heatmap;
+    /* learning-curve checkpoints: every lo_dense_every steps to lo_dense_until, then every
+     * lo_sparse_every, and at each epoch end (curves.h CurvesSchedule) */
+    int lo_dense_every, lo_dense_until, lo_sparse_every;
     int per_class;     /* DFM/SHORTCUT tasks per class (1) or per model (0) */
+    int dfm_holdout;   /* DFMs ranked on the even half of each class's test images, SHORTCUT on the odd */
     char *dfm_method; /* "iccv" */
     int dfm_patch;
     int dfm_parts;

@@ -259,7 +259,7 @@ int cmd_train(int argc, char **argv)
         cs[i].mask = NULL;
     }
     if (st == FS_OK && n_curves) {
-        st = curves_hook_start(&ch, cs, n_curves, d.k, 256, m);
+        st = curves_hook_start(&ch, cs, n_curves, d.k, 256, NULL, m);
         lc = ch.lc;
     }
     Augmenter *aug = NULL;

@@ -106,6 +106,22 @@ void dataset_pad(Dataset *d, int pad)
     d->w = w2;
 }
 
+FsStatus dataset_class_half(const Dataset *d, int half, Dataset *out)
+{
+    if (half != 0 && half != 1)
+        return fs_errorf(FS_ERR_CONFIG, "%s: half %d: expected 0 or 1", d->name, half);
+    int *seen = xcalloc(d->k > 0 ? (size_t)d->k : 1, sizeof *seen);
+    int *idx = xmalloc((d->n > 0 ? (size_t)d->n : 1) * sizeof *idx), n = 0;
+    for (int i = 0; i < d->n; i++)
+        if (seen[d->y[i]]++ % 2 == half) idx[n++] = i;
+    FsStatus st = n > 0 ? dataset_subset(d, idx, n, out)
+                        : fs_errorf(FS_ERR_CONFIG, "%s: half %d of %d images is empty", d->name,
+                                    half, d->n);
+    free(idx);
+    free(seen);
+    return st;
+}
+
 FsStatus dataset_stratified_indices(const Dataset *d, const int *take, uint64_t seed, int **idx,
                                     int *n)
 {

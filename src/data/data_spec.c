@@ -37,6 +37,7 @@ const char *dataset_spec_help(void)
            "  n=N            N images, stratified by class (first ones in stored order)\n"
            "  per_class=M    M images of each class;  frac=F  fraction F of each class\n"
            "  subset_seed=S  pick the subset at random (seeded, S != 0) instead of the first ones\n"
+           "  half=0|1       after n/per_class/frac: the 1st, 3rd, ... (0) or 2nd, 4th, ... (1) image of each class\n"
            "  stratified=0   with n=: the first N images regardless of class\n"
            "  size=S         resize every image to SxS (bilinear, antialiased; folder default 224)\n"
            "  channels=1|3   convert grey <-> RGB (folder default 3)\n"
@@ -61,6 +62,7 @@ typedef struct {
     double frac;
     long subset_seed;
     int stratified;
+    int half; /* -1: all; 0 / 1: dataset_class_half */
     int size, channels, pad, pad32;
     char norm[32];
     double mean[3], std[3];
@@ -105,6 +107,7 @@ static FsStatus spec_parse_opts(const char *spec, char *opts, SpecOpts *o)
         else if (!strcmp(k, "per_class")) st = fs_parse_long(v, 0, 1L << 30, "per_class", &o->per_class);
         else if (!strcmp(k, "frac")) st = fs_parse_double(v, 0, 1, "frac", &o->frac);
         else if (!strcmp(k, "subset_seed")) st = fs_parse_long(v, 0, 1L << 62, "subset_seed", &o->subset_seed);
+        else if (!strcmp(k, "half")) st = fs_parse_int(v, 0, 1, "half", &o->half);
         else if (!strcmp(k, "stratified")) st = fs_parse_int(v, 0, 1, "stratified", &o->stratified);
         else if (!strcmp(k, "size")) st = fs_parse_int(v, 2, 4096, "size", &o->size);
         else if (!strcmp(k, "channels")) {
@@ -158,7 +161,7 @@ static FsStatus spec_parse_opts(const char *spec, char *opts, SpecOpts *o)
         } else
             return fs_errorf(FS_ERR_CONFIG,
                              "dataset spec '%s': unknown option '%s' (expected n, per_class, frac, "
-                             "subset_seed, stratified, size, channels, pad, pad32, norm, mean, std, "
+                             "subset_seed, stratified, half, size, channels, pad, pad32, norm, mean, std, "
                              "classes, classes_file, labels, unclipped, ood_seed or a syn parameter)",
                              spec, k);
         if (st) {
@@ -460,6 +463,7 @@ static FsStatus spec_load(const char *spec, Dataset *out)
     SpecOpts o;
     memset(&o, 0, sizeof o);
     o.stratified = 1;
+    o.half = -1;
     syn_default_params(&o.syn, 0);
     char *optcopy = optstr ? xstrdup(optstr) : NULL;
     FsStatus st = optcopy ? spec_parse_opts(spec, optcopy, &o) : FS_OK;
@@ -559,6 +563,13 @@ static FsStatus spec_load(const char *spec, Dataset *out)
         if (st) goto done;
         dataset_free(&d);
         d = sub;
+    }
+    if (o.half >= 0) {
+        Dataset h;
+        st = dataset_class_half(&d, o.half, &h);
+        if (st) goto done;
+        dataset_free(&d);
+        d = h;
     }
     *out = d;
     memset(&d, 0, sizeof d);

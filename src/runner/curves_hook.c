@@ -15,11 +15,11 @@ void curves_hook_init(CurvesHook *h, LearningCurves *lc, int max_batch)
 }
 
 FsStatus curves_hook_start(CurvesHook *h, const CurvesSet *sets, int n_sets, int k, int max_batch,
-                           Model *m)
+                           const CurvesSchedule *sch, Model *m)
 {
-    CurvesSchedule sch;
-    curves_schedule_default(&sch);
-    LearningCurves *lc = curves_create(sets, n_sets, k, &sch);
+    CurvesSchedule def;
+    curves_schedule_default(&def);
+    LearningCurves *lc = curves_create(sets, n_sets, k, sch ? sch : &def);
     curves_hook_init(h, lc, max_batch);
     if (!lc) return FS_ERR_CONFIG;
     FsStatus st = curves_hook_record_now(h, m, 0, 0);

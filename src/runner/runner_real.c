@@ -340,7 +340,8 @@ static FsStatus run_train(const SweepConfig *cfg, const TaskSpec *s, const TaskE
                                 sz)->data;
     }
     /* Learning order (PAPER.md 5): per-class accuracy, margin AUC and confusion on the test set
-     * and on each test band's copy, every 10 steps to 100, then every 100, and at epoch ends. */
+     * and on each test band's copy at the checkpoints of lo_dense_every / lo_dense_until /
+ * lo_sparse_every (default every 10 steps to 100, then every 100) and at epoch ends. */
     const int64_t TB = cfg->axes[AX_TEST_BAND].n;
     Dataset *bands = cfg->learning_order ? xcalloc((size_t)TB, sizeof *bands) : NULL;
     CurvesSet *sets = cfg->learning_order ? xcalloc((size_t)TB, sizeof *sets) : NULL;
@@ -358,7 +359,13 @@ static FsStatus run_train(const SweepConfig *cfg, const TaskSpec *s, const TaskE
         }
     }
     if (cfg->learning_order && st == FS_OK) {
-        st = curves_hook_start(&ch, sets, (int)TB, (int)K, cfg->batch > 16 ? cfg->batch : 16, m);
+        CurvesSchedule sch;
+        curves_schedule_default(&sch);
+        sch.dense_every = cfg->lo_dense_every;
+        sch.dense_until = cfg->lo_dense_until;
+        sch.sparse_every = cfg->lo_sparse_every;
+        st = curves_hook_start(&ch, sets, (int)TB, (int)K, cfg->batch > 16 ? cfg->batch : 16, &sch,
+                               m);
         lc = ch.lc;
         if (st != FS_OK) {
             char why[512]; /* copy: fs_errorf writes the buffer fs_last_error points to */
@@ -519,20 +526,54 @@ static FsStatus run_adcs(const SweepConfig *cfg, const TaskSpec *s, TaskResult *
     return st;
 }
 
+/* What every analysis of a trained model starts from: the task's test split, its model and the
+ * inference classifier on it (batch-norm folded). half = -1: the whole test split; 0 or 1: the
+ * images whose rank among their class's images (in test-set order) is even (0) or odd (1), the
+ * ranking and measuring halves of dfm_holdout. analysed_open fills all three or none;
+ * analysed_close frees whatever was opened (safe on a zeroed or failed one). */
+typedef struct {
+    Dataset te;
+    Model *m;
+    Classifier clf;
+    int have_clf;
+} Analysed;
+
+static FsStatus analysed_open(const SweepConfig *cfg, const TaskSpec *s, const TaskEnv *env,
+                              int half, Analysed *a)
+{
+    memset(a, 0, sizeof *a);
+    FsStatus st = load_split(cfg, s->dataset, 1, &a->te);
+    if (st == FS_OK) st = load_model(cfg, s, env, &a->te, &a->m);
+    if (st == FS_OK && half >= 0) {
+        Dataset h = {0};
+        st = dataset_class_half(&a->te, half, &h);
+        if (st == FS_OK) {
+            dataset_free(&a->te);
+            a->te = h;
+        }
+    }
+    if (st == FS_OK) st = model_classifier(a->m, cfg->batch, &a->clf);
+    if (st == FS_OK) a->have_clf = 1;
+    return st;
+}
+
+static void analysed_close(Analysed *a)
+{
+    if (a->have_clf) model_classifier_free(&a->clf);
+    model_free(a->m);
+    dataset_free(&a->te);
+    memset(a, 0, sizeof *a);
+}
+
 static FsStatus run_dfm(const SweepConfig *cfg, const TaskSpec *s, const TaskEnv *env,
                         TaskResult *out)
 {
-    Dataset te = {0};
-    Model *m = NULL;
-    Classifier clf;
-    int have_clf = 0;
-    FsStatus st = load_split(cfg, s->dataset, 1, &te);
-    if (st == FS_OK) st = dfm_check_geometry(te.h, te.w, cfg->dfm_patch);
-    if (st == FS_OK) st = load_model(cfg, s, env, &te, &m);
-    if (st == FS_OK) st = model_classifier(m, cfg->batch, &clf);
+    Analysed a; /* dfm_holdout: rank on the even half of each class's test images */
+    FsStatus st = analysed_open(cfg, s, env, cfg->dfm_holdout ? 0 : -1, &a);
+    if (st == FS_OK) st = dfm_check_geometry(a.te.h, a.te.w, cfg->dfm_patch);
     if (st != FS_OK) goto out;
-    have_clf = 1;
-    const int64_t K = te.k, rows = te.h / cfg->dfm_patch, nb = te.w / (2 * cfg->dfm_patch) + 1;
+    const Dataset *te = &a.te;
+    const int64_t K = te->k, rows = te->h / cfg->dfm_patch, nb = te->w / (2 * cfg->dfm_patch) + 1;
     const int64_t r0 = rows * s->part / s->n_parts, r1 = rows * (s->part + 1) / s->n_parts;
     DfmOptions o;
     dfm_opts(cfg, &o);
@@ -540,16 +581,16 @@ static FsStatus run_dfm(const SweepConfig *cfg, const TaskSpec *s, const TaskEnv
     double *sc = xmalloc((size_t)count * (size_t)K * sizeof(double));
     for (size_t i = 0; i < (size_t)count * (size_t)K; i++) sc[i] = (double)NAN;
     if (s->cls >= 0) { /* the class-c images, in test-set order; none: NaN, as for all classes */
-        int *idx = xmalloc(((size_t)te.n + 1) * sizeof *idx), n = 0;
-        for (int i = 0; i < te.n; i++)
-            if (te.y[i] == s->cls) idx[n++] = i;
+        int *idx = xmalloc(((size_t)te->n + 1) * sizeof *idx), n = 0;
+        for (int i = 0; i < te->n; i++)
+            if (te->y[i] == s->cls) idx[n++] = i;
         Dataset sub = {0};
-        if (n > 0) st = dataset_subset(&te, idx, n, &sub);
-        if (n > 0 && st == FS_OK) st = dfm_score_range(&clf, &sub, &o, first, count, sc);
+        if (n > 0) st = dataset_subset(te, idx, n, &sub);
+        if (n > 0 && st == FS_OK) st = dfm_score_range(&a.clf, &sub, &o, first, count, sc);
         dataset_free(&sub);
         free(idx);
     } else {
-        st = dfm_score_range(&clf, &te, &o, first, count, sc);
+        st = dfm_score_range(&a.clf, te, &o, first, count, sc);
     }
     if (st == FS_OK) {
         const char *d[] = {"class", "pa", "pb"};
@@ -564,9 +605,7 @@ static FsStatus run_dfm(const SweepConfig *cfg, const TaskSpec *s, const TaskEnv
     }
     free(sc);
 out:
-    if (have_clf) model_classifier_free(&clf);
-    model_free(m);
-    dataset_free(&te);
+    analysed_close(&a);
     return st;
 }
 
@@ -628,16 +667,10 @@ static FsStatus run_shortcut(const SweepConfig *cfg, const TaskSpec *s, const Ta
                              TaskResult *out)
 {
     const TaskBlob *sc = task_input(env, "dfm_score");
-    Dataset te = {0};
-    Model *m = NULL;
-    Classifier clf;
-    int have_clf = 0;
-    FsStatus st = load_split(cfg, s->dataset, 1, &te);
-    if (st == FS_OK) st = load_model(cfg, s, env, &te, &m);
-    if (st == FS_OK) st = model_classifier(m, cfg->batch, &clf);
+    Analysed a;
+    FsStatus st = analysed_open(cfg, s, env, cfg->dfm_holdout ? 1 : -1, &a); /* measure: odd half */
     if (st != FS_OK) goto out;
-    have_clf = 1;
-    const int64_t K = te.k, H = te.h, W = te.w, nT = cfg->n_dfm_T;
+    const int64_t K = a.te.k, H = a.te.h, W = a.te.w, nT = cfg->n_dfm_T;
     double *maps = NULL;
     st = assemble_scores(cfg, s, sc, K, H, W, &maps);
     if (st != FS_OK) goto out;
@@ -663,32 +696,27 @@ static FsStatus run_shortcut(const SweepConfig *cfg, const TaskSpec *s, const Ta
         for (int64_t k = 0; k < K; k++)
             dfm_threshold(maps + k * H * W, (int)H, (int)W, cfg->dfm_T[t], bin + k * H * W);
         for (int64_t i = 0; i < K * H * W; i++) dfm[t * K * H * W + i] = bin[i];
-        if (cfg->tprfpr) st = shortcut_fill(&clf, &te, bin, cfg, &co, t, s->cls, v);
+        if (cfg->tprfpr) st = shortcut_fill(&a.clf, &a.te, bin, cfg, &co, t, s->cls, v);
         if (st == FS_OK) st = task_check(env);
     }
     if (st == FS_OK && s->cls >= 0) runner_keep_class(out, s->cls);
     free(bin);
     free(maps);
 out:
-    if (have_clf) model_classifier_free(&clf);
-    model_free(m);
-    dataset_free(&te);
+    analysed_close(&a);
     return st;
 }
 
 static FsStatus run_model_eval(const SweepConfig *cfg, const TaskSpec *s, const TaskEnv *env,
                                TaskResult *out)
 {
-    Dataset te = {0}, tr = {0}, da = {0};
-    Model *m = NULL;
-    Classifier clf;
-    int have_clf = 0;
-    FsStatus st = load_split(cfg, s->dataset, 1, &te);
-    if (st == FS_OK) st = load_model(cfg, s, env, &te, &m);
-    if (st == FS_OK) st = model_classifier(m, cfg->batch, &clf);
+    Dataset tr = {0}, da = {0};
+    Analysed a;
+    FsStatus st = analysed_open(cfg, s, env, -1, &a);
     if (st != FS_OK) goto out;
-    have_clf = 1;
-    const int64_t K = te.k, H = te.h, W = te.w;
+    Model *m = a.m;
+    const Dataset *te = &a.te;
+    const int64_t K = te->k, H = te->h, W = te->w;
     if (s->kind == TASK_OOD) {
         const int64_t n = cfg->axes[AX_OOD].n;
         const char *d[] = {"ood"};
@@ -701,9 +729,9 @@ static FsStatus run_model_eval(const SweepConfig *cfg, const TaskSpec *s, const 
             double eps = 0;
             if (fgsm_is_name(name)) { /* adversarial against this model, the set's own constants */
                 st = fgsm_parse(name, &eps);
-                if (st == FS_OK) st = fgsm_make(&clf, &te, eps, &od);
+                if (st == FS_OK) st = fgsm_make(&a.clf, te, eps, &od);
             } else {
-                st = ood_make(&te, name, cfg->seed, &od);
+                st = ood_make(te, name, cfg->seed, &od);
             }
             if (st == FS_OK) st = eval_set(m, &od, cfg->batch, conf, &acc[i]);
             dataset_free(&od);
@@ -717,13 +745,13 @@ static FsStatus run_model_eval(const SweepConfig *cfg, const TaskSpec *s, const 
         const char *d[] = {"fy", "fx"};
         int64_t sz[] = {H, W};
         double *err = task_result_add(out, "heatmap_err", BLOB_RESULTS, AX_MODEL_MASK, 1, 2, d, sz)->data;
-        st = heatmap_fourier(&clf, &te, &o, err);
+        st = heatmap_fourier(&a.clf, te, &o, err);
     } else { /* HFSS on a class-stratified training subset the size of the test set */
         HfssOptions o;
         st = hfss_options_default(&o, (int)H);
         if (st == FS_OK) st = load_split(cfg, s->dataset, 0, &tr);
         int *take = xcalloc((size_t)K, sizeof(int)), *idx = NULL, n = 0;
-        int *cnt = dataset_class_counts(&te);
+        int *cnt = dataset_class_counts(te);
         for (int64_t k = 0; k < K; k++) take[k] = cnt[k];
         free(cnt);
         if (st == FS_OK) st = dataset_stratified_indices(&tr, take, 42, &idx, &n);
@@ -739,7 +767,7 @@ static FsStatus run_model_eval(const SweepConfig *cfg, const TaskSpec *s, const 
             double *dst = task_result_add(out, "hfss_dfm", BLOB_RESULTS, AX_MODEL_MASK, 1, 3, d, sz)->data;
             uint8_t *dfms = xmalloc((size_t)(K * H * W));
             double *fl = xmalloc((size_t)K * sizeof(double));
-            st = hfss_run(&clf, &da, &o, dfms, fl, NULL); /* o.spread NULL: this worker */
+            st = hfss_run(&a.clf, &da, &o, dfms, fl, NULL); /* o.spread NULL: this worker */
             for (int64_t i = 0; st == FS_OK && i < K * H * W; i++) dst[i] = dfms[i];
             free(dfms);
             free(fl);
@@ -747,9 +775,7 @@ static FsStatus run_model_eval(const SweepConfig *cfg, const TaskSpec *s, const 
     }
     if (st == FS_OK) st = task_check(env);
 out:
-    if (have_clf) model_classifier_free(&clf);
-    model_free(m);
-    dataset_free(&te);
+    analysed_close(&a);
     dataset_free(&tr);
     dataset_free(&da);
     return st;
@@ -760,21 +786,15 @@ out:
 static FsStatus run_dfm_greedy(const SweepConfig *cfg, const TaskSpec *s, const TaskEnv *env,
                                TaskResult *out)
 {
-    Dataset te = {0};
-    Model *m = NULL;
-    Classifier clf;
-    int have_clf = 0;
-    FsStatus st = load_split(cfg, s->dataset, 1, &te);
-    if (st == FS_OK) st = load_model(cfg, s, env, &te, &m);
-    if (st == FS_OK) st = model_classifier(m, cfg->batch, &clf);
+    Analysed a;
+    FsStatus st = analysed_open(cfg, s, env, -1, &a);
     if (st != FS_OK) goto out;
-    have_clf = 1;
-    const int64_t K = te.k, H = te.h, W = te.w;
+    const int64_t K = a.te.k, H = a.te.h, W = a.te.w;
     DfmGreedyOptions o;
     dfm_greedy_options_default(&o);
     o.tol = cfg->dfm_greedy_tol;
     uint8_t *dfm = xmalloc((size_t)(K * H * W));
-    st = dfm_greedy_run(&clf, &te, &o, dfm, NULL);
+    st = dfm_greedy_run(&a.clf, &a.te, &o, dfm, NULL);
     if (st == FS_OK) {
         const char *d[] = {"class", "fy", "fx"};
         int64_t sz[] = {K, H, W};
@@ -784,9 +804,7 @@ static FsStatus run_dfm_greedy(const SweepConfig *cfg, const TaskSpec *s, const 
     free(dfm);
     if (st == FS_OK) st = task_check(env);
 out:
-    if (have_clf) model_classifier_free(&clf);
-    model_free(m);
-    dataset_free(&te);
+    analysed_close(&a);
     return st;
 }
 

@@ -97,6 +97,12 @@ static const KeyDef keys[] = {
      "classes of the DFM and SHORTCUT tasks: all, indices 0,3,7, ranges 0-4, class names"},
     {"analyses", "learning_order", K_BOOL, OFF(learning_order), "true", 0, 0, 1,
      "per-class accuracy curves during training"},
+    {"analyses", "lo_dense_every", K_INT, OFF(lo_dense_every), "10", 1, 1000000, 1,
+     "learning curves: a checkpoint every N steps up to lo_dense_until"},
+    {"analyses", "lo_dense_until", K_INT, OFF(lo_dense_until), "100", 0, 100000000, 1,
+     "learning curves: the last step of the dense checkpoints"},
+    {"analyses", "lo_sparse_every", K_INT, OFF(lo_sparse_every), "100", 1, 100000000, 1,
+     "learning curves: a checkpoint every N steps after lo_dense_until (and at each epoch end)"},
     {"analyses", "adcs", K_BOOL, OFF(adcs), "true", 0, 0, 1, "ADCS per dataset"},
     {"analyses", "dfm", K_BOOL, OFF(dfm), "true", 0, 0, 1, "DFMs by patch removal"},
     {"analyses", "dfm_method", K_STR, OFF(dfm_method), "iccv", 0, 0, 1, "iccv"},
@@ -112,6 +118,9 @@ static const KeyDef keys[] = {
      "random radius-matched control masks per class and T"},
     {"analyses", "shortcut_fpr_max", K_DBL, OFF(shortcut_fpr_max), "0.2", 0, 1, 1,
      "FPR bound of the specific-shortcut verdict"},
+    {"analyses", "dfm_holdout", K_BOOL, OFF(dfm_holdout), "false", 0, 0, 1,
+     "true: DFMs ranked on the even half of each class's test images, TPR/FPR, controls and "
+     "injection measured on the odd half"},
     {"analyses", "shortcut_inject", K_BOOL, OFF(shortcut_inject), "true", 0, 0, 1,
      "shortcut injection rates"},
     {"analyses", "dfm_greedy_tol", K_INT, OFF(dfm_greedy_tol), "6", 0, 1 << 30, 1,
@@ -539,6 +548,15 @@ static FsStatus convert(RawValues *raw, SweepConfig *cfg)
             char msg[200];
             fs_snprintf(msg, sizeof msg, "a patch size dividing half the image size (%d) of %s",
                         cfg->dsinfo[d].h / 2, cfg->axes[AX_DATASET].v[d]);
+            return bad(raw, i, msg);
+        }
+        /* dfm_holdout splits each class's test images in two: n_test must leave two per class */
+        if (cfg->dfm && cfg->dfm_holdout && cfg->n_test > 0 && cfg->n_test < 2 * cfg->dsinfo[d].classes) {
+            int i = key_find("train", "n_test");
+            char msg[200];
+            fs_snprintf(msg, sizeof msg, "at least 2 test images per class with dfm_holdout = true "
+                        "(%d for the %d classes of %s)", 2 * cfg->dsinfo[d].classes,
+                        cfg->dsinfo[d].classes, cfg->axes[AX_DATASET].v[d]);
             return bad(raw, i, msg);
         }
     }

@@ -546,6 +546,24 @@ static void test_subset_norm_resize(void)
     EXPECT(dataset_load("syn:b1:test?n_per_class=6&n=5&stratified=0", &s) == FS_OK);
     for (int i = 0; i < 5; i++) EXPECT_EQ_INT(s.y[i], 0);
     dataset_free(&s);
+    /* half=0|1: the even- and odd-ranked images of each class, disjoint, in stored order */
+    Dataset hf[2];
+    EXPECT(dataset_load("syn:b1:test?n_per_class=6&per_class=5&half=0", &hf[0]) == FS_OK);
+    EXPECT(dataset_load("syn:b1:test?n_per_class=6&per_class=5&half=1", &hf[1]) == FS_OK);
+    EXPECT(dataset_load("syn:b1:test?n_per_class=6&per_class=5", &s) == FS_OK);
+    EXPECT(hf[0].n == 12 && hf[1].n == 8 && s.n == 20); /* 3 + 2 of each class's 5 */
+    int next[2] = {0, 0}, rank[4] = {0, 0, 0, 0};
+    for (int i = 0; i < s.n; i++) { /* walk the whole set: each image is the next of its half */
+        int h = rank[s.y[i]]++ % 2, j = next[h]++;
+        EXPECT(j < hf[h].n && hf[h].y[j] == s.y[i]);
+        if (j < hf[h].n) EXPECT(!memcmp(hf[h].x + (size_t)j * 3072, s.x + (size_t)i * 3072, 3072 * sizeof *s.x));
+    }
+    EXPECT(next[0] == hf[0].n && next[1] == hf[1].n);
+    dataset_free(&hf[0]);
+    dataset_free(&hf[1]);
+    EXPECT(dataset_class_half(&s, 2, &hf[0]) == FS_ERR_CONFIG);
+    dataset_free(&s);
+    EXPECT(dataset_load("syn:b1:test?n_per_class=6&half=2", &s) == FS_ERR_CONFIG);
     /* normalise */
     float *z = xmalloc(3072 * sizeof *z);
     dataset_normalize(&d, d.x, z, 1);

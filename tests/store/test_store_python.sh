@@ -113,6 +113,10 @@ dfm_parts = 1
 heatmap = true
 hfss = false
 shortcut_controls = 5
+; checkpoints every 2 steps to step 6, then every 5, and at both epoch ends (12 steps)
+lo_dense_every = 2
+lo_dense_until = 6
+lo_sparse_every = 5
 [train]
 epochs = 2
 batch = 16
@@ -135,10 +139,14 @@ assert peaks == [(0, -3), (0, 3)], peaks
 assert v[top].min() > 3 * np.sort(v)[-3], "the grating's bins stand out"
 assert np.array_equal(ds.ckpt.values, ds.lo_step.values.reshape(-1, ds.sizes["ckpt"])[0])
 assert ds.ckpt.values[0] == 0 and (np.diff(ds.ckpt.values) > 0).all(), ds.ckpt.values
+last = int(ds.ckpt.values[-1])  # the run's last step, the end of epoch 2
+want = {s for s in range(last + 1) if (s <= 6 and s % 2 == 0) or (s > 6 and s % 5 == 0)}
+want |= {last // 2, last}  # epoch ends
+assert last == 12 and sorted(want) == [0, 2, 4, 6, 10, 12] and sorted(want) == [int(v) for v in ds.ckpt.values], (last, ds.ckpt.values)
 assert list(ds.ood.values) == ["gaussian_noise:3"] and list(ds.test_band.values) == ["all", "bandpass:1"]
 assert ds.lo_acc.sel(ckpt=ds.ckpt.values[-1], test_band="all", **{"class": "0"}).size == 1
 PYEOF
-check $? "real run: fy/fx of a known-frequency spectrum, ckpt = steps, no bare dims"
+check $? "real run: fy/fx of a known-frequency spectrum, ckpt = steps on the lo_* schedule, no bare dims"
 
 # A store written before coordinates existed (dims as netCDF dimensions without values) still
 # resumes: its dims stay index-only, new results land in them.
