@@ -31,6 +31,45 @@ static FsStatus idx_read(gzFile g, const char *path, void *buf, size_t n, size_t
     return FS_OK;
 }
 
+/* idx_read into a buffer that grows with the bytes actually there (64 MiB first, then doubling
+ * up to n), so a header that declares more data than the file holds is a "truncated" error, not
+ * an allocation of what it declares. *buf is xmalloc'd on success, NULL on error. */
+static FsStatus idx_read_grow(gzFile g, const char *path, size_t n, size_t *off, const char *what,
+                              unsigned char **buf)
+{
+    size_t cap = n < ((size_t)1 << 26) ? n : ((size_t)1 << 26), got = 0;
+    unsigned char *b = xmalloc(cap > 0 ? cap : 1);
+    FsStatus st = FS_OK;
+    while (got < n) {
+        if (got == cap) {
+            cap = cap > n / 2 ? n : 2 * cap;
+            b = xrealloc(b, cap);
+        }
+        unsigned chunk = (unsigned)((cap - got) > (1u << 30) ? (1u << 30) : (cap - got));
+        int r = gzread(g, b + got, chunk);
+        if (r < 0) {
+            int e;
+            const char *m = gzerror(g, &e);
+            st = fs_errorf(FS_ERR_FORMAT, "%s: offset %zu: cannot read %s: %s", path, *off + got,
+                           what, m ? m : "zlib error");
+            break;
+        }
+        if (r == 0) break;
+        got += (size_t)r;
+    }
+    if (st == FS_OK && got < n)
+        st = fs_errorf(FS_ERR_FORMAT, "%s: truncated at offset %zu: expected %zu bytes of %s, found %zu",
+                       path, *off + got, n, what, got);
+    if (st != FS_OK) {
+        free(b);
+        *buf = NULL;
+        return st;
+    }
+    *off += n;
+    *buf = b;
+    return FS_OK;
+}
+
 static uint32_t be32(const unsigned char *b)
 {
     return ((uint32_t)b[0] << 24) | ((uint32_t)b[1] << 16) | ((uint32_t)b[2] << 8) | b[3];
@@ -87,9 +126,9 @@ FsStatus data_load_idx(const char *images, const char *labels, int kmax, Dataset
     }
     int n = (int)di[0], h = (int)di[1], w = (int)di[2];
     size_t np = fs_mul_size((size_t)n, (size_t)h * (size_t)w, "IDX pixels");
-    unsigned char *px = xmalloc(np), *lb = xmalloc((size_t)n);
-    st = idx_read(gi, images, px, np, &oi, "pixel data");
-    if (!st) st = idx_read(gl, labels, lb, (size_t)n, &ol, "labels");
+    unsigned char *px = NULL, *lb = NULL;
+    st = idx_read_grow(gi, images, np, &oi, "pixel data", &px);
+    if (!st) st = idx_read_grow(gl, labels, (size_t)n, &ol, "labels", &lb);
     gzclose(gi);
     gzclose(gl);
     if (st) {
