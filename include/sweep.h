@@ -67,17 +67,20 @@ FsStatus sweep_dataset_info(const char *name, SweepDatasetInfo *out);
 /* Name of class i of a known dataset ("Trouser"), NULL where the table has none (indices only). */
 const char *sweep_class_name(const char *dataset, int i);
 
-/* An aug axis value "dfmx[:p=P][:from=AUG][:method=removal|greedy][:T=T]" (options in any
- * order): train with the DFMs of the model of the same dataset, arch, band and seed trained with
- * aug AUG (PAPER.md 10). removal: the source's patch-removal DFMs (its DFM tasks' scores,
- * assembled and thresholded at the top-T fraction as its SHORTCUT tasks do); greedy: DFM-X's
- * greedy maps (a TASK_DFM_GREEDY task of the source). */
+/* An aug axis value "dfmx[:p=P][:from=AUG][:method=removal|greedy][:T=T][:control=random]"
+ * (options in any order): train with the DFMs of the model of the same dataset, arch, band and
+ * seed trained with aug AUG (PAPER.md 10). removal: the source's patch-removal DFMs (its DFM
+ * tasks' scores, assembled and thresholded at the top-T fraction as its SHORTCUT tasks do);
+ * greedy: DFM-X's greedy maps (a TASK_DFM_GREEDY task of the source). control=random: the
+ * control of the same strength: each class's map replaced by a radius-matched random mask
+ * (control_random_mask: as many bins in every frequency ring as that map), same p. */
 typedef struct {
     int on;          /* 1: the value is a dfmx value */
     double p;        /* probability per image (default 0.3) */
     int from;        /* aug index of the source model */
     int greedy;      /* 1: method = greedy, 0: removal (the default) */
     double T;        /* removal: top-T fraction (default 0.05) */
+    int random;      /* 1: control=random (radius-matched random masks of the maps' sizes) */
 } SweepDfmx;
 
 typedef struct {

@@ -294,6 +294,17 @@ static FsStatus dfmx_setup(const SweepConfig *cfg, const TaskSpec *s, const Task
         free(bin);
         free(maps);
     }
+    if (x->random) { /* the control: per class a random mask with the map's bins per ring */
+        uint8_t *map = xmalloc((size_t)(H * W)), *rnd = xmalloc((size_t)(H * W));
+        const uint64_t seed = model_seed_of(cfg, s);
+        for (int64_t k = 0; k < K; k++) {
+            for (int64_t i = 0; i < H * W; i++) map[i] = rec[k * H * W + i] != 0;
+            control_random_mask(map, (int)H, (int)W, seed, (int)k, 0, rnd);
+            for (int64_t i = 0; i < H * W; i++) rec[k * H * W + i] = rnd[i];
+        }
+        free(map);
+        free(rnd);
+    }
     float *f = xmalloc((size_t)(K * H * W) * sizeof *f);
     for (int64_t i = 0; i < K * H * W; i++) f[i] = (float)rec[i];
     st = augment_set_dfms(aug, f, (int)K, -1);

@@ -569,7 +569,7 @@ static FsStatus dfmx_opt(const char *key, int *seen)
 {
     if (*seen)
         return fs_errorf(FS_ERR_CONFIG, "dfmx option %s= given twice (expected each of p, from, "
-                         "method, T at most once)", key);
+                         "method, T, control at most once)", key);
     *seen = 1;
     return FS_OK;
 }
@@ -584,7 +584,7 @@ FsStatus sweep_dfmx_parse(const char *v, SweepDfmx *out, char *from, size_t n)
     out->from = -1;
     FsBuf fb = {0};
     fsbuf_printf(&fb, "none");
-    int seen[4] = {0}, in_from = 0;
+    int seen[5] = {0}, in_from = 0;
     FsStatus st = FS_OK;
     char *tmp = xstrdup(v + 4), *save = NULL;
     for (char *t = strtok_r(tmp, ":", &save); t && st == FS_OK; t = strtok_r(NULL, ":", &save)) {
@@ -607,6 +607,13 @@ FsStatus sweep_dfmx_parse(const char *v, SweepDfmx *out, char *from, size_t n)
             else if (st == FS_OK && strcmp(t + 7, "removal") != 0)
                 st = fs_errorf(FS_ERR_CONFIG, "dfmx option '%s': expected method=removal or "
                                "method=greedy", t);
+        } else if (!strncmp(t, "control=", 8)) {
+            in_from = 0;
+            st = dfmx_opt("control", &seen[4]);
+            if (st == FS_OK && !strcmp(t + 8, "random")) out->random = 1;
+            else if (st == FS_OK && strcmp(t + 8, "none") != 0)
+                st = fs_errorf(FS_ERR_CONFIG, "dfmx option '%s': expected control=random or "
+                               "control=none", t);
         } else if (in_from) { /* a source value with ':' inside (pad:4+crop+flip, dfmx:...) */
             fsbuf_printf(&fb, ":%s", t);
         } else if (!strncmp(t, "from=", 5)) {
@@ -615,7 +622,8 @@ FsStatus sweep_dfmx_parse(const char *v, SweepDfmx *out, char *from, size_t n)
             fsbuf_printf(&fb, "%s", t + 5);
             in_from = 1;
         } else {
-            st = fs_errorf(FS_ERR_CONFIG, "dfmx option '%s': expected p=, from=, method= or T=", t);
+            st = fs_errorf(FS_ERR_CONFIG, "dfmx option '%s': expected p=, from=, method=, T= or "
+                           "control=", t);
         }
     }
     if (st == FS_OK && seen[1] && out->greedy)

@@ -148,6 +148,29 @@ $B/fsweep run "$tmp/f.ini" --store "$tmp/fk.h5" >"$tmp/fk2.log" 2>&1; check $? "
 grep -Eq 'done +train/tiny/a1/dfmx:from=none/all/s1' "$tmp/fk2.log"; check $? "the resume ran the dfmx train"
 $PY tests/sweep_compare.py "$tmp/fref.h5" "$tmp/fk.h5"; check $? "killed+resumed == uninterrupted (the fake dfmx weights hash the source's scores)"
 
+# ---- control=random: the same source maps' strength, random bins (radius-matched per class)
+$B/fsweep run "$tmp/x.ini" --store "$tmp/c.h5" -q augs=none,dfmx:p=0.5:from=none,dfmx:p=0.5:control=random:from=none \
+  >"$tmp/c.log" 2>&1; check $? "run with a dfmx control=random model"
+$PY - "$tmp/c.h5" <<'PYEOF'; check $? "control=random: per class as many bins in every ring as the removal maps, other bins; another model"
+import sys, h5py, numpy as np
+f = h5py.File(sys.argv[1], "r")
+r = f["results/tiny"]
+augs = [a.decode() if isinstance(a, bytes) else a for a in r["aug"][()]]
+rem, rnd = augs.index("dfmx:p=0.5:from=none"), augs.index("dfmx:p=0.5:control=random:from=none")
+a, b = r["dfmx_maps"][0, rem, 0, 0], r["dfmx_maps"][0, rnd, 0, 0]   # (class, fy, fx), 8 x 8
+assert np.isin(b, (0, 1)).all() and not np.array_equal(a, b)
+yy, xx = np.mgrid[0:8, 0:8]
+ring = np.floor(np.hypot(yy - 4, xx - 4) + 0.5).astype(int)
+for c in range(3):
+    assert a[c].sum() > 1 and a[c, 4, 4] == b[c, 4, 4], c
+    for q in range(ring.max() + 1):
+        assert a[c][ring == q].sum() == b[c][ring == q].sum(), (c, q)
+    # conjugate-symmetric like every DFM: bin (i, j) kept iff its partner ((8-i)%8, (8-j)%8) is
+    assert all(b[c, i, j] == b[c, (8 - i) % 8, (8 - j) % 8] for i in range(8) for j in range(8)), c
+w = f["models/tiny/cnn:0.25/weights"]
+assert not np.array_equal(w[rem, 0, 0], w[rnd, 0, 0])
+PYEOF
+
 # ---- plan-time errors: one line naming file, line and value
 bad() { # INI-AUGS-LINE EXTRA-ANALYSES-LINE PATTERN NAME
   printf '[sweep]\nrunner = real\n[axes]\ndatasets = tiny\narchs = cnn\n%s\n[analyses]\n%s\n' "$1" "$2" >"$tmp/bad.ini"
@@ -164,7 +187,8 @@ bad 'augs = none, dfmx:from=none:method=fast' '' "expected method=removal or met
 bad 'augs = none, dfmx:from=none:p=2' '' "expected p= a probability" "p out of range"
 bad 'augs = none, dfmx:from=none:T=0' '' "expected T= a top fraction" "T out of range"
 bad 'augs = none, dfmx:from=none:method=greedy:T=0.1' '' "greedy maps have their own size" "T with method=greedy"
-bad 'augs = none, dfmx:q=1:from=none' '' "option 'q=1': expected p=, from=, method= or T=" "an unknown option"
+bad 'augs = none, dfmx:q=1:from=none' '' "option 'q=1': expected p=, from=, method=, T= or control=" "an unknown option"
+bad 'augs = none, dfmx:control=shuffle:from=none' '' "expected control=random or control=none" "an unknown control"
 bad 'augs = none, dfmx:from=none:q=1' '' "from=none:q=1 is not a value.*the options are" "an unknown option after from="
 bad 'augs = none, dfmx:p=0.1:p=0.2:from=none' '' "given twice" "an option twice"
 printf '[sweep]\nrunner = real\n[axes]\ndatasets = tiny\narchs = cnn\naugs = none, dfmx:from=none:method=greedy\nclasses = 0,2\n' >"$tmp/ok.ini"
