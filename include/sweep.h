@@ -134,6 +134,8 @@ typedef struct {
     int shortcut_inject;     /* shortcut injection rates */
     int dfm_greedy_tol;      /* DFM-X greedy search: t_tol (images) */
     double hfss_p;
+    char *hfss_budgets;      /* "" (the size's default) or B_1,...,B_S: candidates per stage */
+    int n_hfss_budget, hfss_budget[8];
     /* [train] */
     int epochs, batch, n_train, n_test;
     double lr, weight_decay;

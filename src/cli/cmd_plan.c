@@ -73,7 +73,8 @@ int cmd_plan(int argc, char **argv)
         }
         if (t->kind == TASK_TRAIN && path > crit) crit = path;
         char needs[200] = "  (no dependencies)";
-        if (t->kind == TASK_TRAIN && t->n_deps) /* an edge across models (DFM-X) */
+        /* an edge across models (DFM-X), or HFSS's wait for its model's DFMs (hfss_evaluate) */
+        if ((t->kind == TASK_TRAIN && t->n_deps) || (t->kind == TASK_HFSS && t->n_deps > 1))
             fs_snprintf(needs, sizeof needs, t->n_deps > 1 ? "  (needs %s and %d more of that "
                         "model's tasks)" : "  (needs %s)", cfg.tasks[sweep_task_deps(&cfg, t)[0]].key,
                         t->n_deps - 1);

@@ -40,6 +40,11 @@ static void label_dim(const char *ds, TaskBlob *b, int i)
         task_blob_set_labels(b, i, lohi);
         return;
     }
+    if (!strcmp(d, "map") && n == 2) { /* the HFSS task's two maps per class */
+        const char *maps[2] = {"hfss", "removal"};
+        task_blob_set_labels(b, i, maps);
+        return;
+    }
     if (!strcmp(d, "half") && n == 2) { /* model_seed's two 32-bit halves, high first */
         const char *hilo[2] = {"hi", "lo"};
         task_blob_set_labels(b, i, hilo);

@@ -216,6 +216,24 @@ FsStatus runner_run_fake(const TaskSpec *spec, const TaskEnv *env, TaskResult *o
         int64_t s[] = {K, N, N};
         TaskBlob *b = task_result_add(out, "hfss_dfm", BLOB_RESULTS, G, 1, 3, d, s);
         for (int64_t i = 0; i < K * N * N; i++) b->data[i] = rng_uniform(&r) < cfg->hfss_p;
+        if (cfg->tprfpr) { /* the real runner's hfss_* arrays (hfss_evaluate), pseudo-values */
+            double *v[SCB_COUNT];
+            const char *dn[] = {"map", "class"};
+            int64_t sn[] = {2, K};
+            fill_uniform(task_result_add(out, "hfss_bins", BLOB_RESULTS, G, 0, 2, dn, sn), &r, 0,
+                         (double)(N * N));
+            runner_shortcut_blobs_as(out, "hfss_", "map", 2, K, v);
+            for (int q = 0; q < SCB_TPR_CI; q++)
+                for (int64_t i = 0; i < 2 * K; i++) v[q][i] = rng_uniform(&r);
+            for (int q = SCB_TPR_CI; q < SCB_TPR_CROSS; q++)
+                for (int64_t i = 0; i < 2 * K; i++) {
+                    v[q][2 * i] = rng_uniform_range(&r, 0, 0.5);
+                    v[q][2 * i + 1] = rng_uniform_range(&r, 0.5, 1);
+                }
+            for (int64_t i = 0; i < 2 * K * K; i++) v[SCB_TPR_CROSS][i] = rng_uniform(&r);
+            for (int64_t c = 0; c < K; c++) v[SCB_TPR_ORG][c] = rng_uniform_range(&r, 0.5, 1);
+            for (int64_t c = 0; c < K; c++) v[SCB_FPR_ORG][c] = rng_uniform_range(&r, 0, 0.1);
+        }
         break;
     }
     case TASK_OOD: {

@@ -718,6 +718,63 @@ out:
     return st;
 }
 
+/* The HFSS task's evaluation (tprfpr = true): map 0 = the HFSS maps hf (K, H, W); map 1 = the
+ * model's removal DFMs (its DFM tasks' scores, as SHORTCUT assembles them) thresholded per class
+ * at the HFSS map's bin count (T_c = (bins + 1/2) / HW: the size match; with p > 1 whole patches
+ * are kept, so hfss_bins says what each map holds); NaN without dfm = true or with a class
+ * selection. Both go through the SHORTCUT arrays (shortcut_fill: TPR/FPR, controls, injection,
+ * verdicts) named hfss_* with dimension map, on the test split (its measuring half under
+ * dfm_holdout). hfss_bins (map, class). */
+static FsStatus hfss_evaluate(const SweepConfig *cfg, const TaskSpec *s, const TaskEnv *env,
+                              const Classifier *clf, const Dataset *te, const uint8_t *hf,
+                              TaskResult *out)
+{
+    const int64_t K = te->k, H = te->h, W = te->w, HW = H * W;
+    Dataset half = {0};
+    const Dataset *ev = te;
+    FsStatus st = FS_OK;
+    if (cfg->dfm_holdout) {
+        st = dataset_class_half(te, 1, &half);
+        ev = &half;
+    }
+    const char *dn[] = {"map", "class"};
+    int64_t sn[] = {2, K};
+    double *nb = task_result_add(out, "hfss_bins", BLOB_RESULTS, AX_MODEL_MASK, 0, 2, dn, sn)->data;
+    uint8_t *bin = xcalloc((size_t)(2 * K * HW), 1);
+    memcpy(bin, hf, (size_t)(K * HW));
+    for (int64_t k = 0; k < K; k++) {
+        int64_t c = 0;
+        for (int64_t i = 0; i < HW; i++) c += hf[k * HW + i] != 0;
+        nb[k] = (double)c;
+    }
+    const TaskBlob *sc = task_input(env, "dfm_score");
+    const int all_classes = cfg->n_cls[s->dataset] == (int)K;
+    int n_maps = 1;
+    if (st == FS_OK && sc && all_classes) {
+        double *maps = NULL;
+        st = assemble_scores(cfg, s, sc, K, H, W, &maps);
+        for (int64_t k = 0; st == FS_OK && k < K; k++)
+            nb[K + k] = dfm_threshold(maps + k * HW, (int)H, (int)W, (nb[k] + 0.5) / (double)HW,
+                                      bin + (K + k) * HW);
+        if (st == FS_OK) n_maps = 2;
+        free(maps);
+    }
+    double *v[SCB_COUNT];
+    runner_shortcut_blobs_as(out, "hfss_", "map", 2, K, v);
+    ControlOptions co;
+    control_options_default(&co);
+    co.n_controls = cfg->shortcut_controls;
+    co.inject = cfg->shortcut_inject;
+    co.seed = model_seed_of(cfg, s);
+    for (int64_t m = 0; m < n_maps && st == FS_OK; m++) {
+        st = shortcut_fill(clf, ev, bin + m * K * HW, cfg, &co, m, -1, v);
+        if (st == FS_OK) st = task_check(env);
+    }
+    free(bin);
+    dataset_free(&half);
+    return st;
+}
+
 static FsStatus run_model_eval(const SweepConfig *cfg, const TaskSpec *s, const TaskEnv *env,
                                TaskResult *out)
 {
@@ -760,6 +817,7 @@ static FsStatus run_model_eval(const SweepConfig *cfg, const TaskSpec *s, const 
     } else { /* HFSS on a class-stratified training subset the size of the test set */
         HfssOptions o;
         st = hfss_options_default(&o, (int)H);
+        for (int i = 0; st == FS_OK && i < cfg->n_hfss_budget; i++) o.budget[i] = cfg->hfss_budget[i];
         if (st == FS_OK) st = load_split(cfg, s->dataset, 0, &tr);
         int *take = xcalloc((size_t)K, sizeof(int)), *idx = NULL, n = 0;
         int *cnt = dataset_class_counts(te);
@@ -780,6 +838,7 @@ static FsStatus run_model_eval(const SweepConfig *cfg, const TaskSpec *s, const 
             double *fl = xmalloc((size_t)K * sizeof(double));
             st = hfss_run(&a.clf, &da, &o, dfms, fl, NULL); /* o.spread NULL: this worker */
             for (int64_t i = 0; st == FS_OK && i < K * H * W; i++) dst[i] = dfms[i];
+            if (st == FS_OK && cfg->tprfpr) st = hfss_evaluate(cfg, s, env, &a.clf, te, dfms, out);
             free(dfms);
             free(fl);
         }

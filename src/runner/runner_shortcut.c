@@ -9,23 +9,31 @@ static const char *const blob_names[SCB_COUNT] = {
     "ctl_inj_mean", "ctl_inj_p95", "p_inj",        "shortcut",    "strong",   "specific",
     "tpr_ci",       "fpr_ci",      "inj_ci",       "tpr_cross",   "tpr_org",  "fpr_org"};
 
-void runner_shortcut_blobs(TaskResult *out, int64_t nT, int64_t K, double **data)
+void runner_shortcut_blobs_as(TaskResult *out, const char *prefix, const char *first, int64_t n,
+                              int64_t K, double **data)
 {
     for (int i = 0; i < SCB_COUNT; i++) {
-        const char *d2[] = {"T", "class"}, *d3[] = {"T", "class", "bound"},
-                   *dx[] = {"T", "dfm_class", "class"}, *d1[] = {"class"};
-        int64_t s2[] = {nT, K}, s3[] = {nT, K, 2}, sx[] = {nT, K, K};
+        const char *d2[] = {first, "class"}, *d3[] = {first, "class", "bound"},
+                   *dx[] = {first, "dfm_class", "class"}, *d1[] = {"class"};
+        int64_t s2[] = {n, K}, s3[] = {n, K, 2}, sx[] = {n, K, K};
+        char name[64];
+        fs_snprintf(name, sizeof name, "%s%s", prefix, blob_names[i]);
         TaskBlob *b;
         if (i < SCB_TPR_CI)
-            b = task_result_add(out, blob_names[i], BLOB_RESULTS, AX_MODEL_MASK, 0, 2, d2, s2);
+            b = task_result_add(out, name, BLOB_RESULTS, AX_MODEL_MASK, 0, 2, d2, s2);
         else if (i < SCB_TPR_CROSS)
-            b = task_result_add(out, blob_names[i], BLOB_RESULTS, AX_MODEL_MASK, 0, 3, d3, s3);
+            b = task_result_add(out, name, BLOB_RESULTS, AX_MODEL_MASK, 0, 3, d3, s3);
         else if (i == SCB_TPR_CROSS)
-            b = task_result_add(out, blob_names[i], BLOB_RESULTS, AX_MODEL_MASK, 0, 3, dx, sx);
+            b = task_result_add(out, name, BLOB_RESULTS, AX_MODEL_MASK, 0, 3, dx, sx);
         else
-            b = task_result_add(out, blob_names[i], BLOB_RESULTS, AX_MODEL_MASK, 0, 1, d1, &K);
+            b = task_result_add(out, name, BLOB_RESULTS, AX_MODEL_MASK, 0, 1, d1, &K);
         data[i] = b->data;
     }
+}
+
+void runner_shortcut_blobs(TaskResult *out, int64_t nT, int64_t K, double **data)
+{
+    runner_shortcut_blobs_as(out, "", "T", nT, K, data);
 }
 
 void runner_keep_class(TaskResult *out, int c)

@@ -31,6 +31,10 @@ typedef enum {
 
 /* Add every array to out for nT thresholds and K classes; data[i] = the array of blob i. */
 void runner_shortcut_blobs(TaskResult *out, int64_t nT, int64_t K, double **data);
+/* The same arrays named PREFIX + name with first dimension `first` (n of it) instead of T: the
+ * HFSS task's hfss_tpr, ... (map, class), map = hfss, removal (runner_real.c run_model_eval). */
+void runner_shortcut_blobs_as(TaskResult *out, const char *prefix, const char *first, int64_t n,
+                              int64_t K, double **data);
 
 /* A per-class task (spec->cls = c >= 0) keeps its slice of every blob of out: dim "dfm_class"
  * where the blob has one (tpr_cross: the row of DFM_c, which only class c's task computes),

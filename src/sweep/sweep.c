@@ -127,6 +127,8 @@ static const KeyDef keys[] = {
      "t_tol (images) of the greedy DFMs of dfmx augs with method=greedy"},
     {"analyses", "hfss", K_BOOL, OFF(hfss), "false", 0, 0, 1, "HFSS search"},
     {"analyses", "hfss_p", K_DBL, OFF(hfss_p), "0.6", 0, 1, 1, "HFSS keep fraction"},
+    {"analyses", "hfss_budgets", K_STR, OFF(hfss_budgets), "", 0, 0, 1,
+     "HFSS candidates per stage, B_1,...,B_S (empty: the image size's default, 32: CF-1)"},
     {"analyses", "heatmap", K_BOOL, OFF(heatmap), "false", 0, 0, 1, "Fourier heat map"},
     {"train", "epochs", K_INT, OFF(epochs), "5", 1, 100000, 1, "epochs"},
     {"train", "batch", K_INT, OFF(batch), "64", 1, 1 << 20, 1, "batch size"},
@@ -560,6 +562,25 @@ static FsStatus convert(RawValues *raw, SweepConfig *cfg)
             return bad(raw, i, msg);
         }
     }
+    if (cfg->hfss) { /* budgets: positive integers, one per stage of every dataset's size */
+        int i = key_find("analyses", "hfss_budgets"), *b = NULL, n = 0;
+        if (cfg->hfss_budgets[0] &&
+            (fs_parse_int_list(cfg->hfss_budgets, 1, 10000000, "hfss_budgets", &b, &n) != FS_OK ||
+             n > (int)FS_ARRAY_LEN(cfg->hfss_budget))) {
+            free(b);
+            return bad(raw, i, "a comma list of at most 8 candidate counts in [1, 10000000], one per stage");
+        }
+        for (int j = 0; j < n; j++) cfg->hfss_budget[j] = b[j];
+        cfg->n_hfss_budget = n;
+        free(b);
+        if (!strcmp(cfg->runner, "real") &&
+            sweep_check_hfss(n, cfg->dsinfo, cfg->axes[AX_DATASET].n,
+                             (const char *const *)cfg->axes[AX_DATASET].v) != FS_OK) {
+            char msg[400];
+            fs_snprintf(msg, sizeof msg, "%.*s", (int)sizeof msg - 1, fs_last_error()); /* may be cut */
+            return bad(raw, i, msg);
+        }
+    }
     st = parse_classes(raw, cfg);
     return st == FS_OK ? check_dfmx(raw, cfg) : st;
 }
@@ -932,7 +953,11 @@ static void build_graph(SweepConfig *cfg)
                                 greedy_idx[mi] = cfg->n_tasks;
                                 DEP1(TASK_DFM_GREEDY, d, a, g, b, s, -1, 0, 0);
                             }
-                            if (cfg->hfss) DEP1(TASK_HFSS, d, a, g, b, s, -1, 0, 0);
+                            if (cfg->hfss) { /* and its removal DFMs, for the size-matched maps */
+                                DEP1(TASK_HFSS, d, a, g, b, s, -1, 0, 0);
+                                for (int j = 0; cfg->dfm && cfg->tprfpr && j < n_dfm[mi]; j++)
+                                    add_dep(cfg, &dcap, dfm_idx[mi][j]);
+                            }
                             if (ax[AX_OOD].n) DEP1(TASK_OOD, d, a, g, b, s, -1, 0, 0);
                             if (cfg->heatmap) DEP1(TASK_HEATMAP, d, a, g, b, s, -1, 0, 0);
 #undef DEP1

@@ -6,6 +6,7 @@
 #include "augment.h"
 #include "data.h"
 #include "fgsm.h"
+#include "hfss.h"
 #include "model.h"
 #include "ood.h"
 
@@ -88,4 +89,24 @@ FsStatus sweep_check_real_value(int axis, const char *v, const SweepDatasetInfo 
     }
     free(buf);
     return st;
+}
+
+FsStatus sweep_check_hfss(int n, const SweepDatasetInfo *ds, int n_ds,
+                          const char *const *names)
+{
+    for (int d = 0; d < n_ds; d++) {
+        HfssOptions o;
+        if (hfss_options_default(&o, ds[d].h) != FS_OK)
+            return fs_errorf(FS_ERR_CONFIG, "dataset %s: HFSS has no stage table for %d x %d images "
+                             "(expected 32, 28 or 224)", names[d], ds[d].h, ds[d].w);
+        if (n > 0 && n != o.n_stages) {
+            char blocks[128] = "";
+            for (int s = 0, len = 0; s < o.n_stages && len < 100; s++)
+                len += snprintf(blocks + len, sizeof blocks - (size_t)len, "%s%d", s ? "," : "",
+                                o.block[s]);
+            return fs_errorf(FS_ERR_CONFIG, "%d budgets, expected %d for %s (stages of block sizes "
+                             "%s)", n, o.n_stages, names[d], blocks);
+        }
+    }
+    return FS_OK;
 }

@@ -17,4 +17,10 @@
  * expected (the caller adds file, line and key). */
 FsStatus sweep_check_real_value(int axis, const char *v, const SweepDatasetInfo *ds, int n_ds);
 
+/* FS_OK when n HFSS budgets (n = 0: the defaults) suit every dataset of ds (names): the
+ * image size has an HFSS stage table (hfss_options_default) with exactly n stages. Else
+ * FS_ERR_CONFIG with one line naming the dataset, its stage count and block sizes. */
+FsStatus sweep_check_hfss(int n, const SweepDatasetInfo *ds, int n_ds,
+                          const char *const *names);
+
 #endif

@@ -341,6 +341,10 @@ int task_inputs(const SweepConfig *cfg, const TaskSpec *t, const char *names[2],
         names[0] = "weights";
         names[1] = "dfm_score";
         return 2;
+    case TASK_HFSS: /* its removal maps of the same size (hfss_evaluate) */
+        names[0] = "weights";
+        names[1] = "dfm_score";
+        return cfg->dfm && cfg->tprfpr ? 2 : 1;
     default:
         names[0] = "weights";
         return 1;
