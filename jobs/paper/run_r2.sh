@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# run_r2.sh [EXPERIMENT...]: the reproduction of issue 15 as resumable sweeps (results/REPRODUCTION.md,
+# "Round 2"). EXPERIMENT is a_syn, bc_fashion, bc_capacity, d_hfss or dfmx (default: all, in that
+# order); each is `fsweep run jobs/paper/r2_EXPERIMENT.ini --store results/paper/raw/r2_EXPERIMENT.h5`
+# under mpirun with NP ranks (default: cores + 1; the master only schedules and writes), so
+# running this again continues where a killed or interrupted sitting stopped (finished tasks are
+# skipped; `kill` of this script drains the running tasks and exits 75). After each sitting of an
+# experiment it appends to results/paper/r2/cost.tsv: experiment, UTC start, wall s, CPU s (user
+# + system of every rank, /usr/bin/time), exit code, tasks done / in the grid, machine load
+# average at the start; and writes `fsweep report` of the store to results/paper/raw/r2_EXPERIMENT-report.
+# The tables of REPRODUCTION.md come from jobs/paper/r2_tables.py over the stores.
+set -uo pipefail
+cd "$(dirname "$0")/../.."
+FS=${FS:-build/fsweep}
+NP=${NP:-$(( $(nproc) + 1 ))}
+RAW=results/paper/raw
+OUT=results/paper/r2
+mkdir -p "$RAW" "$OUT"
+[ -s "$OUT/cost.tsv" ] || printf 'experiment\tstart_utc\twall_s\tcpu_s\trc\tdone\ttotal\tload_start\n' >"$OUT/cost.tsv"
+export FSWEEP_THREADS=1 OPENBLAS_NUM_THREADS=1
+if [ "$(id -u)" = 0 ]; then export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1; fi
+exps=("$@")
+[ ${#exps[@]} -gt 0 ] || exps=(a_syn bc_fashion bc_capacity d_hfss dfmx)
+stop=0
+trap 'stop=1; [ -n "${mp:-}" ] && kill -USR1 "$mp" 2>/dev/null' TERM INT
+for e in "${exps[@]}"; do
+  ini=jobs/paper/r2_$e.ini store=$RAW/r2_$e.h5
+  [ -f "$ini" ] || { echo "run_r2.sh: no $ini"; exit 2; }
+  start=$(date -u +%FT%TZ) load=$(cut -d' ' -f1 /proc/loadavg)
+  echo "[$start] $e: $FS run $ini --store $store (NP=$NP)"
+  if command -v mpirun >/dev/null 2>&1; then
+    /usr/bin/time -f '%e %U %S' -o "$RAW/.time_$e" mpirun --oversubscribe -np "$NP" -x FSWEEP_THREADS \
+      -x OPENBLAS_NUM_THREADS "$FS" run "$ini" --store "$store" -q &
+  else
+    /usr/bin/time -f '%e %U %S' -o "$RAW/.time_$e" "$FS" run "$ini" --store "$store" -q &
+  fi
+  mp=$!
+  while true; do wait "$mp"; rc=$?; kill -0 "$mp" 2>/dev/null || break; done
+  mp=
+  read -r wall usr sys < <(tail -1 "$RAW/.time_$e")
+  counts=$("$FS" status "$store" 2>/dev/null | awk '/^done:/ {print $2 "\t" $4}')
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$e" "$start" "$wall" "$(awk -v u="$usr" -v s="$sys" 'BEGIN {printf "%.0f", u + s}')" "$rc" \
+    "${counts:-0	?}" "$load" >>"$OUT/cost.tsv"
+  "$FS" report "$store" -o "$RAW/r2_$e-report" >/dev/null 2>&1 || echo "  report of $store failed"
+  [ $stop = 1 ] && { echo "interrupted: run it again to resume"; exit 75; }
+done
