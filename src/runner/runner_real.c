@@ -30,7 +30,8 @@
  * with '+' for ',' (bandstop:1+2, bandpass:3); ood = ood.h names (gaussian_noise:3) or
  * fgsm:EPS (fgsm.h: against the task's model).
  * Datasets: Syn_B1..4 -> syn:bN:{train,test}; fashion_mnist -> fashion-mnist:{train,test};
- * fashion_mnist32 adds pad32=1; cifar10 reads $FSWEEP_CIFAR10_DIR; tiny -> a toy set (3 classes,
+ * fashion_mnist32 adds pad32=1; cifar10 reads $FSWEEP_CIFAR10_DIR; imagenet10 reads
+ * $FSWEEP_IMAGENET10_DIR/{train,val} (ImageFolder, PAPER.md 4 order); tiny -> a toy set (3 classes,
  * 1 x 8 x 8). [train] n_train / n_test take stratified subsets. Architectures: "NAME" or
  * "NAME:WIDTH" (width multiplier), NAME from model_arch_names(). The model's init and training
  * order derive from (sweep seed, seed value, model key), so every task of one model agrees and
@@ -82,6 +83,16 @@ static FsStatus load_split(const SweepConfig *cfg, int64_t ds, int test, Dataset
         if (!dir) return fs_errorf(FS_ERR_CONFIG, "dataset cifar10: set FSWEEP_CIFAR10_DIR to the "
                                    "directory of data_batch_1.bin ... test_batch.bin");
         fs_snprintf(spec, sizeof spec, "cifar10:%s:%s%s%s", dir, split, *opt ? "?" : "", opt);
+    } else if (!strcmp(name, "imagenet10")) {
+        /* ImageFolder DIR/train, DIR/val (one folder per WordNet id), in PAPER.md 4's label
+         * order (not byte order), resized to 224 x 224 with the paper's constants */
+        const char *dir = getenv("FSWEEP_IMAGENET10_DIR");
+        if (!dir) return fs_errorf(FS_ERR_CONFIG, "dataset imagenet10: set FSWEEP_IMAGENET10_DIR to the "
+                                   "directory of train/ and val/, one folder per WordNet id "
+                                   "(n02690373 ... n04467665, PAPER.md 4)");
+        fs_snprintf(spec, sizeof spec, "folder:%s/%s?size=224&norm=imagenet10&classes=n02690373+"
+                    "n02814533+n01833805+n02123597+n02403003+n02099601+n01644900+n02391049+"
+                    "n03095699+n04467665%s%s", dir, test ? "val" : "train", *opt ? "&" : "", opt);
     } else if (!strcmp(name, "tiny")) {
         /* toy gratings: 3 classes, 1 x 8 x 8; test set from another seed */
         fs_snprintf(spec, sizeof spec, "toy:3:n=%d:size=8:c=1:seed=%d", n > 0 ? n : 96,

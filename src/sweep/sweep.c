@@ -56,7 +56,11 @@ const char *sweep_class_name(const char *dataset, int i)
     if (!strncmp(dataset, "Syn_B", 5)) return i < 4 ? syn[i] : NULL;
     if (!strcmp(dataset, "fashion_mnist") || !strcmp(dataset, "fashion_mnist32"))
         return i < 10 ? fmnist[i] : NULL;
+    static const char *const in10[10] = {"airliner", "wagon", "hummingbird", "Siamese cat", "ox",
+                                         "golden retriever", "tailed frog", "zebra",
+                                         "container ship", "trailer truck"}; /* PAPER.md 4 */
     if (!strcmp(dataset, "cifar10")) return i < 10 ? cifar[i] : NULL;
+    if (!strcmp(dataset, "imagenet10")) return i < 10 ? in10[i] : NULL;
     return NULL;
 }
 
@@ -559,6 +563,18 @@ static FsStatus convert(RawValues *raw, SweepConfig *cfg)
             fs_snprintf(msg, sizeof msg, "at least 2 test images per class with dfm_holdout = true "
                         "(%d for the %d classes of %s)", 2 * cfg->dsinfo[d].classes,
                         cfg->dsinfo[d].classes, cfg->axes[AX_DATASET].v[d]);
+            return bad(raw, i, msg);
+        }
+    }
+    for (int d = 0; !strcmp(cfg->runner, "real") && d < cfg->axes[AX_DATASET].n; d++) {
+        /* the sets read from outside the package: their folder must be given (runner_real.c) */
+        const char *v = cfg->axes[AX_DATASET].v[d];
+        const char *env = !strcmp(v, "cifar10") ? "FSWEEP_CIFAR10_DIR"
+                          : !strcmp(v, "imagenet10") ? "FSWEEP_IMAGENET10_DIR" : NULL;
+        if (env && !getenv(env)) {
+            int i = key_find("axes", "datasets");
+            char msg[200];
+            fs_snprintf(msg, sizeof msg, "%s in the environment for dataset %s (its folder)", env, v);
             return bad(raw, i, msg);
         }
     }
