@@ -2,6 +2,7 @@
 #include "dfm_file.h"
 
 #include "h5file.h"
+#include "isolate.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -17,7 +18,7 @@ void dfm_maps_free(DfmMaps *m)
     memset(m, 0, sizeof *m);
 }
 
-FsStatus dfm_maps_read(const char *path, DfmMaps *m)
+static FsStatus dfm_maps_read_direct(const char *path, DfmMaps *m)
 {
     memset(m, 0, sizeof *m);
     H5File *f = h5f_open(path, 0);
@@ -114,4 +115,25 @@ struct H5File *dfm_file_create(const char *path, const DfmFileOut *o)
         return NULL;
     }
     return f;
+}
+
+typedef struct {
+    const char *path;
+} DfmProbe;
+
+static FsStatus dfm_probe(void *arg) /* in fs_isolated's child */
+{
+    DfmMaps m;
+    FsStatus st = dfm_maps_read_direct(((DfmProbe *)arg)->path, &m);
+    if (st == FS_OK) dfm_maps_free(&m);
+    return st;
+}
+
+/* Read once in a child first (isolate.h): a file that crashes or hangs libhdf5 becomes an error. */
+FsStatus dfm_maps_read(const char *path, DfmMaps *m)
+{
+    memset(m, 0, sizeof *m);
+    DfmProbe p = {path};
+    FsStatus st = fs_isolated(path, dfm_probe, &p, 0);
+    return st == FS_OK ? dfm_maps_read_direct(path, m) : st;
 }

@@ -9,6 +9,7 @@
 
 #include "dataset.h"
 #include "h5file.h"
+#include "isolate.h"
 #include "model.h"
 
 #include <stdlib.h>
@@ -95,7 +96,7 @@ static FsStatus get_int(H5File *f, const char *name, long lo, long hi, int *out)
     return FS_OK;
 }
 
-FsStatus model_file_read(const char *path, Model **out, float *mean, float *std)
+static FsStatus model_file_read_direct(const char *path, Model **out, float *mean, float *std)
 {
     *out = NULL;
     H5File *f = h5f_open(path, 0);
@@ -208,4 +209,26 @@ FsStatus model_file_set_note(const char *path, const char *key, const char *valu
     FsStatus st = h5f_attr_set_str(f, "/", key, value);
     FsStatus cs = h5f_close(f);
     return st != FS_OK ? st : cs;
+}
+
+typedef struct {
+    const char *path;
+} ModelProbe;
+
+static FsStatus model_probe(void *arg) /* in fs_isolated's child */
+{
+    Model *m = NULL;
+    float mean[4], std[4];
+    FsStatus st = model_file_read_direct(((ModelProbe *)arg)->path, &m, mean, std);
+    model_free(m);
+    return st;
+}
+
+/* Read once in a child first (isolate.h): a file that crashes or hangs libhdf5 becomes an error. */
+FsStatus model_file_read(const char *path, Model **out, float *mean, float *std)
+{
+    *out = NULL;
+    ModelProbe p = {path};
+    FsStatus st = fs_isolated(path, model_probe, &p, 0);
+    return st == FS_OK ? model_file_read_direct(path, out, mean, std) : st;
 }
