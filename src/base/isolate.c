@@ -3,6 +3,8 @@
 #include "isolate.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +17,7 @@
  * (and libFuzzer saves the input as a crash of the fuzz target); the child's crash is the
  * parent's handled error, so the child drops that reporting. Weak: absent in a plain build. */
 extern void __sanitizer_set_death_callback(void (*callback)(void)) __attribute__((weak));
+extern void __sanitizer_set_report_fd(void *fd) __attribute__((weak));
 
 enum { ISO_EXIT_BASE = 100 }; /* child exit code = ISO_EXIT_BASE + FsStatus on a clean error */
 
@@ -47,6 +50,10 @@ FsStatus fs_isolated(const char *what, FsIsolatedFn fn, void *arg, double timeou
     if (pid == 0) { /* the child: read, report, leave without running anything of the parent's */
         close(fd[0]);
         if (__sanitizer_set_death_callback) __sanitizer_set_death_callback(NULL);
+        if (__sanitizer_set_report_fd) { /* its report would land in a file (libFuzzer's fd use) */
+            int null_fd = open("/dev/null", O_WRONLY);
+            if (null_fd >= 0) __sanitizer_set_report_fd((void *)(intptr_t)null_fd);
+        }
         static const int deadly[] = {SIGSEGV, SIGBUS, SIGABRT, SIGFPE, SIGILL};
         for (size_t i = 0; i < FS_ARRAY_LEN(deadly); i++) signal(deadly[i], SIG_DFL);
         FsStatus st = fn(arg);
