@@ -132,6 +132,8 @@ typedef struct {
     int shortcut_controls;   /* R radius-matched random control masks per class and T */
     double shortcut_fpr_max; /* FPR bound of the specific-shortcut verdict */
     int shortcut_inject;     /* shortcut injection rates */
+    int shortcut_ood;        /* SHORTCUT also on each OOD set (ood_* arrays, first T) */
+    int shortcut_ood_controls; /* controls per class on each OOD set; -1: shortcut_controls */
     int dfm_greedy_tol;      /* DFM-X greedy search: t_tol (images) */
     double hfss_p;
     char *hfss_budgets;      /* "" (the size's default) or B_1,...,B_S: candidates per stage */

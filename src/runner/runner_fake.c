@@ -36,6 +36,22 @@ static uint64_t blob_hash(const TaskBlob *b)
     return b ? fs_hash64(b->data, (size_t)task_blob_len(b) * sizeof(double)) : 0;
 }
 
+/* Pseudo-values for the SHORTCUT arrays of runner_shortcut_blobs_as/_ood: n rows of K classes,
+ * intervals around 0.5, tpr_org/fpr_org over n_org rows (1, or n for the ood_* arrays). */
+static void fill_shortcut_pseudo(double **v, int64_t n, int64_t K, int64_t n_org, Rng *r)
+{
+    for (int q = 0; q < SCB_TPR_CI; q++)
+        for (int64_t i = 0; i < n * K; i++) v[q][i] = rng_uniform(r);
+    for (int q = SCB_TPR_CI; q < SCB_TPR_CROSS; q++)
+        for (int64_t i = 0; i < n * K; i++) {
+            v[q][2 * i] = rng_uniform_range(r, 0, 0.5);
+            v[q][2 * i + 1] = rng_uniform_range(r, 0.5, 1);
+        }
+    for (int64_t i = 0; i < n * K * K; i++) v[SCB_TPR_CROSS][i] = rng_uniform(r);
+    for (int64_t c = 0; c < n_org * K; c++) v[SCB_TPR_ORG][c] = rng_uniform_range(r, 0.5, 1);
+    for (int64_t c = 0; c < n_org * K; c++) v[SCB_FPR_ORG][c] = rng_uniform_range(r, 0, 0.1);
+}
+
 static void fill_uniform(TaskBlob *b, Rng *r, double lo, double hi)
 {
     int64_t n = task_blob_len(b);
@@ -209,6 +225,12 @@ FsStatus runner_run_fake(const TaskSpec *spec, const TaskEnv *env, TaskResult *o
             for (int64_t c = 0; c < K; c++) v[SCB_TPR_ORG][c] = rng_uniform_range(&r, 0.5, 1);
             for (int64_t c = 0; c < K; c++) v[SCB_FPR_ORG][c] = rng_uniform_range(&r, 0, 0.1);
         }
+        if (cfg->shortcut_ood) { /* the real runner's ood_* arrays (shortcut_ood), pseudo-values */
+            double *v[SCB_COUNT];
+            const int64_t n_ood = cfg->axes[AX_OOD].n;
+            runner_shortcut_blobs_ood(out, n_ood, K, v);
+            fill_shortcut_pseudo(v, n_ood, K, n_ood, &r);
+        }
         break;
     }
     case TASK_HFSS: {
@@ -223,16 +245,7 @@ FsStatus runner_run_fake(const TaskSpec *spec, const TaskEnv *env, TaskResult *o
             fill_uniform(task_result_add(out, "hfss_bins", BLOB_RESULTS, G, 0, 2, dn, sn), &r, 0,
                          (double)(N * N));
             runner_shortcut_blobs_as(out, "hfss_", "map", 2, K, v);
-            for (int q = 0; q < SCB_TPR_CI; q++)
-                for (int64_t i = 0; i < 2 * K; i++) v[q][i] = rng_uniform(&r);
-            for (int q = SCB_TPR_CI; q < SCB_TPR_CROSS; q++)
-                for (int64_t i = 0; i < 2 * K; i++) {
-                    v[q][2 * i] = rng_uniform_range(&r, 0, 0.5);
-                    v[q][2 * i + 1] = rng_uniform_range(&r, 0.5, 1);
-                }
-            for (int64_t i = 0; i < 2 * K * K; i++) v[SCB_TPR_CROSS][i] = rng_uniform(&r);
-            for (int64_t c = 0; c < K; c++) v[SCB_TPR_ORG][c] = rng_uniform_range(&r, 0.5, 1);
-            for (int64_t c = 0; c < K; c++) v[SCB_FPR_ORG][c] = rng_uniform_range(&r, 0, 0.1);
+            fill_shortcut_pseudo(v, 2, K, 1, &r);
         }
         break;
     }

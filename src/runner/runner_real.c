@@ -21,6 +21,8 @@
  *            evaluates DFM_c alone (shortcut_eval_classes, the controls of class c) and keeps
  *            the class-c slices (runner_keep_class); its numbers equal the all-class task's
  *            bitwise, since the classifier's logits of an image do not depend on its batch.
+ *            shortcut_ood: the maps at the first T also on each OOD set's copy of the measuring
+ *            images (ood_set_make; ood_* arrays, runner_shortcut.h).
  *   HFSS     hfss_run (spread NULL: this worker alone) on a class-stratified training subset
  *            the size of the test set.
  *   OOD      ood_make (fgsm_make for fgsm:EPS) + eval_run per OOD set; HEATMAP heatmap_fourier (eps 4, or 15.7 above 64 px).
@@ -632,10 +634,11 @@ out:
 }
 
 /* The SHORTCUT arrays (runner_shortcut.h) of threshold t for the binary DFMs bin (K, H, W). */
-/* cls >= 0: that class's DFM alone (the other classes' entries stay NaN or unset). */
+/* cls >= 0: that class's DFM alone (the other classes' entries stay NaN or unset). org_row:
+ * the row of tpr_org/fpr_org (0 where they are (class) arrays; the OOD set's index for ood_*). */
 static FsStatus shortcut_fill(const Classifier *clf, const Dataset *te, const uint8_t *bin,
                               const SweepConfig *cfg, const ControlOptions *co, int64_t t,
-                              int cls, double **v)
+                              int cls, int64_t org_row, double **v)
 {
     ShortcutResult r;
     ControlResult cr;
@@ -676,13 +679,48 @@ static FsStatus shortcut_fill(const Classifier *clf, const Dataset *te, const ui
                        &v[SCB_FPR_CI][2 * i + 1]);
         verdict_wilson(cr.inj[q0], (double)cr.neg[c], &v[SCB_INJ_CI][2 * i],
                        &v[SCB_INJ_CI][2 * i + 1]);
-        v[SCB_TPR_ORG][c] = r.tpr_org[c];
-        v[SCB_FPR_ORG][c] = r.fpr_org[c];
+        v[SCB_TPR_ORG][org_row * K + c] = r.tpr_org[c];
+        v[SCB_FPR_ORG][org_row * K + c] = r.fpr_org[c];
     }
     shortcut_cross_tpr(&r, v[SCB_TPR_CROSS] + t * K * K);
     control_result_free(&cr);
     shortcut_result_free(&r);
     return FS_OK;
+}
+
+/* An OOD set of [axes] ood made from the measuring images te: ood_make, or fgsm_make against the
+ * task's own model for fgsm:EPS (as the OOD task does on the whole test split). */
+static FsStatus ood_set_make(const SweepConfig *cfg, const Classifier *clf, const Dataset *te,
+                             int i, Dataset *od)
+{
+    char name[256];
+    plus_to_comma(cfg->axes[AX_OOD].v[i], name, sizeof name);
+    if (!fgsm_is_name(name)) return ood_make(te, name, cfg->seed, od);
+    double eps = 0;
+    FsStatus st = fgsm_parse(name, &eps);
+    return st == FS_OK ? fgsm_make(clf, te, eps, od) : st;
+}
+
+/* shortcut_ood: the DFMs bin0 (K, H, W) at the first T measured on every OOD set's copy of the
+ * measuring images (runner_shortcut.h ood_* arrays), with the controls of the same seed. */
+static FsStatus shortcut_ood(const SweepConfig *cfg, const TaskEnv *env, const Analysed *a,
+                             const uint8_t *bin0, const ControlOptions *co, int cls,
+                             TaskResult *out)
+{
+    const int64_t n = cfg->axes[AX_OOD].n;
+    double *v[SCB_COUNT];
+    runner_shortcut_blobs_ood(out, n, a->te.k, v);
+    ControlOptions oc = *co;
+    if (cfg->shortcut_ood_controls >= 0) oc.n_controls = cfg->shortcut_ood_controls;
+    FsStatus st = FS_OK;
+    for (int64_t i = 0; i < n && st == FS_OK; i++) {
+        Dataset od = {0};
+        st = ood_set_make(cfg, &a->clf, &a->te, (int)i, &od);
+        if (st == FS_OK) st = shortcut_fill(&a->clf, &od, bin0, cfg, &oc, i, cls, i, v);
+        dataset_free(&od);
+        if (st == FS_OK) st = task_check(env);
+    }
+    return st;
 }
 
 static FsStatus run_shortcut(const SweepConfig *cfg, const TaskSpec *s, const TaskEnv *env,
@@ -702,7 +740,8 @@ static FsStatus run_shortcut(const SweepConfig *cfg, const TaskSpec *s, const Ta
     mb->coord[0] = xmalloc((size_t)nT * sizeof(double));
     memcpy(mb->coord[0], cfg->dfm_T, (size_t)nT * sizeof(double));
     double *dfm = mb->data;
-    uint8_t *bin = xmalloc((size_t)(K * H * W));
+    uint8_t *bin = xmalloc((size_t)(K * H * W)), *bin0 = NULL;
+    if (cfg->shortcut_ood) bin0 = xmalloc((size_t)(K * H * W));
     double *v[SCB_COUNT];
     if (cfg->tprfpr) runner_shortcut_blobs(out, nT, K, v);
     ControlOptions co;
@@ -718,10 +757,13 @@ static FsStatus run_shortcut(const SweepConfig *cfg, const TaskSpec *s, const Ta
         for (int64_t k = 0; k < K; k++)
             dfm_threshold(maps + k * H * W, (int)H, (int)W, cfg->dfm_T[t], bin + k * H * W);
         for (int64_t i = 0; i < K * H * W; i++) dfm[t * K * H * W + i] = bin[i];
-        if (cfg->tprfpr) st = shortcut_fill(&a.clf, &a.te, bin, cfg, &co, t, s->cls, v);
+        if (cfg->tprfpr) st = shortcut_fill(&a.clf, &a.te, bin, cfg, &co, t, s->cls, 0, v);
         if (st == FS_OK) st = task_check(env);
+        if (t == 0 && cfg->shortcut_ood) memcpy(bin0, bin, (size_t)(K * H * W));
     }
+    if (st == FS_OK && cfg->shortcut_ood) st = shortcut_ood(cfg, env, &a, bin0, &co, s->cls, out);
     if (st == FS_OK && s->cls >= 0) runner_keep_class(out, s->cls);
+    free(bin0);
     free(bin);
     free(maps);
 out:
@@ -778,7 +820,7 @@ static FsStatus hfss_evaluate(const SweepConfig *cfg, const TaskSpec *s, const T
     co.inject = cfg->shortcut_inject;
     co.seed = model_seed_of(cfg, s);
     for (int64_t m = 0; m < n_maps && st == FS_OK; m++) {
-        st = shortcut_fill(clf, ev, bin + m * K * HW, cfg, &co, m, -1, v);
+        st = shortcut_fill(clf, ev, bin + m * K * HW, cfg, &co, m, -1, 0, v);
         if (st == FS_OK) st = task_check(env);
     }
     free(bin);
@@ -802,16 +844,8 @@ static FsStatus run_model_eval(const SweepConfig *cfg, const TaskSpec *s, const 
         double *acc = task_result_add(out, "ood_acc", BLOB_RESULTS, AX_MODEL_MASK, 0, 1, d, &n)->data;
         int *conf = xcalloc((size_t)(K * K), sizeof(int));
         for (int64_t i = 0; i < n && st == FS_OK; i++) {
-            char name[256];
-            plus_to_comma(cfg->axes[AX_OOD].v[i], name, sizeof name);
             Dataset od = {0};
-            double eps = 0;
-            if (fgsm_is_name(name)) { /* adversarial against this model, the set's own constants */
-                st = fgsm_parse(name, &eps);
-                if (st == FS_OK) st = fgsm_make(&a.clf, te, eps, &od);
-            } else {
-                st = ood_make(te, name, cfg->seed, &od);
-            }
+            st = ood_set_make(cfg, &a.clf, te, (int)i, &od);
             if (st == FS_OK) st = eval_set(m, &od, cfg->batch, conf, &acc[i]);
             dataset_free(&od);
         }

@@ -9,8 +9,8 @@ static const char *const blob_names[SCB_COUNT] = {
     "ctl_inj_mean", "ctl_inj_p95", "p_inj",        "shortcut",    "strong",   "specific",
     "tpr_ci",       "fpr_ci",      "inj_ci",       "tpr_cross",   "tpr_org",  "fpr_org"};
 
-void runner_shortcut_blobs_as(TaskResult *out, const char *prefix, const char *first, int64_t n,
-                              int64_t K, double **data)
+static void blobs_add(TaskResult *out, const char *prefix, const char *first, int64_t n, int64_t K,
+                      int org_per_first, double **data)
 {
     for (int i = 0; i < SCB_COUNT; i++) {
         const char *d2[] = {first, "class"}, *d3[] = {first, "class", "bound"},
@@ -25,15 +25,28 @@ void runner_shortcut_blobs_as(TaskResult *out, const char *prefix, const char *f
             b = task_result_add(out, name, BLOB_RESULTS, AX_MODEL_MASK, 0, 3, d3, s3);
         else if (i == SCB_TPR_CROSS)
             b = task_result_add(out, name, BLOB_RESULTS, AX_MODEL_MASK, 0, 3, dx, sx);
+        else if (org_per_first)
+            b = task_result_add(out, name, BLOB_RESULTS, AX_MODEL_MASK, 0, 2, d2, s2);
         else
             b = task_result_add(out, name, BLOB_RESULTS, AX_MODEL_MASK, 0, 1, d1, &K);
         data[i] = b->data;
     }
 }
 
+void runner_shortcut_blobs_as(TaskResult *out, const char *prefix, const char *first, int64_t n,
+                              int64_t K, double **data)
+{
+    blobs_add(out, prefix, first, n, K, 0, data);
+}
+
+void runner_shortcut_blobs_ood(TaskResult *out, int64_t n_ood, int64_t K, double **data)
+{
+    blobs_add(out, "ood_", "ood", n_ood, K, 1, data);
+}
+
 void runner_shortcut_blobs(TaskResult *out, int64_t nT, int64_t K, double **data)
 {
-    runner_shortcut_blobs_as(out, "", "T", nT, K, data);
+    blobs_add(out, "", "T", nT, K, 0, data);
 }
 
 void runner_keep_class(TaskResult *out, int c)

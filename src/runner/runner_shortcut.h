@@ -9,6 +9,10 @@
  *   (T, class, bound): tpr_ci, fpr_ci, inj_ci (Wilson 95 %, bound `lo`, `hi`)
  *   (T, dfm_class, class): tpr_cross (TPR of class under the DFM of dfm_class)
  *   (class):           tpr_org, fpr_org (unfiltered test set)
+ * With [analyses] shortcut_ood = true the SHORTCUT task adds the same arrays measured on each
+ * OOD set (the set's copy of the measuring images, the DFMs at the first T, controls of the same
+ * seed), named ood_tpr, ood_fpr, ..., with dimension ood (the [axes] ood values) in place of T,
+ * and ood_tpr_org, ood_fpr_org (ood, class): the transfer of the shortcut to corrupted data.
  * A per-class SHORTCUT task (TaskSpec.cls = c) writes the class-c slices (runner_keep_class).
  * Not thread-safe (appends to one TaskResult). */
 #ifndef FS_RUNNER_SHORTCUT_H
@@ -35,6 +39,10 @@ void runner_shortcut_blobs(TaskResult *out, int64_t nT, int64_t K, double **data
  * HFSS task's hfss_tpr, ... (map, class), map = hfss, removal (runner_real.c run_model_eval). */
 void runner_shortcut_blobs_as(TaskResult *out, const char *prefix, const char *first, int64_t n,
                               int64_t K, double **data);
+
+/* The shortcut_ood arrays: prefix ood_, first dimension ood (n_ood), and tpr_org, fpr_org
+ * per OOD set (ood, class) since each set has its own unfiltered rates. */
+void runner_shortcut_blobs_ood(TaskResult *out, int64_t n_ood, int64_t K, double **data);
 
 /* A per-class task (spec->cls = c >= 0) keeps its slice of every blob of out: dim "dfm_class"
  * where the blob has one (tpr_cross: the row of DFM_c, which only class c's task computes),

@@ -127,6 +127,11 @@ static const KeyDef keys[] = {
      "injection measured on the odd half"},
     {"analyses", "shortcut_inject", K_BOOL, OFF(shortcut_inject), "true", 0, 0, 1,
      "shortcut injection rates"},
+    {"analyses", "shortcut_ood", K_BOOL, OFF(shortcut_ood), "false", 0, 0, 1,
+     "true: the SHORTCUT task also measures the DFMs at the first T on every OOD set of [axes] "
+     "ood (ood_* arrays: transfer of the shortcut to corrupted data)"},
+    {"analyses", "shortcut_ood_controls", K_INT, OFF(shortcut_ood_controls), "-1", -1, 100000, 1,
+     "random control masks per class for each OOD set (-1: shortcut_controls)"},
     {"analyses", "dfm_greedy_tol", K_INT, OFF(dfm_greedy_tol), "6", 0, 1 << 30, 1,
      "t_tol (images) of the greedy DFMs of dfmx augs with method=greedy"},
     {"analyses", "hfss", K_BOOL, OFF(hfss), "false", 0, 0, 1, "HFSS search"},
@@ -565,6 +570,11 @@ static FsStatus convert(RawValues *raw, SweepConfig *cfg)
                         cfg->dsinfo[d].classes, cfg->axes[AX_DATASET].v[d]);
             return bad(raw, i, msg);
         }
+    }
+    if (cfg->shortcut_ood && !(cfg->dfm && cfg->tprfpr && cfg->axes[AX_OOD].n > 0)) {
+        int i = key_find("analyses", "shortcut_ood");
+        return bad(raw, i, "false, or true together with dfm = true, tprfpr = true and an [axes] "
+                           "ood list (the sets the DFMs are measured on)");
     }
     for (int d = 0; !strcmp(cfg->runner, "real") && d < cfg->axes[AX_DATASET].n; d++) {
         /* the sets read from outside the package: their folder must be given (runner_real.c) */
