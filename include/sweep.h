@@ -36,6 +36,7 @@ typedef enum {
     TASK_OOD,       /* accuracy on OOD sets */
     TASK_HEATMAP,   /* Fourier heat map */
     TASK_DFM_GREEDY, /* DFM-X's greedy DFMs of one model (only when a dfmx aug asks for them) */
+    TASK_XFER,      /* shortcut_xfer: another architecture's DFMs measured on this model */
     TASK_KIND_COUNT
 } TaskKind;
 const char *task_kind_name(TaskKind k);
@@ -91,6 +92,7 @@ typedef struct {
     int dataset, arch, aug, band, seed; /* indices into the axes; -1 where not applicable */
     int cls;         /* DFM, SHORTCUT with per_class: the class index; -1 = every class */
     int part, n_parts; /* DFM: this task scores patch rows [part*rows/n_parts, ...) */
+    int src_arch;    /* XFER: the arch whose DFMs (same dataset, aug, band, seed) are measured */
     int n_deps;      /* tasks that must finish first: sweep_task_deps(cfg, task)[0 .. n_deps) */
     int dep_off;     /* their offset in cfg->deps (TRAIN first, then e.g. a SHORTCUT's DFM parts) */
     double cost;     /* estimated seconds (longest first) */
@@ -134,6 +136,7 @@ typedef struct {
     int shortcut_inject;     /* shortcut injection rates */
     int shortcut_ood;        /* SHORTCUT also on each OOD set (ood_* arrays, first T) */
     int shortcut_ood_controls; /* controls per class on each OOD set; -1: shortcut_controls */
+    int shortcut_xfer;       /* XFER tasks: every other arch's DFMs on each model (xfer_* arrays) */
     int dfm_greedy_tol;      /* DFM-X greedy search: t_tol (images) */
     double hfss_p;
     char *hfss_budgets;      /* "" (the size's default) or B_1,...,B_S: candidates per stage */

@@ -78,11 +78,12 @@ typedef struct {
 typedef FsStatus (*TaskRunner)(const TaskSpec *spec, const TaskEnv *env, TaskResult *out);
 
 
-/* Names of the inputs task t needs (from its dependencies' results); returns the count. *at =
- * the task whose grid coordinates hold them: t itself, or for the TRAIN task of a dfmx aug the
- * source model's DFM (dfm_score) or DFM_GREEDY (dfm_greedy) task. */
+/* Names of the inputs task t needs (from its dependencies' results); returns the count. at[j] =
+ * the task whose grid coordinates hold input j: t itself; for the TRAIN task of a dfmx aug the
+ * source model's DFM (dfm_score) or DFM_GREEDY (dfm_greedy) task; for an XFER task the source
+ * arch's first DFM task (dfm_score; its weights are t's own). */
 int task_inputs(const SweepConfig *cfg, const TaskSpec *t, const char *names[2],
-                const TaskSpec **at);
+                const TaskSpec *at[2]);
 const TaskBlob *task_input(const TaskEnv *env, const char *name);
 /* FS_OK, FS_ERR_INTERRUPT (drain) or FS_ERR_TIMEOUT (deadline passed); runners poll it. */
 FsStatus task_check(const TaskEnv *env);

@@ -78,6 +78,9 @@ int cmd_plan(int argc, char **argv)
             fs_snprintf(needs, sizeof needs, t->n_deps > 1 ? "  (needs %s and %d more of that "
                         "model's tasks)" : "  (needs %s)", cfg.tasks[sweep_task_deps(&cfg, t)[0]].key,
                         t->n_deps - 1);
+        else if (t->kind == TASK_XFER) /* the model, and the source arch's DFM tasks */
+            fs_snprintf(needs, sizeof needs, "  (needs %s and the source's %d DFM tasks)",
+                        cfg.tasks[sweep_task_deps(&cfg, t)[0]].key, t->n_deps - 1);
         else if (t->n_deps)
             needs[0] = 0;
         if (show_all || i < 20 || i >= cfg.n_tasks - 5)

@@ -65,7 +65,7 @@ FsStatus runner_run_fake(const TaskSpec *spec, const TaskEnv *env, TaskResult *o
     const SweepConfig *cfg = env->cfg;
     const SweepDatasetInfo *di = &cfg->dsinfo[spec->dataset];
     const int64_t K = di->classes, N = di->h, E = cfg->epochs;
-    static const double factor[TASK_KIND_COUNT] = {4, 1, 1, 2, 1, 2, 1, 1, 2};
+    static const double factor[TASK_KIND_COUNT] = {4, 1, 1, 2, 1, 2, 1, 1, 2, 1};
 
     if (cfg->fake_hang[0] && strstr(spec->key, cfg->fake_hang)) {
         for (;;) {
@@ -89,8 +89,8 @@ FsStatus runner_run_fake(const TaskSpec *spec, const TaskEnv *env, TaskResult *o
     const TaskBlob *sc = task_input(env, "dfm_score");
     if (!sc) sc = task_input(env, "dfm_greedy"); /* a dfmx model's greedy source maps */
     const char *need[2];
-    const TaskSpec *at = NULL;
-    int n_need = task_inputs(cfg, spec, need, &at);
+    const TaskSpec *at[2];
+    int n_need = task_inputs(cfg, spec, need, at);
     for (int i = 0; i < n_need; i++)
         if (!task_input(env, need[i]))
             return fs_errorf(FS_ERR_INTERNAL, "%s: input '%s' missing", spec->key, need[i]);
@@ -231,6 +231,14 @@ FsStatus runner_run_fake(const TaskSpec *spec, const TaskEnv *env, TaskResult *o
             runner_shortcut_blobs_ood(out, n_ood, K, v);
             fill_shortcut_pseudo(v, n_ood, K, n_ood, &r);
         }
+        break;
+    }
+    case TASK_XFER: { /* the real runner's xfer_* arrays (run_xfer), row src_arch, pseudo-values */
+        double *v[SCB_COUNT];
+        const int64_t A = cfg->axes[AX_ARCH].n;
+        runner_shortcut_blobs_as(out, "xfer_", "src_arch", A, K, v);
+        fill_shortcut_pseudo(v, A, K, 1, &r);
+        runner_keep_row(out, "src_arch", spec->src_arch);
         break;
     }
     case TASK_HFSS: {

@@ -23,6 +23,8 @@
  *            bitwise, since the classifier's logits of an image do not depend on its batch.
  *            shortcut_ood: the maps at the first T also on each OOD set's copy of the measuring
  *            images (ood_set_make; ood_* arrays, runner_shortcut.h).
+ *   XFER     shortcut_xfer: another arch's DFMs (its scores, thresholded at the first T) measured
+ *            on this model, as SHORTCUT does (shortcut_fill), into row src_arch of xfer_*.
  *   HFSS     hfss_run (spread NULL: this worker alone) on a class-stratified training subset
  *            the size of the test set.
  *   OOD      ood_make (fgsm_make for fgsm:EPS) + eval_run per OOD set; HEATMAP heatmap_fourier (eps 4, or 15.7 above 64 px).
@@ -923,6 +925,38 @@ out:
     return st;
 }
 
+/* XFER (shortcut_xfer): the source arch's scores (input dfm_score) thresholded at the first T as
+ * its SHORTCUT tasks do, measured on this model with this model's controls (same seed as its own
+ * SHORTCUT task: paired), into row src_arch of the xfer_* arrays (runner_shortcut.h). */
+static FsStatus run_xfer(const SweepConfig *cfg, const TaskSpec *s, const TaskEnv *env,
+                         TaskResult *out)
+{
+    Analysed a;
+    FsStatus st = analysed_open(cfg, s, env, cfg->dfm_holdout ? 1 : -1, &a);
+    double *maps = NULL;
+    if (st == FS_OK) st = assemble_scores(cfg, s, task_input(env, "dfm_score"), a.te.k, a.te.h, a.te.w, &maps);
+    if (st == FS_OK) {
+        const int64_t K = a.te.k, HW = a.te.h * a.te.w;
+        uint8_t *bin = xmalloc((size_t)(K * HW));
+        for (int64_t k = 0; k < K; k++)
+            dfm_threshold(maps + k * HW, (int)a.te.h, (int)a.te.w, cfg->dfm_T[0], bin + k * HW);
+        double *v[SCB_COUNT];
+        runner_shortcut_blobs_as(out, "xfer_", "src_arch", cfg->axes[AX_ARCH].n, K, v);
+        ControlOptions co;
+        control_options_default(&co);
+        co.n_controls = cfg->shortcut_controls;
+        co.inject = cfg->shortcut_inject;
+        co.seed = model_seed_of(cfg, s);
+        st = shortcut_fill(&a.clf, &a.te, bin, cfg, &co, s->src_arch, -1, 0, v);
+        if (st == FS_OK) runner_keep_row(out, "src_arch", s->src_arch);
+        free(bin);
+    }
+    free(maps);
+    if (st == FS_OK) st = task_check(env);
+    analysed_close(&a);
+    return st;
+}
+
 static FsStatus run_kind(const SweepConfig *cfg, const TaskSpec *spec, const TaskEnv *env,
                          TaskResult *out)
 {
@@ -939,6 +973,8 @@ static FsStatus run_kind(const SweepConfig *cfg, const TaskSpec *spec, const Tas
         return run_shortcut(cfg, spec, env, out);
     case TASK_DFM_GREEDY:
         return run_dfm_greedy(cfg, spec, env, out);
+    case TASK_XFER:
+        return run_xfer(cfg, spec, env, out);
     case TASK_HFSS:
     case TASK_OOD:
     case TASK_HEATMAP:

@@ -49,6 +49,14 @@ void runner_shortcut_blobs(TaskResult *out, int64_t nT, int64_t K, double **data
     blobs_add(out, "", "T", nT, K, 0, data);
 }
 
+void runner_keep_row(TaskResult *out, const char *dim, int64_t i)
+{
+    for (int j = 0; j < out->n_blobs; j++) {
+        int d = task_blob_dim(&out->blobs[j], dim);
+        if (d >= 0) task_blob_narrow(&out->blobs[j], d, i, 1);
+    }
+}
+
 void runner_keep_class(TaskResult *out, int c)
 {
     for (int i = 0; i < out->n_blobs; i++) {

@@ -13,6 +13,10 @@
  * OOD set (the set's copy of the measuring images, the DFMs at the first T, controls of the same
  * seed), named ood_tpr, ood_fpr, ..., with dimension ood (the [axes] ood values) in place of T,
  * and ood_tpr_org, ood_fpr_org (ood, class): the transfer of the shortcut to corrupted data.
+ * With shortcut_xfer = true each XFER task (model m, source arch a2) adds the same arrays named
+ * xfer_tpr, ... with dimension src_arch in place of T: a2's DFMs (same dataset, aug, band and
+ * seed; first T) measured on m, written at row a2 (row m's own arch stays NaN: its own maps are
+ * the tpr, ... arrays); xfer_tpr_org, xfer_fpr_org (class) are m's unfiltered rates.
  * A per-class SHORTCUT task (TaskSpec.cls = c) writes the class-c slices (runner_keep_class).
  * Not thread-safe (appends to one TaskResult). */
 #ifndef FS_RUNNER_SHORTCUT_H
@@ -43,6 +47,10 @@ void runner_shortcut_blobs_as(TaskResult *out, const char *prefix, const char *f
 /* The shortcut_ood arrays: prefix ood_, first dimension ood (n_ood), and tpr_org, fpr_org
  * per OOD set (ood, class) since each set has its own unfiltered rates. */
 void runner_shortcut_blobs_ood(TaskResult *out, int64_t n_ood, int64_t K, double **data);
+
+/* Keep row i of dimension dim of every blob that has one (the XFER task's row src_arch of the
+ * xfer_* arrays); blobs without it stay whole. */
+void runner_keep_row(TaskResult *out, const char *dim, int64_t i);
 
 /* A per-class task (spec->cls = c >= 0) keeps its slice of every blob of out: dim "dfm_class"
  * where the blob has one (tpr_cross: the row of DFM_c, which only class c's task computes),

@@ -211,12 +211,12 @@ FsStatus sgraph_inputs(SchedGraph *g, int i, TaskBlob **in, int *n)
 {
     const TaskSpec *t = &g->cfg->tasks[i];
     const char *names[2];
-    const TaskSpec *at = NULL; /* whose coordinates: t, or a dfmx model's source */
-    int k = task_inputs(g->cfg, t, names, &at);
+    const TaskSpec *at[2] = {NULL, NULL}; /* whose coordinates: t, a dfmx model's or XFER's source */
+    int k = task_inputs(g->cfg, t, names, at);
     *in = xcalloc((size_t)k + 1, sizeof **in);
     *n = 0;
     for (int j = 0; j < k; j++) {
-        FsStatus st = store_read_input(g->store, g->cfg, at, names[j], &(*in)[j]);
+        FsStatus st = store_read_input(g->store, g->cfg, at[j], names[j], &(*in)[j]);
         if (st != FS_OK) {
             for (int q = 0; q < j; q++) task_blob_free(&(*in)[q]);
             free(*in);

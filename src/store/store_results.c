@@ -39,13 +39,14 @@ static FsStatus scale_write_grid(Store *s, const char *grp, int a)
 }
 
 /* The coordinates extra dim i of b brings: the axis values for a dim named like an axis
- * (test_band, ood), else the blob's labels (*lab) or numbers (*num); both NULL = an index. */
+ * (test_band, ood, src_arch), else the blob's labels (*lab) or numbers (*num); both NULL = an index. */
 static const SweepAxis *extra_coords(const SweepConfig *cfg, const TaskBlob *b, int i,
                                      const char *const **lab, const double **num)
 {
     const SweepAxis *axv = NULL;
     if (!strcmp(b->dim[i], "test_band")) axv = &cfg->axes[AX_TEST_BAND];
     if (!strcmp(b->dim[i], "ood")) axv = &cfg->axes[AX_OOD];
+    if (!strcmp(b->dim[i], "src_arch")) axv = &cfg->axes[AX_ARCH]; /* XFER: the maps' arch */
     *lab = axv ? (axv->n == b->size[i] ? (const char *const *)axv->v : NULL)
                : (const char *const *)b->label[i];
     *num = axv ? NULL : b->coord[i];

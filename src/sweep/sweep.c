@@ -13,7 +13,7 @@
 #include <unistd.h>
 
 static const char *const kind_names[TASK_KIND_COUNT] = {
-    "train", "eval", "adcs", "dfm", "shortcut", "hfss", "ood", "heatmap", "dfm_greedy"};
+    "train", "eval", "adcs", "dfm", "shortcut", "hfss", "ood", "heatmap", "dfm_greedy", "xfer"};
 const char *task_kind_name(TaskKind k)
 {
     return (unsigned)k < TASK_KIND_COUNT ? kind_names[k] : "?";
@@ -132,6 +132,9 @@ static const KeyDef keys[] = {
      "ood (ood_* arrays: transfer of the shortcut to corrupted data)"},
     {"analyses", "shortcut_ood_controls", K_INT, OFF(shortcut_ood_controls), "-1", -1, 100000, 1,
      "random control masks per class for each OOD set (-1: shortcut_controls)"},
+    {"analyses", "shortcut_xfer", K_BOOL, OFF(shortcut_xfer), "false", 0, 0, 1,
+     "true: XFER tasks measure every other arch's DFMs (same dataset, aug, band, seed; first T) "
+     "on each model, with the controls (xfer_* arrays: cross-architecture transfer)"},
     {"analyses", "dfm_greedy_tol", K_INT, OFF(dfm_greedy_tol), "6", 0, 1 << 30, 1,
      "t_tol (images) of the greedy DFMs of dfmx augs with method=greedy"},
     {"analyses", "hfss", K_BOOL, OFF(hfss), "false", 0, 0, 1, "HFSS search"},
@@ -165,6 +168,7 @@ static const KeyDef keys[] = {
     {"cost", "ood_s", K_DBL, OFF(cost[TASK_OOD]), "5", 0, 1e9, 0, "estimated s per task"},
     {"cost", "heatmap_s", K_DBL, OFF(cost[TASK_HEATMAP]), "20", 0, 1e9, 0, "estimated s"},
     {"cost", "dfm_greedy_s", K_DBL, OFF(cost[TASK_DFM_GREEDY]), "60", 0, 1e9, 0, "estimated s"},
+    {"cost", "xfer_s", K_DBL, OFF(cost[TASK_XFER]), "30", 0, 1e9, 0, "estimated s per task"},
 };
 #define NKEYS ((int)FS_ARRAY_LEN(keys))
 
@@ -576,6 +580,11 @@ static FsStatus convert(RawValues *raw, SweepConfig *cfg)
         return bad(raw, i, "false, or true together with dfm = true, tprfpr = true and an [axes] "
                            "ood list (the sets the DFMs are measured on)");
     }
+    if (cfg->shortcut_xfer && !(cfg->dfm && cfg->tprfpr && cfg->axes[AX_ARCH].n >= 2)) {
+        int i = key_find("analyses", "shortcut_xfer");
+        return bad(raw, i, "false, or true together with dfm = true, tprfpr = true and at least "
+                           "two [axes] archs (whose DFMs are exchanged)");
+    }
     for (int d = 0; !strcmp(cfg->runner, "real") && d < cfg->axes[AX_DATASET].n; d++) {
         /* the sets read from outside the package: their folder must be given (runner_real.c) */
         const char *v = cfg->axes[AX_DATASET].v[d];
@@ -608,6 +617,14 @@ static FsStatus convert(RawValues *raw, SweepConfig *cfg)
         }
     }
     st = parse_classes(raw, cfg);
+    for (int d = 0; st == FS_OK && cfg->shortcut_xfer && d < cfg->axes[AX_DATASET].n; d++)
+        if (cfg->n_cls[d] != cfg->dsinfo[d].classes) { /* the source's maps of every class */
+            char msg[300];
+            fs_snprintf(msg, sizeof msg, "false, or classes = all: the XFER tasks measure the "
+                        "DFMs of every class, but [axes] classes = %s selects %d of %s's %d",
+                        cfg->classes, cfg->n_cls[d], cfg->axes[AX_DATASET].v[d], cfg->dsinfo[d].classes);
+            st = bad(raw, key_find("analyses", "shortcut_xfer"), msg);
+        }
     return st == FS_OK ? check_dfmx(raw, cfg) : st;
 }
 
@@ -875,8 +892,9 @@ static TaskSpec *add_task(SweepConfig *cfg, int *cap, TaskKind kind, int d, int 
     t->band = b;
     t->seed = s;
     t->cls = cls;
-    t->part = part;
+    t->part = kind == TASK_XFER ? 0 : part;
     t->n_parts = n_parts;
+    t->src_arch = kind == TASK_XFER ? part : -1; /* XFER: part carries the source arch */
     t->dep_off = cfg->n_deps_all;
     SweepAxis *ax = cfg->axes;
     char cpart[16] = "";
@@ -887,6 +905,10 @@ static TaskSpec *add_task(SweepConfig *cfg, int *cap, TaskKind kind, int d, int 
         fs_snprintf(t->key, sizeof t->key, "dfm/%s/%s/%s/%s/s%s%s/p%d", ax[AX_DATASET].v[d],
                     ax[AX_ARCH].v[a], ax[AX_AUG].v[g], ax[AX_BAND].v[b], ax[AX_SEED].v[s], cpart,
                     part);
+    else if (kind == TASK_XFER)
+        fs_snprintf(t->key, sizeof t->key, "xfer/%s/%s/%s/%s/s%s/from/%s", ax[AX_DATASET].v[d],
+                    ax[AX_ARCH].v[a], ax[AX_AUG].v[g], ax[AX_BAND].v[b], ax[AX_SEED].v[s],
+                    ax[AX_ARCH].v[part]);
     else
         fs_snprintf(t->key, sizeof t->key, "%s/%s/%s/%s/%s/s%s%s", task_kind_name(kind),
                     ax[AX_DATASET].v[d], ax[AX_ARCH].v[a], ax[AX_AUG].v[g], ax[AX_BAND].v[b],
@@ -894,7 +916,7 @@ static TaskSpec *add_task(SweepConfig *cfg, int *cap, TaskKind kind, int d, int 
     t->id = fs_hash64(t->key, strlen(t->key));
     double c = cfg->cost[kind];
     if (!strcmp(cfg->runner, "fake")) {
-        static const double factor[TASK_KIND_COUNT] = {4, 1, 1, 2, 1, 2, 1, 1, 2};
+        static const double factor[TASK_KIND_COUNT] = {4, 1, 1, 2, 1, 2, 1, 1, 2, 1};
         c = cfg->fake_ms * 1e-3 * factor[kind];
     } else {
         if (kind == TASK_DFM) c /= n_parts;
@@ -931,6 +953,7 @@ static void build_graph(SweepConfig *cfg)
     /* per model of this dataset: the indices of its DFM parts and of its DFM_GREEDY task */
     int **dfm_idx = xcalloc(nmod + 1, sizeof *dfm_idx);
     int *n_dfm = xcalloc(nmod + 1, sizeof *n_dfm), *greedy_idx = xcalloc(nmod + 1, sizeof *greedy_idx);
+    int *train_idx = xcalloc(nmod + 1, sizeof *train_idx);
     uint8_t *want_greedy = xcalloc((size_t)G + 1, 1);
     for (int g = 0; g < G; g++)
         if (cfg->dfmx[g].on && cfg->dfmx[g].greedy) want_greedy[cfg->dfmx[g].from] = 1;
@@ -948,6 +971,7 @@ static void build_graph(SweepConfig *cfg)
                             if (cfg->dfmx[g].on != pass) continue;
                             const size_t mi = (((size_t)a * G + g) * B + b) * S + s;
                             int tr = cfg->n_tasks;
+                            train_idx[mi] = tr;
                             add_task(cfg, &cap, TASK_TRAIN, d, a, g, b, s, -1, 0, 0);
                             if (pass) { /* the source model's maps */
                                 const SweepDfmx *x = &cfg->dfmx[g];
@@ -988,11 +1012,25 @@ static void build_graph(SweepConfig *cfg)
                             if (cfg->heatmap) DEP1(TASK_HEATMAP, d, a, g, b, s, -1, 0, 0);
 #undef DEP1
                         }
+        /* shortcut_xfer: model (a, g, b, s) measured with the maps of every other arch a2 */
+        for (int a = 0; cfg->shortcut_xfer && a < A; a++)
+            for (int g = 0; g < G; g++)
+                for (int b = 0; b < B; b++)
+                    for (int s = 0; s < S; s++)
+                        for (int a2 = 0; a2 < A; a2++) {
+                            if (a2 == a) continue;
+                            const size_t mi = (((size_t)a * G + g) * B + b) * S + s;
+                            const size_t src = (((size_t)a2 * G + g) * B + b) * S + s;
+                            add_task(cfg, &cap, TASK_XFER, d, a, g, b, s, -1, a2, 0);
+                            add_dep(cfg, &dcap, train_idx[mi]);
+                            for (int j = 0; j < n_dfm[src]; j++) add_dep(cfg, &dcap, dfm_idx[src][j]);
+                        }
     }
     for (size_t i = 0; i < nmod; i++) free(dfm_idx[i]);
     free(dfm_idx);
     free(n_dfm);
     free(greedy_idx);
+    free(train_idx);
     free(want_greedy);
 }
 
@@ -1012,6 +1050,12 @@ static FsStatus check_key_lengths(const SweepConfig *cfg)
             if (l > longest) longest = l;
         }
         need += longest;
+    }
+    if (cfg->shortcut_xfer) { /* "/from/" and the source arch */
+        size_t longest = 0;
+        for (int i = 0; i < cfg->axes[AX_ARCH].n; i++)
+            if (strlen(cfg->axes[AX_ARCH].v[i]) > longest) longest = strlen(cfg->axes[AX_ARCH].v[i]);
+        need += 6 + longest;
     }
     if (need >= sizeof cfg->tasks->key)
         return fs_errorf(FS_ERR_CONFIG, "%s: [axes]: the longest dataset, arch, aug, band and seed "

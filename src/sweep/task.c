@@ -325,14 +325,14 @@ FsStatus task_result_unpack(const void *buf, size_t n, TaskResult *res)
 
 /* ------------------------------------------------------------------ runner helpers */
 int task_inputs(const SweepConfig *cfg, const TaskSpec *t, const char *names[2],
-                const TaskSpec **at)
+                const TaskSpec *at[2])
 {
-    *at = t;
+    at[0] = at[1] = t;
     switch (t->kind) {
     case TASK_TRAIN:
         if (t->n_deps == 0 || !cfg->dfmx || !cfg->dfmx[t->aug].on) return 0;
         /* a dfmx model: its source's maps, read at the source's coordinates (a dependency) */
-        *at = &cfg->tasks[sweep_task_deps(cfg, t)[0]];
+        at[0] = &cfg->tasks[sweep_task_deps(cfg, t)[0]];
         names[0] = cfg->dfmx[t->aug].greedy ? "dfm_greedy" : "dfm_score";
         return 1;
     case TASK_ADCS:
@@ -340,6 +340,11 @@ int task_inputs(const SweepConfig *cfg, const TaskSpec *t, const char *names[2],
     case TASK_SHORTCUT:
         names[0] = "weights";
         names[1] = "dfm_score";
+        return 2;
+    case TASK_XFER: /* this model's weights, the source arch's scores (its first DFM task) */
+        names[0] = "weights";
+        names[1] = "dfm_score";
+        at[1] = &cfg->tasks[sweep_task_deps(cfg, t)[1]];
         return 2;
     case TASK_HFSS: /* its removal maps of the same size (hfss_evaluate) */
         names[0] = "weights";

@@ -35,11 +35,11 @@ grep -q 'train/tiny/cnn:0.25/dfmx:p=0.5:from=none/all/s0  (needs dfm/tiny/cnn:0.
 check $? "plan: the removal dfmx train needs the source's 6 DFM tasks (3 classes x 2 parts)"
 grep -q 'train/tiny/cnn:0.25/dfmx:method=greedy:from=none/all/s0  (needs dfm_greedy/tiny/cnn:0.25/none/all/s0)$' "$tmp/plan.log"
 check $? "plan: the greedy dfmx train needs the source's dfm_greedy task"
-grep -q 'dfm_greedy 1)' "$tmp/plan.log"; check $? "plan: one dfm_greedy task (only the greedy source needs one)"
+grep -q 'dfm_greedy 1, xfer 0)' "$tmp/plan.log"; check $? "plan: one dfm_greedy task (only the greedy source needs one)"
 awk '$4 ~ /^dfm_greedy\/tiny/ {g=$1} $4 ~ /^train\/tiny\/cnn:0.25\/dfmx:method/ {t=$1} END {exit !(g && t && g < t)}' "$tmp/plan.log"
 check $? "plan: the dfmx model's tasks come after its source's"
 $B/fsweep plan "$tmp/x.ini" augs=none >"$tmp/plan0.log" 2>&1
-! grep -q 'dfm_greedy/' "$tmp/plan0.log" && grep -q 'dfm_greedy 0)' "$tmp/plan0.log"
+! grep -q 'dfm_greedy/' "$tmp/plan0.log" && grep -q 'dfm_greedy 0, xfer 0)' "$tmp/plan0.log"
 check $? "plan: no dfmx aug, no dfm_greedy task"
 
 # ---- the run; the dfmx trains start after their sources' maps are stored
