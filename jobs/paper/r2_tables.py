@@ -202,7 +202,67 @@ def exp_bc(path):
                     rows.append([an, gn, rng(acc[a, g, 0], "{:.2f}")] +
                                 [rng(oa[a, g, 0, :, o], "{:.2f}").split(" [")[0] for o in range(len(oods))])
             md.append(table(ds + ": accuracy on corrupted test sets (mean over seeds)", ["arch", "aug", "clean"] + oods, rows))
+        if "ood_specific" in r:
+            md.append(ood_transfer(r, archs, augs, oods, ti))
+        if "xfer_specific" in r:
+            md.append(xfer_transfer(r, archs, augs, cls, ti))
     return "\n".join(md)
+
+
+def survive(clean, moved, tpr_moved):
+    """'k/n, TPR t': of the n (class, seed) cells with a specific shortcut on clean data, k keep
+    it after the move (another test set, another model); t = their mean TPR there."""
+    base = np.nan_to_num(clean) > 0
+    n = int(base.sum())
+    if n == 0:
+        return "0/0"
+    k = int((np.nan_to_num(moved)[base] > 0).sum())
+    return "{}/{}, TPR {:.2f}".format(k, n, float(np.nanmean(tpr_moved[base])))
+
+
+def ood_transfer(r, archs, augs, oods, ti):
+    """shortcut_ood: do the clean specific shortcuts (first T) stay specific on each OOD set?"""
+    rows = []
+    for a, an in enumerate(archs):
+        for g, gn in enumerate(augs):
+            clean = r["specific"][a, g, 0, :, 0]  # (seed, class) at the first T, as ood_* use
+            if not np.isfinite(clean).any():
+                continue
+            cells = [an, gn]
+            for o in range(len(oods)):
+                cells.append(survive(clean, r["ood_specific"][a, g, 0, :, o], r["ood_tpr"][a, g, 0, :, o]))
+            rows.append(cells)
+    return table("shortcut transfer to corrupted data (shortcut_ood, first T)", ["arch", "aug"] + oods, rows,
+                 "k/n: of the n (class, seed) cells with a specific shortcut on the clean measuring images, "
+                 "k are still specific (TPR above the controls' p95 on the corrupted images, FPR <= 0.2) on "
+                 "the corrupted copy of the same images; TPR = their mean TPR^DFM there.")
+
+
+def xfer_transfer(r, archs, augs, cls, ti):
+    """shortcut_xfer: are a source arch's specific shortcuts specific on the other arch's model?"""
+    rows = []
+    for a, an in enumerate(archs):
+        for g, gn in enumerate(augs):
+            for a2, an2 in enumerate(archs):
+                if a2 == a:
+                    continue
+                src = r["specific"][a2, g, 0, :, 0]  # the source model's own verdicts (seed, class)
+                moved = r["xfer_specific"][a, g, 0, :, a2]  # its maps on model a (seed, class)
+                if not np.isfinite(moved).any():
+                    continue
+                cells = [an2 + " -> " + an, gn, survive(src, moved, r["xfer_tpr"][a, g, 0, :, a2])]
+                for c in range(len(cls)):
+                    t = r["xfer_tpr"][a, g, 0, :, a2, c]
+                    sp = r["xfer_specific"][a, g, 0, :, a2, c]
+                    fin = np.isfinite(t)
+                    cells.append("{:.2f} S{}/{}".format(np.nanmean(t), int(np.nansum(sp)), int(fin.sum()))
+                                 if fin.any() else "–")
+                rows.append(cells)
+    return table("cross-architecture transfer (shortcut_xfer, first T)", ["maps -> model", "aug", "kept"] + cls, rows,
+                 "kept k/n: of the n (class, seed) cells where the source model's own DFM is a specific "
+                 "shortcut, k are specific on the other model too (the same aug and seed; the other model's "
+                 "controls). Per class: mean TPR of the source's DFM on the other model, S k/n = specific "
+                 "there in k of n seeds.")
 
 
 def exp_d(path):

@@ -40,8 +40,9 @@ static uint64_t blob_hash(const TaskBlob *b)
  * intervals around 0.5, tpr_org/fpr_org over n_org rows (1, or n for the ood_* arrays). */
 static void fill_shortcut_pseudo(double **v, int64_t n, int64_t K, int64_t n_org, Rng *r)
 {
-    for (int q = 0; q < SCB_TPR_CI; q++)
-        for (int64_t i = 0; i < n * K; i++) v[q][i] = rng_uniform(r);
+    for (int q = 0; q < SCB_TPR_CI; q++) /* verdicts 0/1 */
+        for (int64_t i = 0; i < n * K; i++)
+            v[q][i] = q >= SCB_SHORTCUT ? (double)(rng_uniform(r) < 0.5) : rng_uniform(r);
     for (int q = SCB_TPR_CI; q < SCB_TPR_CROSS; q++)
         for (int64_t i = 0; i < n * K; i++) {
             v[q][2 * i] = rng_uniform_range(r, 0, 0.5);
