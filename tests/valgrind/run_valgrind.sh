@@ -4,9 +4,10 @@
 # fsweep's in noise) through
 #   1. a runner=real sweep of jobs/quickstart.ini, shrunk because memcheck runs 20-50x slower
 #      (n_train_for= empties the per-dataset sizes so n_train applies): two of its datasets (Syn_B1, fashion_mnist32: a synthetic RGB and a real grey
-#      set), both architectures, its augmentation and test bands, every analysis the config runs (TRAIN, EVAL,
-#      ADCS, DFM parts, SHORTCUT with controls and injection), 128 training / 40 test images, one
-#      epoch, 2 control masks. Override with VG_ARGS="key=value ...";
+#      set), both architectures, its augmentation, two of its test bands, every analysis the config runs
+#      (TRAIN, EVAL, ADCS, per-class DFM and SHORTCUT with controls and injection) plus an OOD set with
+#      the OOD task, shortcut_ood and the XFER tasks (shortcut_xfer), 64 training / 20 test images,
+#      one epoch, 2 control masks: 74 tasks. Override with VG_ARGS="key=value ...";
 #   2. the same command again (resume: every task found done in the store);
 #   3. `fsweep status` and `fsweep report` of the store.
 # Fails (exit 1) on any memcheck error or definitely lost block (--errors-for-leak-kinds=definite);
@@ -20,7 +21,7 @@ command -v valgrind >/dev/null || { echo "run_valgrind.sh: valgrind missing: apt
 VG_DIR=${VG_DIR:-$(mktemp -d /tmp/fsweep_valgrind_XXXXXX)}
 mkdir -p "$VG_DIR"
 export OPENBLAS_NUM_THREADS=1 FSWEEP_THREADS=1
-read -r -a args <<<"${VG_ARGS:-n_train=128 n_train_for= n_test=40 epochs=1 shortcut_controls=2 datasets=Syn_B1,fashion_mnist32}"
+read -r -a args <<<"${VG_ARGS:-n_train=64 n_train_for= n_test=20 epochs=1 shortcut_controls=2 datasets=Syn_B1,fashion_mnist32 dfm_parts=1 test_bands=all,bandstop:1 ood=gaussian_noise:3 shortcut_ood=true shortcut_xfer=true}"
 store=$VG_DIR/vg.h5
 bad=0
 step() { # NAME COMMAND...
