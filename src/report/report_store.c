@@ -338,7 +338,7 @@ static const char *const *known_class_names(const char *ds, int64_t k)
         return fmnist;
     if (!strcmp(ds, "cifar10"))
         return cifar10;
-    if (!strcmp(ds, "imagenet10"))
+    if (!strncmp(ds, "imagenet10", 10))
         return in10;
     return NULL;
 }

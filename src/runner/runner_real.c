@@ -35,7 +35,8 @@
  * fgsm:EPS (fgsm.h: against the task's model).
  * Datasets: Syn_B1..4 -> syn:bN:{train,test}; fashion_mnist -> fashion-mnist:{train,test};
  * fashion_mnist32 adds pad32=1; cifar10 reads $FSWEEP_CIFAR10_DIR; imagenet10 reads
- * $FSWEEP_IMAGENET10_DIR/{train,val} (ImageFolder, PAPER.md 4 order); tiny -> a toy set (3 classes,
+ * $FSWEEP_IMAGENET10_DIR/{train,val} (ImageFolder, PAPER.md 4 order), imagenet10_sin trains on
+ * $FSWEEP_SIN_DIR/train instead; ood in_sct reads $FSWEEP_INSCT_DIR (ImageNet-SCT); tiny -> a toy set (3 classes,
  * 1 x 8 x 8). [train] n_train / n_test take stratified subsets. Architectures: "NAME" or
  * "NAME:WIDTH" (width multiplier), NAME from model_arch_names(). The model's init and training
  * order derive from (sweep seed, seed value, model key), so every task of one model agrees and
@@ -87,13 +88,16 @@ static FsStatus load_split(const SweepConfig *cfg, int64_t ds, int test, Dataset
         if (!dir) return fs_errorf(FS_ERR_CONFIG, "dataset cifar10: set FSWEEP_CIFAR10_DIR to the "
                                    "directory of data_batch_1.bin ... test_batch.bin");
         fs_snprintf(spec, sizeof spec, "cifar10:%s:%s%s%s", dir, split, *opt ? "?" : "", opt);
-    } else if (!strcmp(name, "imagenet10")) {
+    } else if (!strcmp(name, "imagenet10") || !strcmp(name, "imagenet10_sin")) {
         /* ImageFolder DIR/train, DIR/val (one folder per WordNet id), in PAPER.md 4's label
-         * order (not byte order), resized to 224 x 224 with the paper's constants */
-        const char *dir = getenv("FSWEEP_IMAGENET10_DIR");
-        if (!dir) return fs_errorf(FS_ERR_CONFIG, "dataset imagenet10: set FSWEEP_IMAGENET10_DIR to the "
-                                   "directory of train/ and val/, one folder per WordNet id "
-                                   "(n02690373 ... n04467665, PAPER.md 4)");
+         * order (not byte order), resized to 224 x 224 with the paper's constants;
+         * imagenet10_sin trains on $FSWEEP_SIN_DIR/train (Stylized ImageNet-10, the same ids)
+         * and tests on ImageNet-10's normal val images (PAPER.md: SIN) */
+        const char *var = name[10] && !test ? "FSWEEP_SIN_DIR" : "FSWEEP_IMAGENET10_DIR";
+        const char *dir = getenv(var);
+        if (!dir) return fs_errorf(FS_ERR_CONFIG, "dataset %s: set %s to the directory of %s, one "
+                                   "folder per WordNet id (n02690373 ... n04467665, PAPER.md 4)",
+                                   name, var, name[10] && !test ? "train/" : "train/ and val/");
         fs_snprintf(spec, sizeof spec, "folder:%s/%s?size=224&norm=imagenet10&classes=n02690373+"
                     "n02814533+n01833805+n02123597+n02403003+n02099601+n01644900+n02391049+"
                     "n03095699+n04467665%s%s", dir, test ? "val" : "train", *opt ? "&" : "", opt);
@@ -106,6 +110,27 @@ static FsStatus load_split(const SweepConfig *cfg, int64_t ds, int test, Dataset
         return fs_errorf(FS_ERR_CONFIG, "runner real: no loader for dataset '%s'", name);
     }
     return dataset_load(spec, d);
+}
+
+/* ood in_sct: ImageNet-SCT (PAPER.md 8), $FSWEEP_INSCT_DIR/CLASS/IMAGE, every image, 224 x 224 with
+ * ImageNet-10's constants. Its classes pair with ImageNet-10's by label position (military
+ * aircraft = airliner, car = wagon, ...): the class folders in byte order, or in the order
+ * $FSWEEP_INSCT_CLASSES gives ("+"-separated folder names), must follow PAPER.md 4's order. */
+static FsStatus load_in_sct(Dataset *d)
+{
+    const char *dir = getenv("FSWEEP_INSCT_DIR"), *cls = getenv("FSWEEP_INSCT_CLASSES");
+    if (!dir) return fs_errorf(FS_ERR_CONFIG, "ood in_sct: set FSWEEP_INSCT_DIR to the ImageNet-SCT "
+                               "folder (one folder per class)");
+    char spec[1024];
+    fs_snprintf(spec, sizeof spec, "folder:%s?size=224&norm=imagenet10%s%s", dir,
+                cls ? "&classes=" : "", cls ? cls : "");
+    FsStatus st = dataset_load(spec, d);
+    if (st == FS_OK && d->k != 10) {
+        dataset_free(d);
+        return fs_errorf(FS_ERR_FORMAT, "ood in_sct: %s holds %d classes, expected the 10 of "
+                         "ImageNet-SCT", dir, d->k);
+    }
+    return st;
 }
 
 /* "resnet18:0.25" -> name "resnet18", width 0.25 */
@@ -697,6 +722,7 @@ static FsStatus ood_set_make(const SweepConfig *cfg, const Classifier *clf, cons
 {
     char name[256];
     plus_to_comma(cfg->axes[AX_OOD].v[i], name, sizeof name);
+    if (!strcmp(name, "in_sct")) return load_in_sct(od);
     if (!fgsm_is_name(name)) return ood_make(te, name, cfg->seed, od);
     double eps = 0;
     FsStatus st = fgsm_parse(name, &eps);

@@ -33,6 +33,7 @@ FsStatus sweep_dataset_info(const char *name, SweepDatasetInfo *out)
         {"Syn_B3", {4, 3, 32, 32}},        {"Syn_B4", {4, 3, 32, 32}},
         {"fashion_mnist", {10, 1, 28, 28}}, {"fashion_mnist32", {10, 1, 32, 32}},
         {"cifar10", {10, 3, 32, 32}},      {"imagenet10", {10, 3, 224, 224}},
+        {"imagenet10_sin", {10, 3, 224, 224}}, /* trained on Stylized ImageNet-10 */
         {"tiny", {3, 1, 8, 8}}, /* for tests and benchmarks */
     };
     for (size_t i = 0; i < FS_ARRAY_LEN(known); i++)
@@ -41,7 +42,7 @@ FsStatus sweep_dataset_info(const char *name, SweepDatasetInfo *out)
             return FS_OK;
         }
     return fs_errorf(FS_ERR_CONFIG, "unknown dataset '%.64s%s' (known: Syn_B1..Syn_B4, fashion_mnist, "
-                                    "fashion_mnist32, cifar10, imagenet10, tiny)",
+                                    "fashion_mnist32, cifar10, imagenet10, imagenet10_sin, tiny)",
                      name, strlen(name) > 64 ? "..." : "");
 }
 
@@ -60,7 +61,7 @@ const char *sweep_class_name(const char *dataset, int i)
                                          "golden retriever", "tailed frog", "zebra",
                                          "container ship", "trailer truck"}; /* PAPER.md 4 */
     if (!strcmp(dataset, "cifar10")) return i < 10 ? cifar[i] : NULL;
-    if (!strcmp(dataset, "imagenet10")) return i < 10 ? in10[i] : NULL;
+    if (!strncmp(dataset, "imagenet10", 10)) return i < 10 ? in10[i] : NULL;
     return NULL;
 }
 
@@ -589,7 +590,8 @@ static FsStatus convert(RawValues *raw, SweepConfig *cfg)
         /* the sets read from outside the package: their folder must be given (runner_real.c) */
         const char *v = cfg->axes[AX_DATASET].v[d];
         const char *env = !strcmp(v, "cifar10") ? "FSWEEP_CIFAR10_DIR"
-                          : !strcmp(v, "imagenet10") ? "FSWEEP_IMAGENET10_DIR" : NULL;
+                          : !strncmp(v, "imagenet10", 10) ? "FSWEEP_IMAGENET10_DIR" : NULL;
+        if (!strcmp(v, "imagenet10_sin") && !getenv("FSWEEP_SIN_DIR")) env = "FSWEEP_SIN_DIR";
         if (env && !getenv(env)) {
             int i = key_find("axes", "datasets");
             char msg[200];

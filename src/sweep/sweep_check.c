@@ -80,6 +80,14 @@ FsStatus sweep_check_real_value(int axis, const char *v, const SweepDatasetInfo 
             st = check_pipeline(buf, &ds[d]);
         } else if (axis == AX_BAND) {
             if (strcmp(v, "all") != 0) st = check_pipeline(buf, &ds[d]);
+        } else if (axis == AX_OOD && !strcmp(buf, "in_sct")) { /* a folder, read by the runner */
+            if (ds[d].classes != 10 || ds[d].c != 3 || ds[d].h != 224 || ds[d].w != 224)
+                st = fs_errorf(FS_ERR_CONFIG, "in_sct (ImageNet-SCT) pairs with the 10 classes of "
+                               "imagenet10 or imagenet10_sin (3 x 224 x 224), not a %d-class %d x %d "
+                               "x %d dataset", ds[d].classes, ds[d].c, ds[d].h, ds[d].w);
+            else if (!getenv("FSWEEP_INSCT_DIR"))
+                st = fs_errorf(FS_ERR_CONFIG, "in_sct: expected FSWEEP_INSCT_DIR in the environment "
+                               "(the ImageNet-SCT folder, one folder per class)");
         } else if (axis == AX_OOD && fgsm_is_name(buf)) { /* made per model by the OOD task */
             double eps = 0;
             st = fgsm_parse(buf, &eps);
