@@ -695,7 +695,10 @@ FsStatus sweep_dfmx_parse(const char *v, SweepDfmx *out, char *from, size_t n)
     if (st == FS_OK && seen[1] && out->greedy)
         st = fs_errorf(FS_ERR_CONFIG, "dfmx option T=: method=greedy maps have their own size "
                        "(expected no T= with method=greedy)");
-    fs_snprintf(from, n, "%s", fb.s);
+    if (st == FS_OK && strlen(fb.s) >= n) /* the source is an aug value: never this long */
+        st = fs_errorf(FS_ERR_CONFIG, "dfmx option from=%.40s...: %zu bytes, expected an aug value "
+                       "of at most %zu", fb.s, strlen(fb.s), n - 1);
+    fs_snprintf(from, n, "%.*s", (int)(n - 1), fb.s);
     fsbuf_free(&fb);
     free(tmp);
     return st;

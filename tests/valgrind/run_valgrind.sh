@@ -29,6 +29,7 @@ step() { # NAME COMMAND...
   shift
   local t0=$SECONDS
   valgrind --tool=memcheck --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite \
+    --suppressions=tests/valgrind/fontconfig.supp \
     --show-leak-kinds=definite --num-callers=30 --log-file="$log" "$@" >"$VG_DIR/$name.out" 2>&1
   local rc=$?
   local errs leak
