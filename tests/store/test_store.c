@@ -273,11 +273,11 @@ static void test_damaged_file_rebuilt(void)
     int inputs_ok = 1;
     for (int i = 0; i < c.n_tasks; i++) {
         const char *names[2];
-        const TaskSpec *at = NULL;
-        int k = task_inputs(&c, &c.tasks[i], names, &at);
+        const TaskSpec *at[2] = {NULL, NULL};
+        int k = task_inputs(&c, &c.tasks[i], names, at);
         for (int j = 0; j < k; j++) {
             TaskBlob b;
-            if (store_read_input(st, &c, at, names[j], &b) != FS_OK) inputs_ok = 0;
+            if (store_read_input(st, &c, at[j], names[j], &b) != FS_OK) inputs_ok = 0;
             else task_blob_free(&b);
         }
     }

@@ -440,11 +440,11 @@ static void test_dfmx_values(void)
         const int *dep = sweep_task_deps(&c, t);
         for (int j = 0; j < t->n_deps; j++) EXPECT(dep[j] < i);
         const char *names[2];
-        const TaskSpec *at = NULL;
-        int k = task_inputs(&c, t, names, &at);
+        const TaskSpec *at[2] = {NULL, NULL};
+        int k = task_inputs(&c, t, names, at);
         if (t->kind != TASK_TRAIN || !c.dfmx[t->aug].on) {
             if (t->kind == TASK_TRAIN) EXPECT_EQ_INT(t->n_deps, 0);
-            EXPECT(at == t);
+            EXPECT(at[0] == t && at[1] == t);
             continue;
         }
         n_edges++;
@@ -457,7 +457,7 @@ static void test_dfmx_values(void)
             EXPECT_EQ_INT(d->kind, greedy ? TASK_DFM_GREEDY : TASK_DFM);
             EXPECT(d->aug == 1 && d->arch == t->arch && d->seed == t->seed && d->band == t->band);
         }
-        EXPECT(at == &c.tasks[dep[0]]);
+        EXPECT(at[0] == &c.tasks[dep[0]]);
     }
     EXPECT_EQ_INT(n_edges, 2 * 4);
     sweep_free(&c);
