@@ -304,6 +304,15 @@ static FsStatus assemble_scores(const SweepConfig *cfg, const TaskSpec *s, const
     return FS_OK;
 }
 
+/* Each class's map of maps (K, H, W) thresholded at the top-T fraction into bin (K, H, W), as
+ * the SHORTCUT tasks do; the dfmx and XFER tasks use the same rule on a source's scores. */
+static void threshold_maps(const double *maps, int64_t K, int64_t H, int64_t W, double T,
+                           uint8_t *bin)
+{
+    for (int64_t k = 0; k < K; k++)
+        dfm_threshold(maps + k * H * W, (int)H, (int)W, T, bin + k * H * W);
+}
+
 /* A dfmx model (PAPER.md 10): its source model's DFMs into the augmenter's dfmx step, and the
  * maps it trains with into blob dfmx_maps (class, fy, fx) (1 = kept; as given, DC not forced).
  * removal: the source's scores thresholded at the top-T fraction as its SHORTCUT tasks do;
@@ -328,8 +337,7 @@ static FsStatus dfmx_setup(const SweepConfig *cfg, const TaskSpec *s, const Task
         st = assemble_scores(cfg, s, task_input(env, "dfm_score"), K, H, W, &maps);
         if (st != FS_OK) return st;
         uint8_t *bin = xmalloc((size_t)(K * H * W));
-        for (int64_t k = 0; k < K; k++)
-            dfm_threshold(maps + k * H * W, (int)H, (int)W, x->T, bin + k * H * W);
+        threshold_maps(maps, K, H, W, x->T, bin);
         for (int64_t i = 0; i < K * H * W; i++) rec[i] = bin[i];
         free(bin);
         free(maps);
@@ -660,6 +668,16 @@ out:
     return st;
 }
 
+/* The controls of model s's shortcut measurements (SHORTCUT, HFSS, XFER tasks): the sweep's
+ * count and injection, seeded by the model, so every measurement of one model is paired. */
+static void shortcut_controls_of(const SweepConfig *cfg, const TaskSpec *s, ControlOptions *co)
+{
+    control_options_default(co);
+    co->n_controls = cfg->shortcut_controls;
+    co->inject = cfg->shortcut_inject;
+    co->seed = model_seed_of(cfg, s);
+}
+
 /* The SHORTCUT arrays (runner_shortcut.h) of threshold t for the binary DFMs bin (K, H, W). */
 /* cls >= 0: that class's DFM alone (the other classes' entries stay NaN or unset). org_row:
  * the row of tpr_org/fpr_org (0 where they are (class) arrays; the OOD set's index for ood_*). */
@@ -773,17 +791,13 @@ static FsStatus run_shortcut(const SweepConfig *cfg, const TaskSpec *s, const Ta
     double *v[SCB_COUNT];
     if (cfg->tprfpr) runner_shortcut_blobs(out, nT, K, v);
     ControlOptions co;
-    control_options_default(&co);
-    co.n_controls = cfg->shortcut_controls;
-    co.inject = cfg->shortcut_inject;
-    co.seed = model_seed_of(cfg, s);
+    shortcut_controls_of(cfg, s, &co);
     if (s->cls >= 0) {
         co.class_first = s->cls;
         co.class_count = 1;
     }
     for (int64_t t = 0; t < nT && st == FS_OK; t++) {
-        for (int64_t k = 0; k < K; k++)
-            dfm_threshold(maps + k * H * W, (int)H, (int)W, cfg->dfm_T[t], bin + k * H * W);
+        threshold_maps(maps, K, H, W, cfg->dfm_T[t], bin);
         for (int64_t i = 0; i < K * H * W; i++) dfm[t * K * H * W + i] = bin[i];
         if (cfg->tprfpr) st = shortcut_fill(&a.clf, &a.te, bin, cfg, &co, t, s->cls, 0, v);
         if (st == FS_OK) st = task_check(env);
@@ -843,10 +857,7 @@ static FsStatus hfss_evaluate(const SweepConfig *cfg, const TaskSpec *s, const T
     double *v[SCB_COUNT];
     runner_shortcut_blobs_as(out, "hfss_", "map", 2, K, v);
     ControlOptions co;
-    control_options_default(&co);
-    co.n_controls = cfg->shortcut_controls;
-    co.inject = cfg->shortcut_inject;
-    co.seed = model_seed_of(cfg, s);
+    shortcut_controls_of(cfg, s, &co);
     for (int64_t m = 0; m < n_maps && st == FS_OK; m++) {
         st = shortcut_fill(clf, ev, bin + m * K * HW, cfg, &co, m, -1, 0, v);
         if (st == FS_OK) st = task_check(env);
@@ -964,15 +975,11 @@ static FsStatus run_xfer(const SweepConfig *cfg, const TaskSpec *s, const TaskEn
     if (st == FS_OK) {
         const int64_t K = a.te.k, HW = a.te.h * a.te.w;
         uint8_t *bin = xmalloc((size_t)(K * HW));
-        for (int64_t k = 0; k < K; k++)
-            dfm_threshold(maps + k * HW, (int)a.te.h, (int)a.te.w, cfg->dfm_T[0], bin + k * HW);
+        threshold_maps(maps, K, a.te.h, a.te.w, cfg->dfm_T[0], bin);
         double *v[SCB_COUNT];
         runner_shortcut_blobs_as(out, "xfer_", "src_arch", cfg->axes[AX_ARCH].n, K, v);
         ControlOptions co;
-        control_options_default(&co);
-        co.n_controls = cfg->shortcut_controls;
-        co.inject = cfg->shortcut_inject;
-        co.seed = model_seed_of(cfg, s);
+        shortcut_controls_of(cfg, s, &co);
         st = shortcut_fill(&a.clf, &a.te, bin, cfg, &co, s->src_arch, -1, 0, v);
         if (st == FS_OK) runner_keep_row(out, "src_arch", s->src_arch);
         free(bin);
