@@ -230,6 +230,8 @@ def exp_bc(path):
                         "in k of n seeds, S k/n = fsweep's specific verdict (TPR above the random controls' p95 "
                         "and FPR <= 0.2) in k of n seeds. Measured on the half of each class's test images "
                         "the DFM was not ranked on (dfm_holdout)."))
+        md.append(bc_controls(r, archs, augs, cls, ti))
+        md.append(bc_aug_effect(r, archs, augs, cls, ti))
         if "ood_acc" in r:
             oods = labels(r, "ood")
             oa = r["ood_acc"][()]  # (arch, aug, band, seed, ood)
@@ -246,6 +248,76 @@ def exp_bc(path):
         if "xfer_specific" in r:
             md.append(xfer_transfer(r, archs, augs, cls, ti))
     return "\n".join(md)
+
+
+def maj(v):
+    """1 where a verdict holds in a strict majority of the seeds with a value (as fsweep report)."""
+    v = np.asarray(v, dtype=float)
+    n = np.isfinite(v).sum(axis=0)
+    return (np.nansum(v, axis=0) * 2 > n) & (n > 0)
+
+
+def bc_controls(r, archs, augs, cls, ti):
+    """Per (arch, aug, class): the DFM's TPR/FPR beside its controls (random p95, disc, complement)
+    and the injection beside its controls; the TPR - p95 margin paired by seed."""
+    rows = []
+    m = lambda name, a, g, c: r[name][a, g, 0, :, ti, c]  # (seed,)
+    f2 = lambda v: rng(v, "{:.2f}").split(" [")[0].replace(" (1 seed)", "")
+    for a, an in enumerate(archs):
+        for g, gn in enumerate(augs):
+            if not np.isfinite(r["tpr"][a, g, 0, :, ti]).any():
+                continue
+            for c, cn in enumerate(cls):
+                tpr = m("tpr", a, g, c)
+                fin = np.isfinite(tpr)
+                if not fin.any():
+                    continue
+                rows.append([an, gn, cn, f2(r["tpr_org"][a, g, 0, :, c]), f2(tpr), f2(m("fpr", a, g, c)),
+                             f2(m("ctl_tpr_p95", a, g, c)), tci(tpr - m("ctl_tpr_p95", a, g, c)),
+                             f2(m("tpr_disc", a, g, c)), f2(m("tpr_cmp", a, g, c)), f2(m("inj", a, g, c)),
+                             f2(m("ctl_inj_p95", a, g, c)),
+                             "P{}/{} S{}/{}".format(int(np.nansum(m("strong", a, g, c))), int(fin.sum()),
+                                                    int(np.nansum(m("specific", a, g, c))), int(fin.sum()))])
+    return table("shortcuts against their controls (T = {:g})".format(float(r["T"][ti]) if "T" in r else 0.05),
+                 ["arch", "aug", "class", "TPR org", "TPR DFM", "FPR DFM", "ctl TPR p95", "TPR DFM - ctl p95",
+                  "TPR disc", "TPR compl.", "inject", "ctl inject p95", "verdicts"], rows,
+                 "Means over seeds. TPR org: unfiltered measuring half; TPR/FPR DFM: every measuring image "
+                 "filtered with the class's DFM (top T of the bins, ranked on the other half); ctl TPR p95: "
+                 "the 95th percentile of 50 radius-matched random masks of the same size (per seed); "
+                 "TPR DFM - ctl p95: mean and 95 % t interval over seeds of the paired difference; disc: the "
+                 "low-pass disc of the same size; compl.: the DFM's complement (DC kept); inject: fraction of "
+                 "other classes' images predicted as the class after its DFM content is pasted in, beside "
+                 "the same for the random controls' p95. P/S k/n as in the verdict table.")
+
+
+def bc_aug_effect(r, archs, augs, cls, ti):
+    """(c): which specific shortcuts an augmentation keeps, removes and creates, against 'none'."""
+    if "none" not in augs:
+        return ""
+    b = augs.index("none")
+    rows = []
+    for a, an in enumerate(archs):
+        base = r["specific"][a, b, 0, :, ti]  # (seed, class)
+        if not np.isfinite(base).any():
+            continue
+        mb = maj(base)
+        for g, gn in enumerate(augs):
+            v = r["specific"][a, g, 0, :, ti]
+            if g == b or not np.isfinite(v).any():
+                continue
+            mg = maj(v)
+            nm = lambda sel: ", ".join(cls[c] for c in np.nonzero(sel)[0]) or "none"
+            cnt = np.nansum(v, axis=1) - np.nansum(base, axis=1)  # per seed: shortcuts(aug) - shortcuts(none)
+            ok = np.isfinite(v).any(axis=1) & np.isfinite(base).any(axis=1)
+            rows.append([an, gn, "{} -> {}".format(int(mb.sum()), int(mg.sum())), nm(mb & mg), nm(mb & ~mg),
+                         nm(~mb & mg), tci(cnt[ok]), tci(np.nanmean(r["tpr"][a, g, 0, :, ti] - r["tpr"][a, b, 0, :, ti],
+                                                                axis=1)[ok])])
+    return table("augmentation against none: specific shortcuts kept, removed, created",
+                 ["arch", "aug", "classes (none -> aug)", "kept", "removed", "created",
+                  "count aug - none per seed", "mean TPR DFM aug - none"], rows,
+                 "A class counts as a specific shortcut of a cell when it is specific in a strict majority "
+                 "of its seeds. The last two columns pair the seeds (same seed = same initialisation and "
+                 "data order) and give the mean difference with its 95 % t interval.")
 
 
 def survive(clean, moved, tpr_moved):

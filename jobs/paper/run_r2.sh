@@ -9,6 +9,10 @@
 # + system of every rank, /usr/bin/time), exit code, tasks done / in the grid, machine load
 # average at the start; and writes `fsweep report` of the store to results/paper/raw/r2_EXPERIMENT-report.
 # The tables of REPRODUCTION.md come from jobs/paper/r2_tables.py over the stores.
+# AUGS="none" (say) runs a sitting on a smaller grid: a copy of the config whose `augs` line is
+# AUGS, on the same store. The grid's axes may grow on resume, so a later sitting with another
+# AUGS, or without AUGS (the whole config), adds to the same store and skips what is done: this is
+# how a short sitting finishes whole models (all their tasks) instead of a slice of every model.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 FS=${FS:-build/fsweep}
@@ -22,12 +26,21 @@ if [ "$(id -u)" = 0 ]; then export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_RO
 exps=("$@")
 [ ${#exps[@]} -gt 0 ] || exps=(a_syn bc_fashion bc_capacity d_hfss dfmx)
 stop=0
-trap 'stop=1; [ -n "${mp:-}" ] && kill -USR1 "$mp" 2>/dev/null' TERM INT
+# SIGUSR1 goes to mpirun (the child of /usr/bin/time, which would die of it), which passes it to
+# every rank: the master drains and exits 75.
+trap 'stop=1; [ -n "${mp:-}" ] && { pkill -USR1 -P "$mp" 2>/dev/null || kill -USR1 "$mp" 2>/dev/null; }' TERM INT
 for e in "${exps[@]}"; do
   ini=jobs/paper/r2_$e.ini store=$RAW/r2_$e.h5
   [ -f "$ini" ] || { echo "run_r2.sh: no $ini"; exit 2; }
+  tag=$e
+  if [ -n "${AUGS:-}" ]; then
+    grep -q '^augs = ' "$ini" || { echo "run_r2.sh: $ini has no 'augs = ' line for AUGS"; exit 2; }
+    sub=$RAW/r2_$e.augs.ini tag="$e[augs=$AUGS]"
+    sed "s|^augs = .*|augs = $AUGS|" "$ini" >"$sub" || exit 2
+    ini=$sub
+  fi
   start=$(date -u +%FT%TZ) load=$(cut -d' ' -f1 /proc/loadavg)
-  echo "[$start] $e: $FS run $ini --store $store (NP=$NP)"
+  echo "[$start] $tag: $FS run $ini --store $store (NP=$NP)"
   if command -v mpirun >/dev/null 2>&1; then
     /usr/bin/time -f '%e %U %S' -o "$RAW/.time_$e" mpirun --oversubscribe -np "$NP" -x FSWEEP_THREADS \
       -x OPENBLAS_NUM_THREADS "$FS" run "$ini" --store "$store" -q &
@@ -39,7 +52,7 @@ for e in "${exps[@]}"; do
   mp=
   read -r wall usr sys < <(tail -1 "$RAW/.time_$e")
   counts=$("$FS" status "$store" 2>/dev/null | awk '/^done:/ {print $2 "\t" $4}')
-  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$e" "$start" "$wall" "$(awk -v u="$usr" -v s="$sys" 'BEGIN {printf "%.0f", u + s}')" "$rc" \
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$tag" "$start" "$wall" "$(awk -v u="$usr" -v s="$sys" 'BEGIN {printf "%.0f", u + s}')" "$rc" \
     "${counts:-0	?}" "$load" >>"$OUT/cost.tsv"
   "$FS" report "$store" -o "$RAW/r2_$e-report" >/dev/null 2>&1 || echo "  report of $store failed"
   [ $stop = 1 ] && { echo "interrupted: run it again to resume"; exit 75; }

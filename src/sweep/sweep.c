@@ -880,8 +880,10 @@ static void render(const RawValues *raw, SweepConfig *cfg)
 }
 
 /* ------------------------------------------------------------------ the graph */
+/* Append a task at grid coordinates (d, a, g, b, s), class cls (-1: all), DFM mask range part of
+ * n_parts, and for XFER the source arch src (-1 otherwise); its key, id and estimated cost. */
 static TaskSpec *add_task(SweepConfig *cfg, int *cap, TaskKind kind, int d, int a, int g, int b,
-                          int s, int cls, int part, int n_parts)
+                          int s, int cls, int part, int n_parts, int src)
 {
     if (cfg->n_tasks == *cap) {
         *cap = *cap ? *cap * 2 : 64;
@@ -897,9 +899,9 @@ static TaskSpec *add_task(SweepConfig *cfg, int *cap, TaskKind kind, int d, int 
     t->band = b;
     t->seed = s;
     t->cls = cls;
-    t->part = kind == TASK_XFER ? 0 : part;
+    t->part = part;
     t->n_parts = n_parts;
-    t->src_arch = kind == TASK_XFER ? part : -1; /* XFER: part carries the source arch */
+    t->src_arch = src;
     t->dep_off = cfg->n_deps_all;
     SweepAxis *ax = cfg->axes;
     char cpart[16] = "";
@@ -913,7 +915,7 @@ static TaskSpec *add_task(SweepConfig *cfg, int *cap, TaskKind kind, int d, int 
     else if (kind == TASK_XFER)
         fs_snprintf(t->key, sizeof t->key, "xfer/%s/%s/%s/%s/s%s/from/%s", ax[AX_DATASET].v[d],
                     ax[AX_ARCH].v[a], ax[AX_AUG].v[g], ax[AX_BAND].v[b], ax[AX_SEED].v[s],
-                    ax[AX_ARCH].v[part]);
+                    ax[AX_ARCH].v[src]);
     else
         fs_snprintf(t->key, sizeof t->key, "%s/%s/%s/%s/%s/s%s%s", task_kind_name(kind),
                     ax[AX_DATASET].v[d], ax[AX_ARCH].v[a], ax[AX_AUG].v[g], ax[AX_BAND].v[b],
@@ -963,7 +965,7 @@ static void build_graph(SweepConfig *cfg)
     for (int g = 0; g < G; g++)
         if (cfg->dfmx[g].on && cfg->dfmx[g].greedy) want_greedy[cfg->dfmx[g].from] = 1;
     for (int d = 0; d < ax[AX_DATASET].n; d++) {
-        if (cfg->adcs) add_task(cfg, &cap, TASK_ADCS, d, -1, -1, -1, -1, -1, 0, 0);
+        if (cfg->adcs) add_task(cfg, &cap, TASK_ADCS, d, -1, -1, -1, -1, -1, 0, 0, -1);
         int rows = cfg->dsinfo[d].h / cfg->dfm_patch;
         int parts = cfg->dfm_parts < rows ? cfg->dfm_parts : rows;
         /* per_class: one DFM/SHORTCUT family per selected class; else one with cls = -1 */
@@ -977,7 +979,7 @@ static void build_graph(SweepConfig *cfg)
                             const size_t mi = (((size_t)a * G + g) * B + b) * S + s;
                             int tr = cfg->n_tasks;
                             train_idx[mi] = tr;
-                            add_task(cfg, &cap, TASK_TRAIN, d, a, g, b, s, -1, 0, 0);
+                            add_task(cfg, &cap, TASK_TRAIN, d, a, g, b, s, -1, 0, 0, -1);
                             if (pass) { /* the source model's maps */
                                 const SweepDfmx *x = &cfg->dfmx[g];
                                 const size_t src = (((size_t)a * G + x->from) * B + b) * S + s;
@@ -990,7 +992,7 @@ static void build_graph(SweepConfig *cfg)
         add_task(cfg, &cap, __VA_ARGS__);                                                          \
         add_dep(cfg, &dcap, tr);                                                                   \
     } while (0)
-                            DEP1(TASK_EVAL, d, a, g, b, s, -1, 0, 0);
+                            DEP1(TASK_EVAL, d, a, g, b, s, -1, 0, 0, -1);
                             free(dfm_idx[mi]);
                             dfm_idx[mi] = xcalloc((size_t)(ncl * parts) + 1, sizeof **dfm_idx);
                             n_dfm[mi] = 0;
@@ -999,22 +1001,22 @@ static void build_graph(SweepConfig *cfg)
                                 int first = cfg->n_tasks;
                                 for (int p = 0; p < parts; p++) {
                                     dfm_idx[mi][n_dfm[mi]++] = cfg->n_tasks;
-                                    DEP1(TASK_DFM, d, a, g, b, s, c, p, parts);
+                                    DEP1(TASK_DFM, d, a, g, b, s, c, p, parts, -1);
                                 }
-                                DEP1(TASK_SHORTCUT, d, a, g, b, s, c, 0, parts);
+                                DEP1(TASK_SHORTCUT, d, a, g, b, s, c, 0, parts, -1);
                                 for (int p = 0; p < parts; p++) add_dep(cfg, &dcap, first + p);
                             }
                             if (want_greedy[g]) {
                                 greedy_idx[mi] = cfg->n_tasks;
-                                DEP1(TASK_DFM_GREEDY, d, a, g, b, s, -1, 0, 0);
+                                DEP1(TASK_DFM_GREEDY, d, a, g, b, s, -1, 0, 0, -1);
                             }
                             if (cfg->hfss) { /* and its removal DFMs, for the size-matched maps */
-                                DEP1(TASK_HFSS, d, a, g, b, s, -1, 0, 0);
+                                DEP1(TASK_HFSS, d, a, g, b, s, -1, 0, 0, -1);
                                 for (int j = 0; cfg->dfm && cfg->tprfpr && j < n_dfm[mi]; j++)
                                     add_dep(cfg, &dcap, dfm_idx[mi][j]);
                             }
-                            if (ax[AX_OOD].n) DEP1(TASK_OOD, d, a, g, b, s, -1, 0, 0);
-                            if (cfg->heatmap) DEP1(TASK_HEATMAP, d, a, g, b, s, -1, 0, 0);
+                            if (ax[AX_OOD].n) DEP1(TASK_OOD, d, a, g, b, s, -1, 0, 0, -1);
+                            if (cfg->heatmap) DEP1(TASK_HEATMAP, d, a, g, b, s, -1, 0, 0, -1);
 #undef DEP1
                         }
         /* shortcut_xfer: model (a, g, b, s) measured with the maps of every other arch a2 */
@@ -1026,7 +1028,7 @@ static void build_graph(SweepConfig *cfg)
                             if (a2 == a) continue;
                             const size_t mi = (((size_t)a * G + g) * B + b) * S + s;
                             const size_t src = (((size_t)a2 * G + g) * B + b) * S + s;
-                            add_task(cfg, &cap, TASK_XFER, d, a, g, b, s, -1, a2, 0);
+                            add_task(cfg, &cap, TASK_XFER, d, a, g, b, s, -1, 0, 0, a2);
                             add_dep(cfg, &dcap, train_idx[mi]);
                             for (int j = 0; j < n_dfm[src]; j++) add_dep(cfg, &dcap, dfm_idx[src][j]);
                         }
