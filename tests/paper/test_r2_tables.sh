@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# test_r2_tables.sh: jobs/paper/r2_tables.py (the tables of results/REPRODUCTION.md, round 2) on
+# stores of the real round-2 grids run by the fake runner (pseudo-values, same layout): every
+# table is written, with one row per cell of the grid, and the augmentation table is consistent
+# with itself (kept + removed = the classes of 'none', kept + created = those of the aug).
+# shellcheck source=tests/lib.sh
+. "$(dirname "$0")/../lib.sh"
+need_py h5py numpy
+mkdir -p "$tmp/raw" "$tmp/out"
+for e in bc_fashion d_hfss dfmx; do
+  { sed -e 's/^runner = real/runner = fake/' "jobs/paper/r2_$e.ini"; printf '\n[fake]\nms = 0\n'; } >"$tmp/$e.ini"
+  "$B/fsweep-serial" run "$tmp/$e.ini" --store "$tmp/raw/r2_$e.h5" -q >"$tmp/$e.log" 2>&1
+  check $? "fake-runner store of r2_$e.ini"
+done
+"$PY" jobs/paper/r2_tables.py "$tmp/raw" "$tmp/out" >"$tmp/tables.log" 2>&1
+check $? "r2_tables.py runs on the three stores"
+
+"$PY" - "$tmp/out" <<'EOF'
+import re, sys
+out = sys.argv[1]
+def tab(md, title):
+    """rows (lists of cells) of the table under the heading containing title"""
+    part = md.split("### ")
+    sec = [p for p in part if p.startswith(title) or title in p.split("\n")[0]]
+    assert len(sec) == 1, (title, len(sec))
+    rows = [l for l in sec[0].split("\n") if l.startswith("| ")][1:]  # without the header
+    return [[c.strip() for c in r.strip("|").split("|")] for r in rows]
+bc = open(out + "/bc_fashion.md").read()
+ok = True
+def want(cond, what):
+    global ok
+    print(("ok   " if cond else "FAIL ") + what)
+    ok &= bool(cond)
+want(len(tab(bc, "shortcut verdicts")) == 6, "verdict table: 2 archs x 3 augs")
+ctl = tab(bc, "shortcuts against their controls")
+want(len(ctl) == 60, "controls table: 6 cells x 10 classes")
+want(all(re.match(r"^P\d/3 S\d/3$", r[-1]) for r in ctl), "controls table: verdict counts over 3 seeds")
+aug = tab(bc, "augmentation against none")
+want(len(aug) == 4, "augmentation table: 2 archs x 2 augs against none")
+names = lambda c: [] if c == "none" else [x.strip() for x in c.split(",")]
+cons = True
+for r in aug:
+    n0, n1 = (int(x) for x in r[2].split(" -> "))
+    kept, rem, new = names(r[3]), names(r[4]), names(r[5])
+    cons &= len(kept) + len(rem) == n0 and len(kept) + len(new) == n1 and not set(rem) & set(new)
+want(cons, "augmentation table: kept + removed = none's, kept + created = aug's")
+want(len(tab(bc, "shortcut transfer to corrupted data")) == 6, "OOD transfer table")
+want(len(tab(bc, "cross-architecture transfer")) == 6, "cross-architecture table: 2 directions x 3 augs")
+d = open(out + "/d_hfss.md").read()
+want(len(tab(d, "HFSS against removal")) == 10, "HFSS table: 10 classes")
+x = open(out + "/dfmx.md").read()
+want(len(tab(x, "DFM-X accuracy")) == 4, "DFM-X accuracy table: 4 augs")
+want(len(tab(x, "DFM-X minus reference")) == 4, "DFM-X differences: 2 dfmx augs x (baseline, control)")
+sys.exit(0 if ok else 1)
+EOF
+check $? "tables have their rows and are consistent"
+finish
