@@ -4,7 +4,8 @@
  * packed panels and written back with masked loads / stores (the same arithmetic as a full
  * tile). Untransposed B is read in place when small M gives it little reuse (b_direct).
  * Packing uses 16x16 register transposes (A untransposed, B transposed). kernel_ref is the
- * scalar twin of kernel_12x32 (bitwise equal). Measured single thread on Zen 5 (FMA peak
+ * scalar twin of kernel_12x32 (bitwise equal); kernel_12x32_avx2 runs the same tile on CPUs
+ * with AVX2 + FMA but not AVX-512 (bitwise equal too; packing then scalar). Measured single thread on Zen 5 (FMA peak
  * ~226 GFLOP/s): see tests/bench_gemm.c. */
 #include "gemm.h"
 
@@ -29,7 +30,23 @@ static int use_avx512(void)
 #endif
 }
 
-const char *gemm_kernel_name(void) { return use_avx512() ? "avx512-12x32" : "openblas"; }
+/* AVX2 + FMA without AVX-512 (Zen 2/3, Haswell to Comet Lake): kernel_12x32_avx2, same sums */
+static int use_avx2(void)
+{
+#ifdef GEMM_HAVE_X86
+    return !use_avx512() && __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+#else
+    return 0;
+#endif
+}
+
+/* The blocked path (own packing and micro-kernel: results independent of the split) or OpenBLAS. */
+static int use_blocked(void) { return use_avx512() || use_avx2(); }
+
+const char *gemm_kernel_name(void)
+{
+    return use_avx512() ? "avx512-12x32" : use_avx2() ? "avx2-12x32" : "openblas";
+}
 
 #ifdef GEMM_HAVE_X86
 /* the transposes must live in registers: full unrolling (-O2 keeps these loops, through the
@@ -274,6 +291,63 @@ __attribute__((target("avx512f"))) static void kernel_12x32(int kc, const float 
 }
 #endif
 
+#ifdef GEMM_HAVE_X86
+/* 12x32 AVX2 + FMA micro-kernel, the contract above with 16 ymm registers: the tile in four
+ * 6x16 quarters (12 accumulators, 2 B vectors, 1 broadcast each), one pass over k per quarter.
+ * Per element the same fused multiply-adds in the same k order as kernel_12x32 and kernel_ref,
+ * so bitwise the same C on every x86 CPU with FMA. */
+__attribute__((target("avx2,fma"))) static void quarter_6x16(int kc, const float *pa,
+                                                             const float *pb, size_t ldpb,
+                                                             float *tile)
+{
+    __m256 c0a = _mm256_setzero_ps(), c0b = c0a, c1a = c0a, c1b = c0a, c2a = c0a, c2b = c0a;
+    __m256 c3a = c0a, c3b = c0a, c4a = c0a, c4b = c0a, c5a = c0a, c5b = c0a;
+    for (int k = 0; k < kc; k++) {
+        const __m256 b0 = _mm256_loadu_ps(pb), b1 = _mm256_loadu_ps(pb + 8);
+#define FMA(i)                                                                                     \
+    do {                                                                                           \
+        const __m256 a = _mm256_broadcast_ss(pa + (i));                                            \
+        c##i##a = _mm256_fmadd_ps(a, b0, c##i##a);                                                 \
+        c##i##b = _mm256_fmadd_ps(a, b1, c##i##b);                                                 \
+    } while (0)
+        FMA(0); FMA(1); FMA(2); FMA(3); FMA(4); FMA(5);
+#undef FMA
+        pa += GEMM_MR;
+        pb += ldpb;
+    }
+#define SV(i)                                                                                      \
+    do {                                                                                           \
+        _mm256_storeu_ps(tile + (i) * GEMM_NR, c##i##a);                                           \
+        _mm256_storeu_ps(tile + (i) * GEMM_NR + 8, c##i##b);                                       \
+    } while (0)
+    SV(0); SV(1); SV(2); SV(3); SV(4); SV(5);
+#undef SV
+}
+
+__attribute__((target("avx2,fma"))) static void kernel_12x32_avx2(int kc, const float *pa,
+                                                                  const float *pb, size_t ldpb,
+                                                                  float *C, int ldc, float alpha,
+                                                                  int mr, int nr, int overwrite)
+{
+    float tile[GEMM_MR * GEMM_NR]; /* acc (MR x NR), row-major */
+    for (int r = 0; r < GEMM_MR && r < mr; r += 6)
+        for (int q = 0; q < GEMM_NR && q < nr; q += 16)
+            quarter_6x16(kc, pa + r, pb + q, ldpb, tile + r * GEMM_NR + q);
+    const __m256 al = _mm256_set1_ps(alpha);
+    for (int i = 0; i < mr; i++) {
+        float *c = C + (size_t)i * ldc;
+        const float *t = tile + i * GEMM_NR;
+        int j = 0;
+        for (; j + 8 <= nr; j += 8) {
+            const __m256 v = _mm256_loadu_ps(t + j);
+            _mm256_storeu_ps(c + j, overwrite ? _mm256_mul_ps(al, v)
+                                              : _mm256_fmadd_ps(al, v, _mm256_loadu_ps(c + j)));
+        }
+        for (; j < nr; j++) c[j] = overwrite ? alpha * t[j] : fmaf(alpha, t[j], c[j]);
+    }
+}
+#endif
+
 /* C (mc x nc, row stride ldc) (+)= alpha * A block B block for one kc-deep slice: A panel p
  * (rows p*MR..) at pa + p*sa, B panel q (columns q*NR..) at pb + q*sb, each k-major with
  * strides MR / NR. ref = 1: the scalar kernel. */
@@ -290,7 +364,10 @@ static void gemm_macro(int mc, int nc, int kc, const float *pa, size_t sa, const
             float *c = C + (size_t)p * ldc + q;
 #ifdef GEMM_HAVE_X86
             if (!ref) {
-                kernel_12x32(kc, a, b, ldpb, c, ldc, alpha, mr, nr, overwrite);
+                if (use_avx512())
+                    kernel_12x32(kc, a, b, ldpb, c, ldc, alpha, mr, nr, overwrite);
+                else
+                    kernel_12x32_avx2(kc, a, b, ldpb, c, ldc, alpha, mr, nr, overwrite);
                 continue;
             }
 #endif
@@ -367,7 +444,7 @@ static void gemm_part(void *ctx, int item, int tid)
     (void)tid;
     const GemmJob *j = (const GemmJob *)ctx + item;
 #ifdef GEMM_HAVE_X86
-    if (use_avx512()) {
+    if (use_blocked()) {
         gemm_blocked(j);
         return;
     }
@@ -380,7 +457,7 @@ void gemm_f32(int transa, int transb, int M, int N, int K, float alpha, const fl
               const float *B, int ldb, float beta, float *C, int ldc, float *ws)
 {
     if (M <= 0 || N <= 0) return;
-    const int simd = use_avx512();
+    const int simd = use_blocked();
     if (simd && (K <= 0 || alpha == 0.0f || beta != 0.0f)) scale_c(M, N, beta, C, ldc);
     if (simd && (K <= 0 || alpha == 0.0f)) return;
     /* column parts: whole NR panels each, one pool item (and ws slice) per part; every element
@@ -465,13 +542,13 @@ void gemm_f32_pa(int transb, int M, int N, int K, float alpha, const float *pa, 
                  int ldb, float beta, float *C, int ldc, float *ws)
 {
     gemm_packed_run(transb, M, N, K, alpha, pa, B, ldb, NULL, align64(ws), beta, C, ldc,
-                    !use_avx512());
+                    !use_blocked());
 }
 
 void gemm_f32_pp(int M, int N, int K, float alpha, const float *pa, const float *pb, float beta,
                  float *C, int ldc)
 {
-    gemm_packed_run(0, M, N, K, alpha, pa, NULL, 0, pb, NULL, beta, C, ldc, !use_avx512());
+    gemm_packed_run(0, M, N, K, alpha, pa, NULL, 0, pb, NULL, beta, C, ldc, !use_blocked());
 }
 
 void gemm_f32_pp_ref(int M, int N, int K, float alpha, const float *pa, const float *pb,

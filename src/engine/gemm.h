@@ -1,13 +1,13 @@
-/* gemm.h: the engine's single-precision matrix product. On CPUs with AVX-512F (checked at run
- * time with __builtin_cpu_supports) a packed, cache-blocked 12x32 AVX-512 kernel runs; elsewhere
- * it forwards to OpenBLAS (linalg_sgemm). Same contract as linalg_sgemm (row-major,
+/* gemm.h: the engine's single-precision matrix product. A packed, cache-blocked 12x32 kernel
+ * chosen at run time (__builtin_cpu_supports): AVX-512F, else AVX2 + FMA (bitwise the same
+ * results); on CPUs with neither it forwards to OpenBLAS (linalg_sgemm). Same contract as linalg_sgemm (row-major,
  * C = alpha op(A) op(B) + beta C; beta == 0 never reads C), plus a caller-owned workspace of
  * GEMM_WS_FLOATS floats (the packed panels), so no call allocates.
  * Threads: called outside a pool item, large products are split by whole NR-column panels into
  * pool_width() parts (at most GEMM_MAX_THREADS), part t packing into ws slice t
  * (GEMM_WS_THREAD floats each). Inside a pool item it runs on the calling thread and uses only
- * the first slice. Safe to call concurrently with distinct workspaces. Without AVX-512 the parts
- * go to single-threaded OpenBLAS.
+ * the first slice. Safe to call concurrently with distinct workspaces. Without AVX-512 or AVX2 +
+ * FMA the parts go to single-threaded OpenBLAS (then results depend on the split).
  * Summation: per element, KC-deep slices in k order, each summed by FMAs from 0 then added to C
  * (C = alpha s, or fma(alpha, s, C)); hence the same bytes for any row / column split, so
  * results do not depend on the thread count.
@@ -42,9 +42,10 @@ const char *gemm_kernel_name(void);
  * A row / column range starting at a multiple of MR / NR is a pointer offset: rows [r0, ..)
  * of a packed A start at pa + r0 * K, columns [c0, ..) of a packed B at pb + c0 * K, so column
  * parts (threads) can share one packed operand.
- * Results: on AVX-512 CPUs gemm_f32_pa / gemm_f32_pp give BITWISE the C of gemm_f32 for the
- * same inputs (same KC slices, same kernel), whatever the column or row split. Elsewhere they
- * run the scalar kernel (gemm_f32_pp_ref: correct, slow, not bitwise equal to OpenBLAS).
+ * Results: on AVX-512 or AVX2 + FMA CPUs gemm_f32_pa / gemm_f32_pp give BITWISE the C of
+ * gemm_f32 for the same inputs (same KC slices, same sums), whatever the column or row split.
+ * Elsewhere they run the scalar kernel (gemm_f32_pp_ref: correct, slow, not bitwise equal to
+ * OpenBLAS).
  * Threads: no state; safe concurrently on distinct C (and ws). No allocation, no errors. */
 
 /* floats of a fully packed op(A) (M x K) / op(B) (K x N); 0 when a size is <= 0 */
