@@ -16,6 +16,17 @@
 #define WINO_X86 1
 #endif
 
+/* AVX2 twins of the hottest scalar loops (binop, out_tiles, the output scatter) for CPUs without
+ * AVX-512: the same operations in the same order, 8 lanes at a time, so bitwise the same. */
+static int wino_avx2(void)
+{
+#ifdef WINO_X86
+    return __builtin_cpu_supports("avx2");
+#else
+    return 0;
+#endif
+}
+
 /* Scratch of the scalar input transform per tile row: padded rows d (4, 2tw+2), B^T d rows
  * (4, 2tw+2), their even / odd columns E, O (4, tw+1), output rows o (4, tw). */
 static size_t scratch_floats(int W)
@@ -205,6 +216,17 @@ __attribute__((target("avx512f"))) static void binop_avx512(BinOp op, const floa
         _mm512_mask_storeu_ps(dst + i, m, op == OP_SUB ? _mm512_sub_ps(x, y) : _mm512_add_ps(x, y));
     }
 }
+/* the first n / 8 * 8 elements; returns how many */
+__attribute__((target("avx2"))) static int binop_avx2(BinOp op, const float *a, const float *b,
+                                                      float *dst, int n)
+{
+    int i = 0;
+    for (; i + 8 <= n; i += 8) {
+        __m256 x = _mm256_loadu_ps(a + i), y = _mm256_loadu_ps(b + i);
+        _mm256_storeu_ps(dst + i, op == OP_SUB ? _mm256_sub_ps(x, y) : _mm256_add_ps(x, y));
+    }
+    return i;
+}
 #endif
 static void binop(int simd, BinOp op, const float *a, const float *b, float *dst, int n)
 {
@@ -215,10 +237,14 @@ static void binop(int simd, BinOp op, const float *a, const float *b, float *dst
     }
 #endif
     (void)simd;
+    int i = 0;
+#ifdef WINO_X86
+    if (wino_avx2()) i = binop_avx2(op, a, b, dst, n);
+#endif
     if (op == OP_SUB)
-        for (int i = 0; i < n; i++) dst[i] = a[i] - b[i];
+        for (; i < n; i++) dst[i] = a[i] - b[i];
     else
-        for (int i = 0; i < n; i++) dst[i] = a[i] + b[i];
+        for (; i < n; i++) dst[i] = a[i] + b[i];
 }
 
 #ifdef WINO_X86
@@ -476,6 +502,50 @@ __attribute__((target("avx512f"))) static void out_row_avx512(const float *o0, c
         _mm512_mask_storeu_ps(y + 2 * tx, m16, v);
     }
 }
+
+/* out_tiles for the first T / 8 * 8 tiles with AVX2 (the scalar loop's additions, in order) */
+__attribute__((target("avx2"))) static int out_tiles_avx2(const float *const m[16], int T,
+                                                          float bk, float *o, size_t Tz)
+{
+    const __m256 b = _mm256_set1_ps(bk);
+    int t = 0;
+    for (; t + 8 <= T; t += 8) {
+        __m256 p0[4], p1[4];
+        for (int s = 0; s < 4; s++) {
+            __m256 v0 = _mm256_loadu_ps(m[s] + t), v1 = _mm256_loadu_ps(m[4 + s] + t);
+            __m256 v2 = _mm256_loadu_ps(m[8 + s] + t), v3 = _mm256_loadu_ps(m[12 + s] + t);
+            p0[s] = _mm256_add_ps(_mm256_add_ps(v0, v1), v2);
+            p1[s] = _mm256_sub_ps(_mm256_sub_ps(v1, v2), v3);
+        }
+        _mm256_storeu_ps(o + t, _mm256_add_ps(_mm256_add_ps(_mm256_add_ps(p0[0], p0[1]), p0[2]), b));
+        _mm256_storeu_ps(o + Tz + t, _mm256_add_ps(_mm256_sub_ps(_mm256_sub_ps(p0[1], p0[2]), p0[3]), b));
+        _mm256_storeu_ps(o + 2 * Tz + t, _mm256_add_ps(_mm256_add_ps(_mm256_add_ps(p1[0], p1[1]), p1[2]), b));
+        _mm256_storeu_ps(o + 3 * Tz + t, _mm256_add_ps(_mm256_sub_ps(_mm256_sub_ps(p1[1], p1[2]), p1[3]), b));
+    }
+    return t;
+}
+
+/* out_row_avx512's work for the first tw / 8 * 8 tiles with AVX2; returns how many */
+__attribute__((target("avx2"))) static int out_row_avx2(const float *o0, const float *o1, int tw,
+                                                        const float *res, int relu, int acc,
+                                                        float *y)
+{
+    const __m256 zero = _mm256_setzero_ps();
+    int tx = 0;
+    for (; tx + 8 <= tw; tx += 8) {
+        __m256 a = _mm256_loadu_ps(o0 + tx), b = _mm256_loadu_ps(o1 + tx);
+        __m256 lo = _mm256_unpacklo_ps(a, b), hi = _mm256_unpackhi_ps(a, b);
+        __m256 v[2] = {_mm256_permute2f128_ps(lo, hi, 0x20), _mm256_permute2f128_ps(lo, hi, 0x31)};
+        for (int h = 0; h < 2; h++) {
+            float *yy = y + 2 * tx + 8 * h;
+            if (acc) v[h] = _mm256_add_ps(_mm256_loadu_ps(yy), v[h]);
+            if (res) v[h] = _mm256_add_ps(v[h], _mm256_loadu_ps(res + 2 * tx + 8 * h));
+            if (relu) v[h] = _mm256_max_ps(v[h], zero);
+            _mm256_storeu_ps(yy, v[h]);
+        }
+    }
+    return tx;
+}
 #endif
 
 static void out_tiles(const float *const m[16], int T, float bk, float *o, size_t Tz, int simd)
@@ -487,7 +557,11 @@ static void out_tiles(const float *const m[16], int T, float bk, float *o, size_
     }
 #endif
     (void)simd;
-    for (int t = 0; t < T; t++) {
+    int t = 0;
+#ifdef WINO_X86
+    if (wino_avx2()) t = out_tiles_avx2(m, T, bk, o, Tz);
+#endif
+    for (; t < T; t++) {
         float p0[4], p1[4];
         for (int s = 0; s < 4; s++) {
             p0[s] = (m[s][t] + m[4 + s][t]) + m[8 + s][t];
@@ -582,7 +656,11 @@ static void transform_output(const float *M, int nb, int K, int H, int W, int T,
                         continue;
                     }
 #endif
-                    for (int tx = 0; tx < tw; tx++) {
+                    int tx = 0;
+#ifdef WINO_X86
+                    if (W % 2 == 0 && wino_avx2()) tx = out_row_avx2(o0, o1, tw, rr, relu, accumulate, yr);
+#endif
+                    for (; tx < tw; tx++) {
                         yr[2 * tx] = out_value(yr[2 * tx], o0[tx], rr, 2 * tx, relu, accumulate);
                         if (2 * tx + 1 < W)
                             yr[2 * tx + 1] = out_value(yr[2 * tx + 1], o1[tx], rr, 2 * tx + 1, relu, accumulate);
