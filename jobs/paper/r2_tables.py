@@ -343,10 +343,39 @@ def ood_transfer(r, archs, augs, oods, ti):
             for o in range(len(oods)):
                 cells.append(survive(clean, r["ood_specific"][a, g, 0, :, o], r["ood_tpr"][a, g, 0, :, o]))
             rows.append(cells)
+    # per set, pooled over the models: share of clean specific shortcuts that stay specific, beside
+    # the accuracy there; does accuracy follow the shortcut's survival (PAPER.md 1, OOD transfer)?
+    surv, accs = [], []
+    for o in range(len(oods)):
+        k = n = 0
+        for a in range(len(archs)):
+            for g in range(len(augs)):
+                base = np.nan_to_num(r["specific"][a, g, 0, :, 0]) > 0
+                k += int((np.nan_to_num(r["ood_specific"][a, g, 0, :, o])[base] > 0).sum())
+                n += int(base.sum())
+        surv.append(k / n if n else np.nan)
+        accs.append(float(np.nanmean(r["ood_acc"][:, :, 0, :, o])) if "ood_acc" in r else np.nan)
+    surv, accs = np.array(surv), np.array(accs)
+    ok = np.isfinite(surv) & np.isfinite(accs)
+    rho = "n/a"
+    if ok.sum() >= 3:
+        def rk(v):  # ranks, ties get their mean rank
+            o = np.argsort(v, kind="stable")
+            r_ = np.empty(len(v))
+            r_[o] = np.arange(len(v), dtype=float)
+            for u in np.unique(v):
+                r_[v == u] = r_[v == u].mean()
+            return r_
+        rho = "{:+.2f} over {} sets".format(float(np.corrcoef(rk(surv[ok]), rk(accs[ok]))[0, 1]), int(ok.sum()))
+    rows.append(["all models", "survival share"] + ["{:.2f}".format(v) if np.isfinite(v) else "n/a" for v in surv])
+    rows.append(["all models", "accuracy"] + ["{:.2f}".format(v) if np.isfinite(v) else "n/a" for v in accs])
     return table("shortcut transfer to corrupted data (shortcut_ood, first T)", ["arch", "aug"] + oods, rows,
                  "k/n: of the n (class, seed) cells with a specific shortcut on the clean measuring images, "
                  "k are still specific (TPR above the controls' p95 on the corrupted images, FPR <= 0.2) on "
-                 "the corrupted copy of the same images; TPR = their mean TPR^DFM there.")
+                 "the corrupted copy of the same images; TPR = their mean TPR^DFM there. Last two rows: "
+                 "per set, the share of all models' clean specific shortcuts that stay specific, and the "
+                 "mean accuracy of the models there; Spearman rank correlation between the two across "
+                 "the sets: " + rho + ".")
 
 
 def xfer_transfer(r, archs, augs, cls, ti):
