@@ -7,7 +7,7 @@
 # skipped; `kill` of this script drains the running tasks and exits 75). After each sitting of an
 # experiment it appends to results/paper/r2/cost.tsv: experiment, UTC start, wall s, CPU s (user
 # + system of every rank, /usr/bin/time), exit code, tasks done / in the grid, machine load
-# average at the start; and writes `fsweep report` of the store to results/paper/raw/r2_EXPERIMENT-report.
+# average at the start, task seconds started in the sitting (task_s, from the store); and writes `fsweep report` of the store to results/paper/raw/r2_EXPERIMENT-report.
 # The tables of REPRODUCTION.md come from jobs/paper/r2_tables.py over the stores.
 # AUGS="none" (say) runs a sitting on a smaller grid: a copy of the config whose `augs` line is
 # AUGS, on the same store. The grid's axes may grow on resume, so a later sitting with another
@@ -20,7 +20,7 @@ NP=${NP:-$(( $(nproc) + 1 ))}
 RAW=results/paper/raw
 OUT=results/paper/r2
 mkdir -p "$RAW" "$OUT"
-[ -s "$OUT/cost.tsv" ] || printf 'experiment\tstart_utc\twall_s\tcpu_s\trc\tdone\ttotal\tload_start\n' >"$OUT/cost.tsv"
+[ -s "$OUT/cost.tsv" ] || printf 'experiment\tstart_utc\twall_s\tcpu_s\trc\tdone\ttotal\tload_start\ttask_s\n' >"$OUT/cost.tsv"
 export FSWEEP_THREADS=1 OPENBLAS_NUM_THREADS=1
 if [ "$(id -u)" = 0 ]; then export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1; fi
 exps=("$@")
@@ -39,7 +39,7 @@ for e in "${exps[@]}"; do
     sed "s|^augs = .*|augs = $AUGS|" "$ini" >"$sub" || exit 2
     ini=$sub
   fi
-  start=$(date -u +%FT%TZ) load=$(cut -d' ' -f1 /proc/loadavg)
+  start=$(date -u +%FT%TZ) t0=$(date +%s) load=$(cut -d' ' -f1 /proc/loadavg)
   echo "[$start] $tag: $FS run $ini --store $store (NP=$NP)"
   if command -v mpirun >/dev/null 2>&1; then
     /usr/bin/time -f '%e %U %S' -o "$RAW/.time_$e" mpirun --oversubscribe -np "$NP" -x FSWEEP_THREADS \
@@ -52,8 +52,14 @@ for e in "${exps[@]}"; do
   mp=
   read -r wall usr sys < <(tail -1 "$RAW/.time_$e")
   counts=$("$FS" status "$store" 2>/dev/null | awk '/^done:/ {print $2 "\t" $4}')
-  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$tag" "$start" "$wall" "$(awk -v u="$usr" -v s="$sys" 'BEGIN {printf "%.0f", u + s}')" "$rc" \
-    "${counts:-0	?}" "$load" >>"$OUT/cost.tsv"
+  # task_s: the seconds of every task attempt this sitting started (one core each), from the
+  # store's task table; counts what /usr/bin/time misses when an interrupted mpirun exits
+  # before reaping its ranks (cpu_s then near 0)
+  task_s=$(/usr/bin/python3 -c 'import sys, h5py
+t = h5py.File(sys.argv[1], "r")["tasks"][()]
+print("%.0f" % sum(float(r["wall"]) for r in t if r["start"] >= float(sys.argv[2])))' "$store" "$t0" 2>/dev/null || echo "?")
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$tag" "$start" "$wall" "$(awk -v u="$usr" -v s="$sys" 'BEGIN {printf "%.0f", u + s}')" "$rc" \
+    "${counts:-0	?}" "$load" "$task_s" >>"$OUT/cost.tsv"
   "$FS" report "$store" -o "$RAW/r2_$e-report" >/dev/null 2>&1 || echo "  report of $store failed"
   [ $stop = 1 ] && { echo "interrupted: run it again to resume"; exit 75; }
 done
