@@ -9,6 +9,7 @@
 #include "gemm.h"
 #include "pool.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #if defined(__x86_64__) && defined(__GNUC__)
@@ -20,8 +21,14 @@
  * AVX-512: the same operations in the same order, 8 lanes at a time, so bitwise the same. */
 static int wino_avx2(void)
 {
-#ifdef WINO_X86
-    return __builtin_cpu_supports("avx2");
+#if defined(WINO_X86) && !defined(WINO_NO_AVX2) /* -DWINO_NO_AVX2: the scalar loops, to compare */
+    /* FSWEEP_NO_AVX2=1 in the environment (read once) runs the scalar loops: tests compare */
+    static int on = -1; /* a benign race: every thread computes the same value */
+    if (on < 0) {
+        const char *e = getenv("FSWEEP_NO_AVX2");
+        on = __builtin_cpu_supports("avx2") && !(e && *e && strcmp(e, "0") != 0);
+    }
+    return on;
 #else
     return 0;
 #endif

@@ -63,4 +63,16 @@ keys = [k for k in la.keys() if isinstance(la[k], h5py.Dataset)]
 assert keys and all(np.array_equal(la[k][()], lb[k][()]) for k in keys), keys
 PYEOF
 check $? "1 and 3 threads: bitwise the same model file tensors and eval logits"
+# The engine's AVX2 loops (Winograd transforms on CPUs without AVX-512) do the scalar loops'
+# operations in the same order: FSWEEP_NO_AVX2=1 (the scalar loops) trains the same model.
+FSWEEP_NO_AVX2=1 $B/fsweep train --data 'syn:b1:train?n_per_class=40' --arch resnet18 --set width=0.125 \
+  --set epochs=1 --aug flip --threads 1 --out "$tmp/t0.h5" >"$tmp/t0.log" 2>&1 &&
+$PY - "$tmp/t1.h5" "$tmp/t0.h5" <<'PYEOF'
+import sys, h5py, numpy as np
+a, b = h5py.File(sys.argv[1], "r"), h5py.File(sys.argv[2], "r")
+names = []
+a.visititems(lambda n, o: names.append(n) if isinstance(o, h5py.Dataset) and n.startswith("state_dict") else None)
+assert len(names) > 50 and all(np.array_equal(a[n][()], b[n][()]) for n in names)
+PYEOF
+check $? "AVX2 and scalar Winograd loops (FSWEEP_NO_AVX2=1): bitwise the same model"
 finish
