@@ -23,12 +23,14 @@ static int wino_avx2(void)
 {
 #if defined(WINO_X86) && !defined(WINO_NO_AVX2) /* -DWINO_NO_AVX2: the scalar loops, to compare */
     /* FSWEEP_NO_AVX2=1 in the environment (read once) runs the scalar loops: tests compare */
-    static int on = -1; /* a benign race: every thread computes the same value */
-    if (on < 0) {
+    static int on = -1; /* relaxed atomics: threads racing here all store the same value */
+    int v = __atomic_load_n(&on, __ATOMIC_RELAXED);
+    if (v < 0) {
         const char *e = getenv("FSWEEP_NO_AVX2");
-        on = __builtin_cpu_supports("avx2") && !(e && *e && strcmp(e, "0") != 0);
+        v = __builtin_cpu_supports("avx2") && !(e && *e && strcmp(e, "0") != 0);
+        __atomic_store_n(&on, v, __ATOMIC_RELAXED);
     }
-    return on;
+    return v;
 #else
     return 0;
 #endif
