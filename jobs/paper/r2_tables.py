@@ -222,8 +222,7 @@ def exp_bc(path):
                     if not fin.any():
                         cells.append("–")
                         continue
-                    cells.append("{:.2f} P{}/{} S{}/{}".format(np.nanmean(tpr), int(np.nansum(strong)), int(fin.sum()),
-                                                               int(np.nansum(spec)), int(fin.sum())))
+                    cells.append("{:.2f} {}".format(np.nanmean(tpr), verdicts(strong, spec, fin)))
                 rows.append(cells)
         md.append(table(ds + ": shortcut verdicts at T = {:g}".format(T[ti]), ["arch", "aug", "test acc"] + cls, rows,
                         "Per class: mean TPR^DFM over seeds, then P k/n = the paper's verdict (TPR^DFM >= 0.6, strong) "
@@ -276,8 +275,7 @@ def bc_controls(r, archs, augs, cls, ti):
                              f2(m("ctl_tpr_p95", a, g, c)), tci(tpr - m("ctl_tpr_p95", a, g, c)),
                              f2(m("tpr_disc", a, g, c)), f2(m("tpr_cmp", a, g, c)), f2(m("inj", a, g, c)),
                              f2(m("ctl_inj_p95", a, g, c)),
-                             "P{}/{} S{}/{}".format(int(np.nansum(m("strong", a, g, c))), int(fin.sum()),
-                                                    int(np.nansum(m("specific", a, g, c))), int(fin.sum()))])
+                             verdicts(m("strong", a, g, c), m("specific", a, g, c), fin)])
     return table("shortcuts against their controls (T = {:g})".format(float(r["T"][ti]) if "T" in r else 0.05),
                  ["arch", "aug", "class", "TPR org", "TPR DFM", "FPR DFM", "ctl TPR p95", "TPR DFM - ctl p95",
                   "TPR disc", "TPR compl.", "inject", "ctl inject p95", "verdicts"], rows,
@@ -320,14 +318,24 @@ def bc_aug_effect(r, archs, augs, cls, ti):
                  "data order) and give the mean difference with its 95 % t interval.")
 
 
+def verdicts(strong, spec, fin):
+    """'P k/n S k/n': the paper's (strong) and the specific verdict counted over the n cells fin."""
+    n = int(np.sum(fin))
+    return "P{}/{} S{}/{}".format(int(np.nansum(strong)), n, int(np.nansum(spec)), n)
+
+
+def kept(clean, moved):
+    """(k, n): of the n cells specific on clean data (base mask, returned too), k stay specific."""
+    base = np.nan_to_num(clean) > 0
+    return int((np.nan_to_num(moved)[base] > 0).sum()), int(base.sum()), base
+
+
 def survive(clean, moved, tpr_moved):
     """'k/n, TPR t': of the n (class, seed) cells with a specific shortcut on clean data, k keep
     it after the move (another test set, another model); t = their mean TPR there."""
-    base = np.nan_to_num(clean) > 0
-    n = int(base.sum())
+    k, n, base = kept(clean, moved)
     if n == 0:
         return "0/0"
-    k = int((np.nan_to_num(moved)[base] > 0).sum())
     return "{}/{}, TPR {:.2f}".format(k, n, float(np.nanmean(tpr_moved[base])))
 
 
@@ -350,9 +358,8 @@ def ood_transfer(r, archs, augs, oods, ti):
         k = n = 0
         for a in range(len(archs)):
             for g in range(len(augs)):
-                base = np.nan_to_num(r["specific"][a, g, 0, :, 0]) > 0
-                k += int((np.nan_to_num(r["ood_specific"][a, g, 0, :, o])[base] > 0).sum())
-                n += int(base.sum())
+                kc, nc, _ = kept(r["specific"][a, g, 0, :, 0], r["ood_specific"][a, g, 0, :, o])
+                k, n = k + kc, n + nc
         surv.append(k / n if n else np.nan)
         accs.append(float(np.nanmean(r["ood_acc"][:, :, 0, :, o])) if "ood_acc" in r else np.nan)
     surv, accs = np.array(surv), np.array(accs)
@@ -424,8 +431,7 @@ def exp_d(path):
                     v = t[a, 0, 0, :, m, c]
                     fin = np.isfinite(v)
                     cells += [rng(nb[a, 0, 0, :, m, c], "{:.0f}").split(" [")[0], rng(v, "{:.2f}"),
-                              "P{}/{} S{}/{}".format(int(np.nansum(st[a, 0, 0, :, m, c])), int(fin.sum()),
-                                                      int(np.nansum(sp[a, 0, 0, :, m, c])), int(fin.sum()))]
+                              verdicts(st[a, 0, 0, :, m, c], sp[a, 0, 0, :, m, c], fin)]
                 cells.append(tci(t[a, 0, 0, :, 0, c] - t[a, 0, 0, :, 1, c]))
                 rows.append(cells)
         md.append(table(ds + ": HFSS against removal maps of the same size",

@@ -355,6 +355,7 @@ static void gemm_macro(int mc, int nc, int kc, const float *pa, size_t sa, const
                        size_t sb, size_t ldpb, float *C, int ldc, float alpha, int overwrite,
                        int ref)
 {
+    const int k512 = use_avx512(); /* the kernel, chosen once per block, not per tile */
     for (int q = 0; q < nc; q += GEMM_NR) {
         const float *b = pb + (size_t)(q / GEMM_NR) * sb;
         int nr = nc - q < GEMM_NR ? nc - q : GEMM_NR;
@@ -364,7 +365,7 @@ static void gemm_macro(int mc, int nc, int kc, const float *pa, size_t sa, const
             float *c = C + (size_t)p * ldc + q;
 #ifdef GEMM_HAVE_X86
             if (!ref) {
-                if (use_avx512())
+                if (k512)
                     kernel_12x32(kc, a, b, ldpb, c, ldc, alpha, mr, nr, overwrite);
                 else
                     kernel_12x32_avx2(kc, a, b, ldpb, c, ldc, alpha, mr, nr, overwrite);
@@ -375,6 +376,7 @@ static void gemm_macro(int mc, int nc, int kc, const float *pa, size_t sa, const
         }
     }
     (void)ref;
+    (void)k512;
 }
 
 /* p rounded up to 64 bytes (the packed panels start on cache lines: misaligned ones cost 2-7%);
