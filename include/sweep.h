@@ -137,6 +137,8 @@ typedef struct {
     int shortcut_ood;        /* SHORTCUT also on each OOD set (ood_* arrays, first T) */
     int shortcut_ood_controls; /* controls per class on each OOD set; -1: shortcut_controls */
     int shortcut_xfer;       /* XFER tasks: every other arch's DFMs on each model (xfer_* arrays) */
+    char *transfer_augs;     /* "all" or the augs whose models get shortcut_ood and XFER tasks */
+    int *transfer;           /* per aug value: 1 when transfer_augs names it */
     int dfm_greedy_tol;      /* DFM-X greedy search: t_tol (images) */
     double hfss_p;
     char *hfss_budgets;      /* "" (the size's default) or B_1,...,B_S: candidates per stage */
@@ -155,6 +157,7 @@ typedef struct {
     char *fake_hang;      /* tasks whose key contains this hang until the timeout */
     /* [cost] estimates in seconds per task kind (plan, longest-first order) */
     double cost[TASK_KIND_COUNT];
+    double cost_shortcut_ood; /* added to a model's SHORTCUT tasks when shortcut_ood measures it */
     /* the graph */
     int n_tasks;
     TaskSpec *tasks;

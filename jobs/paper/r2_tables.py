@@ -325,8 +325,10 @@ def verdicts(strong, spec, fin):
 
 
 def kept(clean, moved):
-    """(k, n): of the n cells specific on clean data (base mask, returned too), k stay specific."""
-    base = np.nan_to_num(clean) > 0
+    """(k, n): of the n cells specific on clean data and measured after the move (base mask,
+    returned too), k stay specific. A model without the move's numbers (transfer_augs leaves its
+    aug out, or its task has not run) counts in neither."""
+    base = (np.nan_to_num(clean) > 0) & np.isfinite(moved)
     return int((np.nan_to_num(moved)[base] > 0).sum()), int(base.sum()), base
 
 
@@ -345,7 +347,7 @@ def ood_transfer(r, archs, augs, oods, ti):
     for a, an in enumerate(archs):
         for g, gn in enumerate(augs):
             clean = r["specific"][a, g, 0, :, 0]  # (seed, class) at the first T, as ood_* use
-            if not np.isfinite(clean).any():
+            if not np.isfinite(clean).any() or not np.isfinite(r["ood_specific"][a, g]).any():
                 continue
             cells = [an, gn]
             for o in range(len(oods)):

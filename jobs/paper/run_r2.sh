@@ -13,6 +13,9 @@
 # AUGS, on the same store. The grid's axes may grow on resume, so a later sitting with another
 # AUGS, or without AUGS (the whole config), adds to the same store and skips what is done: this is
 # how a short sitting finishes whole models (all their tasks) instead of a slice of every model.
+# FORCE=1 passes --force: continue a store whose result-affecting keys changed (fsweep run --help),
+# e.g. r2_bc_fashion's none models measured before transfer_augs existed (their results are the
+# same under transfer_augs = none).
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 FS=${FS:-build/fsweep}
@@ -40,12 +43,14 @@ for e in "${exps[@]}"; do
     ini=$sub
   fi
   start=$(date -u +%FT%TZ) t0=$(date +%s) load=$(cut -d' ' -f1 /proc/loadavg)
-  echo "[$start] $tag: $FS run $ini --store $store (NP=$NP)"
+  force=()
+  [ "${FORCE:-0}" = 1 ] && force=(--force)
+  echo "[$start] $tag: $FS run $ini --store $store ${force[*]} (NP=$NP)"
   if command -v mpirun >/dev/null 2>&1; then
     /usr/bin/time -f '%e %U %S' -o "$RAW/.time_$e" mpirun --oversubscribe -np "$NP" -x FSWEEP_THREADS \
-      -x OPENBLAS_NUM_THREADS "$FS" run "$ini" --store "$store" -q &
+      -x OPENBLAS_NUM_THREADS "$FS" run "$ini" --store "$store" "${force[@]}" -q &
   else
-    /usr/bin/time -f '%e %U %S' -o "$RAW/.time_$e" "$FS" run "$ini" --store "$store" -q &
+    /usr/bin/time -f '%e %U %S' -o "$RAW/.time_$e" "$FS" run "$ini" --store "$store" "${force[@]}" -q &
   fi
   mp=$!
   while true; do wait "$mp"; rc=$?; kill -0 "$mp" 2>/dev/null || break; done

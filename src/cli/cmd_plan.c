@@ -4,6 +4,7 @@
 #include "scheduler.h"
 #include "store.h"
 #include "sweep.h"
+#include "util.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +15,34 @@ static const char plan_usage[] =
     "  Print the task list, counts per axis and kind, which tasks the store already holds,\n"
     "  and the estimated cost (from [cost], or measured mean times per kind in the store).\n"
     "  No MPI needed.\n";
+
+/* est[i] for every task i of cfg: the mean wall time of the stored successful tasks with the
+ * same kind and arch (and, for SHORTCUT, the same shortcut_ood: transfer_augs names both augs or
+ * neither), else the task's [cost] estimate. Returns how many tasks got a measured estimate. */
+static int plan_estimates(const SweepConfig *cfg, const StoreRow *rows, int64_t n_rows, double *est)
+{
+    int measured = 0;
+    for (int i = 0; i < cfg->n_tasks; i++) {
+        const TaskSpec *t = &cfg->tasks[i];
+        const char *kind = task_kind_name(t->kind);
+        const char *arch = t->arch >= 0 ? cfg->axes[AX_ARCH].v[t->arch] : ""; /* ADCS: none */
+        double sum = 0;
+        int n = 0;
+        for (int64_t r = 0; r < n_rows; r++) {
+            if (rows[r].status != FS_OK || strcmp(rows[r].kind, kind) || strcmp(rows[r].arch, arch))
+                continue;
+            if (t->kind == TASK_SHORTCUT) { /* with or without shortcut_ood */
+                const int g = sweep_axis_find(&cfg->axes[AX_AUG], rows[r].aug);
+                if (g < 0 || cfg->transfer[g] != cfg->transfer[t->aug]) continue;
+            }
+            sum += rows[r].wall;
+            n++;
+        }
+        est[i] = n ? sum / n : t->cost;
+        measured += n > 0;
+    }
+    return measured;
+}
 
 int cmd_plan(int argc, char **argv)
 {
@@ -31,8 +60,8 @@ int cmd_plan(int argc, char **argv)
     }
     free(a.over);
     Store *st = NULL;
-    double mean[TASK_KIND_COUNT] = {0};
-    int nmean[TASK_KIND_COUNT] = {0};
+    StoreRow *rows = NULL;
+    int64_t n_rows = 0;
     if (a.store) {
         st = store_open_read(a.store);
         if (!st) {
@@ -40,17 +69,12 @@ int cmd_plan(int argc, char **argv)
             sweep_free(&cfg);
             return FS_EXIT_ERROR;
         }
-        StoreRow *rows = NULL;
-        int64_t n = 0;
-        if (store_rows(st, &rows, &n) == FS_OK)
-            for (int64_t i = 0; i < n; i++)
-                for (int k = 0; k < TASK_KIND_COUNT; k++)
-                    if (rows[i].status == FS_OK && !strcmp(rows[i].kind, task_kind_name((TaskKind)k))) {
-                        mean[k] += rows[i].wall;
-                        nmean[k]++;
-                    }
-        free(rows);
+        if (store_rows(st, &rows, &n_rows) != FS_OK) n_rows = 0;
     }
+    /* each task's estimate: the measured mean of the stored tasks like it, else its [cost] */
+    double *est = xcalloc((size_t)cfg.n_tasks + 1, sizeof *est);
+    int n_measured = plan_estimates(&cfg, rows, n_rows, est);
+    free(rows);
     printf("config: %s (hash %016llx)\n", cfg.path, (unsigned long long)cfg.hash);
     sweep_print_counts(&cfg, stdout);
     SchedGraph g;
@@ -60,7 +84,7 @@ int cmd_plan(int argc, char **argv)
     printf("%-6s %-8s %9s  %s\n", "index", "state", "est_s", "task");
     for (int i = 0; i < cfg.n_tasks; i++) {
         const TaskSpec *t = &cfg.tasks[i];
-        double c = nmean[t->kind] ? mean[t->kind] / nmean[t->kind] : t->cost;
+        double c = est[i];
         total += c;
         int done = g.state[i] == TS_DONE;
         if (!done) left += c;
@@ -68,8 +92,7 @@ int cmd_plan(int argc, char **argv)
         if (t->kind == TASK_TRAIN && t->n_deps) {
             const TaskSpec *m = &cfg.tasks[sweep_task_deps(&cfg, t)[0]];
             const TaskSpec *src = &cfg.tasks[sweep_task_deps(&cfg, m)[0]];
-            path += (nmean[m->kind] ? mean[m->kind] / nmean[m->kind] : m->cost) +
-                    (nmean[src->kind] ? mean[src->kind] / nmean[src->kind] : src->cost);
+            path += est[m->index] + est[src->index];
         }
         if (t->kind == TASK_TRAIN && path > crit) crit = path;
         char needs[200] = "  (no dependencies)";
@@ -91,13 +114,14 @@ int cmd_plan(int argc, char **argv)
     double maxeval = 0; /* critical path: the longest train, then its longest follower */
     for (int i = 0; i < cfg.n_tasks; i++) {
         const TaskSpec *t = &cfg.tasks[i];
-        double c = nmean[t->kind] ? mean[t->kind] / nmean[t->kind] : t->cost;
+        double c = est[i];
         if (t->kind != TASK_TRAIN && t->n_deps && c > maxeval) maxeval = c;
     }
     printf("stored: %lld of %d tasks%s\n", (long long)g.n_skipped, cfg.n_tasks,
            a.store ? "" : " (no --store given)");
-    printf("estimated cost: %.3g core-hours in all, %.3g core-hours left%s\n", total / 3600,
-           left / 3600, nmean[0] ? " (from measured mean times in the store)" : " (from [cost])");
+    printf("estimated cost: %.3g core-hours in all, %.3g core-hours left (%d of %d task estimates "
+           "from measured mean times in the store, of the same kind, arch and transfer analyses; "
+           "the others from [cost])\n", total / 3600, left / 3600, n_measured, cfg.n_tasks);
     int def[] = {2, 4, 16, 64, 256};
     int *rk = a.n_ranks ? a.ranks : def, nr = a.n_ranks ? a.n_ranks : 5;
     for (int i = 0; i < nr; i++) {
@@ -107,6 +131,7 @@ int cmd_plan(int argc, char **argv)
         printf("  with %4d ranks (%4d workers): about %.3g h wall\n", rk[i], w, wall / 3600);
     }
     sgraph_free(&g);
+    free(est);
     store_close(st);
     sweep_free(&cfg);
     return FS_EXIT_OK;

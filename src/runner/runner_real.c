@@ -786,8 +786,9 @@ static FsStatus run_shortcut(const SweepConfig *cfg, const TaskSpec *s, const Ta
     mb->coord[0] = xmalloc((size_t)nT * sizeof(double));
     memcpy(mb->coord[0], cfg->dfm_T, (size_t)nT * sizeof(double));
     double *dfm = mb->data;
+    const int ood = cfg->shortcut_ood && cfg->transfer[s->aug]; /* transfer_augs names its aug */
     uint8_t *bin = xmalloc((size_t)(K * H * W)), *bin0 = NULL;
-    if (cfg->shortcut_ood) bin0 = xmalloc((size_t)(K * H * W));
+    if (ood) bin0 = xmalloc((size_t)(K * H * W));
     double *v[SCB_COUNT];
     if (cfg->tprfpr) runner_shortcut_blobs(out, nT, K, v);
     ControlOptions co;
@@ -801,9 +802,9 @@ static FsStatus run_shortcut(const SweepConfig *cfg, const TaskSpec *s, const Ta
         for (int64_t i = 0; i < K * H * W; i++) dfm[t * K * H * W + i] = bin[i];
         if (cfg->tprfpr) st = shortcut_fill(&a.clf, &a.te, bin, cfg, &co, t, s->cls, 0, v);
         if (st == FS_OK) st = task_check(env);
-        if (t == 0 && cfg->shortcut_ood) memcpy(bin0, bin, (size_t)(K * H * W));
+        if (t == 0 && ood) memcpy(bin0, bin, (size_t)(K * H * W));
     }
-    if (st == FS_OK && cfg->shortcut_ood) st = shortcut_ood(cfg, env, &a, bin0, &co, s->cls, out);
+    if (st == FS_OK && ood) st = shortcut_ood(cfg, env, &a, bin0, &co, s->cls, out);
     if (st == FS_OK && s->cls >= 0) runner_keep_class(out, s->cls);
     free(bin0);
     free(bin);

@@ -136,6 +136,9 @@ static const KeyDef keys[] = {
     {"analyses", "shortcut_xfer", K_BOOL, OFF(shortcut_xfer), "false", 0, 0, 1,
      "true: XFER tasks measure every other arch's DFMs (same dataset, aug, band, seed; first T) "
      "on each model, with the controls (xfer_* arrays: cross-architecture transfer)"},
+    {"analyses", "transfer_augs", K_STR, OFF(transfer_augs), "all", 0, 0, 1,
+     "the models that get shortcut_ood and shortcut_xfer: all, or a comma list of [axes] augs "
+     "values (the transfer analyses cost several times the rest of a model)"},
     {"analyses", "dfm_greedy_tol", K_INT, OFF(dfm_greedy_tol), "6", 0, 1 << 30, 1,
      "t_tol (images) of the greedy DFMs of dfmx augs with method=greedy"},
     {"analyses", "hfss", K_BOOL, OFF(hfss), "false", 0, 0, 1, "HFSS search"},
@@ -170,6 +173,8 @@ static const KeyDef keys[] = {
     {"cost", "heatmap_s", K_DBL, OFF(cost[TASK_HEATMAP]), "20", 0, 1e9, 0, "estimated s"},
     {"cost", "dfm_greedy_s", K_DBL, OFF(cost[TASK_DFM_GREEDY]), "60", 0, 1e9, 0, "estimated s"},
     {"cost", "xfer_s", K_DBL, OFF(cost[TASK_XFER]), "30", 0, 1e9, 0, "estimated s per task"},
+    {"cost", "shortcut_ood_s", K_DBL, OFF(cost_shortcut_ood), "0", 0, 1e9, 0,
+     "estimated s that shortcut_ood adds to a model's SHORTCUT tasks (all classes together)"},
 };
 #define NKEYS ((int)FS_ARRAY_LEN(keys))
 
@@ -369,6 +374,7 @@ static FsStatus bad(const RawValues *raw, int i, const char *expected)
 
 static FsStatus parse_classes(const RawValues *raw, SweepConfig *cfg);
 static FsStatus check_dfmx(const RawValues *raw, SweepConfig *cfg);
+static FsStatus parse_transfer_augs(const RawValues *raw, SweepConfig *cfg);
 
 /* n_train_for = "DATASET:N, ...": cfg->n_train_ds[d] = N for each named value of the datasets
  * axis (n_train elsewhere). A known dataset that is not on the axis is ignored (a command-line
@@ -627,7 +633,8 @@ static FsStatus convert(RawValues *raw, SweepConfig *cfg)
                         cfg->classes, cfg->n_cls[d], cfg->axes[AX_DATASET].v[d], cfg->dsinfo[d].classes);
             st = bad(raw, key_find("analyses", "shortcut_xfer"), msg);
         }
-    return st == FS_OK ? check_dfmx(raw, cfg) : st;
+    if (st == FS_OK) st = check_dfmx(raw, cfg);
+    return st == FS_OK ? parse_transfer_augs(raw, cfg) : st;
 }
 
 /* ------------------------------------------------------------------ dfmx aug values */
@@ -807,6 +814,37 @@ static int class_item(const SweepConfig *cfg, int d, const char *item, uint8_t *
 }
 
 /* [axes] classes against every dataset's class count and names: cfg->cls, cfg->n_cls. */
+/* transfer_augs = all | AUG, ...: cfg->transfer[g] = 1 for the augs-axis values named (all: every
+ * one). A name that is not on the axis is allowed (a sitting with a shorter augs list, an
+ * AUGS= run of run_r2.sh) when it is an augmentation the real runner knows, so a typo is caught. */
+static FsStatus parse_transfer_augs(const RawValues *raw, SweepConfig *cfg)
+{
+    const SweepAxis *ax = &cfg->axes[AX_AUG];
+    const int i = key_find("analyses", "transfer_augs");
+    cfg->transfer = xcalloc((size_t)ax->n + 1, sizeof *cfg->transfer);
+    char *tmp = norm_list(cfg->transfer_augs), *save = NULL;
+    FsStatus st = FS_OK;
+    const int all = !strcmp(tmp, "all");
+    for (int g = 0; all && g < ax->n; g++) cfg->transfer[g] = 1;
+    if (!*tmp) st = bad(raw, i, "all, or a comma list of [axes] augs values");
+    for (char *t = all ? NULL : strtok_r(tmp, ",", &save); t && st == FS_OK;
+         t = strtok_r(NULL, ",", &save)) {
+        const int g = sweep_axis_find(ax, t);
+        if (g >= 0) {
+            cfg->transfer[g] = 1;
+        } else if (!strcmp(t, "all") ||
+                   (!strcmp(cfg->runner, "real") &&
+                    sweep_check_real_value(AX_AUG, t, cfg->dsinfo, cfg->axes[AX_DATASET].n) != FS_OK)) {
+            char msg[400];
+            fs_snprintf(msg, sizeof msg, "all, or a comma list of augmentations ('%.100s' is neither "
+                        "a value of [axes] augs nor a pipeline the real runner knows)", t);
+            st = bad(raw, i, msg);
+        }
+    }
+    free(tmp);
+    return st;
+}
+
 static FsStatus parse_classes(const RawValues *raw, SweepConfig *cfg)
 {
     const int i = key_find("axes", "classes"), nd = cfg->axes[AX_DATASET].n;
@@ -860,14 +898,17 @@ static void render(const RawValues *raw, SweepConfig *cfg)
             fsbuf_printf(&b, "%s[%s]\n", b.len ? "\n" : "", sec);
         }
         char *v = (keys[i].t == K_AXIS || keys[i].t == K_DLIST ||
-                   (keys[i].t == K_STR && keys[i].off == OFF(classes)))
+                   (keys[i].t == K_STR &&
+                    (keys[i].off == OFF(classes) || keys[i].off == OFF(transfer_augs))))
                       ? norm_list(raw->val[i])
                                                                  : xstrdup(raw->val[i]);
         fsbuf_printf(&b, "%s = %s\n", keys[i].key, v);
         /* grid axes may grow on resume; test bands and OOD sets are fixed extents */
         /* dfm_greedy_tol (added with DFM-X in the sweep) hashes only when not its default, so
          * stores from before the key resume */
-        const int skip = keys[i].t == K_INT && keys[i].off == OFF(dfm_greedy_tol) &&
+        /* transfer_augs likewise (added when the transfer analyses outgrew the budget) */
+        const int skip = ((keys[i].t == K_INT && keys[i].off == OFF(dfm_greedy_tol)) ||
+                          (keys[i].t == K_STR && keys[i].off == OFF(transfer_augs))) &&
                          !strcmp(v, keys[i].def);
         if (keys[i].results && !skip && (keys[i].t != K_AXIS || keys[i].off >= AX_TEST_BAND))
             fsbuf_printf(&r, "%s.%s=%s\n", keys[i].sec, keys[i].key, v);
@@ -922,6 +963,7 @@ static TaskSpec *add_task(SweepConfig *cfg, int *cap, TaskKind kind, int d, int 
                     ax[AX_SEED].v[s], cpart);
     t->id = fs_hash64(t->key, strlen(t->key));
     double c = cfg->cost[kind];
+    if (kind == TASK_SHORTCUT && cfg->shortcut_ood && cfg->transfer[g]) c += cfg->cost_shortcut_ood;
     if (!strcmp(cfg->runner, "fake")) {
         static const double factor[TASK_KIND_COUNT] = {4, 1, 1, 2, 1, 2, 1, 1, 2, 1};
         c = cfg->fake_ms * 1e-3 * factor[kind];
@@ -1024,7 +1066,7 @@ static void build_graph(SweepConfig *cfg)
             for (int g = 0; g < G; g++)
                 for (int b = 0; b < B; b++)
                     for (int s = 0; s < S; s++)
-                        for (int a2 = 0; a2 < A; a2++) {
+                        for (int a2 = 0; a2 < A && cfg->transfer[g]; a2++) {
                             if (a2 == a) continue;
                             const size_t mi = (((size_t)a * G + g) * B + b) * S + s;
                             const size_t src = (((size_t)a2 * G + g) * B + b) * S + s;
@@ -1143,6 +1185,7 @@ void sweep_free(SweepConfig *cfg)
     free(cfg->cls);
     free(cfg->n_cls);
     free(cfg->dfmx);
+    free(cfg->transfer);
     free(cfg->deps);
     free(cfg->dsinfo);
     free(cfg->n_train_ds);
