@@ -415,6 +415,74 @@ __attribute__((target("avx512f"))) static void transform_input_packed(const floa
 }
 #endif
 
+#ifdef WINO_X86
+/* transform_input_avx512's method with AVX2, 8 tiles of a tile row per step: each plane copied
+ * once into the zero-padded plane P, B^T d on the four rows of a 16-column window, the even / odd
+ * columns split by a shuffle and a 64-bit permute, B along columns; the last tiles of a row
+ * through a stack copy. The same additions as the scalar version, so bitwise the same V. */
+__attribute__((target("avx2"))) static void transform_input_avx2(const float *x, int nb, int C,
+                                                                    int c0, int c1, int H, int W,
+                                                                    int T, float *V, float *P)
+{
+    const int th = (H + 1) / 2, tw = (W + 1) / 2;
+    const size_t plane = (size_t)C * T, S = pad_stride(W);
+    memset(P, 0, sizeof(float) * pad_floats(H, W));
+    for (int im = 0; im < nb; im++)
+        for (int c = c0; c < c1; c++) {
+            const float *xc = x + ((size_t)im * C + c) * H * W;
+            for (int yy = 0; yy < H; yy++) /* row yy + 1, columns 1 .. W; the border stays 0 */
+                memcpy(P + (size_t)(yy + 1) * S + 1, xc + (size_t)yy * W, sizeof(float) * (size_t)W);
+            for (int ty = 0; ty < th; ty++) {
+                const float *d0 = P + (size_t)(2 * ty) * S, *d1 = d0 + S, *d2 = d1 + S, *d3 = d2 + S;
+                size_t off = (size_t)c * T + (size_t)im * th * tw + (size_t)ty * tw;
+                for (int j0 = 0; j0 < tw; j0 += 8) {
+                    const int rem = tw - j0 < 8 ? tw - j0 : 8;
+                    __m256 e[4], o[4], e1[4], o1[4];
+                    for (int h = 0; h < 2; h++) { /* h = 1: the columns two further on */
+                        size_t p = 2 * (size_t)j0 + 2 * (size_t)h;
+                        __m256 a0 = _mm256_loadu_ps(d0 + p), a1 = _mm256_loadu_ps(d1 + p);
+                        __m256 a2 = _mm256_loadu_ps(d2 + p), a3 = _mm256_loadu_ps(d3 + p);
+                        __m256 b0 = _mm256_loadu_ps(d0 + p + 8), b1 = _mm256_loadu_ps(d1 + p + 8);
+                        __m256 b2 = _mm256_loadu_ps(d2 + p + 8), b3 = _mm256_loadu_ps(d3 + p + 8);
+                        __m256 lo[4] = {_mm256_sub_ps(a0, a2), _mm256_add_ps(a1, a2), _mm256_sub_ps(a2, a1),
+                                        _mm256_sub_ps(a1, a3)};
+                        __m256 hi[4] = {_mm256_sub_ps(b0, b2), _mm256_add_ps(b1, b2), _mm256_sub_ps(b2, b1),
+                                        _mm256_sub_ps(b1, b3)};
+                        for (int r = 0; r < 4; r++) { /* [x0 x2 x8 x10 | x4 x6 x12 x14] -> in order */
+                            __m256 ve = _mm256_castpd_ps(_mm256_permute4x64_pd(
+                                _mm256_castps_pd(_mm256_shuffle_ps(lo[r], hi[r], 0x88)), 0xD8));
+                            __m256 vo = _mm256_castpd_ps(_mm256_permute4x64_pd(
+                                _mm256_castps_pd(_mm256_shuffle_ps(lo[r], hi[r], 0xDD)), 0xD8));
+                            if (h) {
+                                e1[r] = ve;
+                                o1[r] = vo;
+                            } else {
+                                e[r] = ve;
+                                o[r] = vo;
+                            }
+                        }
+                    }
+                    float *vt = V + off + j0;
+                    for (int r = 0; r < 4; r++) {
+                        __m256 v[4] = {_mm256_sub_ps(e[r], e1[r]), _mm256_add_ps(o[r], e1[r]),
+                                       _mm256_sub_ps(e1[r], o[r]), _mm256_sub_ps(o[r], o1[r])};
+                        for (int u = 0; u < 4; u++) {
+                            float *dst = vt + (size_t)(r * 4 + u) * plane;
+                            if (rem == 8) {
+                                _mm256_storeu_ps(dst, v[u]);
+                            } else { /* no vmaskmovps: a microcoded store on some CPUs */
+                                float tmp[8];
+                                _mm256_storeu_ps(tmp, v[u]);
+                                for (int q = 0; q < rem; q++) dst[q] = tmp[q];
+                            }
+                        }
+                    }
+                }
+            }
+        }
+}
+#endif
+
 /* V[xi][c][t] for the nb images starting at x, tiles row-major per image. Per tile row: B^T
  * along the four rows for every column at once, then B along columns via even/odd splits, so
  * every inner loop runs over contiguous tiles. */
@@ -428,6 +496,10 @@ static void transform_input(const float *x, int nb, int C, int c0, int c1, int H
     }
     if (simd) {
         transform_input_avx512(x, nb, C, c0, c1, H, W, T, V, scr + scratch_floats(W));
+        return;
+    }
+    if (wino_avx2()) {
+        transform_input_avx2(x, nb, C, c0, c1, H, W, T, V, scr + scratch_floats(W));
         return;
     }
 #endif

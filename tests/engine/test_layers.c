@@ -89,6 +89,49 @@ static void test_conv_vs_ref(void)
     check_conv_case(3, 64, 6, 16, 64, 3, 1, 1, 0); /* ... tw = 8, th = 3 */
 }
 
+/* The Winograd outputs (forward, dx, dw, db) of shapes with partial tiles and tile rows of
+ * every length, hashed: tests/engine/test_wino_avx2.sh runs this with and without
+ * FSWEEP_NO_AVX2=1 and expects the same digest (the AVX2 loops do the scalar loops' additions in
+ * the same order). Written to $FSWEEP_WINO_DIGEST when set; checks only that the shapes run. */
+static void test_wino_digest(void)
+{
+    static const int cases[][5] = {/* n, cin, h, w, cout */
+                                   {3, 9, 7, 5, 10},  {2, 8, 16, 16, 8},  {4, 20, 3, 6, 8},
+                                   {2, 8, 9, 33, 12}, {3, 16, 5, 17, 8},  {2, 8, 1, 1, 16},
+                                   {5, 8, 4, 4, 8},   {2, 12, 11, 23, 9}, {2, 8, 32, 32, 8}};
+    uint64_t h = 0;
+    for (size_t i = 0; i < FS_ARRAY_LEN(cases); i++) {
+        const int n = cases[i][0], cin = cases[i][1], H = cases[i][2], W = cases[i][3], cout = cases[i][4];
+        ConvArgs a;
+        conv_args_init(&a, cin, H, W, cout, 3, 1, 1);
+        EXPECT_MSG(conv_wino_ok(&a), "case %zu is a Winograd layer", i);
+        Rng r = rng_derive(11, (uint64_t)i, RNG_STREAM_TEST);
+        size_t xs = (size_t)n * cin * H * W, ws = (size_t)cout * cin * 9, ys = (size_t)n * cout * H * W;
+        float *x = xmalloc(xs * 4), *wt = xmalloc(ws * 4), *b = xmalloc((size_t)cout * 4);
+        float *y = xmalloc(ys * 4), *dy = xmalloc(ys * 4), *dx = xcalloc(xs, 4), *dw = xcalloc(ws, 4);
+        float *db = xcalloc((size_t)cout, 4), *work = xmalloc(conv_ws_floats(&a, n) * 4 + 4);
+        fill(x, xs, &r, 1);
+        fill(wt, ws, &r, 1);
+        fill(b, (size_t)cout, &r, 1);
+        fill(dy, ys, &r, 1);
+        conv2d_forward(&a, n, x, wt, b, y, work);
+        conv2d_backward(&a, n, x, wt, dy, dx, dw, db, work);
+        uint64_t p[5] = {h, fs_hash64(y, ys * 4), fs_hash64(dx, xs * 4), fs_hash64(dw, ws * 4),
+                         fs_hash64(db, (size_t)cout * 4)};
+        h = fs_hash64(p, sizeof p);
+        free(x); free(wt); free(b); free(y); free(dy); free(dx); free(dw); free(db); free(work);
+    }
+    const char *path = getenv("FSWEEP_WINO_DIGEST");
+    if (path) {
+        FILE *f = fopen(path, "w");
+        EXPECT_MSG(f != NULL, "cannot write %s", path);
+        if (f) {
+            EXPECT(fprintf(f, "%016llx\n", (unsigned long long)h) == 17);
+            EXPECT(fclose(f) == 0);
+        }
+    }
+}
+
 /* conv2d_forward_fused (bias + residual + ReLU in the epilogue) against the reference followed
  * by the separate add and ReLU, and bitwise against conv2d_forward plus those passes. */
 static void check_conv_fused(int n, int cin, int h, int w, int cout, int k, int s, int p)
@@ -410,7 +453,7 @@ static void test_bn_running_stats(void)
     model_free(m);
 }
 
-TEST_MAIN({"gemm_vs_ref", test_gemm_vs_ref}, {"gemm_threads", test_gemm_threads}, {"conv_vs_ref", test_conv_vs_ref},
+TEST_MAIN({"wino_digest", test_wino_digest}, {"gemm_vs_ref", test_gemm_vs_ref}, {"gemm_threads", test_gemm_threads}, {"conv_vs_ref", test_conv_vs_ref},
           {"conv_fused", test_conv_fused}, {"im2col_adjoint", test_im2col_adjoint},
           {"grad_conv", test_grad_conv}, {"grad_bn", test_grad_bn},
           {"grad_activations", test_grad_activations}, {"grad_pools", test_grad_pools},

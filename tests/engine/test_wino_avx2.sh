@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# The AVX2 Winograd loops (input transform, binop, output tiles and rows; CPUs without AVX-512)
+# against the scalar loops they replace: test_layers' wino_digest hashes the forward, dx, dw and
+# db of 9 Winograd layers (odd sizes, partial tiles, tile rows of 1 to 17 tiles) and must give the
+# same digest with FSWEEP_NO_AVX2=1 (scalar) as without. On an AVX-512 CPU both runs take the
+# AVX-512 path (also bitwise the scalar one, by test_train_cli.sh), and on a CPU without AVX2 both
+# are scalar: then the check still runs but compares one path with itself (said below).
+# shellcheck source=tests/lib.sh
+. "$(dirname "$0")/../lib.sh"
+FSWEEP_WINO_DIGEST="$tmp/avx2" $B/tests/engine/test_layers wino_digest >"$tmp/a.log" 2>&1
+check $? "wino_digest with the AVX2 loops"
+FSWEEP_NO_AVX2=1 FSWEEP_WINO_DIGEST="$tmp/scalar" $B/tests/engine/test_layers wino_digest >"$tmp/s.log" 2>&1
+check $? "wino_digest with the scalar loops (FSWEEP_NO_AVX2=1)"
+grep -q avx512f /proc/cpuinfo && echo "note: AVX-512 CPU: both runs take the AVX-512 path"
+grep -q avx2 /proc/cpuinfo || echo "note: no AVX2: both runs are scalar"
+[ -s "$tmp/avx2" ] && cmp -s "$tmp/avx2" "$tmp/scalar"
+check $? "the same digest ($(cat "$tmp/avx2" 2>/dev/null) vs $(cat "$tmp/scalar" 2>/dev/null))"
+finish
