@@ -98,6 +98,22 @@ __attribute__((target("avx512f"))) static void stride2_row_avx512(const float *x
     for (; ox < hi; ox++) r[ox] = xr[2 * ox + off];
 }
 
+/* stride2_row_avx512's copy with AVX2, 8 outputs from two 8-float loads (even lanes by a
+ * shuffle and a 64-bit permute) while the second load stays inside the row (w floats), then
+ * one at a time. */
+__attribute__((target("avx2"))) static void stride2_row_avx2(const float *xr, int w, int off, int lo,
+                                                              int hi, float *r)
+{
+    int ox = lo;
+    for (; ox + 8 <= hi && 2 * ox + off + 16 <= w; ox += 8) {
+        const float *s = xr + 2 * ox + off;
+        __m256 v0 = _mm256_loadu_ps(s), v1 = _mm256_loadu_ps(s + 8);
+        __m256 e = _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(_mm256_shuffle_ps(v0, v1, 0x88)), 0xD8));
+        _mm256_storeu_ps(r + ox, e);
+    }
+    for (; ox < hi; ox++) r[ox] = xr[2 * ox + off];
+}
+
 /* xr[2 ox + off] += r[ox] for ox in [lo, hi) (all in range): r spread to the even lanes, masked
  * adds (the odd lanes are not touched, so bitwise the scalar loop's result). */
 __attribute__((target("avx512f"))) static void stride2_add_avx512(const float *r, int lo, int hi,
@@ -130,9 +146,9 @@ static void stride2_range(int off, int w, int wo, int *lo, int *hi)
 void conv_im2col(const ConvArgs *a, const float *x, float *cols, int ld)
 {
 #ifdef CONV_X86
-    const int simd = __builtin_cpu_supports("avx512f");
+    const int simd = __builtin_cpu_supports("avx512f"), avx2 = __builtin_cpu_supports("avx2");
 #else
-    const int simd = 0;
+    const int simd = 0, avx2 = 0;
 #endif
     const int ho = a->hout, wo = a->wout, s = a->stride, p = a->pad;
     for (int c = 0; c < a->cin; c++)
@@ -163,6 +179,14 @@ void conv_im2col(const ConvArgs *a, const float *x, float *cols, int ld)
                         stride2_range(off, a->w, wo, &lo, &hi);
                         for (int ox = 0; ox < lo; ox++) r[ox] = 0;
                         stride2_row_avx512(xr, off, lo, hi, r);
+                        for (int ox = hi; ox < wo; ox++) r[ox] = 0;
+#endif
+                    } else if (s == 2 && avx2) {
+#ifdef CONV_X86
+                        int off = kj - p, lo, hi;
+                        stride2_range(off, a->w, wo, &lo, &hi);
+                        for (int ox = 0; ox < lo; ox++) r[ox] = 0;
+                        stride2_row_avx2(xr, a->w, off, lo, hi, r);
                         for (int ox = hi; ox < wo; ox++) r[ox] = 0;
 #endif
                     } else {
@@ -229,19 +253,36 @@ __attribute__((target("avx512f"))) static void epilogue_avx512(const float *src,
         _mm512_mask_storeu_ps(y + q, m, v);
     }
 }
+
+/* epilogue_avx512's operations with AVX2 on the first len / 8 * 8 elements; returns how many */
+__attribute__((target("avx2"))) static size_t epilogue_avx2(const float *src, size_t len, float b,
+                                                             const float *res, int relu, float *y)
+{
+    const __m256 bv = _mm256_set1_ps(b), zero = _mm256_setzero_ps();
+    size_t q = 0;
+    for (; q + 8 <= len; q += 8) {
+        __m256 v = _mm256_add_ps(_mm256_loadu_ps(src + q), bv);
+        if (res) v = _mm256_add_ps(v, _mm256_loadu_ps(res + q));
+        if (relu) v = _mm256_max_ps(v, zero); /* NaN and -0 -> +0, as the scalar loop */
+        _mm256_storeu_ps(y + q, v);
+    }
+    return q;
+}
 #endif
 
 static void epilogue(int simd, const float *src, size_t len, float b, const float *res, int relu,
                      float *y)
 {
+    size_t q = 0;
 #ifdef CONV_X86
     if (simd) {
         epilogue_avx512(src, len, b, res, relu, y);
         return;
     }
+    if (__builtin_cpu_supports("avx2")) q = epilogue_avx2(src, len, b, res, relu, y);
 #endif
     (void)simd;
-    for (size_t q = 0; q < len; q++) {
+    for (; q < len; q++) {
         float v = src[q] + b;
         if (res) v = v + res[q];
         y[q] = relu ? (v > 0.0f ? v : 0.0f) : v;

@@ -606,7 +606,8 @@ __attribute__((target("avx2"))) static int out_tiles_avx2(const float *const m[1
     return t;
 }
 
-/* out_row_avx512's work for the first tw / 8 * 8 tiles with AVX2; returns how many */
+/* out_row_avx512's work with AVX2: 8 tiles a step, then 4, then 2 (the rows of 8 x 8 and 4 x 4
+ * maps); returns how many tiles it did */
 __attribute__((target("avx2"))) static int out_row_avx2(const float *o0, const float *o1, int tw,
                                                         const float *res, int relu, int acc,
                                                         float *y)
@@ -624,6 +625,25 @@ __attribute__((target("avx2"))) static int out_row_avx2(const float *o0, const f
             if (relu) v[h] = _mm256_max_ps(v[h], zero);
             _mm256_storeu_ps(yy, v[h]);
         }
+    }
+    for (; tx + 4 <= tw; tx += 4) { /* the rows of 8 x 8 maps: 4 tiles, 8 outputs */
+        __m128 a = _mm_loadu_ps(o0 + tx), b = _mm_loadu_ps(o1 + tx);
+        __m256 v = _mm256_set_m128(_mm_unpackhi_ps(a, b), _mm_unpacklo_ps(a, b));
+        float *yy = y + 2 * tx;
+        if (acc) v = _mm256_add_ps(_mm256_loadu_ps(yy), v);
+        if (res) v = _mm256_add_ps(v, _mm256_loadu_ps(res + 2 * tx));
+        if (relu) v = _mm256_max_ps(v, zero);
+        _mm256_storeu_ps(yy, v);
+    }
+    for (; tx + 2 <= tw; tx += 2) { /* 4 x 4 maps: 2 tiles, 4 outputs */
+        __m128 a = _mm_castpd_ps(_mm_load_sd((const double *)(const void *)(o0 + tx)));
+        __m128 b = _mm_castpd_ps(_mm_load_sd((const double *)(const void *)(o1 + tx)));
+        __m128 v = _mm_unpacklo_ps(a, b), z = _mm_setzero_ps();
+        float *yy = y + 2 * tx;
+        if (acc) v = _mm_add_ps(_mm_loadu_ps(yy), v);
+        if (res) v = _mm_add_ps(v, _mm_loadu_ps(res + 2 * tx));
+        if (relu) v = _mm_max_ps(v, z);
+        _mm_storeu_ps(yy, v);
     }
     return tx;
 }

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The AVX2 Winograd loops (input transform, binop, output tiles and rows; CPUs without AVX-512)
 # against the scalar loops they replace: test_layers' wino_digest hashes the forward, dx, dw and
-# db of 9 Winograd layers (odd sizes, partial tiles, tile rows of 1 to 17 tiles) and must give the
+# db of 11 Winograd layers (odd sizes, partial tiles, tile rows of 1 to 17 tiles) and must give the
 # same digest with FSWEEP_NO_AVX2=1 (scalar) as without. On an AVX-512 CPU both runs take the
 # AVX-512 path (also bitwise the scalar one, by test_train_cli.sh), and on a CPU without AVX2 both
 # are scalar: then the check still runs but compares one path with itself (said below).
