@@ -181,6 +181,9 @@ const int *sweep_task_deps(const SweepConfig *cfg, const TaskSpec *t);
 const TaskSpec *sweep_spec_at(const SweepConfig *cfg, int i);
 /* Index of an axis value, -1 if absent. */
 int sweep_axis_find(const SweepAxis *ax, const char *v);
+/* 1 when key `key` of section `sec` (without brackets) is in the result hash: a resume with
+ * another value is refused (the grid axes are not: they may grow) */
+int sweep_key_affects_results(const char *sec, const char *key);
 /* The integer value of seed index i. */
 long sweep_seed_value(const SweepConfig *cfg, int i);
 /* The augment.h pipeline of aug value g ('+' -> ','; a dfmx value -> "dfmx:p=P"). */

@@ -78,6 +78,29 @@ def table(title, head, rows, note=""):
     return "\n".join(out) + "\n"
 
 
+class ModelGrid:
+    """A results group whose float arrays of 4 or more dimensions (arch, aug, band, seed, ...) read
+    as NumPy arrays padded with NaN to the grid's label counts: a store whose grid grew on resume
+    (another AUGS sitting) holds arrays only as large as the models that wrote to them."""
+
+    def __init__(self, g):
+        self.g = g
+        self.n = [len(g[k][()]) for k in ("arch", "aug", "band", "seed")]
+        self.cache = {}
+
+    def __contains__(self, k):
+        return k in self.g
+
+    def __getitem__(self, k):
+        if k not in self.cache:
+            a = self.g[k][()]
+            if a.ndim >= 4 and a.dtype.kind == "f" and list(a.shape[:4]) != self.n:
+                pad = [(0, max(0, n - m)) for n, m in zip(self.n, a.shape[:4])] + [(0, 0)] * (a.ndim - 4)
+                a = np.pad(a, pad, constant_values=np.nan)
+            self.cache[k] = a
+        return self.cache[k]
+
+
 def arr(r, name):
     return r[name][()] if name in r else None
 
@@ -200,7 +223,7 @@ def exp_bc(path):
     f = h5py.File(path, "r")
     md = []
     for ds in sorted(f["results"]):
-        r = f["results"][ds]
+        r = ModelGrid(f["results"][ds])
         archs, augs, seeds = labels(r, "arch"), labels(r, "aug"), labels(r, "seed")
         cls = labels(r, "class")
         T = list(r["T"][()]) if "T" in r else [0.05]
@@ -482,6 +505,31 @@ def exp_dfmx(path):
     return "\n".join(md)
 
 
+def cost_table(path):
+    """Measured cost from the store's task table: per kind and arch, the successful tasks, their
+    mean wall seconds and the core-hours (one core per task); failed or lost attempts counted
+    apart. Wall seconds of a task = its core-seconds (one rank, one engine thread per task)."""
+    t = h5py.File(path, "r")["tasks"][()]
+    agg, other = {}, 0.0
+    for row in t:
+        if s(row["status_name"]) != "ok":
+            other += float(row["wall"])
+            continue
+        k = (s(row["kind"]), s(row["arch"]) or "–", s(row["aug"]) or "–")
+        n, w = agg.get(k, (0, 0.0))
+        agg[k] = (n + 1, w + float(row["wall"]))
+    rows, total = [], 0.0
+    for (kind, arch, aug), (n, w) in sorted(agg.items()):
+        rows.append([kind, arch, aug, str(n), "{:.1f}".format(w / n), "{:.3f}".format(w / 3600)])
+        total += w
+    rows.append(["all", "", "", str(sum(n for n, _ in agg.values())), "", "{:.2f}".format(total / 3600)])
+    return table("measured cost (store task table)", ["kind", "arch", "aug", "tasks", "mean s", "core-hours"], rows,
+                 "Successful tasks only; {:.2f} core-hours more went to failed or interrupted attempts. "
+                 "Task times were measured on whatever the machine ran beside them (results/paper/r2/cost.tsv "
+                 "has the load at the start of each sitting), so they are upper bounds of an idle core's."
+                 .format(other / 3600))
+
+
 def main():
     os.makedirs(OUT, exist_ok=True)
     done = []
@@ -491,7 +539,7 @@ def main():
         if not os.path.exists(p):
             print("skip", name, "(no", p + ")")
             continue
-        md = fn(p)
+        md = fn(p) + "\n" + cost_table(p)
         open(os.path.join(OUT, name + ".md"), "w").write(md)
         print(md)
         done.append(name)

@@ -75,6 +75,45 @@ FsStatus store_get_attr(Store *s, const char *name, char **value)
     return *value ? FS_OK : fs_errorf(FS_ERR_FORMAT, "%s: no attribute %s", s->path, name);
 }
 
+/* 1 when text holds line as a whole line */
+static int has_line(const char *text, const char *line)
+{
+    const size_t n = strlen(line);
+    for (const char *p = strstr(text, line); p; p = strstr(p + 1, line))
+        if ((p == text || p[-1] == '\n') && (p[n] == '\n' || p[n] == 0)) return 1;
+    return 0;
+}
+
+/* 1 when a line of text starts with prefix */
+static int has_prefix_line(const char *text, const char *prefix)
+{
+    for (const char *p = strstr(text, prefix); p; p = strstr(p + 1, prefix))
+        if (p == text || p[-1] == '\n') return 1;
+    return 0;
+}
+
+/* Append to out the result-affecting lines of text a (outside [cost]) that b lacks: with
+ * only_new, only those whose key b has no line for at all (keys added by a later fsweep). */
+static void diff_lines(const char *a, const char *b, int only_new, FsBuf *out)
+{
+    char *save = NULL, *copy = xstrdup(a);
+    const char *sec = "";
+    for (char *l = strtok_r(copy, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
+        if (l[0] == '[') {
+            sec = l;
+            continue;
+        }
+        char name[64] = "", part[64] = "", prefix[80];
+        if (!strcmp(sec, "[cost]") || sscanf(l, "%63[^ =]", name) != 1 ||
+            sscanf(sec, "[%63[^]]", part) != 1 || !sweep_key_affects_results(part, name) || has_line(b, l))
+            continue;
+        fs_snprintf(prefix, sizeof prefix, "%s = ", name);
+        if (only_new && has_prefix_line(b, prefix)) continue;
+        fsbuf_printf(out, "%s%s %s", out->len ? "; " : "", sec, l);
+    }
+    free(copy);
+}
+
 static FsStatus check_config(Store *s, const SweepConfig *cfg, int force)
 {
     char *rh = root_str(s, "result_hash"), *text = root_str(s, "config");
@@ -82,28 +121,22 @@ static FsStatus check_config(Store *s, const SweepConfig *cfg, int force)
     char mine[24];
     fs_snprintf(mine, sizeof mine, "%016llx", (unsigned long long)cfg->result_hash);
     if (rh && strcmp(rh, mine) != 0) {
-        /* name the changed lines (outside [axes]) */
-        FsBuf diff = {0};
+        /* name the changed lines (outside [axes]): the stored values, then keys the store lacks */
+        FsBuf was = {0}, added = {0}, diff = {0};
         if (text) {
-            char *save = NULL, *copy = xstrdup(text);
-            const char *sec = "";
-            for (char *l = strtok_r(copy, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
-                if (l[0] == '[') {
-                    sec = l;
-                    continue;
-                }
-                if (!strcmp(sec, "[cost]")) continue;
-                if (!strstr(cfg->text, l)) fsbuf_printf(&diff, "%s%s %s", diff.len ? "; " : "", sec, l);
-            }
-            free(copy);
+            diff_lines(text, cfg->text, 0, &was);
+            diff_lines(cfg->text, text, 1, &added);
         }
+        if (was.s) fsbuf_printf(&diff, "stored values: %s", was.s);
+        if (added.s) fsbuf_printf(&diff, "%skeys the store was made without: %s", was.s ? "; " : "", added.s);
+        if (!diff.s) fsbuf_printf(&diff, "the same values, hashed by an older fsweep");
+        fsbuf_free(&was);
+        fsbuf_free(&added);
         if (force) {
-            LOG_WARN("%s: config changed (was: %s); continuing because of --force", s->path,
-                     diff.s ? diff.s : "the same text, hashed by an older fsweep");
+            LOG_WARN("%s: config changed (%s); continuing because of --force", s->path, diff.s);
         } else {
-            st = fs_errorf(FS_ERR_CONFIG, "%s: the store was made with another config (stored "
-                           "values: %s); use a new store, or --force to continue anyway",
-                           s->path, diff.s ? diff.s : "the same text, hashed by an older fsweep");
+            st = fs_errorf(FS_ERR_CONFIG, "%s: the store was made with another config (%s); use a "
+                           "new store, or --force to continue anyway", s->path, diff.s);
         }
         fsbuf_free(&diff);
     }

@@ -1114,6 +1114,16 @@ static FsStatus check_key_lengths(const SweepConfig *cfg)
 }
 
 /* ------------------------------------------------------------------ public */
+/* 1 when [sec] key changes results (a resume with another value is refused; axes excepted) */
+int sweep_key_affects_results(const char *sec, const char *key)
+{
+    for (int i = 0; i < NKEYS; i++)
+        if (!strcmp(keys[i].sec, sec) && !strcmp(keys[i].key, key))
+            return keys[i].results && (keys[i].t != K_AXIS || keys[i].off >= AX_TEST_BAND);
+    return 0;
+}
+
+
 static FsStatus finish(RawValues *raw, SweepConfig *cfg)
 {
     FsStatus st = convert(raw, cfg);

@@ -2,7 +2,10 @@
 # test_r2_tables.sh: jobs/paper/r2_tables.py (the tables of results/REPRODUCTION.md, round 2) on
 # stores of the real round-2 grids run by the fake runner (pseudo-values, same layout): every
 # table is written, with one row per cell of the grid, and the augmentation table is consistent
-# with itself (kept + removed = the classes of 'none', kept + created = those of the aug).
+# with itself (kept + removed = the classes of 'none', kept + created = those of the aug); the
+# measured-cost table sums the store's task table; a store whose grid grew by a sitting with
+# more augs still gives its tables (arrays written by the none models alone, the ood_* of
+# transfer_augs = none, are shorter along aug: padded with NaN).
 # shellcheck source=tests/lib.sh
 . "$(dirname "$0")/../lib.sh"
 need_py h5py numpy
@@ -14,6 +17,31 @@ for e in bc_fashion d_hfss dfmx; do
 done
 "$PY" jobs/paper/r2_tables.py "$tmp/raw" "$tmp/out" >"$tmp/tables.log" 2>&1
 check $? "r2_tables.py runs on the three stores"
+mkdir -p "$tmp/grow" "$tmp/gout"
+"$B/fsweep-serial" run "$tmp/bc_fashion.ini" --store "$tmp/grow/r2_bc_fashion.h5" -q augs=none >"$tmp/g1.log" 2>&1 &&
+  "$B/fsweep-serial" run "$tmp/bc_fashion.ini" --store "$tmp/grow/r2_bc_fashion.h5" -q augs=none,augmix >"$tmp/g2.log" 2>&1
+check $? "grown grid: a sitting with augs = none, then one with augmix (as run_r2.sh AUGS= does)"
+"$PY" -c 'import sys, h5py; r = h5py.File(sys.argv[1], "r")["results/fashion_mnist32"]
+assert r["ood_specific"].shape[1] == 1 and r["tpr"].shape[1] == 2, (r["ood_specific"].shape, r["tpr"].shape)' \
+  "$tmp/grow/r2_bc_fashion.h5"
+check $? "grown grid: ood_* hold the none models only (aug extent 1), tpr both augs"
+"$PY" jobs/paper/r2_tables.py "$tmp/grow" "$tmp/gout" >"$tmp/gtables.log" 2>&1 &&
+  grep -qE '^\| vgg16:0.125 \| augmix \| 0\.' "$tmp/gout/bc_fashion.md" &&
+  ! grep -qE '^\| [a-z0-9:.]+ \| augmix \| [0-9]+/[0-9]+' "$tmp/gout/bc_fashion.md"
+check $? "r2_tables.py on the grown store: augmix verdict rows, no augmix transfer rows"
+"$PY" - "$tmp/raw/r2_bc_fashion.h5" "$tmp/out/bc_fashion.md" <<'EOF'
+import sys, h5py, re
+t = h5py.File(sys.argv[1], "r")["tasks"][()]
+ok = [r for r in t if r["status_name"] == b"ok"]
+md = open(sys.argv[2]).read().split("### measured cost")[1]
+m = re.search(r"^\| all \|  \|  \| (\d+) \|  \| ([0-9.]+) \|", md, re.M)
+assert m and int(m.group(1)) == len(ok), (m and m.group(1), len(ok))
+assert abs(float(m.group(2)) - sum(float(r["wall"]) for r in ok) / 3600) < 0.006, m.group(2)
+sh = re.search(r"^\| shortcut \| resnet18:0.125 \| autoaugment \| (\d+) \|", md, re.M)
+assert sh and int(sh.group(1)) == 30, "per kind, arch and aug: 10 classes x 3 seeds"
+print("cost table ok")
+EOF
+check $? "measured-cost table: the task count and core-hours of the store, rows per kind, arch, aug"
 
 "$PY" - "$tmp/out" <<'EOF'
 import re, sys

@@ -6,7 +6,7 @@
 # transfer_augs = all store's bitwise, except the other aug's ood_*/xfer_* cells, which are NaN
 # (the models that keep the analyses are measured the same; the others' own SHORTCUT numbers are
 # unchanged); the fake runner leaves the same cells NaN; changing the key on a store is refused
-# without --force; a misspelt aug stops `fsweep plan` with one line; `fsweep plan --store`
+# without --force, and the refusal names the stored value (and a key an older store lacks); a misspelt aug stops `fsweep plan` with one line; `fsweep plan --store`
 # estimates a new seed's SHORTCUT tasks from the stored ones of the same arch and the same
 # transfer analyses (a none and a flip task differ by the shortcut_ood part).
 # shellcheck source=tests/lib.sh
@@ -96,6 +96,18 @@ print("plan estimates ok")
 PYEOF
 check $? "plan --store: a new seed's SHORTCUT estimates = the stored mean of the same arch and transfer"
 $B/fsweep run "$tmp/t.ini" --store "$tmp/n.h5" -q transfer_augs=all >"$tmp/r.log" 2>&1; rc=$?
-[ $rc = 1 ] && grep -q "made with another config" "$tmp/r.log"
-check $? "another transfer_augs on the store: refused without --force (rc $rc)"
+[ $rc = 1 ] && grep -q "made with another config (stored values: \[analyses\] transfer_augs = none);" "$tmp/r.log"
+check $? "another transfer_augs on the store: refused without --force, naming the stored value (rc $rc)"
+# a store from before the key: its config text has no transfer_augs line
+cp "$tmp/n.h5" "$tmp/old.h5"
+$PY - "$tmp/old.h5" <<'PYEOF'
+import sys, h5py
+f = h5py.File(sys.argv[1], "r+")
+t = f.attrs["config"]
+t = t.decode() if isinstance(t, bytes) else t
+f.attrs["config"] = "\n".join(l for l in t.split("\n") if not l.startswith("transfer_augs"))
+PYEOF
+$B/fsweep run "$tmp/t.ini" --store "$tmp/old.h5" -q dfm_T=0.1 >"$tmp/o.log" 2>&1; rc=$?
+[ $rc = 1 ] && grep -q "(stored values: \[analyses\] dfm_T = 0.05; keys the store was made without: \[analyses\] transfer_augs = none);" "$tmp/o.log"
+check $? "the refusal names the changed value and the key the store lacks (rc $rc)"
 finish
