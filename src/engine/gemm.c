@@ -152,6 +152,34 @@ static void pack_a(int ta, const float *A, int lda, int i0, int mc, int k0, int 
     (void)simd;
 }
 
+#ifdef GEMM_HAVE_X86
+/* transpose_16x16_blocks with AVX2, 8 x 8 blocks: for 8 source rows src + j*ld (j < 8) and k in
+ * [0, kn) (kn a multiple of 8): dst[k*GEMM_NR + j] = src[j*ld + k]. A copy, so the packed panel
+ * is the scalar loop's. */
+__attribute__((target("avx2"))) static void transpose_8x8_blocks(const float *src, int ld, int kn,
+                                                                  float *dst)
+{
+    for (int k = 0; k < kn; k += 8) {
+        __m256 r[8], t[8], u[8];
+        for (int j = 0; j < 8; j++) r[j] = _mm256_loadu_ps(src + (size_t)j * ld + k);
+        for (int j = 0; j < 8; j += 2) {
+            t[j] = _mm256_unpacklo_ps(r[j], r[j + 1]);
+            t[j + 1] = _mm256_unpackhi_ps(r[j], r[j + 1]);
+        }
+        for (int j = 0; j < 8; j += 4) {
+            u[j] = _mm256_shuffle_ps(t[j], t[j + 2], 0x44);
+            u[j + 1] = _mm256_shuffle_ps(t[j], t[j + 2], 0xEE);
+            u[j + 2] = _mm256_shuffle_ps(t[j + 1], t[j + 3], 0x44);
+            u[j + 3] = _mm256_shuffle_ps(t[j + 1], t[j + 3], 0xEE);
+        }
+        for (int j = 0; j < 4; j++) {
+            _mm256_storeu_ps(dst + (size_t)(k + j) * GEMM_NR, _mm256_permute2f128_ps(u[j], u[j + 4], 0x20));
+            _mm256_storeu_ps(dst + (size_t)(k + j + 4) * GEMM_NR, _mm256_permute2f128_ps(u[j], u[j + 4], 0x31));
+        }
+    }
+}
+#endif
+
 /* pb[(q*kc + k)*NR + j] = op(B)(k0 + k, j0 + q*NR + j), zero beyond column nc (panel q at
  * offset q*NR*kc). Untransposed B is walked row by row (sequential reads for the prefetcher),
  * scattering into the panels. With kc = K, k0 = j0 = 0 this is the full layout of gemm.h. */
@@ -172,7 +200,7 @@ static void pack_b(int tb, const float *B, int ldb, int k0, int kc, int j0, int 
         }
         return;
     }
-    const int simd = use_avx512();
+    const int simd = use_avx512(), avx2 = use_avx2();
     for (int q = 0; q < nc; q += GEMM_NR) {
         int cols = nc - q < GEMM_NR ? nc - q : GEMM_NR;
         float *dst = pb + (size_t)q * kc;
@@ -182,6 +210,10 @@ static void pack_b(int tb, const float *B, int ldb, int k0, int kc, int j0, int 
             k_done = kc / 16 * 16;
             for (int h = 0; h < GEMM_NR; h += 16)
                 transpose_16x16_blocks(B + (size_t)(j0 + q + h) * ldb + k0, ldb, k_done, dst + h);
+        } else if (avx2 && cols == GEMM_NR) { /* 8x8 blocks */
+            k_done = kc / 8 * 8;
+            for (int h = 0; h < GEMM_NR; h += 8)
+                transpose_8x8_blocks(B + (size_t)(j0 + q + h) * ldb + k0, ldb, k_done, dst + h);
         }
 #endif
         for (int j = 0; j < cols; j++) {
@@ -192,6 +224,7 @@ static void pack_b(int tb, const float *B, int ldb, int k0, int kc, int j0, int 
             for (int k = 0; k < kc; k++) dst[(size_t)k * GEMM_NR + j] = 0;
     }
     (void)simd;
+    (void)avx2;
 }
 
 /* The micro-kernel contract (both kernels): with acc = sum over k < kc of pa[k*MR + i] *
