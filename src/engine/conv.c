@@ -4,6 +4,7 @@
 #include "conv.h"
 #include "gemm.h"
 #include "pool.h"
+#include "simd.h"
 
 #include <string.h>
 
@@ -146,7 +147,7 @@ static void stride2_range(int off, int w, int wo, int *lo, int *hi)
 void conv_im2col(const ConvArgs *a, const float *x, float *cols, int ld)
 {
 #ifdef CONV_X86
-    const int simd = __builtin_cpu_supports("avx512f"), avx2 = __builtin_cpu_supports("avx2");
+    const int simd = __builtin_cpu_supports("avx512f"), avx2 = simd_avx2();
 #else
     const int simd = 0, avx2 = 0;
 #endif
@@ -279,7 +280,7 @@ static void epilogue(int simd, const float *src, size_t len, float b, const floa
         epilogue_avx512(src, len, b, res, relu, y);
         return;
     }
-    if (__builtin_cpu_supports("avx2")) q = epilogue_avx2(src, len, b, res, relu, y);
+    if (simd_avx2()) q = epilogue_avx2(src, len, b, res, relu, y);
 #endif
     (void)simd;
     for (; q < len; q++) {

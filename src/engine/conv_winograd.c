@@ -6,6 +6,7 @@
  * from im2col by a few ulps (the transforms add and subtract); tests and bench compare with
  * conv2d_forward_ref. */
 #include "conv.h"
+#include "simd.h"
 #include "gemm.h"
 #include "pool.h"
 
@@ -22,15 +23,7 @@
 static int wino_avx2(void)
 {
 #if defined(WINO_X86) && !defined(WINO_NO_AVX2) /* -DWINO_NO_AVX2: the scalar loops, to compare */
-    /* FSWEEP_NO_AVX2=1 in the environment (read once) runs the scalar loops: tests compare */
-    static int on = -1; /* relaxed atomics: threads racing here all store the same value */
-    int v = __atomic_load_n(&on, __ATOMIC_RELAXED);
-    if (v < 0) {
-        const char *e = getenv("FSWEEP_NO_AVX2");
-        v = __builtin_cpu_supports("avx2") && !(e && *e && strcmp(e, "0") != 0);
-        __atomic_store_n(&on, v, __ATOMIC_RELAXED);
-    }
-    return v;
+    return simd_avx2();
 #else
     return 0;
 #endif

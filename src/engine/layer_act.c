@@ -4,6 +4,7 @@
  * Conventions as in layers.h. */
 #include "layers.h"
 #include "pool.h"
+#include "simd.h"
 
 #include <math.h>
 #include <string.h>
@@ -40,6 +41,50 @@ __attribute__((target("avx512f"))) static void add_avx512(const float *a, const 
         _mm512_mask_storeu_ps(y + q, m, v);
     }
 }
+
+/* AVX2 twins of the scalar loops below (simd.h: the same operations, so bitwise the same), on
+ * the first len / 8 * 8 elements; each returns how many it did. */
+/* relu_mask_avx512's work: dy zeroed where !(y > 0); da += dy, db += dy */
+__attribute__((target("avx2"))) static size_t relu_mask_avx2(const float *y, float *dy, size_t len,
+                                                              float *da, float *db)
+{
+    size_t q = 0;
+    for (; q + 8 <= len; q += 8) {
+        __m256 g = _mm256_loadu_ps(dy + q);
+        if (y) {
+            g = _mm256_and_ps(g, _mm256_cmp_ps(_mm256_loadu_ps(y + q), _mm256_setzero_ps(), _CMP_GT_OQ));
+            _mm256_storeu_ps(dy + q, g);
+        }
+        if (da) _mm256_storeu_ps(da + q, _mm256_add_ps(_mm256_loadu_ps(da + q), g));
+        if (db) _mm256_storeu_ps(db + q, _mm256_add_ps(_mm256_loadu_ps(db + q), g));
+    }
+    return q;
+}
+/* y = a + b (b NULL: y = a), then max(y, 0) when relu (NaN and -0 -> +0, as v > 0 ? v : 0) */
+__attribute__((target("avx2"))) static size_t add_avx2(const float *a, const float *b, float *y,
+                                                        size_t len, int relu)
+{
+    size_t q = 0;
+    for (; q + 8 <= len; q += 8) {
+        __m256 v = _mm256_loadu_ps(a + q);
+        if (b) v = _mm256_add_ps(v, _mm256_loadu_ps(b + q));
+        if (relu) v = _mm256_max_ps(v, _mm256_setzero_ps());
+        _mm256_storeu_ps(y + q, v);
+    }
+    return q;
+}
+/* da += dy where a > 0 (elsewhere da untouched, -0 kept) */
+__attribute__((target("avx2"))) static size_t relu_bwd_avx2(const float *a, const float *dy, float *da,
+                                                             size_t len)
+{
+    size_t q = 0;
+    for (; q + 8 <= len; q += 8) {
+        __m256 d = _mm256_loadu_ps(da + q);
+        __m256 pos = _mm256_cmp_ps(_mm256_loadu_ps(a + q), _mm256_setzero_ps(), _CMP_GT_OQ);
+        _mm256_storeu_ps(da + q, _mm256_blendv_ps(d, _mm256_add_ps(d, _mm256_loadu_ps(dy + q)), pos));
+    }
+    return q;
+}
 #endif
 
 void layer_relu_mask(const float *y, float *dy, size_t len)
@@ -49,8 +94,11 @@ void layer_relu_mask(const float *y, float *dy, size_t len)
         relu_mask_avx512(y, dy, len, NULL, NULL);
         return;
     }
+    size_t q0 = simd_avx2() ? relu_mask_avx2(y, dy, len, NULL, NULL) : 0;
+#else
+    size_t q0 = 0;
 #endif
-    for (size_t q = 0; q < len; q++)
+    for (size_t q = q0; q < len; q++)
         if (!(y[q] > 0)) dy[q] = 0;
 }
 
@@ -74,12 +122,22 @@ static void ew_item(void *ctx, int item, int tid)
     size_t lo, hi;
     pool_block_range(j->len, EW_BLOCK, item, &lo, &hi);
     const size_t len = hi - lo;
+    size_t done = 0; /* elements the AVX2 twin did (the scalar loop does the rest) */
+#ifdef LAYERS_X86
+    const int avx2 = simd_avx2();
+#endif
     switch (j->op) {
     case EW_RELU_FWD:
-        for (size_t q = lo; q < lo + len; q++) j->y[q] = j->a[q] > 0 ? j->a[q] : 0;
+#ifdef LAYERS_X86
+        if (avx2) done = add_avx2(j->a + lo, NULL, j->y + lo, len, 1);
+#endif
+        for (size_t q = lo + done; q < lo + len; q++) j->y[q] = j->a[q] > 0 ? j->a[q] : 0;
         break;
     case EW_RELU_BWD:
-        for (size_t q = lo; q < lo + len; q++)
+#ifdef LAYERS_X86
+        if (avx2) done = relu_bwd_avx2(j->a + lo, j->dy + lo, j->da + lo, len);
+#endif
+        for (size_t q = lo + done; q < lo + len; q++)
             if (j->a[q] > 0) j->da[q] += j->dy[q];
         break;
     case EW_ADD_FWD:
@@ -88,8 +146,9 @@ static void ew_item(void *ctx, int item, int tid)
             add_avx512(j->a + lo, j->b + lo, j->y + lo, len, j->relu);
             break;
         }
+        if (avx2) done = add_avx2(j->a + lo, j->b + lo, j->y + lo, len, j->relu);
 #endif
-        for (size_t q = lo; q < lo + len; q++) {
+        for (size_t q = lo + done; q < lo + len; q++) {
             float v = j->a[q] + j->b[q];
             j->y[q] = j->relu ? (v > 0 ? v : 0) : v;
         }
@@ -100,9 +159,10 @@ static void ew_item(void *ctx, int item, int tid)
             relu_mask_avx512(j->relu ? j->y + lo : NULL, j->dy + lo, len, j->da + lo, j->db + lo);
             break;
         }
+        if (avx2) done = relu_mask_avx2(j->relu ? j->y + lo : NULL, j->dy + lo, len, j->da + lo, j->db + lo);
 #endif
-        if (j->relu) layer_relu_mask(j->y + lo, j->dy + lo, len);
-        for (size_t q = lo; q < lo + len; q++) {
+        if (j->relu) layer_relu_mask(j->y + lo + done, j->dy + lo + done, len - done);
+        for (size_t q = lo + done; q < lo + len; q++) {
             j->da[q] += j->dy[q];
             j->db[q] += j->dy[q];
         }
