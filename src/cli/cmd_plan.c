@@ -29,7 +29,8 @@ static int plan_estimates(const SweepConfig *cfg, const StoreRow *rows, int64_t 
         double sum = 0;
         int n = 0;
         for (int64_t r = 0; r < n_rows; r++) {
-            if (rows[r].status != FS_OK || strcmp(rows[r].kind, kind) || strcmp(rows[r].arch, arch))
+            if (rows[r].status != FS_OK || strcmp(rows[r].kind, kind) != 0 ||
+                strcmp(rows[r].arch, arch) != 0)
                 continue;
             if (t->kind == TASK_SHORTCUT) { /* with or without shortcut_ood */
                 const int g = sweep_axis_find(&cfg->axes[AX_AUG], rows[r].aug);
