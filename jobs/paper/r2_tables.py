@@ -386,7 +386,10 @@ def ood_transfer(r, archs, augs, oods, ti):
                 kc, nc, _ = kept(r["specific"][a, g, 0, :, 0], r["ood_specific"][a, g, 0, :, o])
                 k, n = k + kc, n + nc
         surv.append(k / n if n else np.nan)
-        accs.append(float(np.nanmean(r["ood_acc"][:, :, 0, :, o])) if "ood_acc" in r else np.nan)
+        # the accuracy of the same models (those with the transfer measured: transfer_augs)
+        acc_m = [r["ood_acc"][a, g, 0, :, o] for a in range(len(archs)) for g in range(len(augs))
+                 if "ood_acc" in r and np.isfinite(r["ood_specific"][a, g]).any()]
+        accs.append(float(np.nanmean(np.concatenate(acc_m))) if acc_m else np.nan)
     surv, accs = np.array(surv), np.array(accs)
     ok = np.isfinite(surv) & np.isfinite(accs)
     rho = "n/a"
@@ -406,7 +409,7 @@ def ood_transfer(r, archs, augs, oods, ti):
                  "k are still specific (TPR above the controls' p95 on the corrupted images, FPR <= 0.2) on "
                  "the corrupted copy of the same images; TPR = their mean TPR^DFM there. Last two rows: "
                  "per set, the share of all models' clean specific shortcuts that stay specific, and the "
-                 "mean accuracy of the models there; Spearman rank correlation between the two across "
+                 "mean accuracy of the same models there; Spearman rank correlation between the two across "
                  "the sets: " + rho + ".")
 
 
@@ -539,7 +542,11 @@ def main():
         if not os.path.exists(p):
             print("skip", name, "(no", p + ")")
             continue
-        md = fn(p) + "\n" + cost_table(p)
+        try:
+            md = fn(p) + "\n" + cost_table(p)
+        except BlockingIOError:  # HDF5's file lock: a sweep is writing it
+            print("skip", name, "(" + p + " is open for writing: a sweep is running on it)")
+            continue
         open(os.path.join(OUT, name + ".md"), "w").write(md)
         print(md)
         done.append(name)
