@@ -13,7 +13,8 @@
 static const char plan_usage[] =
     "usage: fsweep plan CONFIG [--store STORE.h5] [--list] [--ranks 2,4,16] [key=value ...]\n"
     "  Print the task list, counts per axis and kind, which tasks the store already holds,\n"
-    "  and the estimated cost (from [cost], or measured mean times per kind in the store).\n"
+    "  and the estimated cost: per task, the measured mean time of the stored tasks of its kind\n"
+    "  and arch (SHORTCUT: and with the same transfer analyses), else its [cost] estimate.\n"
     "  No MPI needed.\n";
 
 /* est[i] for every task i of cfg: the mean wall time of the stored successful tasks with the

@@ -226,7 +226,8 @@ FsStatus runner_run_fake(const TaskSpec *spec, const TaskEnv *env, TaskResult *o
             for (int64_t c = 0; c < K; c++) v[SCB_TPR_ORG][c] = rng_uniform_range(&r, 0.5, 1);
             for (int64_t c = 0; c < K; c++) v[SCB_FPR_ORG][c] = rng_uniform_range(&r, 0, 0.1);
         }
-        if (cfg->shortcut_ood && cfg->transfer[spec->aug]) { /* the real runner's ood_* arrays, pseudo-values */
+        /* the real runner's ood_* arrays (shortcut_ood, transfer_augs), pseudo-values */
+        if (cfg->shortcut_ood && cfg->transfer[spec->aug]) {
             double *v[SCB_COUNT];
             const int64_t n_ood = cfg->axes[AX_OOD].n;
             runner_shortcut_blobs_ood(out, n_ood, K, v);

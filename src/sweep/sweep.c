@@ -813,7 +813,6 @@ static int class_item(const SweepConfig *cfg, int d, const char *item, uint8_t *
     return 0;
 }
 
-/* [axes] classes against every dataset's class count and names: cfg->cls, cfg->n_cls. */
 /* transfer_augs = all | AUG, ...: cfg->transfer[g] = 1 for the augs-axis values named (all: every
  * one). A name that is not on the axis is allowed (a sitting with a shorter augs list, an
  * AUGS= run of run_r2.sh) when it is an augmentation the real runner knows, so a typo is caught. */
@@ -845,6 +844,7 @@ static FsStatus parse_transfer_augs(const RawValues *raw, SweepConfig *cfg)
     return st;
 }
 
+/* [axes] classes against every dataset's class count and names: cfg->cls, cfg->n_cls. */
 static FsStatus parse_classes(const RawValues *raw, SweepConfig *cfg)
 {
     const int i = key_find("axes", "classes"), nd = cfg->axes[AX_DATASET].n;
