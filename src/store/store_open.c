@@ -75,20 +75,12 @@ FsStatus store_get_attr(Store *s, const char *name, char **value)
     return *value ? FS_OK : fs_errorf(FS_ERR_FORMAT, "%s: no attribute %s", s->path, name);
 }
 
-/* 1 when text holds line as a whole line */
-static int has_line(const char *text, const char *line)
+/* 1 when a line of text starts with s (whole: and ends with it) */
+static int has_line(const char *text, const char *s, int whole)
 {
-    const size_t n = strlen(line);
-    for (const char *p = strstr(text, line); p; p = strstr(p + 1, line))
-        if ((p == text || p[-1] == '\n') && (p[n] == '\n' || p[n] == 0)) return 1;
-    return 0;
-}
-
-/* 1 when a line of text starts with prefix */
-static int has_prefix_line(const char *text, const char *prefix)
-{
-    for (const char *p = strstr(text, prefix); p; p = strstr(p + 1, prefix))
-        if (p == text || p[-1] == '\n') return 1;
+    const size_t n = strlen(s);
+    for (const char *p = strstr(text, s); p; p = strstr(p + 1, s))
+        if ((p == text || p[-1] == '\n') && (!whole || p[n] == '\n' || p[n] == 0)) return 1;
     return 0;
 }
 
@@ -105,10 +97,10 @@ static void diff_lines(const char *a, const char *b, int only_new, FsBuf *out)
         }
         char name[64] = "", part[64] = "", prefix[80];
         if (!strcmp(sec, "[cost]") || sscanf(l, "%63[^ =]", name) != 1 ||
-            sscanf(sec, "[%63[^]]", part) != 1 || !sweep_key_affects_results(part, name) || has_line(b, l))
+            sscanf(sec, "[%63[^]]", part) != 1 || !sweep_key_affects_results(part, name) || has_line(b, l, 1))
             continue;
         fs_snprintf(prefix, sizeof prefix, "%s = ", name);
-        if (only_new && has_prefix_line(b, prefix)) continue;
+        if (only_new && has_line(b, prefix, 0)) continue;
         fsbuf_printf(out, "%s%s %s", out->len ? "; " : "", sec, l);
     }
     free(copy);
