@@ -99,9 +99,8 @@ __attribute__((target("avx512f"))) static void stride2_row_avx512(const float *x
     for (; ox < hi; ox++) r[ox] = xr[2 * ox + off];
 }
 
-/* stride2_row_avx512's copy with AVX2, 8 outputs from two 8-float loads (even lanes by a
- * shuffle and a 64-bit permute) while the second load stays inside the row (w floats), then
- * one at a time. */
+/* stride2_row_avx512's copy with AVX2, 8 outputs from two 8-float loads (simd_even_avx2) while
+ * the second load stays inside the row (w floats), then one at a time. */
 __attribute__((target("avx2"))) static void stride2_row_avx2(const float *xr, int w, int off, int lo,
                                                               int hi, float *r)
 {
@@ -109,8 +108,7 @@ __attribute__((target("avx2"))) static void stride2_row_avx2(const float *xr, in
     for (; ox + 8 <= hi && 2 * ox + off + 16 <= w; ox += 8) {
         const float *s = xr + 2 * ox + off;
         __m256 v0 = _mm256_loadu_ps(s), v1 = _mm256_loadu_ps(s + 8);
-        __m256 e = _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(_mm256_shuffle_ps(v0, v1, 0x88)), 0xD8));
-        _mm256_storeu_ps(r + ox, e);
+        _mm256_storeu_ps(r + ox, simd_even_avx2(v0, v1));
     }
     for (; ox < hi; ox++) r[ox] = xr[2 * ox + off];
 }

@@ -441,11 +441,8 @@ __attribute__((target("avx2"))) static void transform_input_avx2(const float *x,
                                         _mm256_sub_ps(a1, a3)};
                         __m256 hi[4] = {_mm256_sub_ps(b0, b2), _mm256_add_ps(b1, b2), _mm256_sub_ps(b2, b1),
                                         _mm256_sub_ps(b1, b3)};
-                        for (int r = 0; r < 4; r++) { /* [x0 x2 x8 x10 | x4 x6 x12 x14] -> in order */
-                            __m256 ve = _mm256_castpd_ps(_mm256_permute4x64_pd(
-                                _mm256_castps_pd(_mm256_shuffle_ps(lo[r], hi[r], 0x88)), 0xD8));
-                            __m256 vo = _mm256_castpd_ps(_mm256_permute4x64_pd(
-                                _mm256_castps_pd(_mm256_shuffle_ps(lo[r], hi[r], 0xDD)), 0xD8));
+                        for (int r = 0; r < 4; r++) { /* the even and odd columns, in order */
+                            __m256 ve = simd_even_avx2(lo[r], hi[r]), vo = simd_odd_avx2(lo[r], hi[r]);
                             if (h) {
                                 e1[r] = ve;
                                 o1[r] = vo;

@@ -5,10 +5,28 @@
  * batch-norm passes) do the scalar loops' operations in the same order, so they give bitwise the
  * same results: FSWEEP_NO_AVX2=1 runs the scalar loops so that tests can compare the two
  * (tests/cli/test_train_cli.sh, tests/engine/test_wino_avx2.sh). AVX-512 paths are chosen
- * before it where a CPU has them. */
+ * before it where a CPU has them. simd_even_avx2 / simd_odd_avx2: the de-interleave that the
+ * stride-2 loops share. */
 #ifndef FSWEEP_ENGINE_SIMD_H
 #define FSWEEP_ENGINE_SIMD_H
 
 int simd_avx2(void);
+
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+
+/* The even floats of the 16 in a = x[0..7], b = x[8..15], in order: x0 x2 .. x14. The shuffle
+ * gives [x0 x2 x8 x10 | x4 x6 x12 x14]; the 64-bit permute puts the pairs in order. */
+static inline __attribute__((target("avx2"))) __m256 simd_even_avx2(__m256 a, __m256 b)
+{
+    return _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(_mm256_shuffle_ps(a, b, 0x88)), 0xD8));
+}
+
+/* The odd floats x1 x3 .. x15 of a = x[0..7], b = x[8..15], in order (as simd_even_avx2). */
+static inline __attribute__((target("avx2"))) __m256 simd_odd_avx2(__m256 a, __m256 b)
+{
+    return _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(_mm256_shuffle_ps(a, b, 0xDD)), 0xD8));
+}
+#endif
 
 #endif
