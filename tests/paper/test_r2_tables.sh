@@ -43,9 +43,9 @@ print("cost table ok")
 EOF
 check $? "measured-cost table: the task count and core-hours of the store, rows per kind, arch, aug"
 
-"$PY" - "$tmp/out" <<'EOF'
-import re, sys
-out = sys.argv[1]
+"$PY" - "$tmp/out" "$tmp/raw" <<'EOF'
+import re, sys, h5py, numpy as np
+out, raw = sys.argv[1], sys.argv[2]
 def tab(md, title):
     """rows (lists of cells) of the table under the heading containing title"""
     part = md.split("### ")
@@ -79,7 +79,13 @@ want(re.search(r"Spearman rank correlation between the two across the sets: [+-]
 want([r[1] for r in tab(bc, "cross-architecture transfer")] == ["none", "none"],
      "cross-architecture table: 2 directions x the none models (transfer_augs = none)")
 d = open(out + "/d_hfss.md").read()
-want(len(tab(d, "HFSS against removal")) == 10, "HFSS table: 10 classes")
+want(len(tab(d, "HFSS against removal maps")) == 10, "HFSS table: 10 classes")
+hs = tab(d, "HFSS against removal, over all classes")
+hr = h5py.File(raw + "/r2_d_hfss.h5", "r")["results/fashion_mnist32"]
+sp = hr["hfss_specific"][()][0, 0, 0]  # (seed, map, class)
+want(len(hs) == 3 and [r[1] for r in hs[:2]] == ["HFSS", "removal"] and
+     [r[3] for r in hs[:2]] == ["%d/30" % np.nansum(sp[:, m]) for m in (0, 1)],
+     "HFSS summary: specific counts of each map over the 30 (class, seed) cells, as stored")
 x = open(out + "/dfmx.md").read()
 want(len(tab(x, "DFM-X accuracy")) == 4, "DFM-X accuracy table: 4 augs")
 want(len(tab(x, "DFM-X minus reference")) == 4, "DFM-X differences: 2 dfmx augs x (baseline, control)")
