@@ -13,6 +13,7 @@
 # AUGS, on the same store. The grid's axes may grow on resume, so a later sitting with another
 # AUGS, or without AUGS (the whole config), adds to the same store and skips what is done: this is
 # how a short sitting finishes whole models (all their tasks) instead of a slice of every model.
+# ARCHS="resnet50:0.125" (say) does the same with the `archs` line (both may be given).
 # FORCE=1 passes --force: continue a store whose result-affecting keys changed (fsweep run --help),
 # e.g. r2_bc_fashion's none models measured before transfer_augs existed (their results are the
 # same under transfer_augs = none).
@@ -36,10 +37,16 @@ for e in "${exps[@]}"; do
   ini=jobs/paper/r2_$e.ini store=$RAW/r2_$e.h5
   [ -f "$ini" ] || { echo "run_r2.sh: no $ini"; exit 2; }
   tag=$e
-  if [ -n "${AUGS:-}" ]; then
-    grep -q '^augs = ' "$ini" || { echo "run_r2.sh: $ini has no 'augs = ' line for AUGS"; exit 2; }
-    sub=$RAW/r2_$e.augs.ini tag="$e[augs=$AUGS]"
-    sed "s|^augs = .*|augs = $AUGS|" "$ini" >"$sub" || exit 2
+  if [ -n "${AUGS:-}${ARCHS:-}" ]; then
+    sub=$RAW/r2_$e.augs.ini
+    cp "$ini" "$sub" || exit 2
+    for ax in augs archs; do
+      v=${AUGS:-} && [ $ax = archs ] && v=${ARCHS:-}
+      [ -n "$v" ] || continue
+      grep -q "^$ax = " "$sub" || { echo "run_r2.sh: $ini has no '$ax = ' line for ${ax^^}"; exit 2; }
+      sed -i "s|^$ax = .*|$ax = $v|" "$sub" || exit 2
+      tag="$tag[$ax=$v]"
+    done
     ini=$sub
   fi
   start=$(date -u +%FT%TZ) t0=$(date +%s) load=$(cut -d' ' -f1 /proc/loadavg)
