@@ -17,6 +17,9 @@
 # FORCE=1 passes --force: continue a store whose result-affecting keys changed (fsweep run --help),
 # e.g. r2_bc_fashion's none models measured before transfer_augs existed (their results are the
 # same under transfer_augs = none).
+# FSWEEP_THREADS=N gives each rank N engine threads (default 1: the ranks bring the parallelism);
+# e.g. NP=2 FSWEEP_THREADS=2 for a last long task (HFSS) that would leave a core idle. Results do
+# not depend on it.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 FS=${FS:-build/fsweep}
@@ -25,7 +28,7 @@ RAW=results/paper/raw
 OUT=results/paper/r2
 mkdir -p "$RAW" "$OUT"
 [ -s "$OUT/cost.tsv" ] || printf 'experiment\tstart_utc\twall_s\tcpu_s\trc\tdone\ttotal\tload_start\ttask_s\n' >"$OUT/cost.tsv"
-export FSWEEP_THREADS=1 OPENBLAS_NUM_THREADS=1
+export FSWEEP_THREADS=${FSWEEP_THREADS:-1} OPENBLAS_NUM_THREADS=1
 if [ "$(id -u)" = 0 ]; then export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1; fi
 exps=("$@")
 [ ${#exps[@]} -gt 0 ] || exps=(a_syn bc_fashion bc_capacity d_hfss dfmx)
