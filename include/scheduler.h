@@ -1,7 +1,7 @@
 /* scheduler.h: no scheduler.c (sched.h would shadow <sched.h>): implemented by src/sched/.
  * Running a sweep's task graph. Two schedulers share one graph (SchedGraph):
- *   sched_serial: one process runs every task in order of readiness, longest first;
- *   sched_mpi:    rank 0 is the master (hands out ready tasks on request, longest first; writes
+ *   sched_serial: one process runs the ready tasks, longest chain first (below);
+ *   sched_mpi:    rank 0 is the master (hands out ready tasks on request, in the same order; writes
  *                 every result to the store and flushes; trains nothing), ranks 1.. are workers
  *                 that run the TaskRunner the caller passes (runner.h). All MPI goes through
  *                 par.h.
@@ -12,6 +12,9 @@
  * in this run; its dependents are then blocked. *stop (set by SIGTERM/SIGUSR1) drains: no new
  * tasks, running ones finish (or stop at their next task_check) within cfg->drain_timeout, the
  * store is closed by the caller, and the exit code is FS_EXIT_RESUMABLE.
+ * Order: the ready task with the largest bottom level (its [cost] estimate plus the longest chain
+ * of estimates among the tasks that wait for it) goes first, then the larger own estimate, then
+ * the lower index (critical-path list scheduling; tests/sched/test_order.sh).
  * Returns an FS_EXIT_* code. Not thread-safe. */
 #ifndef FS_SCHEDULER_H
 #define FS_SCHEDULER_H
@@ -54,7 +57,8 @@ typedef struct {
     int *tries;      /* attempts in this run */
     int *waiting;    /* unfinished dependencies */
     int *child_off, *child; /* CSR lists of dependents */
-    int *heap, heap_n;      /* ready tasks: max cost first, then lowest index */
+    int *heap, heap_n;      /* ready tasks: highest prio first, then max cost, then lowest index */
+    double *prio;           /* bottom level: the task's cost + the longest cost chain waiting on it */
     int64_t n_skipped, n_done, n_failed, n_blocked, n_running, n_fail_attempts;
     double t0, last_progress, cost_left, cost_start; /* estimated seconds */
     uint64_t order_seed; /* FSWEEP_ORDER_SEED (tests): hand out ready tasks in a random order */
@@ -65,6 +69,9 @@ void sgraph_free(SchedGraph *g);
 int sgraph_next(SchedGraph *g);             /* a ready task (now RUNNING), or -1 */
 void sgraph_requeue(SchedGraph *g, int i);  /* RUNNING -> READY without counting an attempt */
 int sgraph_idle(const SchedGraph *g);       /* nothing ready and nothing running */
+/* The wall seconds of g's unfinished tasks on `workers` workers handed out as the schedulers do
+ * (the same ready order), task i taking dur[i] s: an event simulation for `fsweep plan`. */
+double sgraph_simulate(const SchedGraph *g, const double *dur, int workers);
 /* Attempt number (1-based, counting earlier runs' rows) for the next run of task i. */
 int sgraph_attempt(const SchedGraph *g, int i);
 /* Fill the header (attempt, rank, host, times), store the result, print, update the graph.

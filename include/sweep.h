@@ -95,7 +95,7 @@ typedef struct {
     int src_arch;    /* XFER: the arch whose DFMs (same dataset, aug, band, seed) are measured */
     int n_deps;      /* tasks that must finish first: sweep_task_deps(cfg, task)[0 .. n_deps) */
     int dep_off;     /* their offset in cfg->deps (TRAIN first, then e.g. a SHORTCUT's DFM parts) */
-    double cost;     /* estimated seconds (longest first) */
+    double cost;     /* estimated seconds (the scheduler's order, scheduler.h) */
 } TaskSpec;
 
 typedef struct {

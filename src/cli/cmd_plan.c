@@ -14,7 +14,8 @@ static const char plan_usage[] =
     "usage: fsweep plan CONFIG [--store STORE.h5] [--list] [--ranks 2,4,16] [key=value ...]\n"
     "  Print the task list, counts per axis and kind, which tasks the store already holds,\n"
     "  and the estimated cost: per task, the measured mean time of the stored tasks of its kind\n"
-    "  and arch (SHORTCUT: and with the same transfer analyses), else its [cost] estimate.\n"
+    "  and arch (SHORTCUT: and with the same transfer analyses), else its [cost] estimate;\n"
+    "  the wall time per rank count simulates the scheduler's order with those estimates.\n"
     "  No MPI needed.\n";
 
 /* est[i] for every task i of cfg: the mean wall time of the stored successful tasks with the
@@ -81,7 +82,7 @@ int cmd_plan(int argc, char **argv)
     sweep_print_counts(&cfg, stdout);
     SchedGraph g;
     sgraph_init(&g, &cfg, st, NULL);
-    double left = 0, total = 0, crit = 0;
+    double left = 0, total = 0;
     int show_all = a.list || cfg.n_tasks <= 60;
     printf("%-6s %-8s %9s  %s\n", "index", "state", "est_s", "task");
     for (int i = 0; i < cfg.n_tasks; i++) {
@@ -90,13 +91,6 @@ int cmd_plan(int argc, char **argv)
         total += c;
         int done = g.state[i] == TS_DONE;
         if (!done) left += c;
-        double path = c; /* a dfmx model's train waits for its source's train and maps */
-        if (t->kind == TASK_TRAIN && t->n_deps) {
-            const TaskSpec *m = &cfg.tasks[sweep_task_deps(&cfg, t)[0]];
-            const TaskSpec *src = &cfg.tasks[sweep_task_deps(&cfg, m)[0]];
-            path += est[m->index] + est[src->index];
-        }
-        if (t->kind == TASK_TRAIN && path > crit) crit = path;
         char needs[200] = "  (no dependencies)";
         /* an edge across models (DFM-X), or HFSS's wait for its model's DFMs (hfss_evaluate) */
         if ((t->kind == TASK_TRAIN && t->n_deps) || (t->kind == TASK_HFSS && t->n_deps > 1))
@@ -113,12 +107,6 @@ int cmd_plan(int argc, char **argv)
         else if (i == 20)
             printf("... (%d more; --list shows all)\n", cfg.n_tasks - 25);
     }
-    double maxeval = 0; /* critical path: the longest train, then its longest follower */
-    for (int i = 0; i < cfg.n_tasks; i++) {
-        const TaskSpec *t = &cfg.tasks[i];
-        double c = est[i];
-        if (t->kind != TASK_TRAIN && t->n_deps && c > maxeval) maxeval = c;
-    }
     printf("stored: %lld of %d tasks%s\n", (long long)g.n_skipped, cfg.n_tasks,
            a.store ? "" : " (no --store given)");
     printf("estimated cost: %.3g core-hours in all, %.3g core-hours left (%d of %d task estimates "
@@ -128,8 +116,7 @@ int cmd_plan(int argc, char **argv)
     int *rk = a.n_ranks ? a.ranks : def, nr = a.n_ranks ? a.n_ranks : 5;
     for (int i = 0; i < nr; i++) {
         int w = rk[i] - 1;
-        double wall = left / w;
-        if (wall < crit + maxeval && left > 0) wall = crit + maxeval; /* critical path */
+        double wall = sgraph_simulate(&g, est, w);
         printf("  with %4d ranks (%4d workers): about %.3g h wall\n", rk[i], w, wall / 3600);
     }
     sgraph_free(&g);

@@ -9,49 +9,61 @@
 #include <string.h>
 
 /* ------------------------------------------------------------------ ready heap */
+/* Ready tasks leave the heap highest priority first: the task's bottom level g->prio (its
+ * estimated cost plus the longest chain of estimated costs among the tasks that wait for it),
+ * so that a short task which unblocks a long one (a model's DFMs before its HFSS search) goes
+ * before a long task that unblocks nothing (critical-path list scheduling); then the larger own
+ * cost, then the lower index. */
 static int heap_less(const SchedGraph *g, int a, int b) /* a before b? */
 {
     if (g->order_seed) { /* tests: a pseudo-random order, to show results do not depend on it */
         uint64_t x[2] = {g->order_seed, (uint64_t)a}, y[2] = {g->order_seed, (uint64_t)b};
         return fs_hash64(x, sizeof x) < fs_hash64(y, sizeof y);
     }
+    if (g->prio[a] != g->prio[b]) return g->prio[a] > g->prio[b];
     double ca = g->cfg->tasks[a].cost, cb = g->cfg->tasks[b].cost;
     if (ca != cb) return ca > cb;
     return a < b;
 }
 
-static void heap_push(SchedGraph *g, int i)
+/* heap[0 .. *n) ordered by heap_less (g's own ready heap, or sgraph_simulate's copy) */
+static void heap_push(const SchedGraph *g, int *heap, int *n, int i)
 {
-    int k = g->heap_n++;
-    g->heap[k] = i;
+    int k = (*n)++;
+    heap[k] = i;
     while (k > 0) {
         int p = (k - 1) / 2;
-        if (!heap_less(g, g->heap[k], g->heap[p])) break;
-        int t = g->heap[k];
-        g->heap[k] = g->heap[p];
-        g->heap[p] = t;
+        if (!heap_less(g, heap[k], heap[p])) break;
+        int t = heap[k];
+        heap[k] = heap[p];
+        heap[p] = t;
         k = p;
     }
-    g->state[i] = TS_READY;
 }
 
-static int heap_pop(SchedGraph *g)
+static int heap_pop(const SchedGraph *g, int *heap, int *n)
 {
-    if (!g->heap_n) return -1;
-    int top = g->heap[0];
-    g->heap[0] = g->heap[--g->heap_n];
+    if (!*n) return -1;
+    int top = heap[0];
+    heap[0] = heap[--*n];
     int k = 0;
     for (;;) {
         int l = 2 * k + 1, r = l + 1, m = k;
-        if (l < g->heap_n && heap_less(g, g->heap[l], g->heap[m])) m = l;
-        if (r < g->heap_n && heap_less(g, g->heap[r], g->heap[m])) m = r;
+        if (l < *n && heap_less(g, heap[l], heap[m])) m = l;
+        if (r < *n && heap_less(g, heap[r], heap[m])) m = r;
         if (m == k) break;
-        int t = g->heap[k];
-        g->heap[k] = g->heap[m];
-        g->heap[m] = t;
+        int t = heap[k];
+        heap[k] = heap[m];
+        heap[m] = t;
         k = m;
     }
     return top;
+}
+
+static void ready_push(SchedGraph *g, int i)
+{
+    heap_push(g, g->heap, &g->heap_n, i);
+    g->state[i] = TS_READY;
 }
 
 /* ------------------------------------------------------------------ graph */
@@ -60,6 +72,37 @@ static int dep_list(const SweepConfig *cfg, const TaskSpec *t, int *out) /* all 
     const int *d = sweep_task_deps(cfg, t);
     for (int j = 0; j < t->n_deps; j++) out[j] = d[j];
     return t->n_deps;
+}
+
+/* g->prio[i]: task i's cost plus the largest prio of the unfinished tasks that wait for it,
+ * over a topological order of the dependency graph (Kahn's, then backwards). A cycle cannot
+ * come out of sweep_load; its tasks would keep their own cost. */
+static void sgraph_bottom_levels(SchedGraph *g)
+{
+    const int n = g->n;
+    int *indeg = xcalloc((size_t)n + 1, sizeof(int)), *order = xmalloc(((size_t)n + 1) * sizeof(int));
+    int head = 0, tail = 0;
+    for (int i = 0; i < n; i++) {
+        indeg[i] = g->cfg->tasks[i].n_deps;
+        g->prio[i] = g->cfg->tasks[i].cost;
+        if (!indeg[i]) order[tail++] = i;
+    }
+    while (head < tail) {
+        int i = order[head++];
+        for (int j = g->child_off[i]; j < g->child_off[i + 1]; j++)
+            if (--indeg[g->child[j]] == 0) order[tail++] = g->child[j];
+    }
+    for (int q = tail - 1; q >= 0; q--) {
+        int i = order[q];
+        double below = 0;
+        for (int j = g->child_off[i]; j < g->child_off[i + 1]; j++) {
+            int c = g->child[j];
+            if (g->state[c] != TS_DONE && g->prio[c] > below) below = g->prio[c];
+        }
+        g->prio[i] = g->cfg->tasks[i].cost + below;
+    }
+    free(indeg);
+    free(order);
 }
 
 void sgraph_init(SchedGraph *g, const SweepConfig *cfg, Store *store, FILE *out)
@@ -76,6 +119,7 @@ void sgraph_init(SchedGraph *g, const SweepConfig *cfg, Store *store, FILE *out)
     g->waiting = xcalloc((size_t)n + 1, sizeof(int));
     g->child_off = xcalloc((size_t)n + 2, sizeof(int));
     g->heap = xcalloc((size_t)n + 1, sizeof(int));
+    g->prio = xcalloc((size_t)n + 1, sizeof(double));
     int maxdeps = 1;
     for (int i = 0; i < n; i++)
         if (cfg->tasks[i].n_deps > maxdeps) maxdeps = cfg->tasks[i].n_deps;
@@ -99,12 +143,13 @@ void sgraph_init(SchedGraph *g, const SweepConfig *cfg, Store *store, FILE *out)
             g->state[i] = TS_DONE;
             g->n_skipped++;
         }
+    sgraph_bottom_levels(g);
     for (int i = 0; i < n; i++) {
         if (g->state[i] == TS_DONE) continue;
         g->cost_left += cfg->tasks[i].cost;
         int k = dep_list(cfg, &cfg->tasks[i], d);
         for (int j = 0; j < k; j++) g->waiting[i] += g->state[d[j]] != TS_DONE;
-        if (!g->waiting[i]) heap_push(g, i);
+        if (!g->waiting[i]) ready_push(g, i);
     }
     free(d);
     g->cost_start = g->cost_left;
@@ -119,12 +164,13 @@ void sgraph_free(SchedGraph *g)
     free(g->child_off);
     free(g->child);
     free(g->heap);
+    free(g->prio);
     memset(g, 0, sizeof *g);
 }
 
 int sgraph_next(SchedGraph *g)
 {
-    int i = heap_pop(g);
+    int i = heap_pop(g, g->heap, &g->heap_n);
     if (i >= 0) {
         g->state[i] = TS_RUNNING;
         g->n_running++;
@@ -136,10 +182,45 @@ void sgraph_requeue(SchedGraph *g, int i)
 {
     if (g->state[i] != TS_RUNNING) return;
     g->n_running--;
-    heap_push(g, i);
+    ready_push(g, i);
 }
 
 int sgraph_idle(const SchedGraph *g) { return g->heap_n == 0 && g->n_running == 0; }
+
+double sgraph_simulate(const SchedGraph *g, const double *dur, int workers)
+{
+    if (workers < 1) return NAN;
+    const int n = g->n;
+    int *heap = xmalloc(((size_t)n + 1) * sizeof(int)), *waiting = xmalloc(((size_t)n + 1) * sizeof(int));
+    int *run = xmalloc((size_t)workers * sizeof(int)), hn = g->heap_n, busy = 0;
+    double *fin = xmalloc((size_t)workers * sizeof(double)), now = 0;
+    memcpy(heap, g->heap, (size_t)hn * sizeof(int));
+    memcpy(waiting, g->waiting, (size_t)n * sizeof(int));
+    for (;;) {
+        while (busy < workers && hn > 0) { /* free workers take the ready tasks, best first */
+            run[busy] = heap_pop(g, heap, &hn);
+            fin[busy] = now + dur[run[busy]];
+            busy++;
+        }
+        if (!busy) break;
+        int w = 0; /* the next to finish; ties: the lower task index, for one answer */
+        for (int k = 1; k < busy; k++)
+            if (fin[k] < fin[w] || (fin[k] == fin[w] && run[k] < run[w])) w = k;
+        int i = run[w];
+        now = fin[w];
+        run[w] = run[--busy];
+        fin[w] = fin[busy];
+        for (int c = g->child_off[i]; c < g->child_off[i + 1]; c++) {
+            int j = g->child[c];
+            if (g->state[j] == TS_WAIT && --waiting[j] == 0) heap_push(g, heap, &hn, j);
+        }
+    }
+    free(heap);
+    free(waiting);
+    free(run);
+    free(fin);
+    return now;
+}
 
 int sgraph_attempt(const SchedGraph *g, int i)
 {
@@ -179,12 +260,12 @@ FsStatus sgraph_record(SchedGraph *g, int i, TaskResult *r)
         g->cost_left -= t->cost;
         for (int c = g->child_off[i]; c < g->child_off[i + 1]; c++) {
             int j = g->child[c];
-            if (g->state[j] == TS_WAIT && --g->waiting[j] == 0) heap_push(g, j);
+            if (g->state[j] == TS_WAIT && --g->waiting[j] == 0) ready_push(g, j);
         }
     } else {
         g->n_fail_attempts++;
         if (g->tries[i] <= g->cfg->retries) {
-            heap_push(g, i);
+            ready_push(g, i);
         } else {
             g->state[i] = TS_FAILED;
             g->n_failed++;
