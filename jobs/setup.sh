@@ -8,7 +8,7 @@ PKGS=(build-essential pkg-config git openmpi-bin libopenmpi-dev libfftw3-dev lib
       libhdf5-dev libopenblas-dev zlib1g-dev libpng-dev libjpeg-dev libiniparser-dev
       libcairo2-dev fonts-dejavu-core
       dataset-fashion-mnist python3 python3-numpy python3-h5py python3-pandas python3-xarray
-      python3-h5netcdf iproute2 procps)
+      python3-h5netcdf iproute2 procps time)
 mode=${1:-install}
 missing=()
 for p in "${PKGS[@]}"; do
