@@ -18,8 +18,8 @@
 # e.g. r2_bc_fashion's none models measured before transfer_augs existed (their results are the
 # same under transfer_augs = none).
 # FSWEEP_THREADS=N gives each rank N engine threads (default 1: the ranks bring the parallelism);
-# e.g. NP=2 FSWEEP_THREADS=2 for a last long task (HFSS) that would leave a core idle. Results do
-# not depend on it.
+# results do not depend on it. It does not speed up an HFSS or DFM task: their scorer filters
+# and scores on one thread (measured 2026-12-07: the second thread 2 % busy in an HFSS task).
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 FS=${FS:-build/fsweep}
