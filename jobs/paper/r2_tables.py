@@ -484,8 +484,9 @@ def exp_d(path):
                              "{:.2f}".format(np.nanmean(t[a, 0, 0, :, m])),
                              "{:+.2f}".format(np.nanmean(over[:, m])),
                              "{:.0f}".format(np.nanmean(nb[a, 0, 0, :, m]))])
-            rows.append([an, "HFSS - removal, per seed", tci(cnt["P"][:, 0] - cnt["P"][:, 1]),
-                         tci(cnt["S"][:, 0] - cnt["S"][:, 1]),
+            sm = fin.any(axis=2).all(axis=1)  # the seeds with both maps measured
+            rows.append([an, "HFSS - removal, per seed", tci((cnt["P"][:, 0] - cnt["P"][:, 1])[sm]),
+                         tci((cnt["S"][:, 0] - cnt["S"][:, 1])[sm]),
                          tci(np.nanmean(t[a, 0, 0, :, 0] - t[a, 0, 0, :, 1], axis=1)),
                          tci(np.nanmean(over[:, 0] - over[:, 1], axis=1)), ""])
         md.append(table(ds + ": HFSS against removal, over all classes",
