@@ -557,6 +557,11 @@ static FsStatus convert(RawValues *raw, SweepConfig *cfg)
         int i = key_find("train", "optimizer");
         return bad(raw, i, "sgd or adamw");
     }
+    if (!strcmp(cfg->runner, "real") && strcmp(cfg->optimizer, "sgd") != 0) {
+        /* the engine's train_run has SGD only: stop at plan, not at the first TRAIN task */
+        int i = key_find("train", "optimizer");
+        return bad(raw, i, "sgd with runner = real (adamw is not in the engine's training yet)");
+    }
     if (strcmp(cfg->schedule, "plateau") != 0 && strcmp(cfg->schedule, "cosine") != 0 &&
         strcmp(cfg->schedule, "cosine_step") != 0 && strcmp(cfg->schedule, "const") != 0) {
         int i = key_find("train", "schedule");
