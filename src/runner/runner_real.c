@@ -372,11 +372,6 @@ static FsStatus run_train(const SweepConfig *cfg, const TaskSpec *s, const TaskE
     if (st == FS_OK) st = make_augmenter(cfg, s, &tr, &aug);
     if (st == FS_OK && cfg->dfmx[s->aug].on) st = dfmx_setup(cfg, s, env, &tr, aug, out);
     if (st != FS_OK) goto out;
-    if (!strcmp(cfg->optimizer, "adamw")) {
-        st = fs_errorf(FS_ERR_CONFIG, "%s: optimizer adamw is not in the engine's train_run yet",
-                       s->key);
-        goto out;
-    }
     TrainConfig tc;
     train_config_default(&tc);
     tc.epochs = cfg->epochs;
