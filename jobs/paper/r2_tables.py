@@ -272,6 +272,86 @@ def exp_bc(path):
     return "\n".join(md)
 
 
+T975 = {1: 12.706, 2: 4.303, 3: 3.182, 4: 2.776, 5: 2.571, 6: 2.447, 7: 2.365, 8: 2.306, 9: 2.262, 10: 2.228}
+
+
+def welch(a, b):
+    """mean(a) - mean(b) with its 95 % Welch t interval (unpaired: different architectures share
+    a seed number, not an initialisation); degrees of freedom by Welch-Satterthwaite, rounded down."""
+    a, b = (np.asarray(v, dtype=float) for v in (a, b))
+    a, b = a[np.isfinite(a)], b[np.isfinite(b)]
+    if a.size < 2 or b.size < 2:
+        return "n/a ({} and {} seeds)".format(a.size, b.size)
+    va, vb = a.var(ddof=1) / a.size, b.var(ddof=1) / b.size
+    d = a.mean() - b.mean()
+    if va + vb == 0:
+        return "{:+.3f} (no spread)".format(d)
+    df = (va + vb) ** 2 / (va ** 2 / (a.size - 1) + vb ** 2 / (b.size - 1))
+    h = T975.get(max(1, int(df)), 2.0) * np.sqrt(va + vb)
+    return "{:+.3f} [{:+.3f}, {:+.3f}]".format(d, d - h, d + h)
+
+
+def n_params(f, ds, arch):
+    w = "models/{}/{}/weights".format(ds, arch)
+    return int(f[w].shape[-1]) if w in f else 0
+
+
+def capacity_compare(path, base_path):
+    """(b) capacity: each model of path (ResNet-50/8, ViT-tiny/4) against base_path's models with
+    the same dataset and aug (ResNet-18/8, VGG-16/8 of r2_bc_fashion): accuracy, per-seed counts
+    of the paper's and the specific verdicts over the classes, mean TPR^DFM and its margin over
+    the random controls' p95, each difference to ResNet-18/8 with a Welch interval over seeds."""
+    if not os.path.exists(base_path):
+        return ""
+    f, fb = h5py.File(path, "r"), h5py.File(base_path, "r")
+    rows = []
+    for ds in sorted(f["results"]):
+        if ds not in fb["results"]:
+            continue
+        per = []  # (label, stats) for every (store, arch, aug) with results
+        for src, ff in (("base", fb), ("cap", f)):
+            r = ModelGrid(ff["results"][ds])
+            archs, augs, cls = labels(r, "arch"), labels(r, "aug"), labels(r, "class")
+            T = list(r["T"][()]) if "T" in r else [0.05]
+            ti = T.index(0.05) if 0.05 in T else 0
+            for a, an in enumerate(archs):
+                for g, gn in enumerate(augs):
+                    if gn != "none":
+                        continue
+                    tpr = r["tpr"][a, g, 0, :, ti]  # (seed, class)
+                    ok = np.isfinite(tpr).all(axis=1)
+                    if not ok.any():
+                        continue
+                    st = dict(acc=r["test_acc"][a, g, 0, :, 0][ok],
+                              paper=np.nansum(r["strong"][a, g, 0, :, ti], axis=1)[ok],
+                              spec=np.nansum(r["specific"][a, g, 0, :, ti], axis=1)[ok],
+                              tpr=np.nanmean(tpr, axis=1)[ok],
+                              marg=np.nanmean(tpr - r["ctl_tpr_p95"][a, g, 0, :, ti], axis=1)[ok],
+                              maj=", ".join(cls[c] for c in np.nonzero(maj(r["specific"][a, g, 0, :, ti]))[0])
+                              or "none", n=int(ok.sum()), k=len(cls), params=n_params(ff, ds, an))
+                    per.append((an, st))
+        ref = next((st for an, st in per if an.startswith("resnet18")), None)
+        for an, st in per:
+            d = (lambda key: "" if ref is None or st is ref else welch(st[key], ref[key]))
+            rows.append([ds, an, "{:,}".format(st["params"]) if st["params"] else "?", st["n"],
+                         rng(st["acc"]), "{:.1f} {}".format(st["paper"].mean(), d("paper")),
+                         "{:.1f} {}".format(st["spec"].mean(), d("spec")),
+                         "{:.2f} {}".format(st["tpr"].mean(), d("tpr")),
+                         "{:+.2f} {}".format(st["marg"].mean(), d("marg")), st["maj"]])
+    return table("capacity: each model against ResNet-18/8 (aug none, T = 0.05)",
+                 ["dataset", "arch", "parameters", "seeds", "test acc", "paper's shortcuts per seed",
+                  "specific shortcuts per seed", "mean TPR DFM", "TPR DFM - ctl p95",
+                  "specific in a majority of seeds"], rows,
+                 "Counts are per seed over the classes (then the mean over seeds); mean TPR DFM and its margin "
+                 "over the random controls' p95 are means over classes per seed. After each mean: the "
+                 "difference to ResNet-18/8 (r2_bc_fashion, same analyses) with its 95 % Welch t interval "
+                 "over seeds (unpaired). ResNet-18/8 and VGG-16/8 rows come from r2_bc_fashion.h5.")
+
+
+def exp_capacity(path):
+    return exp_bc(path) + "\n" + capacity_compare(path, os.path.join(RAW, "r2_bc_fashion.h5"))
+
+
 def maj(v):
     """1 where a verdict holds in a strict majority of the seeds with a value (as fsweep report)."""
     v = np.asarray(v, dtype=float)
@@ -564,7 +644,8 @@ def cost_table(path):
 def main():
     os.makedirs(OUT, exist_ok=True)
     done = []
-    for name, fn in (("a_syn", exp_a), ("bc_fashion", exp_bc), ("bc_capacity", exp_bc), ("d_hfss", exp_d),
+    for name, fn in (("a_syn", exp_a), ("a_syn_cifar", exp_a), ("bc_fashion", exp_bc),
+                     ("bc_capacity", exp_capacity), ("bc_vit", exp_capacity), ("d_hfss", exp_d),
                      ("dfmx", exp_dfmx)):
         p = os.path.join(RAW, "r2_" + name + ".h5")
         if not os.path.exists(p):

@@ -19,10 +19,14 @@ typedef struct {
     int32_t index, attempt;
 } TaskMsgHeader;
 
-static void nap(double s)
+/* Sleep *s seconds, then double *s up to cap: the polling loops' backoff (the master's and an
+ * idle worker's). nanosleep's EINTR is not an error here: a signal (the drain request) ends the
+ * nap early, and the loop looks at it at once. */
+static void nap_backoff(double *s, double cap)
 {
-    struct timespec ts = {(time_t)s, (long)((s - (double)(time_t)s) * 1e9)};
-    nanosleep(&ts, NULL);
+    struct timespec ts = {(time_t)*s, (long)((*s - (double)(time_t)*s) * 1e9)};
+    (void)nanosleep(&ts, NULL);
+    if (*s < cap) *s *= 2;
 }
 
 /* Wait for the master's next message without spinning: Open MPI's blocking probe polls at
@@ -32,10 +36,7 @@ static void nap(double s)
 static void wait_master(void)
 {
     double s = 2e-5;
-    while (!par_iprobe(0, -1, NULL, NULL)) {
-        nap(s);
-        if (s < 2e-2) s *= 2;
-    }
+    while (!par_iprobe(0, -1, NULL, NULL)) nap_backoff(&s, 2e-2);
 }
 
 static int worker_loop(const SchedOptions *o)
@@ -135,8 +136,7 @@ static int master_loop(const SchedOptions *o, SchedSummary *sum)
         }
         int src = -1, tag = -1;
         if (!par_iprobe(-1, -1, &src, &tag)) {
-            nap(backoff);
-            if (backoff < 2e-3) backoff *= 2;
+            nap_backoff(&backoff, 2e-3);
             sgraph_progress(&g, 0);
             continue;
         }

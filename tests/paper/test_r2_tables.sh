@@ -5,18 +5,19 @@
 # with itself (kept + removed = the classes of 'none', kept + created = those of the aug); the
 # measured-cost table sums the store's task table; a store whose grid grew by a sitting with
 # more augs still gives its tables (arrays written by the none models alone, the ood_* of
-# transfer_augs = none, are shorter along aug: padded with NaN).
+# transfer_augs = none, are shorter along aug: padded with NaN); the capacity table sets each
+# capacity model (ResNet-50/8, ViT-tiny/4) beside r2_bc_fashion's with the counts as stored.
 # shellcheck source=tests/lib.sh
 . "$(dirname "$0")/../lib.sh"
 need_py h5py numpy
 mkdir -p "$tmp/raw" "$tmp/out"
-for e in bc_fashion d_hfss dfmx; do
+for e in bc_fashion bc_capacity bc_vit d_hfss dfmx; do
   { sed -e 's/^runner = real/runner = fake/' "jobs/paper/r2_$e.ini"; printf '\n[fake]\nms = 0\n'; } >"$tmp/$e.ini"
   "$B/fsweep-serial" run "$tmp/$e.ini" --store "$tmp/raw/r2_$e.h5" -q >"$tmp/$e.log" 2>&1
   check $? "fake-runner store of r2_$e.ini"
 done
 "$PY" jobs/paper/r2_tables.py "$tmp/raw" "$tmp/out" >"$tmp/tables.log" 2>&1
-check $? "r2_tables.py runs on the three stores"
+check $? "r2_tables.py runs on the five stores"
 mkdir -p "$tmp/grow" "$tmp/gout"
 "$B/fsweep-serial" run "$tmp/bc_fashion.ini" --store "$tmp/grow/r2_bc_fashion.h5" -q augs=none >"$tmp/g1.log" 2>&1 &&
   "$B/fsweep-serial" run "$tmp/bc_fashion.ini" --store "$tmp/grow/r2_bc_fashion.h5" -q augs=none,augmix >"$tmp/g2.log" 2>&1
@@ -86,6 +87,20 @@ sp = hr["hfss_specific"][()][0, 0, 0]  # (seed, map, class)
 want(len(hs) == 3 and [r[1] for r in hs[:2]] == ["HFSS", "removal"] and
      [r[3] for r in hs[:2]] == ["%d/30" % np.nansum(sp[:, m]) for m in (0, 1)],
      "HFSS summary: specific counts of each map over the 30 (class, seed) cells, as stored")
+def spec_counts(path, arch):
+    """per-seed count of specific classes of ARCH's none models at T = 0.05, as stored"""
+    f = h5py.File(path, "r")["results/fashion_mnist32"]
+    a = [v.decode() for v in f["arch"][()]].index(arch)
+    g = [v.decode() for v in f["aug"][()]].index("none")
+    ti = list(f["T"][()]).index(0.05)
+    return np.nansum(f["specific"][a, g, 0, :, ti], axis=1)  # (seed,)
+for e, arch in (("bc_capacity", "resnet50:0.125"), ("bc_vit", "vit_tiny:0.25")):
+    cap = tab(open(out + "/" + e + ".md").read(), "capacity: each model against ResNet-18/8")
+    want([r[1] for r in cap] == ["resnet18:0.125", "vgg16:0.125", arch], e + ": capacity rows ResNet-18, VGG-16, " + arch)
+    mine, base = spec_counts(raw + "/r2_" + e + ".h5", arch), spec_counts(raw + "/r2_bc_fashion.h5", "resnet18:0.125")
+    cell = cap[2][6].split()
+    want(cell[0] == "%.1f" % mine.mean() and abs(float(cell[1]) - (mine.mean() - base.mean())) < 6e-4 and
+         cap[0][6] == "%.1f" % base.mean(), e + ": specific count per seed %s and its difference to ResNet-18/8, as stored" % cap[2][6])
 x = open(out + "/dfmx.md").read()
 want(len(tab(x, "DFM-X accuracy")) == 4, "DFM-X accuracy table: 4 augs")
 want(len(tab(x, "DFM-X minus reference")) == 4, "DFM-X differences: 2 dfmx augs x (baseline, control)")
