@@ -1,5 +1,6 @@
 /* train.h: training and evaluation loops over a Dataset (PAPER.md 4: SGD, Nesterov 0.9, weight
- * decay 1e-4, lr 0.01, ReduceLROnPlateau on validation loss, batch 64, 90/10 split).
+ * decay 1e-4, lr 0.01, ReduceLROnPlateau on validation loss, batch 64, 90/10 split; or AdamW,
+ * as ViTs are usually trained).
  * train_run splits the set with rng_derive(seed, 0, RNG_STREAM_SHUFFLE), normalises with the
  * set's mean/std, calls the hooks, and is deterministic for a given seed (and BLAS thread
  * count). All buffers are allocated once before the first step; none per step.
@@ -17,8 +18,11 @@
 typedef struct {
     int epochs;
     int batch;
-    double lr, momentum, weight_decay;
+    double lr, momentum, weight_decay; /* momentum, nesterov: SGD; weight_decay: both (AdamW's
+                                        * decoupled, p *= 1 - lr wd) */
     int nesterov;
+    char optimizer[8];      /* sgd | adamw */
+    double beta1, beta2, eps; /* AdamW (torch defaults 0.9, 0.999, 1e-8) */
     char schedule[16];      /* plateau | cosine | cosine_step (per step, to 0) | step | const */
     double plateau_factor;
     int plateau_patience;

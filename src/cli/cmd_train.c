@@ -139,6 +139,7 @@ static void train_usage(FILE *f)
             "  --set key=value  training: epochs batch lr momentum weight_decay nesterov schedule\n"
             "                   (plateau|cosine|cosine_step|step|const) plateau_factor plateau_patience\n"
             "                   plateau_threshold step_size step_gamma val_frac max_steps seed log_every\n"
+            "                   optimizer (sgd|adamw: decoupled weight_decay; beta1 beta2 eps)\n"
             "                   model: width vit_depth vit_dim vit_heads vit_patch vit_mlp dropout\n"
             "  --threads N      engine threads (default: FSWEEP_THREADS, else OPENBLAS_NUM_THREADS, else 1)\n"
             "  --aug PIPELINE   training augmentation (README \"Augmentations\"), e.g. paper,\n"

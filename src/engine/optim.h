@@ -1,9 +1,12 @@
-/* optim.h: SGD with (Nesterov) momentum and weight decay over one flat parameter block, and
- * the learning-rate schedules of PaperMD 4, with PyTorch's semantics:
- *   g = grad + wd * p;  buf = momentum * buf + g;  g = nesterov ? g + momentum * buf : buf;
- *   p -= lr * g   (torch.optim.SGD, dampening 0; buf starts at 0, equal to torch's clone(g)).
+/* optim.h: SGD with (Nesterov) momentum and weight decay, and AdamW, over one flat parameter
+ * block, and the learning-rate schedules of PaperMD 4, with PyTorch's semantics:
+ *   SGD:   g = grad + wd * p;  buf = momentum * buf + g;  g = nesterov ? g + momentum * buf : buf;
+ *          p -= lr * g   (torch.optim.SGD, dampening 0; buf starts at 0, equal to torch's clone(g)).
+ *   AdamW: t += 1;  p *= 1 - lr * wd  (decoupled decay);  m = b1 m + (1 - b1) g;
+ *          v = b2 v + (1 - b2) g^2;  p -= lr / (1 - b1^t) * m / (sqrt(v) / sqrt(1 - b2^t) + eps)
+ *          (torch.optim.AdamW, amsgrad off; m and v start at 0).
  * Plateau = ReduceLROnPlateau(mode min, threshold_mode rel, cooldown 0, min_lr 0, eps 1e-8).
- * Owns its momentum buffer (one allocation). Not thread-safe. */
+ * Each optimiser owns its state (one allocation). Not thread-safe. */
 #ifndef FS_OPTIM_H
 #define FS_OPTIM_H
 
@@ -21,6 +24,19 @@ void sgd_free(Sgd *s);
 void sgd_step(Sgd *s, double lr, float *params, const float *grads);
 /* Reference: the same update in double, element by element. */
 void sgd_step_ref(Sgd *s, double lr, float *params, const float *grads);
+
+typedef struct {
+    size_t n;
+    float *m, *v;   /* (n) first and second moments; one allocation, v = m + n (padded) */
+    double beta1, beta2, eps, weight_decay;
+    long t;         /* steps taken */
+} Adamw;
+
+void adamw_init(Adamw *a, size_t n, double beta1, double beta2, double eps, double weight_decay);
+void adamw_free(Adamw *a);
+void adamw_step(Adamw *a, double lr, float *params, const float *grads);
+/* Reference: the same update in double, element by element. */
+void adamw_step_ref(Adamw *a, double lr, float *params, const float *grads);
 
 typedef struct {
     double factor, threshold, min_lr;

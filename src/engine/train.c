@@ -18,6 +18,10 @@ void train_config_default(TrainConfig *cfg)
     cfg->momentum = 0.9;
     cfg->weight_decay = 1e-4;
     cfg->nesterov = 1;
+    fs_snprintf(cfg->optimizer, sizeof cfg->optimizer, "sgd");
+    cfg->beta1 = 0.9;
+    cfg->beta2 = 0.999;
+    cfg->eps = 1e-8;
     fs_snprintf(cfg->schedule, sizeof cfg->schedule, "plateau");
     cfg->plateau_factor = 0.1;
     cfg->plateau_patience = 10;
@@ -47,6 +51,15 @@ FsStatus train_config_set(TrainConfig *cfg, const char *key, const char *v)
     if (!strcmp(key, "weight_decay") || !strcmp(key, "wd"))
         return fs_parse_double(v, 0, 1, key, &cfg->weight_decay);
     if (!strcmp(key, "nesterov")) return parse_bool(v, key, &cfg->nesterov);
+    if (!strcmp(key, "optimizer")) {
+        if (strcmp(v, "sgd") != 0 && strcmp(v, "adamw") != 0)
+            return fs_errorf(FS_ERR_CONFIG, "optimizer: '%s' is not sgd or adamw", v);
+        fs_snprintf(cfg->optimizer, sizeof cfg->optimizer, "%s", v);
+        return FS_OK;
+    }
+    if (!strcmp(key, "beta1")) return fs_parse_double(v, 0, 0.999999, key, &cfg->beta1);
+    if (!strcmp(key, "beta2")) return fs_parse_double(v, 0, 0.999999, key, &cfg->beta2);
+    if (!strcmp(key, "eps")) return fs_parse_double(v, 1e-30, 1, key, &cfg->eps);
     if (!strcmp(key, "schedule")) {
         if (strcmp(v, "plateau") != 0 && strcmp(v, "cosine") != 0 && strcmp(v, "step") != 0 &&
             strcmp(v, "const") != 0 && strcmp(v, "cosine_step") != 0)
@@ -72,20 +85,25 @@ FsStatus train_config_set(TrainConfig *cfg, const char *key, const char *v)
     }
     return fs_errorf(FS_ERR_CONFIG,
                      "training option '%s' is unknown; expected epochs, batch, lr, momentum, "
-                     "weight_decay, nesterov, schedule, plateau_factor, plateau_patience, "
+                     "weight_decay, nesterov, optimizer, beta1, beta2, eps, schedule, plateau_factor, plateau_patience, "
                      "plateau_threshold, step_size, step_gamma, val_frac, max_steps, seed or log_every",
                      key);
 }
 
 void train_config_format(const TrainConfig *c, char *buf, size_t n)
 {
+    /* SGD's line is the one of the SGD-only versions; AdamW names itself and its constants */
+    char opt[96] = "";
+    if (!strcmp(c->optimizer, "adamw"))
+        fs_snprintf(opt, sizeof opt, " optimizer=adamw beta1=%g beta2=%g eps=%g", c->beta1,
+                    c->beta2, c->eps);
     fs_snprintf(buf, n,
                 "epochs=%d batch=%d lr=%g momentum=%g weight_decay=%g nesterov=%d schedule=%s "
                 "plateau_factor=%g plateau_patience=%d plateau_threshold=%g step_size=%d "
-                "step_gamma=%g val_frac=%g max_steps=%d seed=%llu",
+                "step_gamma=%g val_frac=%g max_steps=%d seed=%llu%s",
                 c->epochs, c->batch, c->lr, c->momentum, c->weight_decay, c->nesterov, c->schedule,
                 c->plateau_factor, c->plateau_patience, c->plateau_threshold, c->step_size,
-                c->step_gamma, c->val_frac, c->max_steps, (unsigned long long)c->seed);
+                c->step_gamma, c->val_frac, c->max_steps, (unsigned long long)c->seed, opt);
 }
 
 void train_normalize(float *x, int n, int c, int hw, const float *mean, const float *std)
@@ -173,8 +191,13 @@ FsStatus train_run(const TrainConfig *cfg, const Dataset *d, const TrainHooks *h
     float *xb = xaligned_alloc(64, ((size_t)B * c * hw * sizeof(float) + 63) / 64 * 64);
     int32_t *yb = xmalloc((size_t)B * sizeof(int32_t));
     float *dl = xmalloc((size_t)B * m->k * sizeof(float));
-    Sgd opt;
-    sgd_init(&opt, m->n_params, cfg->momentum, cfg->weight_decay, cfg->nesterov);
+    const int adamw = !strcmp(cfg->optimizer, "adamw");
+    Sgd sgd = {0};
+    Adamw adam = {0};
+    if (adamw)
+        adamw_init(&adam, m->n_params, cfg->beta1, cfg->beta2, cfg->eps, cfg->weight_decay);
+    else
+        sgd_init(&sgd, m->n_params, cfg->momentum, cfg->weight_decay, cfg->nesterov);
     Plateau plat;
     plateau_init(&plat, cfg->plateau_factor, cfg->plateau_patience, cfg->plateau_threshold);
 
@@ -216,7 +239,10 @@ FsStatus train_run(const TrainConfig *cfg, const Dataset *d, const TrainHooks *h
             }
             model_zero_grad(m);
             model_backward(m, dl, 1, 0);
-            sgd_step(&opt, lr, m->params, m->grads);
+            if (adamw)
+                adamw_step(&adam, lr, m->params, m->grads);
+            else
+                sgd_step(&sgd, lr, m->params, m->grads);
             loss_sum += l;
             hits += hit;
             seen += nb;
@@ -251,7 +277,10 @@ done:
     out->wall_s = fs_now() - t0;
     out->images_per_s = out->wall_s > 0 ? (double)images / out->wall_s : 0;
     out->lr = lr;
-    sgd_free(&opt);
+    if (adamw)
+        adamw_free(&adam);
+    else
+        sgd_free(&sgd);
     free(perm);
     free(xb);
     free(yb);

@@ -378,6 +378,7 @@ static FsStatus run_train(const SweepConfig *cfg, const TaskSpec *s, const TaskE
     tc.batch = cfg->batch;
     tc.lr = cfg->lr;
     tc.weight_decay = cfg->weight_decay;
+    fs_snprintf(tc.optimizer, sizeof tc.optimizer, "%s", cfg->optimizer);
     /* plateau reads the loss of a 10 % validation split; cosine and const train on every image */
     fs_snprintf(tc.schedule, sizeof tc.schedule, "%s", cfg->schedule);
     if (strcmp(cfg->schedule, "plateau") != 0) tc.val_frac = 0;

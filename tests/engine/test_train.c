@@ -48,6 +48,54 @@ static void test_sgd_step(void)
     }
 }
 
+static void test_adamw_step(void)
+{
+    /* torch.optim.AdamW([p], lr=0.1, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.01), p = (1,
+     * -0.5) in float64, grads (0.5, 0.2), (0.5, -0.3), (-0.25, 0.1); PyTorch 1.13 printed these
+     * parameters after each step (2026-12-07) */
+    const float grads[3][2] = {{0.5f, 0.2f}, {0.5f, -0.3f}, {-0.25f, 0.1f}};
+    const double want[3][2] = {{0.8990000020, -0.5994999950},
+                               {0.7981010040, -0.5741303144},
+                               {0.7457375636, -0.5721895134}};
+    Adamw a, r;
+    adamw_init(&a, 2, 0.9, 0.999, 1e-8, 0.01);
+    adamw_init(&r, 2, 0.9, 0.999, 1e-8, 0.01);
+    float p[2] = {1, -0.5f}, q[2] = {1, -0.5f};
+    for (int t = 0; t < 3; t++) {
+        adamw_step(&a, 0.1, p, grads[t]);
+        adamw_step_ref(&r, 0.1, q, grads[t]);
+        for (int i = 0; i < 2; i++) {
+            EXPECT_NEAR(p[i], want[t][i], 2e-6);
+            EXPECT_NEAR(q[i], want[t][i], 2e-6);
+        }
+    }
+    EXPECT(a.t == 3);
+    adamw_free(&a);
+    adamw_free(&r);
+    /* fast == ref on random data over many blocks (the pool splits the vector) */
+    enum { N = 100003 };
+    float *pa = xmalloc(N * sizeof *pa), *pb = xmalloc(N * sizeof *pb), *gr = xmalloc(N * sizeof *gr);
+    Rng rg = rng_derive(2, 0, RNG_STREAM_TEST);
+    for (int i = 0; i < N; i++) pa[i] = pb[i] = (float)rng_normal(&rg);
+    adamw_init(&a, N, 0.9, 0.999, 1e-8, 0.05);
+    adamw_init(&r, N, 0.9, 0.999, 1e-8, 0.05);
+    double worst = 0;
+    for (int it = 0; it < 5; it++) {
+        for (int i = 0; i < N; i++) gr[i] = (float)rng_normal(&rg) * (i % 7 == 0 ? 1e-4f : 1.0f);
+        adamw_step(&a, 1e-3, pa, gr);
+        adamw_step_ref(&r, 1e-3, pb, gr);
+    }
+    /* float rounding only: a few ulp of each parameter (relative to max(1, |p|)) */
+    for (int i = 0; i < N; i++)
+        worst = fmax(worst, fabs((double)pa[i] - (double)pb[i]) / fmax(1.0, fabs((double)pb[i])));
+    EXPECT_MSG(worst < 2e-6, "AdamW fast vs ref: max relative diff %.3g", worst);
+    adamw_free(&a);
+    adamw_free(&r);
+    free(pa);
+    free(pb);
+    free(gr);
+}
+
 static void test_schedules(void)
 {
     Plateau p;
@@ -80,6 +128,15 @@ static void test_config(void)
     EXPECT(train_config_set(&c, "batch", "-3") == FS_ERR_CONFIG && strstr(fs_last_error(), "batch"));
     EXPECT(train_config_set(&c, "nesterov", "maybe") == FS_ERR_CONFIG);
     EXPECT(train_config_set(&c, "epoch", "3") == FS_ERR_CONFIG && strstr(fs_last_error(), "epoch"));
+    EXPECT(!strcmp(c.optimizer, "sgd") && c.beta1 == 0.9 && c.beta2 == 0.999 && c.eps == 1e-8);
+    EXPECT(train_config_set(&c, "optimizer", "adam") == FS_ERR_CONFIG &&
+           strstr(fs_last_error(), "adam") && strstr(fs_last_error(), "sgd or adamw"));
+    char line[512];
+    train_config_format(&c, line, sizeof line);
+    EXPECT(!strstr(line, "optimizer")); /* SGD's line as before */
+    EXPECT(train_config_set(&c, "optimizer", "adamw") == FS_OK && train_config_set(&c, "beta2", "0.98") == FS_OK);
+    train_config_format(&c, line, sizeof line);
+    EXPECT_MSG(strstr(line, " optimizer=adamw beta1=0.9 beta2=0.98 eps=1e-08"), "%s", line);
     Dataset d;
     EXPECT(toy_dataset_make("toy:1", &d) == FS_ERR_CONFIG);
     EXPECT(toy_dataset_make("toy:3:size=x", &d) == FS_ERR_CONFIG && strstr(fs_last_error(), "size"));
@@ -134,6 +191,19 @@ static void test_learns_toy(void)
     m = small_cnn(3, 6);
     EXPECT(train_run(&c, &tr, NULL, m, &s) == FS_OK);
     EXPECT_NEAR(s.lr, lr_cosine(0.05, 1, 2), 1e-15);
+    model_free(m);
+    /* AdamW learns it too (lr 3e-3, decoupled weight decay 0.05) */
+    train_config_default(&c);
+    c.epochs = 6;
+    c.batch = 32;
+    c.lr = 3e-3;
+    c.weight_decay = 0.05;
+    EXPECT(train_config_set(&c, "optimizer", "adamw") == FS_OK);
+    m = small_cnn(3, 6);
+    EXPECT(train_run(&c, &tr, NULL, m, &s) == FS_OK);
+    EXPECT(eval_run(m, &te, 64, NULL, conf, &acc) == FS_OK);
+    EXPECT_MSG(acc > 0.9, "AdamW: held-out accuracy %.3f (train %.3f, val %.3f)", acc, s.train_acc,
+               s.val_acc);
     model_free(m);
     dataset_free(&tr);
     dataset_free(&te);
@@ -294,6 +364,6 @@ static void test_model_file(void)
     dataset_free(&tr);
 }
 
-TEST_MAIN({"sgd_step", test_sgd_step}, {"schedules", test_schedules}, {"config", test_config},
+TEST_MAIN({"sgd_step", test_sgd_step}, {"adamw_step", test_adamw_step}, {"schedules", test_schedules}, {"config", test_config},
           {"learns_toy", test_learns_toy}, {"deterministic", test_deterministic},
           {"hooks_stop_and_diverge", test_hooks_stop_and_diverge}, {"model_file", test_model_file})

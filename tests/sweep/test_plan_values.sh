@@ -52,11 +52,13 @@ $B/fsweep plan "$tmp/c.ini" archs=vgg11:0.5 >/dev/null 2>&1; check $? "an overri
 # the fake runner takes any label
 sed -i 's/runner = real/runner = fake/' "$tmp/c.ini"
 $B/fsweep plan "$tmp/c.ini" >/dev/null 2>&1; check $? "runner = fake takes any axis label"
-# optimizer = adamw parses (runner = fake takes it) but the engine trains with SGD only: a real
-# sweep stops at plan with one line, not at its first TRAIN task
+# optimizer: sgd or adamw (the engine has both), anything else stops at plan with one line
 write_ini "archs = cnn:0.25" "augs = none"
 printf '[train]\noptimizer = adamw\n' >>"$tmp/c.ini"
+$B/fsweep plan "$tmp/c.ini" >"$tmp/out" 2>"$tmp/err"
+check $? "plan takes optimizer = adamw for the real runner: $(head -c 200 "$tmp/err")"
+sed -i 's/^optimizer = adamw/optimizer = adam/' "$tmp/c.ini"
 $B/fsweep plan "$tmp/c.ini" >"$tmp/out" 2>"$tmp/err"; rc=$?
-[ $rc = 1 ] && [ "$(wc -l <"$tmp/err")" = 1 ] && grep -qF "c.ini:8: key 'optimizer' (train.optimizer) = 'adamw': expected sgd with runner = real" "$tmp/err"
-check $? "plan refuses optimizer = adamw for the real runner (rc $rc): $(cat "$tmp/err")"
+[ $rc = 1 ] && [ "$(wc -l <"$tmp/err")" = 1 ] && grep -qF "c.ini:8: key 'optimizer' (train.optimizer) = 'adam': expected sgd or adamw" "$tmp/err"
+check $? "plan refuses optimizer = adam (rc $rc): $(cat "$tmp/err")"
 finish
