@@ -643,7 +643,7 @@ def cost_table(path):
 
 def main():
     os.makedirs(OUT, exist_ok=True)
-    done = []
+    done, failed = [], []
     for name, fn in (("a_syn", exp_a), ("a_syn_cifar", exp_a), ("bc_fashion", exp_bc),
                      ("bc_capacity", exp_capacity), ("bc_vit", exp_capacity), ("d_hfss", exp_d),
                      ("dfmx", exp_dfmx)):
@@ -656,10 +656,16 @@ def main():
         except BlockingIOError:  # HDF5's file lock: a sweep is writing it
             print("skip", name, "(" + p + " is open for writing: a sweep is running on it)")
             continue
+        except KeyError as e:  # a store without an array the tables need: say which, go on
+            print("r2_tables.py: {}: {} lacks an array: {}".format(name, p, e), file=sys.stderr)
+            failed.append(name)
+            continue
         open(os.path.join(OUT, name + ".md"), "w").write(md)
         print(md)
         done.append(name)
     print("wrote", ", ".join(OUT + "/" + d + ".md" for d in done) or "nothing")
+    if failed:
+        sys.exit("r2_tables.py: no tables for " + ", ".join(failed))
 
 
 if __name__ == "__main__":
