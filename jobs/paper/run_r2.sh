@@ -17,6 +17,10 @@
 # FORCE=1 passes --force: continue a store whose result-affecting keys changed (fsweep run --help),
 # e.g. r2_bc_fashion's none models measured before transfer_augs existed (their results are the
 # same under transfer_augs = none).
+# MPI_BIND=none (default) starts the ranks unbound (`mpirun --bind-to none`): Open MPI binds each
+# job's rank r to core r, so two sittings run side by side (a_syn_cifar beside bc_capacity, say)
+# put both workers on core 1 and leave core 0 idle (seen 2026-12-07: three 2-rank sittings, each
+# worker at 33 % of one core, the machine 48 % idle). MPI_BIND=core restores Open MPI's binding.
 # FSWEEP_THREADS=N gives each rank N engine threads (default 1: the ranks bring the parallelism);
 # results do not depend on it. It does not speed up an HFSS or DFM task: their scorer filters
 # and scores on one thread (measured 2026-12-07: the second thread 2 % busy in an HFSS task).
@@ -57,7 +61,7 @@ for e in "${exps[@]}"; do
   [ "${FORCE:-0}" = 1 ] && force=(--force)
   echo "[$start] $tag: $FS run $ini --store $store ${force[*]} (NP=$NP)"
   if command -v mpirun >/dev/null 2>&1; then
-    /usr/bin/time -f '%e %U %S' -o "$RAW/.time_$e" mpirun --oversubscribe -np "$NP" -x FSWEEP_THREADS \
+    /usr/bin/time -f '%e %U %S' -o "$RAW/.time_$e" mpirun --oversubscribe --bind-to "${MPI_BIND:-none}" -np "$NP" -x FSWEEP_THREADS \
       -x OPENBLAS_NUM_THREADS "$FS" run "$ini" --store "$store" "${force[@]}" -q &
   else
     /usr/bin/time -f '%e %U %S' -o "$RAW/.time_$e" "$FS" run "$ini" --store "$store" "${force[@]}" -q &
