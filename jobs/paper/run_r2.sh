@@ -13,7 +13,8 @@
 # AUGS, on the same store. The grid's axes may grow on resume, so a later sitting with another
 # AUGS, or without AUGS (the whole config), adds to the same store and skips what is done: this is
 # how a short sitting finishes whole models (all their tasks) instead of a slice of every model.
-# ARCHS="vgg16:0.125" (say) does the same with the `archs` line (both may be given).
+# ARCHS="vgg16:0.125" (say) and DATASETS="Syn_B3, Syn_B4" (say) do the same with the `archs` and
+# `datasets` lines (any of the three may be given).
 # FORCE=1 passes --force: continue a store whose result-affecting keys changed (fsweep run --help),
 # e.g. r2_bc_fashion's none models measured before transfer_augs existed (their results are the
 # same under transfer_augs = none).
@@ -44,11 +45,11 @@ for e in "${exps[@]}"; do
   ini=jobs/paper/r2_$e.ini store=$RAW/r2_$e.h5
   [ -f "$ini" ] || { echo "run_r2.sh: no $ini"; exit 2; }
   tag=$e
-  if [ -n "${AUGS:-}${ARCHS:-}" ]; then
+  if [ -n "${AUGS:-}${ARCHS:-}${DATASETS:-}" ]; then
     sub=$RAW/r2_$e.augs.ini
     cp "$ini" "$sub" || exit 2
-    for ax in augs archs; do
-      v=${AUGS:-} && [ $ax = archs ] && v=${ARCHS:-}
+    for ax in augs archs datasets; do
+      case $ax in augs) v=${AUGS:-} ;; archs) v=${ARCHS:-} ;; datasets) v=${DATASETS:-} ;; esac
       [ -n "$v" ] || continue
       grep -q "^$ax = " "$sub" || { echo "run_r2.sh: $ini has no '$ax = ' line for ${ax^^}"; exit 2; }
       sed -i "s|^$ax = .*|$ax = $v|" "$sub" || exit 2
