@@ -96,26 +96,33 @@ all: $(BUILD)/fsweep $(BUILD)/fsweep-serial
 
 serial: $(BUILD)/fsweep-serial
 
+# build_info.h (version, git hash, compiler) changes with every commit: only the files that
+# include it depend on it (through their .d files; order-only below, so it exists before the
+# first compile). build_flags holds the compile command: every object depends on it, so a
+# change of compiler or flags rebuilds everything, and a commit rebuilds four files.
 $(BUILD)/build_info.h: FORCE | $(BUILD)
 	@printf '#define FS_VERSION "%s"\n#define FS_GIT_HASH "%s"\n#define FS_CC "%s"\n#define FS_CFLAGS "%s"\n' \
 	  "$(VERSION)" "$(GIT_HASH)" "$$($(CC) --version | head -1)" "$(CFLAGS_BASE)" > $@.tmp
+	@cmp -s $@.tmp $@ && rm -f $@.tmp || mv -f $@.tmp $@
+$(BUILD)/build_flags: FORCE | $(BUILD)
+	@printf '%s\n' "$$($(CC) --version | head -1)" "$(CFLAGS_ALL) $(MPI_CFLAGS)" "$(FUZZ_CC) $(FUZZ_CFLAGS)" > $@.tmp
 	@cmp -s $@.tmp $@ && rm -f $@.tmp || mv -f $@.tmp $@
 FORCE:
 
 $(BUILD):
 	@mkdir -p $@
 
-$(BUILD)/obj/%.o: src/%.c $(BUILD)/build_info.h
+$(BUILD)/obj/%.o: src/%.c $(BUILD)/build_flags | $(BUILD)/build_info.h
 	@mkdir -p $(@D)
 	@echo "  CC    $<"
 	@$(CC) $(CFLAGS_ALL) -c $< -o $@
 
-$(PAR_MPI): src/par/par.c $(BUILD)/build_info.h
+$(PAR_MPI): src/par/par.c $(BUILD)/build_flags | $(BUILD)/build_info.h
 	@mkdir -p $(@D)
 	@echo "  CC    $< (MPI)"
 	@$(CC) $(CFLAGS_ALL) $(MPI_CFLAGS) -c $< -o $@
 
-$(PAR_SER): src/par/par.c $(BUILD)/build_info.h
+$(PAR_SER): src/par/par.c $(BUILD)/build_flags | $(BUILD)/build_info.h
 	@mkdir -p $(@D)
 	@echo "  CC    $< (serial)"
 	@$(CC) $(CFLAGS_ALL) -DFS_NO_MPI -c $< -o $@
@@ -167,12 +174,12 @@ $(BUILD)/fuzz/replay/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/replay.c tests/fuzz/
 	@$(CC) $(filter-out -MMD -MP,$(CFLAGS_ALL)) -Itests/fuzz -Isrc $< tests/fuzz/replay.c $(LIB_OBJS) $(PAR_SER) \
 	  -o $@ $(LDFLAGS_ALL) $(DEP_LIBS)
 
-$(FUZZ_BUILD)/obj/par/par.o: src/par/par.c $(BUILD)/build_info.h
+$(FUZZ_BUILD)/obj/par/par.o: src/par/par.c $(BUILD)/build_flags | $(BUILD)/build_info.h
 	@mkdir -p $(@D)
 	@echo "  CLANG $< (serial)"
 	@$(FUZZ_CC) $(FUZZ_CFLAGS) -DFS_NO_MPI -c $< -o $@
 
-$(FUZZ_BUILD)/obj/%.o: src/%.c $(BUILD)/build_info.h
+$(FUZZ_BUILD)/obj/%.o: src/%.c $(BUILD)/build_flags | $(BUILD)/build_info.h
 	@mkdir -p $(@D)
 	@echo "  CLANG $<"
 	@$(FUZZ_CC) $(FUZZ_CFLAGS) -c $< -o $@
