@@ -18,11 +18,10 @@
 typedef struct {
     int epochs;
     int batch;
-    double lr, momentum, weight_decay; /* momentum, nesterov: SGD; weight_decay: both (AdamW's
-                                        * decoupled, p *= 1 - lr wd) */
-    int nesterov;
-    char optimizer[8];      /* sgd | adamw */
-    double beta1, beta2, eps; /* AdamW (torch defaults 0.9, 0.999, 1e-8) */
+    double lr, momentum, weight_decay; /* weight_decay: SGD's L2 term, AdamW's p *= 1 - lr wd */
+    int nesterov;                      /* momentum, nesterov: SGD only */
+    char optimizer[8];                 /* sgd | adamw */
+    double beta1, beta2, eps;          /* AdamW only (torch's defaults 0.9, 0.999, 1e-8) */
     char schedule[16];      /* plateau | cosine | cosine_step (per step, to 0) | step | const */
     double plateau_factor;
     int plateau_patience;

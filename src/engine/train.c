@@ -85,8 +85,9 @@ FsStatus train_config_set(TrainConfig *cfg, const char *key, const char *v)
     }
     return fs_errorf(FS_ERR_CONFIG,
                      "training option '%s' is unknown; expected epochs, batch, lr, momentum, "
-                     "weight_decay, nesterov, optimizer, beta1, beta2, eps, schedule, plateau_factor, plateau_patience, "
-                     "plateau_threshold, step_size, step_gamma, val_frac, max_steps, seed or log_every",
+                     "weight_decay, nesterov, optimizer, beta1, beta2, eps, schedule, "
+                     "plateau_factor, plateau_patience, plateau_threshold, step_size, step_gamma, "
+                     "val_frac, max_steps, seed or log_every",
                      key);
 }
 
