@@ -110,6 +110,9 @@ def exp_a(path):
     md = []
     for ds in sorted(f["results"]):
         r = f["results"][ds]
+        if "test_acc" not in r:  # a partial sweep: models trained, none evaluated yet
+            md.append("### %s\n\nno evaluated model yet (a partial sweep: run it again to continue)\n" % ds)
+            continue
         archs, augs, seeds = labels(r, "arch"), labels(r, "aug"), labels(r, "seed")
         tb, cls = labels(r, "test_band"), labels(r, "class")
         K = len(cls)
@@ -177,6 +180,8 @@ def a_summary(path):
     rows = []
     for ds in sorted(f["results"]):
         r = f["results"][ds]
+        if "test_acc" not in r or "adcs" not in r:
+            continue  # not evaluated yet (exp_a says so)
         b = int(ds[-1])
         archs, cls, tb = labels(r, "arch"), labels(r, "class"), labels(r, "test_band")
         dist, _ = adcs_distinct(r["adcs"][()], cls)
@@ -644,7 +649,7 @@ def cost_table(path):
 def main():
     os.makedirs(OUT, exist_ok=True)
     done, failed = [], []
-    for name, fn in (("a_syn", exp_a), ("a_syn_cifar", exp_a), ("bc_fashion", exp_bc),
+    for name, fn in (("a_syn", exp_a), ("a_syn_cifar", exp_a), ("bc_fashion", exp_bc), ("bc_vgg_aa", exp_bc),
                      ("bc_capacity", exp_capacity), ("bc_vit", exp_capacity), ("d_hfss", exp_d),
                      ("dfmx", exp_dfmx)):
         p = os.path.join(RAW, "r2_" + name + ".h5")

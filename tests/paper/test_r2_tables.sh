@@ -6,18 +6,19 @@
 # measured-cost table sums the store's task table; a store whose grid grew by a sitting with
 # more augs still gives its tables (arrays written by the none models alone, the ood_* of
 # transfer_augs = none, are shorter along aug: padded with NaN); the capacity table sets each
-# capacity model (ResNet-50/8, ViT-tiny/4) beside r2_bc_fashion's with the counts as stored.
+# capacity model (ResNet-50/8, ViT-tiny/4) beside r2_bc_fashion's with the counts as stored;
+# r2_bc_vgg_aa (VGG-16/8 AutoAugment at 8 epochs) gets the verdict tables of its one cell.
 # shellcheck source=tests/lib.sh
 . "$(dirname "$0")/../lib.sh"
 need_py h5py numpy
 mkdir -p "$tmp/raw" "$tmp/out"
-for e in bc_fashion bc_capacity bc_vit d_hfss dfmx; do
+for e in bc_fashion bc_vgg_aa bc_capacity bc_vit d_hfss dfmx; do
   { sed -e 's/^runner = real/runner = fake/' "jobs/paper/r2_$e.ini"; printf '\n[fake]\nms = 0\n'; } >"$tmp/$e.ini"
   "$B/fsweep-serial" run "$tmp/$e.ini" --store "$tmp/raw/r2_$e.h5" -q >"$tmp/$e.log" 2>&1
   check $? "fake-runner store of r2_$e.ini"
 done
 "$PY" jobs/paper/r2_tables.py "$tmp/raw" "$tmp/out" >"$tmp/tables.log" 2>&1
-check $? "r2_tables.py runs on the five stores"
+check $? "r2_tables.py runs on the six stores"
 mkdir -p "$tmp/grow" "$tmp/gout"
 "$B/fsweep-serial" run "$tmp/bc_fashion.ini" --store "$tmp/grow/r2_bc_fashion.h5" -q augs=none >"$tmp/g1.log" 2>&1 &&
   "$B/fsweep-serial" run "$tmp/bc_fashion.ini" --store "$tmp/grow/r2_bc_fashion.h5" -q augs=none,augmix >"$tmp/g2.log" 2>&1
@@ -101,6 +102,10 @@ for e, arch in (("bc_capacity", "resnet50:0.125"), ("bc_vit", "vit_tiny:0.25")):
     cell = cap[2][6].split()
     want(cell[0] == "%.1f" % mine.mean() and abs(float(cell[1]) - (mine.mean() - base.mean())) < 6e-4 and
          cap[0][6] == "%.1f" % base.mean(), e + ": specific count per seed %s and its difference to ResNet-18/8, as stored" % cap[2][6])
+va = open(out + "/bc_vgg_aa.md").read()
+want([r[:2] for r in tab(va, "shortcut verdicts")] == [["vgg16:0.125", "autoaugment"]] and
+     len(tab(va, "shortcuts against their controls")) == 10,
+     "bc_vgg_aa: the one cell's verdict row and its 10 classes against the controls")
 x = open(out + "/dfmx.md").read()
 want(len(tab(x, "DFM-X accuracy")) == 4, "DFM-X accuracy table: 4 augs")
 want(len(tab(x, "DFM-X minus reference")) == 4, "DFM-X differences: 2 dfmx augs x (baseline, control)")
