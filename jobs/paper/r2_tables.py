@@ -180,8 +180,8 @@ def a_summary(path):
     rows = []
     for ds in sorted(f["results"]):
         r = f["results"][ds]
-        if "test_acc" not in r or "adcs" not in r:
-            continue  # not evaluated yet (exp_a says so)
+        if any(k not in r for k in ("test_acc", "adcs", "class_acc", "lo_auc", "lo_step")):
+            continue  # not evaluated yet, or no learning curves (exp_a says which)
         b = int(ds[-1])
         archs, cls, tb = labels(r, "arch"), labels(r, "class"), labels(r, "test_band")
         dist, _ = adcs_distinct(r["adcs"][()], cls)

@@ -7,7 +7,8 @@
 # more augs still gives its tables (arrays written by the none models alone, the ood_* of
 # transfer_augs = none, are shorter along aug: padded with NaN); the capacity table sets each
 # capacity model (ResNet-50/8, ViT-tiny/4) beside r2_bc_fashion's with the counts as stored;
-# r2_bc_vgg_aa (VGG-16/8 AutoAugment at 8 epochs) gets the verdict tables of its one cell.
+# r2_bc_vgg_aa (VGG-16/8 AutoAugment at 8 epochs) gets the verdict tables of its one cell; an
+# (a) store with a set trained but not evaluated still gives the other sets' tables.
 # shellcheck source=tests/lib.sh
 . "$(dirname "$0")/../lib.sh"
 need_py h5py numpy
@@ -112,4 +113,14 @@ want(len(tab(x, "DFM-X minus reference")) == 4, "DFM-X differences: 2 dfmx augs 
 sys.exit(0 if ok else 1)
 EOF
 check $? "tables have their rows and are consistent"
+# a partial sweep: Syn_B1's models trained, none evaluated (a sitting stopped after its TRAIN
+# tasks): the other sets still get their tables, Syn_B1 a line that says so, exit 0
+mkdir -p "$tmp/part" "$tmp/pout"
+{ sed -e 's/^runner = real/runner = fake/' jobs/paper/r2_a_syn_cifar.ini; printf '\n[fake]\nms = 0\n'; } >"$tmp/a_syn_cifar.ini"
+"$B/fsweep-serial" run "$tmp/a_syn_cifar.ini" --store "$tmp/part/r2_a_syn_cifar.h5" -q >"$tmp/part.log" 2>&1 &&
+  "$PY" -c 'import sys, h5py; g = h5py.File(sys.argv[1], "r+")["results/Syn_B1"]; del g["test_acc"]' "$tmp/part/r2_a_syn_cifar.h5" &&
+  "$PY" jobs/paper/r2_tables.py "$tmp/part" "$tmp/pout" >"$tmp/ptables.log" 2>&1 &&
+  grep -q '^no evaluated model yet' "$tmp/pout/a_syn_cifar.md" &&
+  grep -q '^### Syn_B2' "$tmp/pout/a_syn_cifar.md"
+check $? "a_syn_cifar store with Syn_B1 trained but not evaluated: tables for the rest, a line for Syn_B1"
 finish
