@@ -63,6 +63,8 @@ FsStatus h5f_create_dataset(H5File *f, const char *path, FsH5Type t, int rank, c
 /* Shape and bytes per stored element (elem_bytes may be NULL). */
 FsStatus h5f_shape(H5File *f, const char *path, int *rank, int64_t dims[FSH5_MAX_RANK],
                    size_t *elem_bytes);
+/* Chunk shape of a dataset; *rank = 0 when it is not chunked (contiguous or compact). */
+FsStatus h5f_chunk(H5File *f, const char *path, int *rank, int64_t chunk[FSH5_MAX_RANK]);
 /* Grow or shrink an extendible dataset to dims (its rank values). */
 FsStatus h5f_set_extent(H5File *f, const char *path, const int64_t *dims);
 /* The block [start, start + count) of a dataset of rank `rank`, from/into a C-order buffer of

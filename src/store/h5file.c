@@ -742,6 +742,30 @@ FsStatus h5f_shape(H5File *f, const char *path, int *rank, int64_t dims[FSH5_MAX
     return st;
 }
 
+FsStatus h5f_chunk(H5File *f, const char *path, int *rank, int64_t chunk[FSH5_MAX_RANK])
+{
+    hid_t ds = -1;
+    hsize_t hd[FSH5_MAX_RANK];
+    int r = 0;
+    FsStatus st = read_shape(f, path, &ds, &r, hd);
+    if (st) return st;
+    hid_t dcpl = H5Dget_create_plist(ds);
+    H5D_layout_t lay = dcpl < 0 ? H5D_LAYOUT_ERROR : H5Pget_layout(dcpl);
+    if (lay == H5D_LAYOUT_ERROR) {
+        st = h5_fail(f, path, "H5Pget_layout");
+    } else if (lay != H5D_CHUNKED) {
+        *rank = 0;
+    } else if (H5Pget_chunk(dcpl, FSH5_MAX_RANK, hd) != r) {
+        st = h5_fail(f, path, "H5Pget_chunk");
+    } else {
+        for (int i = 0; i < r; i++) chunk[i] = (int64_t)hd[i];
+        *rank = r;
+    }
+    if (dcpl >= 0) H5Pclose(dcpl);
+    H5Dclose(ds);
+    return st;
+}
+
 FsStatus h5f_set_extent(H5File *f, const char *path, const int64_t *dims)
 {
     hid_t ds = -1;

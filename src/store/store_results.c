@@ -268,9 +268,14 @@ FsStatus store_results_write(Store *s, const SweepConfig *cfg, const StoreKey *k
         chunk[i] = dims[i];
         chunk_elems *= dims[i];
     }
-    for (int i = ng; i < rank && chunk_elems > (1 << 20); i++) { /* cap chunks at 1 M values */
-        chunk_elems /= chunk[i];
-        chunk[i] = 1;
+    /* Cap a chunk at 1 M values (4-8 MB): shrink the outer result dimensions first, each only as
+     * far as needed, so a model of 1.5 M parameters is 2 chunks, not 1.5 M chunks of one value
+     * (which made a file of 600 MB and a master of 10 GB). */
+    const int64_t cap = (int64_t)1 << 20;
+    for (int i = ng; i < rank && chunk_elems > cap; i++) {
+        int64_t rest = chunk_elems / chunk[i];
+        chunk[i] = rest >= cap ? 1 : cap / rest;
+        chunk_elems = rest * chunk[i];
     }
     st = h5f_create_group(s->f, gpath);
     if (st == FS_OK && h5f_exists(s->f, path))

@@ -96,6 +96,55 @@ static void test_roundtrip_inputs(void)
     unlink(jr);
 }
 
+/* A model of more than the 1 M values of the chunk cap (AlexNet/4 has 1,524,200 parameters) is
+ * stored in chunks of about 1 M values, not of one value each, and reads back exactly. */
+static void test_big_model_chunks(void)
+{
+    SweepConfig c;
+    EXPECT(load(&c, 0, NULL));
+    int created = 0;
+    Store *st = store_open(h5, &c, 0, &created);
+    EXPECT(st && created);
+    if (!st) return;
+    int tr = 1;
+    EXPECT_EQ_INT(c.tasks[tr].kind, TASK_TRAIN);
+    TaskResult r;
+    task_result_init(&r, &c.tasks[tr]);
+    r.attempt = 1;
+    const int64_t P = 1524200;
+    const char *dp[] = {"param"};
+    TaskBlob *wb = task_result_add(&r, "weights", BLOB_MODEL,
+                                   (1u << AX_AUG) | (1u << AX_BAND) | (1u << AX_SEED), 1, 1, dp, &P);
+    for (int64_t i = 0; i < P; i++) wb->data[i] = (double)(float)(0.001 * (double)(i % 9973) - 3.0);
+    EXPECT_EQ_INT(store_append(st, &c, &c.tasks[tr], &r), FS_OK);
+    TaskBlob w;
+    EXPECT_EQ_INT(store_read_input(st, &c, &c.tasks[tr + 1], "weights", &w), FS_OK);
+    int same = task_blob_len(&w) == P;
+    for (int64_t i = 0; same && i < P; i++) same &= w.data[i] == r.blobs[0].data[i];
+    EXPECT(same);
+    task_blob_free(&w);
+    task_result_free(&r);
+    EXPECT_EQ_INT(store_close(st), FS_OK);
+    H5File *f = h5f_open(h5, 0);
+    EXPECT(f != NULL);
+    if (f) {
+        char path[128];
+        snprintf(path, sizeof path, "/models/tiny/%s/weights", c.axes[AX_ARCH].v[0]);
+        int rank = -1;
+        int64_t ch[FSH5_MAX_RANK] = {0};
+        EXPECT_EQ_INT(h5f_chunk(f, path, &rank, ch), FS_OK);
+        EXPECT_EQ_INT(rank, 4); /* (aug, band, seed, param) */
+        int64_t n = 1;
+        for (int i = 0; i < rank; i++) n *= ch[i];
+        EXPECT_MSG(n >= ((int64_t)1 << 19) && n <= ((int64_t)1 << 20),
+                   "chunk of %lld values (param extent %lld)", (long long)n, (long long)ch[3]);
+        h5f_close(f);
+    }
+    sweep_free(&c);
+    unlink(h5);
+    unlink(jr);
+}
+
 /* Coordinates: written once per group (class names or indices, centred fy/fx, 1-based epoch),
  * a later result with other coordinates refused before its journal record, the store intact. */
 static void test_coords(void)
@@ -327,5 +376,6 @@ static void test_cleanup(void)
 }
 
 TEST_MAIN({"setup", test_setup}, {"roundtrip_inputs", test_roundtrip_inputs},
+          {"big_model_chunks", test_big_model_chunks},
           {"coords", test_coords}, {"writer_died", test_writer_died}, {"damaged_file_rebuilt", test_damaged_file_rebuilt},
           {"refusals", test_refusals}, {"cleanup", test_cleanup})
