@@ -344,18 +344,53 @@ static FsStatus begin_run(Store *s, const SweepConfig *cfg)
     return st;
 }
 
-/* Move a damaged store aside (kept as PATH.damaged-TIME) so that it is rebuilt from its
- * journal. 0 + fs_last_error when it cannot be moved. */
-static int move_aside(const char *path, const char *jpath, const char *why)
+/* Move a store aside (kept as PATH.TAG-TIME: TAG damaged, or old-layout) so that it is rebuilt
+ * from its journal. 0 + fs_last_error when it cannot be moved. */
+static int move_aside(const char *path, const char *jpath, const char *tag, const char *why)
 {
     char bak[1100];
-    fs_snprintf(bak, sizeof bak, "%s.damaged-%ld", path, (long)fs_wall_time());
+    fs_snprintf(bak, sizeof bak, "%s.%s-%ld", path, tag, (long)fs_wall_time());
     if (rename(path, bak) != 0) {
         fs_errorf(FS_ERR_IO, "%s: cannot move the damaged file aside: %s", path, strerror(errno));
         return 0;
     }
     LOG_WARN("%s: %s; kept as %s, rebuilding from %s", path, why, bak, jpath);
     return 1;
+}
+
+/* 1 (and the dataset's path in buf) when a model's weights are stored in chunks of one value, as
+ * fsweep wrote those of over 1 M parameters before 2026-12-07 (it writes no such chunk since):
+ * such a file is hundreds of MB and its writer needs GBs of memory (3 AlexNet/4 models: 317 MB,
+ * a 9.8 GB master). */
+static int one_value_chunks(H5File *f, char *buf, size_t n)
+{
+    char **ds = NULL, **ar = NULL;
+    int nds = 0, nar = 0, found = 0;
+    if (!h5f_exists(f, "/models") || h5f_list(f, "/models", &ds, &nds) != FS_OK) return 0;
+    for (int i = 0; i < nds && !found; i++) {
+        char g[512];
+        fs_snprintf(g, sizeof g, "/models/%s", ds[i]);
+        if (h5f_list(f, g, &ar, &nar) != FS_OK) continue;
+        for (int j = 0; j < nar && !found; j++) {
+            char p[1100];
+            int rank = 0, cr = 0;
+            int64_t dims[FSH5_MAX_RANK], ch[FSH5_MAX_RANK];
+            fs_snprintf(p, sizeof p, "%s/%s/weights", g, ar[j]);
+            if (!h5f_exists(f, p) || h5f_shape(f, p, &rank, dims, NULL) != FS_OK ||
+                h5f_chunk(f, p, &cr, ch) != FS_OK || cr != rank || rank < 1)
+                continue;
+            int64_t c = 1;
+            for (int k = 0; k < cr; k++) c *= ch[k];
+            found = c == 1 && dims[rank - 1] > 1;
+            if (found) fs_snprintf(buf, n, "%s", p);
+        }
+        for (int j = 0; j < nar; j++) free(ar[j]);
+        free(ar);
+        ar = NULL;
+    }
+    for (int i = 0; i < nds; i++) free(ds[i]);
+    free(ds);
+    return found;
 }
 
 /* store_open; moved: the file was just moved aside (no second warning). */
@@ -377,11 +412,27 @@ static Store *open_at(const char *path, const SweepConfig *cfg, int force, int *
                 store_free(s);
                 return NULL;
             }
-            if (!move_aside(path, s->jpath, "HDF5 cannot open it (torn write?)")) {
+            if (!move_aside(path, s->jpath, "damaged", "HDF5 cannot open it (torn write?)")) {
                 store_free(s);
                 return NULL;
             }
             rebuilding = 1;
+        } else {
+            char w[1100];
+            if (one_value_chunks(s->f, w, sizeof w)) {
+                char why[1400];
+                fs_snprintf(why, sizeof why, "%s is stored in chunks of one value (fsweep before "
+                            "2026-12-07): slow, and GBs of memory to write", w);
+                if (!have_j) {
+                    LOG_WARN("%s: %s; no journal to rebuild it from, continuing as it is", path, why);
+                } else {
+                    h5f_close(s->f);
+                    s->f = NULL;
+                    int ok = move_aside(path, s->jpath, "old-layout", why);
+                    store_free(s);
+                    return ok ? open_at(path, cfg, force, created, 1) : NULL;
+                }
+            }
         }
     } else if (have_j) {
         if (!moved) LOG_WARN("%s: missing, rebuilding from %s", path, s->jpath);
@@ -402,7 +453,7 @@ static Store *open_at(const char *path, const SweepConfig *cfg, int force, int *
                         "full-disk write?)", fs_last_error());
             h5f_close(s->f);
             s->f = NULL;
-            int ok = move_aside(path, s->jpath, why);
+            int ok = move_aside(path, s->jpath, "damaged", why);
             store_free(s);
             return ok ? open_at(path, cfg, force, created, 1) : NULL;
         }
