@@ -5,6 +5,7 @@
 #include "sweep.h"
 
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +14,12 @@ static const char status_usage[] =
     "usage: fsweep status STORE.h5\n"
     "  Print done, running, failed, tasks/hour and ETA from a store, also while a job writes it\n"
     "  (it reads the append-only journal STORE.h5.journal when present; HDF5 file locking off).\n";
+
+static int cmp_u64(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return (x > y) - (x < y);
+}
 
 int cmd_status(int argc, char **argv)
 {
@@ -59,21 +66,32 @@ int cmd_status(int argc, char **argv)
     }
     SweepConfig cfg;
     int have_cfg = config && sweep_load_text(config, path, &cfg) == FS_OK;
+    /* the config's task ids, sorted: a store resumed with a smaller grid (run_r2.sh's AUGS=
+     * sittings) holds done tasks outside it, counted apart */
+    uint64_t *ids = NULL;
+    if (have_cfg) {
+        ids = xmalloc(fs_mul_size((size_t)cfg.n_tasks + 1, sizeof *ids, "task ids"));
+        for (int t = 0; t < cfg.n_tasks; t++) ids[t] = cfg.tasks[t].id;
+        qsort(ids, (size_t)cfg.n_tasks, sizeof *ids, cmp_u64);
+    }
     /* per task: done? failed attempts? */
-    int64_t done = 0, failed_rows = 0, attempts = n;
+    int64_t done = 0, done_outside = 0, failed_rows = 0, attempts = n;
     double first = INFINITY, last = 0;
     int64_t ndone_kind[TASK_KIND_COUNT] = {0};
     for (int64_t i = 0; i < n; i++) {
         if (rows[i].start < first) first = rows[i].start;
         if (rows[i].end > last) last = rows[i].end;
-        if (rows[i].status == FS_OK) {
+        if (rows[i].status != FS_OK) {
+            failed_rows++;
+        } else if (ids && !bsearch(&rows[i].task_id, ids, (size_t)cfg.n_tasks, sizeof *ids, cmp_u64)) {
+            done_outside++;
+        } else {
             done++;
             for (int k = 0; k < TASK_KIND_COUNT; k++)
                 if (!strcmp(rows[i].kind, task_kind_name((TaskKind)k))) ndone_kind[k]++;
-        } else {
-            failed_rows++;
         }
     }
+    free(ids);
     /* failed = tasks whose latest row failed */
     int64_t failed_now = 0;
     for (int64_t i = 0; i < n; i++) {
@@ -91,6 +109,8 @@ int cmd_status(int argc, char **argv)
     if (total >= 0) printf("tasks: %d in the grid (%s)\n", total, have_cfg ? cfg.name : "?");
     printf("done: %lld", (long long)done);
     if (total > 0) printf(" of %d (%.1f%%)", total, 100.0 * (double)done / total);
+    if (done_outside)
+        printf("; %lld more outside this grid (done by a sitting with other axes)", (long long)done_outside);
     printf("\nrunning: %lld\nfailed: %lld task(s) whose last attempt failed (%lld failed attempts "
            "of %lld)\n", (long long)nrun, (long long)failed_now, (long long)failed_rows,
            (long long)attempts);

@@ -136,4 +136,13 @@ if command -v mpirun >/dev/null; then
 else
   echo "SKIP MPI kill tests: mpirun not found"
 fi
+# a store resumed with a smaller grid (run_r2.sh's AUGS= sittings): status counts the grid's own
+# done tasks against its size, and the others apart
+$B/fsweep-serial run "$tmp/s.ini" --store "$tmp/g.h5" -q fake.ms=0 >"$tmp/g.log" 2>&1 &&
+  $B/fsweep-serial run "$tmp/s.ini" --store "$tmp/g.h5" -q fake.ms=0 augs=none >>"$tmp/g.log" 2>&1 &&
+  $B/fsweep status "$tmp/g.h5" >"$tmp/gs.log" 2>&1
+check $? "a full sweep, then a sitting on augs = none, then status"
+all=$(grep -o 'done: [0-9]* of [0-9]*' "$tmp/gs.log"); n=${all##* }
+[ -n "$n" ] && grep -qE "^done: $n of $n \(100.0%\); [1-9][0-9]* more outside this grid" "$tmp/gs.log"
+check $? "status of the smaller grid: '$all' (100 %), the flip half counted apart"
 finish
