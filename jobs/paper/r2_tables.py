@@ -127,6 +127,9 @@ def exp_a(path):
         rows = []
         for a, an in enumerate(archs):
             for g, gn in enumerate(augs):
+                if not np.isfinite(acc[a, g, 0, :, 0]).any():
+                    rows.append([an, gn, "not run", "", ""])
+                    continue
                 fl, firsts = [], []
                 for si in range(len(seeds)):
                     if not np.isfinite(acc[a, g, 0, si, 0]):
@@ -146,6 +149,8 @@ def exp_a(path):
         # band-stop: per-class accuracy per removed pair, and where the images went
         rows = []
         for a, an in enumerate(archs):
+            if not np.isfinite(ca[a, 0, 0]).any():
+                continue  # not evaluated (the accuracy table says "not run")
             for t, tn in enumerate(tb):
                 if tn == "all":
                     continue
@@ -187,6 +192,8 @@ def a_summary(path):
         dist, _ = adcs_distinct(r["adcs"][()], cls)
         auc, step, ca = r["lo_auc"][()], r["lo_step"][()], r["class_acc"][()]
         for a, an in enumerate(archs):
+            if not np.isfinite(ca[a, 0, 0]).any():
+                continue  # not evaluated
             lf = [learned_first(auc[a, 0, 0, si, :, 0, :], step[a, 0, 0, si], cls)
                   for si in range(auc.shape[3]) if np.isfinite(step[a, 0, 0, si]).any()]
             firsts = [x[0] for x in lf]
