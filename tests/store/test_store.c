@@ -61,17 +61,24 @@ static void test_setup(void)
     }
 }
 
+/* The test config loaded into c and a new store for it (NULL after a failed check). */
+static Store *open_new(SweepConfig *c)
+{
+    EXPECT(load(c, 0, NULL));
+    int created = 0;
+    Store *st = store_open(h5, c, 0, &created);
+    EXPECT(st && created);
+    EXPECT_EQ_INT(c->tasks[1].kind, TASK_TRAIN); /* task 0 is ADCS */
+    return st;
+}
+
 static void test_roundtrip_inputs(void)
 {
     SweepConfig c;
-    EXPECT(load(&c, 0, NULL));
-    int created = 0;
-    Store *st = store_open(h5, &c, 0, &created);
-    EXPECT(st && created);
+    Store *st = open_new(&c);
     if (!st) return;
     /* write a train result by hand, read its weights back as an eval input */
-    int tr = 1; /* task 0 is ADCS */
-    EXPECT_EQ_INT(c.tasks[tr].kind, TASK_TRAIN);
+    int tr = 1;
     TaskResult r;
     task_result_init(&r, &c.tasks[tr]);
     TaskEnv env = {&c, 0, 1, NULL, 0, NULL, 0, NULL};
@@ -101,13 +108,9 @@ static void test_roundtrip_inputs(void)
 static void test_big_model_chunks(void)
 {
     SweepConfig c;
-    EXPECT(load(&c, 0, NULL));
-    int created = 0;
-    Store *st = store_open(h5, &c, 0, &created);
-    EXPECT(st && created);
+    Store *st = open_new(&c);
     if (!st) return;
     int tr = 1;
-    EXPECT_EQ_INT(c.tasks[tr].kind, TASK_TRAIN);
     TaskResult r;
     task_result_init(&r, &c.tasks[tr]);
     r.attempt = 1;
