@@ -9,17 +9,23 @@
 #include <string.h>
 
 /* ------------------------------------------------------------------ ready heap */
-/* Ready tasks leave the heap highest priority first: the task's bottom level g->prio (its
- * estimated cost plus the longest chain of estimated costs among the tasks that wait for it),
- * so that a short task which unblocks a long one (a model's DFMs before its HFSS search) goes
- * before a long task that unblocks nothing (critical-path list scheduling); then the larger own
- * cost, then the lower index. */
+/* Ready tasks leave the heap highest priority first. A model's EVAL (its test accuracy, a few
+ * seconds) goes out as soon as its model is trained, ahead of everything else: whether the
+ * models learned is the first thing a user checks (`fsweep status`, `fsweep report`), and a sweep
+ * should not keep it for its last minutes; it delays the rest by at most the EVAL tasks' own
+ * cost, and any order of ready tasks keeps list scheduling's bound. Otherwise by the task's
+ * bottom level g->prio (its estimated cost plus the longest chain of estimated costs among the
+ * tasks that wait for it), so that a short task which unblocks a long one (a model's DFMs
+ * before its HFSS search) goes before a long task that unblocks nothing (critical-path list
+ * scheduling); then the larger own cost, then the lower index. */
 static int heap_less(const SchedGraph *g, int a, int b) /* a before b? */
 {
     if (g->order_seed) { /* tests: a pseudo-random order, to show results do not depend on it */
         uint64_t x[2] = {g->order_seed, (uint64_t)a}, y[2] = {g->order_seed, (uint64_t)b};
         return fs_hash64(x, sizeof x) < fs_hash64(y, sizeof y);
     }
+    int ea = g->cfg->tasks[a].kind == TASK_EVAL, eb = g->cfg->tasks[b].kind == TASK_EVAL;
+    if (ea != eb) return ea;
     if (g->prio[a] != g->prio[b]) return g->prio[a] > g->prio[b];
     double ca = g->cfg->tasks[a].cost, cb = g->cfg->tasks[b].cost;
     if (ca != cb) return ca > cb;

@@ -3,9 +3,12 @@
 # simulates it (src/sched/sched.c). On r2_d_hfss.ini's grid (ResNet-18/8 x 3 seeds: TRAIN 270 s,
 # 20 DFM tasks of 8.9 s, 10 SHORTCUT of 33.5 s and an HFSS search of 3,850 s per model, the HFSS
 # task waiting for its model's DFM tasks) run by the fake runner:
-#  - a ready task goes out by its bottom level (its cost plus the longest cost chain waiting for
-#    it), so every model's short DFM tasks, which unblock the long HFSS searches, go out before
-#    any HFSS task, and the SHORTCUT tasks, which unblock nothing, after them. The previous
+#  - a model's EVAL (its test accuracy) goes out as soon as the model is trained, before every
+#    other ready task (the next model's TRAIN included), so that a sweep shows whether its models
+#    learned within minutes; it used to go out last, with the SHORTCUT tasks;
+#  - every other ready task goes out by its bottom level (its cost plus the longest cost chain
+#    waiting for it), so every model's short DFM tasks, which unblock the long HFSS searches, go
+#    out before any HFSS task, and the SHORTCUT tasks, which unblock nothing, after them. The previous
 #    order (the longest ready task first) started an HFSS search as soon as its model's DFMs were
 #    done, leaving the next model's DFMs, and then its HFSS search, for the end: on 2 workers a
 #    core idles for most of one search.
@@ -29,12 +32,15 @@ import sys, h5py
 t = h5py.File(sys.argv[1], "r")["tasks"][()]
 kinds = [r["kind"].decode() for r in t]  # serial: stored in the order handed out
 pos = lambda k: [i for i, x in enumerate(kinds) if x == k]
-assert len(t) == 99 and len(pos("hfss")) == 3, (len(t), kinds)
+assert len(t) == 99 and len(pos("hfss")) == 3 and len(pos("eval")) == 3, (len(t), kinds)
+model = lambda i: t[i]["key"].decode().split("/", 1)[1]
+for i in pos("eval"):  # right after its own model's TRAIN, before the next TRAIN
+    assert kinds[i - 1] == "train" and model(i - 1) == model(i), (i, model(i), " ".join(kinds))
 assert max(pos("train")) < min(pos("dfm")), "trains first (the longest chains)"
 assert max(pos("dfm")) < min(pos("hfss")), "every model's DFM tasks before any HFSS search: " + " ".join(kinds)
 assert max(pos("hfss")) < min(pos("shortcut")), "HFSS before the SHORTCUT tasks, which unblock nothing"
 EOF
-check $? "ready tasks by bottom level: trains, every DFM, the HFSS searches, then SHORTCUT and EVAL"
+check $? "each EVAL right after its TRAIN; then by bottom level: every DFM, the HFSS searches, then SHORTCUT"
 $B/fsweep plan jobs/paper/r2_d_hfss.ini --ranks 2,3,4 --list >"$tmp/plan" 2>&1
 check $? "fsweep plan --ranks 2,3,4"
 "$PY" - "$tmp/plan" <<'EOF'
