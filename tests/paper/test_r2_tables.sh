@@ -7,7 +7,8 @@
 # more augs still gives its tables (arrays written by the none models alone, the ood_* of
 # transfer_augs = none, are shorter along aug: padded with NaN); the capacity table sets each
 # capacity model (ResNet-50/8, ViT-tiny/4) beside r2_bc_fashion's with the counts as stored;
-# r2_bc_vgg_aa (VGG-16/8 AutoAugment at 8 epochs) gets the verdict tables of its one cell; an
+# r2_bc_vgg_aa (VGG-16/8 AutoAugment at 8 epochs) gets the verdict tables of its one cell and
+# its per-seed counts beside r2_bc_fashion's 4-epoch cell and `none`, paired by seed; an
 # (a) store with a set trained but not evaluated still gives the other sets' tables.
 # shellcheck source=tests/lib.sh
 . "$(dirname "$0")/../lib.sh"
@@ -107,6 +108,22 @@ va = open(out + "/bc_vgg_aa.md").read()
 want([r[:2] for r in tab(va, "shortcut verdicts")] == [["vgg16:0.125", "autoaugment"]] and
      len(tab(va, "shortcuts against their controls")) == 10,
      "bc_vgg_aa: the one cell's verdict row and its 10 classes against the controls")
+def spec_seed(path, arch, aug):  # {seed: count of specific classes at T = 0.05}, as stored
+    f = h5py.File(path, "r")["results/fashion_mnist32"]
+    a = [v.decode() for v in f["arch"][()]].index(arch)
+    g = [v.decode() for v in f["aug"][()]].index(aug)
+    ti = list(f["T"][()]).index(0.05)
+    return dict(zip([str(v) for v in f["seed"][()]], np.nansum(f["specific"][a, g, 0, :, ti], axis=1)))
+rt = tab(va, "the retrained cell against")
+new8 = spec_seed(raw + "/r2_bc_vgg_aa.h5", "vgg16:0.125", "autoaugment")
+want([r[2:5] for r in rt] == [["autoaugment", "8", "this store"], ["autoaugment", "4", "r2_bc_fashion"],
+                               ["none", "4", "r2_bc_fashion"]], "bc_vgg_aa: retrained cell beside the 4-epoch cell and none (epochs from the configs)")
+for row, aug in ((rt[1], "autoaugment"), (rt[2], "none")):
+    old = spec_seed(raw + "/r2_bc_fashion.h5", "vgg16:0.125", aug)
+    d = np.mean([new8[k] - old[k] for k in new8])
+    m = re.match(r"([0-9.]+), this store - it ([+-][0-9.]+) ", row[8])
+    want(rt[0][8] == "%.1f" % np.mean(list(new8.values())) and m and m.group(1) == "%.1f" % np.mean(list(old.values()))
+         and abs(float(m.group(2)) - d) < 6e-4, "bc_vgg_aa: paired specific-count difference to %s as stored: %s" % (aug, row[8]))
 x = open(out + "/dfmx.md").read()
 want(len(tab(x, "DFM-X accuracy")) == 4, "DFM-X accuracy table: 4 augs")
 want(len(tab(x, "DFM-X minus reference")) == 4, "DFM-X differences: 2 dfmx augs x (baseline, control)")
