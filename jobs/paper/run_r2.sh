@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # run_r2.sh [EXPERIMENT...]: the reproduction of issue 15 as resumable sweeps (results/REPRODUCTION.md,
-# "Round 2"). EXPERIMENT is a_syn, a_syn_cifar, bc_fashion, bc_vgg_aa, bc_capacity, bc_vit,
-# d_hfss or dfmx (default: all, in that order); each is `fsweep run jobs/paper/r2_EXPERIMENT.ini --store results/paper/raw/r2_EXPERIMENT.h5`
+# "Round 2"). EXPERIMENT is a_syn, a_syn_cifar, a_lo_dense, bc_fashion, bc_vgg_aa, bc_capacity,
+# bc_vit, d_hfss or dfmx (default: all, in that order); each is `fsweep run jobs/paper/r2_EXPERIMENT.ini --store results/paper/raw/r2_EXPERIMENT.h5`
 # under mpirun with NP ranks (default: cores + 1; the master only schedules and writes), so
 # running this again continues where a killed or interrupted sitting stopped (finished tasks are
 # skipped; `kill` of this script drains the running tasks and exits 75). After each sitting of an
@@ -36,7 +36,7 @@ mkdir -p "$RAW" "$OUT"
 export FSWEEP_THREADS=${FSWEEP_THREADS:-1} OPENBLAS_NUM_THREADS=1
 if [ "$(id -u)" = 0 ]; then export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1; fi
 exps=("$@")
-[ ${#exps[@]} -gt 0 ] || exps=(a_syn a_syn_cifar bc_fashion bc_vgg_aa bc_capacity bc_vit d_hfss dfmx)
+[ ${#exps[@]} -gt 0 ] || exps=(a_syn a_syn_cifar a_lo_dense bc_fashion bc_vgg_aa bc_capacity bc_vit d_hfss dfmx)
 stop=0
 # SIGUSR1 goes to mpirun (the child of /usr/bin/time, which would die of it), which passes it to
 # every rank: the master drains and exits 75.
