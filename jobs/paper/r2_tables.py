@@ -320,6 +320,43 @@ def n_params(f, ds, arch):
     return int(f[w].shape[-1]) if w in f else 0
 
 
+def config_value(f, key):
+    """A key's value from the store's effective config (attribute 'config', `key = value` lines)."""
+    c = f.attrs.get("config", b"")
+    for line in (c.decode() if isinstance(c, bytes) else str(c)).splitlines():
+        k, _, v = line.partition("=")
+        if k.strip() == key:
+            return v.strip()
+    return "?"
+
+
+def cell_stats(f, ds, arch, aug):
+    """Per-seed statistics of one (arch, aug) model cell of store f at T = 0.05, each a dict
+    {seed label: value} over the seeds with complete results (None where there are none): test
+    accuracy, counts of the paper's and the specific verdicts over the classes, mean TPR^DFM and
+    its mean margin over the random controls' p95; the classes specific in a majority of seeds,
+    the config's epochs and the model's parameter count."""
+    if ds not in f["results"]:
+        return None
+    r = ModelGrid(f["results"][ds])
+    archs, augs, seeds, cls = labels(r, "arch"), labels(r, "aug"), labels(r, "seed"), labels(r, "class")
+    if arch not in archs or aug not in augs:
+        return None
+    a, g = archs.index(arch), augs.index(aug)
+    T = list(r["T"][()]) if "T" in r else [0.05]
+    ti = T.index(0.05) if 0.05 in T else 0
+    tpr = r["tpr"][a, g, 0, :, ti]  # (seed, class)
+    ok = np.isfinite(tpr).all(axis=1)
+    if not ok.any():
+        return None
+    per = lambda v: {sd: float(x) for sd, x, o in zip(seeds, v, ok) if o}
+    return dict(acc=per(r["test_acc"][a, g, 0, :, 0]), paper=per(np.nansum(r["strong"][a, g, 0, :, ti], axis=1)),
+                spec=per(np.nansum(r["specific"][a, g, 0, :, ti], axis=1)), tpr=per(np.nanmean(tpr, axis=1)),
+                marg=per(np.nanmean(tpr - r["ctl_tpr_p95"][a, g, 0, :, ti], axis=1)),
+                maj=", ".join(cls[c] for c in np.nonzero(maj(r["specific"][a, g, 0, :, ti]))[0]) or "none",
+                epochs=config_value(f, "epochs"), params=n_params(f, ds, arch))
+
+
 def capacity_compare(path, base_path):
     """(b) capacity: each model of path (ResNet-50/8, ViT-tiny/4) against base_path's models with
     the same dataset and aug (ResNet-18/8, VGG-16/8 of r2_bc_fashion): accuracy, per-seed counts
@@ -332,27 +369,13 @@ def capacity_compare(path, base_path):
     for ds in sorted(f["results"]):
         if ds not in fb["results"]:
             continue
-        per = []  # (label, stats) for every (store, arch, aug) with results
-        for src, ff in (("base", fb), ("cap", f)):
-            r = ModelGrid(ff["results"][ds])
-            archs, augs, cls = labels(r, "arch"), labels(r, "aug"), labels(r, "class")
-            T = list(r["T"][()]) if "T" in r else [0.05]
-            ti = T.index(0.05) if 0.05 in T else 0
-            for a, an in enumerate(archs):
-                for g, gn in enumerate(augs):
-                    if gn != "none":
-                        continue
-                    tpr = r["tpr"][a, g, 0, :, ti]  # (seed, class)
-                    ok = np.isfinite(tpr).all(axis=1)
-                    if not ok.any():
-                        continue
-                    st = dict(acc=r["test_acc"][a, g, 0, :, 0][ok],
-                              paper=np.nansum(r["strong"][a, g, 0, :, ti], axis=1)[ok],
-                              spec=np.nansum(r["specific"][a, g, 0, :, ti], axis=1)[ok],
-                              tpr=np.nanmean(tpr, axis=1)[ok],
-                              marg=np.nanmean(tpr - r["ctl_tpr_p95"][a, g, 0, :, ti], axis=1)[ok],
-                              maj=", ".join(cls[c] for c in np.nonzero(maj(r["specific"][a, g, 0, :, ti]))[0])
-                              or "none", n=int(ok.sum()), k=len(cls), params=n_params(ff, ds, an))
+        per = []  # (arch, stats) for every `none` model cell with results, base store first
+        for ff in (fb, f):
+            for an in labels(ModelGrid(ff["results"][ds]), "arch"):
+                c = cell_stats(ff, ds, an, "none")
+                if c is not None:
+                    st = {k: np.array(list(v.values())) if isinstance(v, dict) else v for k, v in c.items()}
+                    st["n"] = len(c["acc"])
                     per.append((an, st))
         ref = next((st for an, st in per if an.startswith("resnet18")), None)
         for an, st in per:
@@ -374,39 +397,6 @@ def capacity_compare(path, base_path):
 
 def exp_capacity(path):
     return exp_bc(path) + "\n" + capacity_compare(path, os.path.join(RAW, "r2_bc_fashion.h5"))
-
-
-def config_value(f, key):
-    """A key's value from the store's effective config (attribute 'config', `key = value` lines)."""
-    c = f.attrs.get("config", b"")
-    for line in (c.decode() if isinstance(c, bytes) else str(c)).splitlines():
-        k, _, v = line.partition("=")
-        if k.strip() == key:
-            return v.strip()
-    return "?"
-
-
-def cell_stats(f, ds, arch, aug):
-    """Per-seed statistics of one (arch, aug) model cell of store f at T = 0.05, by seed label
-    (None where the cell has no complete results)."""
-    if ds not in f["results"]:
-        return None
-    r = ModelGrid(f["results"][ds])
-    archs, augs, seeds, cls = labels(r, "arch"), labels(r, "aug"), labels(r, "seed"), labels(r, "class")
-    if arch not in archs or aug not in augs:
-        return None
-    a, g = archs.index(arch), augs.index(aug)
-    T = list(r["T"][()]) if "T" in r else [0.05]
-    ti = T.index(0.05) if 0.05 in T else 0
-    tpr = r["tpr"][a, g, 0, :, ti]  # (seed, class)
-    ok = np.isfinite(tpr).all(axis=1)
-    if not ok.any():
-        return None
-    per = lambda v: {sd: float(x) for sd, x, o in zip(seeds, v, ok) if o}
-    return dict(acc=per(r["test_acc"][a, g, 0, :, 0]), paper=per(np.nansum(r["strong"][a, g, 0, :, ti], axis=1)),
-                spec=per(np.nansum(r["specific"][a, g, 0, :, ti], axis=1)), tpr=per(np.nanmean(tpr, axis=1)),
-                maj=", ".join(cls[c] for c in np.nonzero(maj(r["specific"][a, g, 0, :, ti]))[0]) or "none",
-                epochs=config_value(f, "epochs"))
 
 
 def retrain_compare(path, base_path):
