@@ -38,7 +38,8 @@ done
 for s in tests/*/test_*.sh; do
   [ -f "$s" ] || continue
   timeout 900 bash "$s" >"$tmp/log" 2>&1
-  tally "$(basename "$(dirname "$s")")/$(basename "$s")" "$tmp/log" $?
+  rc=$? # before the command substitutions below, which would reset $?
+  tally "$(basename "$(dirname "$s")")/$(basename "$s")" "$tmp/log" $rc
 done
 if [ ${#failed_names[@]} -gt 0 ]; then echo "failed: ${failed_names[*]}"; fi
 echo "$pass passed, $fail failed"
