@@ -198,8 +198,8 @@ def a_summary(path):
         for a, an in enumerate(archs):
             if not np.isfinite(ca[a, 0, 0]).any():
                 continue  # not evaluated
-            lf = [learned_first(auc[a, 0, 0, si, :, 0, :], step[a, 0, 0, si], cls)
-                  for si in range(auc.shape[3]) if np.isfinite(step[a, 0, 0, si]).any()]
+            sis = [si for si in range(auc.shape[3]) if np.isfinite(step[a, 0, 0, si]).any()]  # seeds with curves
+            lf = [learned_first(auc[a, 0, 0, si, :, 0, :], step[a, 0, 0, si], cls) for si in sis]
             firsts = [x[0] for x in lf]
             agree = sum(1 for x in firsts if x == dist)
             per = lambda d: ", ".join("{:+.0f}".format(v) if np.isfinite(v) else "n/a" for v in d)
@@ -207,8 +207,7 @@ def a_summary(path):
             d32 = "{} (per seed: {})".format(tci(d), per(d))
             # the same at AUC 0.90: does the order depend on the threshold?
             d90 = [x[1][3] - x[1][2] for x in
-                   (learned_first(auc[a, 0, 0, si, :, 0, :], step[a, 0, 0, si], cls, 0.90)
-                    for si in range(auc.shape[3]) if np.isfinite(step[a, 0, 0, si]).any())]
+                   (learned_first(auc[a, 0, 0, si, :, 0, :], step[a, 0, 0, si], cls, 0.90) for si in sis)]
             cells, ok = [], 0
             pairs = [t for t, tn in enumerate(tb) if tn.startswith("bandstop:") and str(b) in tn.split(":")[1].split("+")]
             for t in pairs:
@@ -415,21 +414,18 @@ def retrain_compare(path, base_path):
                 new = cell_stats(f, ds, an, gn)
                 if new is None:
                     continue
-                cells = [("r2_bc_fashion", gn, cell_stats(fb, ds, an, gn)), ("r2_bc_fashion", "none", cell_stats(fb, ds, an, "none"))]
-                rows.append([ds, an, gn, new["epochs"], "this store", len(new["acc"]),
-                             rng(list(new["acc"].values())), "{:.1f}".format(np.mean(list(new["paper"].values()))),
-                             "{:.1f}".format(np.mean(list(new["spec"].values()))),
-                             "{:.2f}".format(np.mean(list(new["tpr"].values()))), new["maj"]])
-                for src, g2, old in cells:
-                    if old is None:
+                for src, g2, st in (("this store", gn, new), ("r2_bc_fashion", gn, cell_stats(fb, ds, an, gn)),
+                                    ("r2_bc_fashion", "none", cell_stats(fb, ds, an, "none"))):
+                    if st is None:
                         continue
-                    sd = sorted(set(new["acc"]) & set(old["acc"]))
-                    d = lambda k: tci([new[k][x] - old[k][x] for x in sd])
-                    rows.append([ds, an, g2, old["epochs"], src, len(old["acc"]), rng(list(old["acc"].values())),
-                                 "{:.1f}, this store - it {}".format(np.mean(list(old["paper"].values())), d("paper")),
-                                 "{:.1f}, this store - it {}".format(np.mean(list(old["spec"].values())), d("spec")),
-                                 "{:.2f}, this store - it {}".format(np.mean(list(old["tpr"].values())), d("tpr")),
-                                 old["maj"]])
+                    sd = sorted(set(new["acc"]) & set(st["acc"]))  # seeds in both: the pairs
+
+                    def col(k, fmt):  # the mean over seeds; for the other cells, this store - it
+                        v = fmt.format(np.mean(list(st[k].values())))
+                        return v if st is new else "{}, this store - it {}".format(
+                            v, tci([new[k][x] - st[k][x] for x in sd]))
+                    rows.append([ds, an, g2, st["epochs"], src, len(st["acc"]), rng(list(st["acc"].values())),
+                                 col("paper", "{:.1f}"), col("spec", "{:.1f}"), col("tpr", "{:.2f}"), st["maj"]])
     return table("the retrained cell against the same cell and `none` of r2_bc_fashion (T = 0.05)",
                  ["dataset", "arch", "aug", "epochs", "store", "seeds", "test acc", "paper's shortcuts per seed",
                   "specific shortcuts per seed", "mean TPR DFM", "specific in a majority of seeds"], rows,

@@ -90,11 +90,11 @@ sp = hr["hfss_specific"][()][0, 0, 0]  # (seed, map, class)
 want(len(hs) == 3 and [r[1] for r in hs[:2]] == ["HFSS", "removal"] and
      [r[3] for r in hs[:2]] == ["%d/30" % np.nansum(sp[:, m]) for m in (0, 1)],
      "HFSS summary: specific counts of each map over the 30 (class, seed) cells, as stored")
-def spec_counts(path, arch):
-    """per-seed count of specific classes of ARCH's none models at T = 0.05, as stored"""
+def spec_counts(path, arch, aug="none"):
+    """per-seed count of specific classes of the (ARCH, AUG) models at T = 0.05, as stored"""
     f = h5py.File(path, "r")["results/fashion_mnist32"]
     a = [v.decode() for v in f["arch"][()]].index(arch)
-    g = [v.decode() for v in f["aug"][()]].index("none")
+    g = [v.decode() for v in f["aug"][()]].index(aug)
     ti = list(f["T"][()]).index(0.05)
     return np.nansum(f["specific"][a, g, 0, :, ti], axis=1)  # (seed,)
 for e, arch in (("bc_capacity", "resnet50:0.125"), ("bc_vit", "vit_tiny:0.25")):
@@ -108,12 +108,9 @@ va = open(out + "/bc_vgg_aa.md").read()
 want([r[:2] for r in tab(va, "shortcut verdicts")] == [["vgg16:0.125", "autoaugment"]] and
      len(tab(va, "shortcuts against their controls")) == 10,
      "bc_vgg_aa: the one cell's verdict row and its 10 classes against the controls")
-def spec_seed(path, arch, aug):  # {seed: count of specific classes at T = 0.05}, as stored
-    f = h5py.File(path, "r")["results/fashion_mnist32"]
-    a = [v.decode() for v in f["arch"][()]].index(arch)
-    g = [v.decode() for v in f["aug"][()]].index(aug)
-    ti = list(f["T"][()]).index(0.05)
-    return dict(zip([str(v) for v in f["seed"][()]], np.nansum(f["specific"][a, g, 0, :, ti], axis=1)))
+def spec_seed(path, arch, aug):  # {seed label: spec_counts}
+    seeds = [str(v) for v in h5py.File(path, "r")["results/fashion_mnist32/seed"][()]]
+    return dict(zip(seeds, spec_counts(path, arch, aug)))
 rt = tab(va, "the retrained cell against")
 new8 = spec_seed(raw + "/r2_bc_vgg_aa.h5", "vgg16:0.125", "autoaugment")
 want([r[2:5] for r in rt] == [["autoaugment", "8", "this store"], ["autoaugment", "4", "r2_bc_fashion"],
