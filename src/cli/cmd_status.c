@@ -32,7 +32,7 @@ static void print_engines(const StoreHistory *h, int64_t nh)
         printf("%s %s (run%s", k ? "," : "", *e ? e : "unknown", runs > 1 ? "s" : "");
         const char *sep = " ";
         for (int64_t j = k; j < nh; j++) { /* ranges of consecutive runs */
-            if (strcmp(store_history_engine(&h[j]), e)) continue;
+            if (strcmp(store_history_engine(&h[j]), e) != 0) continue;
             int64_t end = j;
             while (end + 1 < nh && !strcmp(store_history_engine(&h[end + 1]), e)) end++;
             if (end > j)

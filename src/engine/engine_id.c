@@ -12,7 +12,7 @@ const char *engine_id(void)
 {
     static char id[ENGINE_ID_MAX];
     if (!id[0]) {
-        const char *cls = strcmp(gemm_kernel_name(), "openblas") ? "fma" : "openblas";
+        const char *cls = strcmp(gemm_kernel_name(), "openblas") != 0 ? "fma" : "openblas";
         snprintf(id, sizeof id, "%.16s/%s", FS_ENGINE_ID, cls);
     }
     return id;
