@@ -24,14 +24,14 @@ dfm_parts = 2
 [fake]
 ms = 0
 INI
-run() { $B/fsweep-serial run "$tmp/s.ini" -q "$@"; }
+run() { "$B"/fsweep-serial run "$tmp/s.ini" -q "$@"; }
 sha() { sha256sum "$1" | cut -c1-64; }
 
 # ---- (a) the id is recorded
-id=$($B/fsweep-serial version | sed -n 's/.*, engine \([^)]*\))$/\1/p')
+id=$("$B"/fsweep-serial version | sed -n 's/.*, engine \([^)]*\))$/\1/p')
 [[ "$id" =~ ^[0-9a-f]{16}/(fma|openblas)$ ]]; check $? "fsweep version names the engine id ('$id')"
-$B/fsweep-serial info | grep -q "^engine      $id "; check $? "fsweep info names the same engine id"
-[ "$(FSWEEP_NO_AVX2=1 $B/fsweep-serial version)" = "$($B/fsweep-serial version)" ]
+"$B"/fsweep-serial info | grep -q "^engine      $id "; check $? "fsweep info names the same engine id"
+[ "$(FSWEEP_NO_AVX2=1 "$B"/fsweep-serial version)" = "$("$B"/fsweep-serial version)" ]
 check $? "FSWEEP_NO_AVX2=1 (scalar loops, bitwise the same) keeps the engine id"
 run --store "$tmp/s.h5" >"$tmp/a.log" 2>&1; check $? "a fake sweep makes a store"
 $PY - "$tmp/s.h5" "$id" <<'PY'
@@ -44,14 +44,14 @@ v = [x.decode() if isinstance(x, bytes) else x for x in f["history"]["version"]]
 assert len(v) == 1 and v[0].endswith(" engine " + sys.argv[2]), v
 PY
 check $? "root attribute engine_id and the /history row's version name it"
-$B/fsweep-serial status "$tmp/s.h5" >"$tmp/st.log" 2>&1 && grep -qx "engines: $id (run 1)" "$tmp/st.log"
+"$B"/fsweep-serial status "$tmp/s.h5" >"$tmp/st.log" 2>&1 && grep -qx "engines: $id (run 1)" "$tmp/st.log"
 check $? "fsweep status lists the engine of the run"
 
 # ---- (d) a resume by the same engine: no warning (and --same-engine is content)
 cp "$tmp/s.h5" "$tmp/same.h5"; cp "$tmp/s.h5.journal" "$tmp/same.h5.journal"
 run --store "$tmp/same.h5" --same-engine seeds=0,1,2 >"$tmp/d.out" 2>"$tmp/d.err"; rc=$?
 [ $rc = 0 ] && [ ! -s "$tmp/d.err" ]; check $? "same engine, grid extended: exit 0 (rc $rc), nothing on stderr"
-$B/fsweep-serial status "$tmp/same.h5" 2>&1 | grep -qx "engines: $id (runs 1-2)"
+"$B"/fsweep-serial status "$tmp/same.h5" 2>&1 | grep -qx "engines: $id (runs 1-2)"
 check $? "status: one engine, runs 1-2"
 
 # ---- a store made by another engine (its stored ids rewritten)
@@ -116,10 +116,10 @@ assert (v.decode() if isinstance(v, bytes) else v).endswith(" engine " + sys.arg
 print(f"{len(n)} result arrays, {len(ta)} task rows and {len(ha)} history row(s) as before")
 PY
 check $? "every stored result array, task row and history row is as before; the new run names this engine"
-$B/fsweep-serial run "$tmp/s.ini" -q --store "$tmp/o.h5" seeds=0,1,2 >/dev/null 2>"$tmp/b2.err"
+"$B"/fsweep-serial run "$tmp/s.ini" -q --store "$tmp/o.h5" seeds=0,1,2 >/dev/null 2>"$tmp/b2.err"
 [ "$(grep -c 'warning' "$tmp/b2.err")" = 1 ]; check $? "the next resume still warns (the other engine's tasks are still there)"
 rm -f "$tmp/o.h5.journal" # status reads the journal when present; the rewritten ids are in the file
-$B/fsweep-serial status "$tmp/o.h5" 2>&1 | grep -qx "engines: $other (run 1), $id (runs 2-3)"
+"$B"/fsweep-serial status "$tmp/o.h5" 2>&1 | grep -qx "engines: $other (run 1), $id (runs 2-3)"
 check $? "status shows the mixed store: engines: $other (run 1), $id (runs 2-3)"
 
 # ---- a store from before engine ids: nothing to compare, nothing said
@@ -130,7 +130,7 @@ check $? "store rewritten as one from before engine ids"
 run --store "$tmp/u.h5" --same-engine seeds=0,1,2 >/dev/null 2>"$tmp/u.err"; rc=$?
 [ $rc = 0 ] && [ ! -s "$tmp/u.err" ]; check $? "resume (even with --same-engine): exit 0 (rc $rc), no warning"
 rm -f "$tmp/u.h5.journal"
-$B/fsweep-serial status "$tmp/u.h5" 2>&1 | grep -qx "engines: unknown (run 1), $id (run 2)"
+"$B"/fsweep-serial status "$tmp/u.h5" 2>&1 | grep -qx "engines: unknown (run 1), $id (run 2)"
 check $? "status: engines: unknown (run 1), $id (run 2)"
 
 # ---- the build-time part: what changes the id, on a copy of the tree
