@@ -118,7 +118,7 @@ ENGINE_ID_SH   = set -o pipefail; { sha256sum $(NUMERICS_SRCS) && $(CC) --versio
 # build_info.h (version, git hash, compiler) changes with every commit: only the files that
 # include it depend on it (through their .d files; order-only below, so it exists before the
 # first compile). build_flags holds the compile command: every object depends on it, so a
-# change of compiler or flags rebuilds everything, and a commit rebuilds four files.
+# change of compiler or flags rebuilds everything, and a commit rebuilds five files.
 $(BUILD)/build_info.h: FORCE | $(BUILD)
 	@eid=$$($(ENGINE_ID_SH)) && [ $${#eid} = 16 ] || { echo "[fsweep] cannot compute the engine id"; exit 1; }; \
 	  printf '#define FS_VERSION "%s"\n#define FS_GIT_HASH "%s"\n#define FS_CC "%s"\n#define FS_CFLAGS "%s"\n#define FS_ENGINE_ID "%s"\n' \
