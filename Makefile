@@ -19,7 +19,7 @@ $(if $(shell pkg-config --exists $(1) && echo y),$(info [fsweep] found $(1) $(sh
 endef
 DEPS_APT := $(shell bash jobs/setup.sh --check 2>&1 | sed 's/.*packages: /apt-get install -y /')
 
-ifeq ($(filter deps clean help,$(MAKECMDGOALS)),)
+ifeq ($(filter deps clean help print-engine-id,$(MAKECMDGOALS)),)
 # Install missing Debian packages first when run as root (prints the apt-get line otherwise).
 ifneq ($(NO_SETUP),1)
 SETUP_RC := $(shell bash jobs/setup.sh --auto >&2; echo $$?)
@@ -91,23 +91,47 @@ BENCH_SRCS := $(sort $(wildcard tests/*/bench_*.c))
 BENCH_BINS := $(BENCH_SRCS:tests/%.c=$(BUILD)/tests/%)
 TEST_HDRS  := $(wildcard tests/*.h)
 
-.PHONY: all serial test test-unit test-mpi asan valgrind fuzz fuzz-build fuzz-corpus lint bench run deps clean help info
+.PHONY: all serial test test-unit test-mpi asan valgrind fuzz fuzz-build fuzz-corpus lint bench run deps clean help info print-engine-id
 all: $(BUILD)/fsweep $(BUILD)/fsweep-serial
 
 serial: $(BUILD)/fsweep-serial
 
+# ---------------------------------------------------------------- engine id
+# FS_ENGINE_ID (build_info.h; README "Engine id"): 16 hex digits of a SHA-256 over what a build
+# brings to a task's numbers: the numerics sources (the modules that compute results: engine
+# (layers, gemm, training), spectral (FFT), analysis (DFM, ADCS, shortcuts, ...), data (datasets,
+# augmentation, OOD sets), codec (decoded pixels), runner (what a task computes), the task spec
+# (sweep/task.c), random numbers (base/rng.c), the seed hash (base/util.c: fs_hash64) and the
+# public headers of those modules), the compiler's version line and the code-generating flags
+# (CFLAGS_BASE without -W... and -g). Not in it: cli, sched, par, store, report, sweep.c (the
+# config's meaning: its effective text is hashed into config_hash, which the store checks),
+# base/split.c (work spreading) and documentation, none of which changes a number. At run time
+# engine_id() appends the matrix-product class ("/fma" or "/openblas"). `make print-engine-id`.
+NUMERICS_SRCS := $(sort $(wildcard $(foreach m,engine spectral analysis data codec runner,src/$(m)/*.c src/$(m)/*.h))) \
+                 src/sweep/task.c src/base/rng.c src/base/util.c \
+                 $(addprefix include/,$(addsuffix .h,adcs augment classifier codec controls curves \
+                   curves_hook data dataset dfm dfm_greedy fgsm heatmap hfss linalg model ood pool rng \
+                   runner shortcut spectral task toy_data train verdict))
+ENGINE_FLAGS  := $(filter-out -W% -g,$(CFLAGS_BASE))
+ENGINE_ID_SH   = set -o pipefail; { sha256sum $(NUMERICS_SRCS) && $(CC) --version | head -1 && echo '$(ENGINE_FLAGS)'; } | sha256sum | cut -c1-16
+
 # build_info.h (version, git hash, compiler) changes with every commit: only the files that
 # include it depend on it (through their .d files; order-only below, so it exists before the
 # first compile). build_flags holds the compile command: every object depends on it, so a
-# change of compiler or flags rebuilds everything, and a commit rebuilds four files.
+# change of compiler or flags rebuilds everything, and a commit rebuilds five files.
 $(BUILD)/build_info.h: FORCE | $(BUILD)
-	@printf '#define FS_VERSION "%s"\n#define FS_GIT_HASH "%s"\n#define FS_CC "%s"\n#define FS_CFLAGS "%s"\n' \
-	  "$(VERSION)" "$(GIT_HASH)" "$$($(CC) --version | head -1)" "$(CFLAGS_BASE)" > $@.tmp
+	@eid=$$($(ENGINE_ID_SH)) && [ $${#eid} = 16 ] || { echo "[fsweep] cannot compute the engine id"; exit 1; }; \
+	  printf '#define FS_VERSION "%s"\n#define FS_GIT_HASH "%s"\n#define FS_CC "%s"\n#define FS_CFLAGS "%s"\n#define FS_ENGINE_ID "%s"\n' \
+	  "$(VERSION)" "$(GIT_HASH)" "$$($(CC) --version | head -1)" "$(CFLAGS_BASE)" "$$eid" > $@.tmp
 	@cmp -s $@.tmp $@ && rm -f $@.tmp || mv -f $@.tmp $@
 $(BUILD)/build_flags: FORCE | $(BUILD)
 	@printf '%s\n' "$$($(CC) --version | head -1)" "$(CFLAGS_ALL) $(MPI_CFLAGS)" "$(FUZZ_CC) $(FUZZ_CFLAGS)" > $@.tmp
 	@cmp -s $@.tmp $@ && rm -f $@.tmp || mv -f $@.tmp $@
 FORCE:
+
+# The build-time part of the engine id, as build_info.h gets it (tests/store/test_engine_id.sh).
+print-engine-id:
+	@$(ENGINE_ID_SH)
 
 $(BUILD):
 	@mkdir -p $@

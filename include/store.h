@@ -23,6 +23,7 @@
 #include "task.h"
 #include "util.h"
 
+#include <stddef.h>
 #include <stdint.h>
 
 #define STORE_FORMAT "fsweep-store" /* root attribute `format` */
@@ -53,8 +54,12 @@ typedef struct {
     int32_t ranks;
     char host[64];
     char job_id[64];
-    char version[48];
+    /* "0.1.0 (3a72e835063e) engine 7ec42a4e89cdc514/fma" (STORE_ENGINE_TAG, engine_id.h); runs
+     * before engine ids have "0.1.0 (3a72e835063e)". Last member: a journal record of the
+     * char[48] days is this struct's prefix (store_history_from_record). */
+    char version[96];
 } StoreHistory;
+#define STORE_ENGINE_TAG " engine " /* between the git hash and the engine id in version */
 
 /* A task handed to a rank (journal only: fsweep status shows what is running). */
 typedef struct {
@@ -100,15 +105,22 @@ FsStatus store_read_input(Store *st, const SweepConfig *cfg, const TaskSpec *spe
 
 /* All task rows (from HDF5, or from the journal when the file is busy or damaged). */
 FsStatus store_rows(Store *st, StoreRow **rows, int64_t *n);
+/* All runs (from HDF5, or from the journal when HDF5 cannot open the file). */
 FsStatus store_history(Store *st, StoreHistory **h, int64_t *n);
+/* The engine id a run's version names ("" for runs before engine ids), and its git hash (the
+ * text in parentheses, "" when absent) into git[n]. */
+const char *store_history_engine(const StoreHistory *h);
+void store_history_git(const StoreHistory *h, char *git, size_t n);
 int64_t store_row_count(const Store *st);
 
 /* Journal: note that a task was handed out (before it runs). */
 FsStatus store_note_start(Store *st, const TaskSpec *spec, int rank);
 /* Rows from a journal file alone (fsweep status while a job runs); optionally the latest run's
- * config text and the tasks started in it without a result yet (all xmalloc'd). */
+ * config text, the tasks started in it without a result yet and the runs (all xmalloc'd; each
+ * optional: NULL). */
 FsStatus store_journal_rows(const char *jpath, StoreRow **rows, int64_t *n);
 FsStatus store_journal_read(const char *jpath, StoreRow **rows, int64_t *n, char **config,
-                            StoreStart **running, int64_t *n_running);
+                            StoreStart **running, int64_t *n_running, StoreHistory **hist,
+                            int64_t *n_hist);
 
 #endif

@@ -94,6 +94,8 @@ int cli_sweep_args(int argc, char **argv, CliSweepArgs *a, const char *usage)
             a->store = s + 8;
         } else if (!strcmp(s, "--force")) {
             a->force = 1;
+        } else if (!strcmp(s, "--same-engine")) {
+            a->same_engine = 1;
         } else if (!strcmp(s, "--quiet") || !strcmp(s, "-q")) {
             a->quiet = 1;
         } else if (!strcmp(s, "--list")) {

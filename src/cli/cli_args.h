@@ -37,11 +37,11 @@ void cli_model_free(CliModel *lm); /* safe on a model whose load failed */
 /* Load a set, check its images fit the model and give it the model's normalisation. */
 FsStatus cli_load_set(const char *spec, const CliModel *lm, Dataset *d);
 
-/* `fsweep run` and `fsweep plan`: [CONFIG] [--store S] [--force] [--quiet|-q] [--list]
- * [--ranks a,b] [key=value ...]. */
+/* `fsweep run` and `fsweep plan`: [CONFIG] [--store S] [--force] [--same-engine] [--quiet|-q]
+ * [--list] [--ranks a,b] [key=value ...]. */
 typedef struct {
     const char *config, *store;
-    int force, quiet, list;
+    int force, same_engine, quiet, list;
     int n_over;
     char **over; /* the key=value overrides, argv's strings */
     int ranks[8], n_ranks;

@@ -1,7 +1,8 @@
-/* cmd_info.c: `fsweep info`: the linked libraries, the BLAS core and the CPU this binary runs
- * on. */
+/* cmd_info.c: `fsweep info`: the engine id, the linked libraries, the BLAS core and the CPU this
+ * binary runs on. */
 #include "cli_args.h"
 #include "commands.h"
+#include "engine_id.h"
 #include "linalg.h"
 #include "pool.h"
 #include "par.h"
@@ -39,14 +40,16 @@ static void cpu_features(char *buf, size_t n)
 int cmd_info(int argc, char **argv)
 {
     if (argc > 1 && cli_is_help(argv[1])) {
-        printf("usage: fsweep info\n  Print the versions of the libraries actually linked, the OpenBLAS "
-               "core type and thread count, and the CPU's vector extensions.\n");
+        printf("usage: fsweep info\n  Print the engine id and matrix-product kernel, the versions of the "
+               "libraries actually linked, the OpenBLAS core type and thread count, and the CPU's vector "
+               "extensions.\n");
         return FS_EXIT_OK;
     }
     char feats[256];
     cpu_features(feats, sizeof feats);
     const char *ct = getenv("OPENBLAS_CORETYPE");
     printf("fsweep      %s (git %s)\n", FS_VERSION, FS_GIT_HASH);
+    printf("engine      %s (README \"Engine id\"; kernel %s)\n", engine_id(), engine_kernel_name());
     printf("compiler    %s\n", FS_CC);
     printf("cflags      %s\n", FS_CFLAGS);
     printf("mpi         %s\n", par_library_version());

@@ -2,6 +2,7 @@
  * broadcast -> open store (rank 0) -> choose the runner -> schedule -> close -> exit status. */
 #include "cli_args.h"
 #include "commands.h"
+#include "engine_id.h"
 #include "linalg.h"
 #include "pool.h"
 #include "par.h"
@@ -77,6 +78,7 @@ static FsStatus write_provenance(Store *st, const SweepConfig *cfg, int created)
     } kv[] = {
         {"fsweep_version", FS_VERSION},
         {"git_hash", FS_GIT_HASH},
+        {"engine_id", engine_id()},
         {"compiler", FS_CC},
         {"cflags", FS_CFLAGS},
         {"mpi_version", par_library_version()},
@@ -110,17 +112,84 @@ static FsStatus write_provenance(Store *st, const SweepConfig *cfg, int created)
     h.ranks = par_size();
     fs_snprintf(h.host, sizeof h.host, "%.63s", par_host());
     fs_snprintf(h.job_id, sizeof h.job_id, "%.63s", job_id());
-    fs_snprintf(h.version, sizeof h.version, "%s (%.20s)", FS_VERSION, FS_GIT_HASH);
+    fs_snprintf(h.version, sizeof h.version, "%s (%.20s)" STORE_ENGINE_TAG "%s", FS_VERSION,
+                FS_GIT_HASH, engine_id());
     if (s == FS_OK) s = store_add_history(st, &h);
     return s;
 }
 
+/* README "Engine id": when finished tasks of the store at path were computed by engines other
+ * than this binary's (by their runs' /history rows: a task belongs to the last run that began
+ * before it), one line saying so appended to *msg, and 1; 0 when there are none, when the store
+ * does not exist yet, or when its runs predate engine ids (nothing to compare); -1 when the store
+ * cannot be read (fs_last_error). Reads only (store_open_read): the store is not modified. */
+static int engine_mixed(const char *path, FsBuf *msg)
+{
+    size_t jl = strlen(path) + 16;
+    char *jpath = xmalloc(jl);
+    fs_snprintf(jpath, jl, "%s.journal", path);
+    int exists = fs_file_exists(path) || fs_file_exists(jpath);
+    free(jpath);
+    if (!exists) return 0;
+    Store *st = store_open_read(path);
+    if (!st) return -1;
+    StoreHistory *h = NULL;
+    StoreRow *rows = NULL;
+    int64_t nh = 0, nr = 0;
+    FsStatus s = store_history(st, &h, &nh);
+    if (s == FS_OK) s = store_rows(st, &rows, &nr);
+    store_close(st);
+    if (s != FS_OK) {
+        free(h);
+        free(rows);
+        return -1;
+    }
+    int64_t *done = xcalloc((size_t)nh + 1, sizeof *done); /* finished tasks per run */
+    for (int64_t i = 0; i < nr && nh > 0; i++) {
+        if (rows[i].status != FS_OK) continue;
+        int64_t k = 0;
+        while (k + 1 < nh && h[k + 1].time <= rows[i].start) k++;
+        done[k]++;
+    }
+    const char *mine = engine_id();
+    int64_t other = 0;
+    FsBuf names = {0};
+    for (int64_t k = 0; k < nh; k++) {
+        const char *e = store_history_engine(&h[k]);
+        if (!*e || !strcmp(e, mine) || !done[k]) continue;
+        other += done[k];
+        int64_t first = -1, cnt = 0; /* each engine named once, at its first run, with its tasks */
+        for (int64_t j = 0; j < nh; j++)
+            if (done[j] && !strcmp(store_history_engine(&h[j]), e)) {
+                if (first < 0) first = j;
+                cnt += done[j];
+            }
+        if (first != k) continue;
+        char git[48];
+        store_history_git(&h[k], git, sizeof git);
+        fsbuf_printf(&names, "%s%lld by engine %s (git %s)", names.len ? ", " : "", (long long)cnt, e,
+                     git[0] ? git : "?");
+    }
+    if (other)
+        fsbuf_printf(msg, "%s holds tasks computed by another engine: %s; this binary is engine %s",
+                     path, names.s, mine);
+    fsbuf_free(&names);
+    free(done);
+    free(h);
+    free(rows);
+    return other > 0;
+}
+
 static const char run_usage[] =
-    "usage: fsweep run CONFIG [--store STORE.h5] [--force] [--quiet] [key=value | axis=a,b,c ...]\n"
+    "usage: fsweep run CONFIG [--store STORE.h5] [--force] [--same-engine] [--quiet]\n"
+    "                  [key=value | axis=a,b,c ...]\n"
     "  Run a sweep; under mpirun rank 0 schedules and stores, the other ranks run tasks.\n"
     "  Without --store the results go to results/<config name>.h5. Running the same command\n"
     "  again resumes: finished tasks are skipped, failed ones get new attempts. A config whose\n"
     "  result-affecting keys changed is refused unless --force; new axis values extend the grid.\n"
+    "  Resuming a store whose finished tasks another engine computed (other numerics sources,\n"
+    "  compiler, flags or matrix-product class: `fsweep version`) warns once; --same-engine\n"
+    "  makes that an error (exit 1) before the store is touched.\n"
     "  SIGTERM/SIGUSR1 drain and exit with 75 (resumable); under mpirun send SIGUSR1 to mpirun\n"
     "  (Open MPI ends the job itself on SIGTERM: exit 1, still resumable). Exit: 0 all done,\n"
     "  3 tasks failed, 75 interrupted, 1 error, 2 usage (mpirun: 128+N, a rank killed by N).\n";
@@ -164,18 +233,33 @@ int cmd_run(int argc, char **argv)
     char *store_path = a.store ? xstrdup(a.store) : default_store(a.config);
     if (root) {
         if (!a.quiet) {
-            printf("# fsweep %s (git %s), %d rank(s); effective config (hash %016llx):\n%s\n",
-                   FS_VERSION, FS_GIT_HASH, par_size(), (unsigned long long)cfg.hash, cfg.text);
+            printf("# fsweep %s (git %s, engine %s), %d rank(s); effective config (hash %016llx):\n%s\n",
+                   FS_VERSION, FS_GIT_HASH, engine_id(), par_size(), (unsigned long long)cfg.hash, cfg.text);
             sweep_print_counts(&cfg, stdout);
         }
+        FsBuf msg = {0};
+        int mixed = engine_mixed(store_path, &msg);
+        if (a.same_engine && mixed < 0) {
+            fprintf(stderr, "fsweep run: error: --same-engine: cannot read the engine ids of %s: %s\n",
+                    store_path, fs_last_error());
+            ok = 0;
+        } else if (a.same_engine && mixed) {
+            fprintf(stderr, "fsweep run: error: %s; --same-engine refuses to add to it (the store is "
+                    "unchanged; rerun into a new store for one build, or leave out --same-engine)\n", msg.s);
+            ok = 0;
+        } else if (mixed > 0) {
+            fprintf(stderr, "fsweep run: warning: %s: results of the two builds may differ bitwise "
+                    "(tasks already stored are kept; rerun into a new store for one build)\n", msg.s);
+        }
+        fsbuf_free(&msg);
         int created = 0;
-        st = store_open(store_path, &cfg, a.force, &created);
-        if (!st || write_provenance(st, &cfg, created) != FS_OK) {
+        if (ok) st = store_open(store_path, &cfg, a.force, &created);
+        if (ok && (!st || write_provenance(st, &cfg, created) != FS_OK)) {
             fprintf(stderr, "fsweep: error: %s\n", fs_last_error());
             store_close(st);
             st = NULL;
             ok = 0;
-        } else {
+        } else if (ok) {
             printf("store: %s (%s, %lld rows before this run)\n", store_path,
                    created ? "new" : "resumed", (long long)store_row_count(st));
             fflush(stdout);

@@ -13,7 +13,39 @@
 static const char status_usage[] =
     "usage: fsweep status STORE.h5\n"
     "  Print done, running, failed, tasks/hour and ETA from a store, also while a job writes it\n"
-    "  (it reads the append-only journal STORE.h5.journal when present; HDF5 file locking off).\n";
+    "  (it reads the append-only journal STORE.h5.journal when present; HDF5 file locking off),\n"
+    "  and the engines its runs were computed by (README \"Engine id\").\n";
+
+/* "engines: 7ec4.../fma (runs 1-3, 5), 91ab.../fma (run 4)": each engine id of the runs (in
+ * /history order; "unknown" for runs before engine ids) with its runs, numbered from 1. */
+static void print_engines(const StoreHistory *h, int64_t nh)
+{
+    if (nh <= 0) return;
+    printf("engines:");
+    for (int64_t k = 0; k < nh; k++) {
+        const char *e = store_history_engine(&h[k]);
+        int named = 0;
+        for (int64_t j = 0; j < k && !named; j++) named = !strcmp(store_history_engine(&h[j]), e);
+        if (named) continue;
+        int64_t runs = 0;
+        for (int64_t j = k; j < nh; j++) runs += !strcmp(store_history_engine(&h[j]), e);
+        printf("%s %s (run%s", k ? "," : "", *e ? e : "unknown", runs > 1 ? "s" : "");
+        const char *sep = " ";
+        for (int64_t j = k; j < nh; j++) { /* ranges of consecutive runs */
+            if (strcmp(store_history_engine(&h[j]), e) != 0) continue;
+            int64_t end = j;
+            while (end + 1 < nh && !strcmp(store_history_engine(&h[end + 1]), e)) end++;
+            if (end > j)
+                printf("%s%lld-%lld", sep, (long long)j + 1, (long long)end + 1);
+            else
+                printf("%s%lld", sep, (long long)j + 1);
+            sep = ", ";
+            j = end;
+        }
+        printf(")");
+    }
+    printf("\n");
+}
 
 static int cmp_u64(const void *a, const void *b)
 {
@@ -33,7 +65,8 @@ int cmd_status(int argc, char **argv)
     fs_snprintf(jpath, jl, "%s.journal", path);
     StoreRow *rows = NULL;
     StoreStart *run = NULL;
-    int64_t n = 0, nrun = 0;
+    StoreHistory *hist = NULL;
+    int64_t n = 0, nrun = 0, nhist = 0;
     char *config = NULL;
     FsStatus s;
     const char *src;
@@ -45,7 +78,7 @@ int cmd_status(int argc, char **argv)
         return FS_EXIT_ERROR;
     }
     if (fs_file_exists(jpath)) {
-        s = store_journal_read(jpath, &rows, &n, &config, &run, &nrun);
+        s = store_journal_read(jpath, &rows, &n, &config, &run, &nrun, &hist, &nhist);
         src = jpath;
     } else {
         Store *st = store_open_read(path);
@@ -55,12 +88,14 @@ int cmd_status(int argc, char **argv)
             return FS_EXIT_ERROR;
         }
         s = store_rows(st, &rows, &n);
+        if (s == FS_OK) s = store_history(st, &hist, &nhist);
         if (s == FS_OK) store_get_attr(st, "config", &config);
         store_close(st);
         src = path;
     }
     if (s != FS_OK) {
         fprintf(stderr, "fsweep: error: %s\n", fs_last_error());
+        free(hist);
         free(jpath);
         return FS_EXIT_ERROR;
     }
@@ -114,6 +149,7 @@ int cmd_status(int argc, char **argv)
     printf("\nrunning: %lld\nfailed: %lld task(s) whose last attempt failed (%lld failed attempts "
            "of %lld)\n", (long long)nrun, (long long)failed_now, (long long)failed_rows,
            (long long)attempts);
+    print_engines(hist, nhist);
     printf("by kind:");
     for (int k = 0; k < TASK_KIND_COUNT; k++)
         if (ndone_kind[k] || (have_cfg && cfg.count_kind[k]))
@@ -143,6 +179,7 @@ int cmd_status(int argc, char **argv)
     free(config);
     free(rows);
     free(run);
+    free(hist);
     free(jpath);
     return FS_EXIT_OK;
 }

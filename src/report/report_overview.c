@@ -33,10 +33,10 @@ void report_section_overview(Report *r, const char *store_path, char **datasets,
     html_row_end(&r->doc);
     /* README "HDF5 layout": the root attributes worth showing, in this order. */
     static const char *const attrs[] = {
-        "fsweep_version", "git_hash",        "format_version", "created",       "updated",
-        "host",           "ranks",           "job_id",         "config_hash",   "result_hash",
-        "seed",           "compiler",        "cflags",         "mpi_version",   "fftw_version",
-        "hdf5_version",   "openblas_config", "openblas_core",  "engine_threads"};
+        "fsweep_version", "git_hash",        "engine_id",     "format_version", "created",
+        "updated",        "host",            "ranks",         "job_id",         "config_hash",
+        "result_hash",    "seed",            "compiler",      "cflags",         "mpi_version",
+        "fftw_version",   "hdf5_version",    "openblas_config", "openblas_core", "engine_threads"};
     for (size_t i = 0; i < FS_ARRAY_LEN(attrs); i++) {
         char *s = report_store_attr(&r->store, attrs[i]);
         char buf[64];

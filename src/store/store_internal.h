@@ -79,6 +79,7 @@ void store_tasks_forget(Store *s); /* empty the id map */
 void store_row_make(const StoreKey *k, const TaskResult *r, StoreRow *o);
 FsStatus store_rows_h5(Store *s, StoreRow **rows, int64_t *n);
 FsStatus store_history_append(Store *s, const StoreHistory *h);
+FsStatus store_history_h5(Store *s, StoreHistory **h, int64_t *n);
 
 /* store_journal.c */
 enum { STORE_JREC_RESULT = 1, STORE_JREC_HISTORY = 2, STORE_JREC_CONFIG = 3, STORE_JREC_START = 4 };
@@ -87,6 +88,10 @@ FsStatus store_journal_write(Store *s, int type, const void *a, size_t na, const
 typedef FsStatus (*StoreJournalFn)(int type, const unsigned char *p, size_t n, void *user);
 /* Visit every complete record; *valid_end gets the offset after the last good one. */
 FsStatus store_journal_scan(const char *jpath, StoreJournalFn fn, void *user, long *valid_end);
+/* A HISTORY record's n bytes as a StoreHistory: this version's, or one written while version was
+ * char[48] (STORE_HISTORY_V1_SIZE bytes, a prefix of today's). 0 for any other size. */
+#define STORE_HISTORY_V1_SIZE 232
+int store_history_from_record(const unsigned char *p, size_t n, StoreHistory *h);
 
 /* store_append.c */
 /* HDF5 part of an append: result arrays (when r succeeded), then the row when write_row. */

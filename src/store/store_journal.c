@@ -7,6 +7,7 @@
 #include "store_internal.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -86,6 +87,25 @@ FsStatus store_note_start(Store *s, const TaskSpec *spec, int rank)
     return store_journal_write(s, STORE_JREC_START, &r, sizeof r, NULL, 0);
 }
 
+/* The version member was char[48] before engine ids: such records are a prefix of today's. */
+_Static_assert(offsetof(StoreHistory, version) + 48 <= STORE_HISTORY_V1_SIZE &&
+                   offsetof(StoreHistory, version) + 48 + 8 > STORE_HISTORY_V1_SIZE,
+               "STORE_HISTORY_V1_SIZE is the old StoreHistory's size");
+
+int store_history_from_record(const unsigned char *p, size_t n, StoreHistory *h)
+{
+    memset(h, 0, sizeof *h);
+    if (n == sizeof *h) {
+        memcpy(h, p, sizeof *h);
+    } else if (n == STORE_HISTORY_V1_SIZE) {
+        memcpy(h, p, offsetof(StoreHistory, version) + 48); /* not the old tail padding */
+    } else {
+        return 0;
+    }
+    h->version[sizeof h->version - 1] = 0;
+    return 1;
+}
+
 /* ------------------------------------------------------------------ reading a journal alone */
 typedef struct {
     StoreRow *rows;
@@ -93,11 +113,23 @@ typedef struct {
     char *config;
     StoreStart *starts;
     int64_t ns, scap;
+    StoreHistory *hist;
+    int64_t nh, hcap;
 } RowAcc;
 
 static FsStatus journal_row_cb(int type, const unsigned char *p, size_t n, void *user)
 {
     RowAcc *acc = user;
+    if (type == STORE_JREC_HISTORY) {
+        StoreHistory h;
+        if (!store_history_from_record(p, n, &h)) return FS_OK;
+        if (acc->nh == acc->hcap) {
+            acc->hcap = acc->hcap ? acc->hcap * 2 : 16;
+            acc->hist = xrealloc(acc->hist, (size_t)acc->hcap * sizeof *acc->hist);
+        }
+        acc->hist[acc->nh++] = h;
+        return FS_OK;
+    }
     if (type == STORE_JREC_CONFIG) { /* a new run: earlier starts are void */
         free(acc->config);
         acc->config = xmalloc(n + 1);
@@ -132,7 +164,8 @@ static FsStatus journal_row_cb(int type, const unsigned char *p, size_t n, void 
 }
 
 FsStatus store_journal_read(const char *jpath, StoreRow **rows, int64_t *n, char **config,
-                            StoreStart **running, int64_t *n_running)
+                            StoreStart **running, int64_t *n_running, StoreHistory **hist,
+                            int64_t *n_hist)
 {
     RowAcc acc = {0};
     FsStatus st = store_journal_scan(jpath, journal_row_cb, &acc, NULL);
@@ -148,10 +181,16 @@ FsStatus store_journal_read(const char *jpath, StoreRow **rows, int64_t *n, char
     } else {
         free(acc.starts);
     }
+    if (hist) {
+        *hist = acc.hist;
+        *n_hist = acc.nh;
+    } else {
+        free(acc.hist);
+    }
     return st;
 }
 
 FsStatus store_journal_rows(const char *jpath, StoreRow **rows, int64_t *n)
 {
-    return store_journal_read(jpath, rows, n, NULL, NULL, NULL);
+    return store_journal_read(jpath, rows, n, NULL, NULL, NULL, NULL, NULL);
 }

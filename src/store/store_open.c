@@ -149,11 +149,8 @@ static FsStatus replay_cb(int type, const unsigned char *p, size_t n, void *user
 {
     Replay *rp = user;
     if (type == STORE_JREC_HISTORY) {
-        if (rp->full && n == sizeof(StoreHistory)) { /* full rebuild: restore history */
-            StoreHistory h;
-            memcpy(&h, p, sizeof h);
-            return store_history_append(rp->s, &h);
-        }
+        StoreHistory h; /* full rebuild: restore history */
+        if (rp->full && store_history_from_record(p, n, &h)) return store_history_append(rp->s, &h);
         return FS_OK;
     }
     if (type != STORE_JREC_RESULT || n < sizeof(StoreKey)) return FS_OK;
@@ -210,7 +207,7 @@ static FsStatus rebuild(Store *s, const SweepConfig *cfg, int force)
     int64_t nr = 0;
     char *old = NULL;
     SweepConfig oc;
-    if (st == FS_OK && store_journal_read(s->jpath, &rows, &nr, &old, NULL, NULL) == FS_OK &&
+    if (st == FS_OK && store_journal_read(s->jpath, &rows, &nr, &old, NULL, NULL, NULL, NULL) == FS_OK &&
         old && sweep_load_text(old, s->jpath, &oc) == FS_OK) {
         char h[24];
         fs_snprintf(h, sizeof h, "%016llx", (unsigned long long)oc.result_hash);
@@ -518,6 +515,18 @@ FsStatus store_rows(Store *s, StoreRow **rows, int64_t *n)
     if (s->readonly && fs_file_exists(s->jpath)) return store_journal_rows(s->jpath, rows, n);
     if (!s->f) return fs_errorf(FS_ERR_IO, "%s: cannot open the file, and no journal", s->path);
     return store_rows_h5(s, rows, n);
+}
+
+FsStatus store_history(Store *s, StoreHistory **h, int64_t *n)
+{
+    if (!s->f && fs_file_exists(s->jpath)) {
+        StoreRow *rows = NULL;
+        int64_t nr = 0;
+        FsStatus st = store_journal_read(s->jpath, &rows, &nr, NULL, NULL, NULL, h, n);
+        free(rows);
+        return st;
+    }
+    return store_history_h5(s, h, n);
 }
 
 FsStatus store_close(Store *s)

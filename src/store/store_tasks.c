@@ -232,7 +232,7 @@ FsStatus store_history_append(Store *s, const StoreHistory *h)
     return h5f_table_append(s->f, "/history", s->hist_t, &m);
 }
 
-FsStatus store_history(Store *s, StoreHistory **h, int64_t *n)
+FsStatus store_history_h5(Store *s, StoreHistory **h, int64_t *n)
 {
     *h = NULL;
     *n = 0;
@@ -252,9 +252,21 @@ FsStatus store_history(Store *s, StoreHistory **h, int64_t *n)
                     m[i].config_hash ? m[i].config_hash : "");
         fs_snprintf(o->host, sizeof o->host, "%.63s", m[i].host ? m[i].host : "");
         fs_snprintf(o->job_id, sizeof o->job_id, "%.63s", m[i].job_id ? m[i].job_id : "");
-        fs_snprintf(o->version, sizeof o->version, "%.47s", m[i].version ? m[i].version : "");
+        fs_snprintf(o->version, sizeof o->version, "%.95s", m[i].version ? m[i].version : "");
     }
     *n = cnt;
     h5f_table_rows_free(s->hist_t, raw, cnt);
     return FS_OK;
+}
+
+const char *store_history_engine(const StoreHistory *h)
+{
+    const char *e = strstr(h->version, STORE_ENGINE_TAG);
+    return e ? e + strlen(STORE_ENGINE_TAG) : "";
+}
+
+void store_history_git(const StoreHistory *h, char *git, size_t n)
+{
+    const char *a = strchr(h->version, '('), *b = a ? strchr(a, ')') : NULL;
+    fs_snprintf(git, n, "%.*s", b ? (int)(b - a - 1) : 0, b ? a + 1 : "");
 }

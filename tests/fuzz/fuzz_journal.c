@@ -43,11 +43,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     free(copy);
     StoreRow *rows = NULL;
     StoreStart *run = NULL;
-    int64_t n = 0, nrun = 0;
+    StoreHistory *hist = NULL;
+    int64_t n = 0, nrun = 0, nhist = 0;
     char *config = NULL;
-    (void)fuzz_note(store_journal_read(p, &rows, &n, &config, &run, &nrun));
-    if (getenv("FUZZ_VERBOSE")) fprintf(stderr, "  -> %lld rows, %lld running\n", (long long)n, (long long)nrun);
+    (void)fuzz_note(store_journal_read(p, &rows, &n, &config, &run, &nrun, &hist, &nhist));
+    if (getenv("FUZZ_VERBOSE"))
+        fprintf(stderr, "  -> %lld rows, %lld running, %lld runs\n", (long long)n, (long long)nrun, (long long)nhist);
     free(rows);
+    free(hist);
     free(config);
     free(run);
     unlink(p);

@@ -1,14 +1,17 @@
 /* test_store.c: the results store: round trip of rows and inputs, recovery after a writer that
  * died without closing (a forked child that _exits), rebuild of a damaged file from the journal,
- * a torn journal tail, format-version and config refusal. */
+ * a torn journal tail, format-version and config refusal, history records of both sizes. */
 #include "harness.h"
 
 #include "h5file.h"
 #include "runner.h"
 #include "scheduler.h"
 #include "store.h"
+#include "store/store_internal.h"
 #include "sweep.h"
 #include "task.h"
+
+#include <stddef.h>
 
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -371,6 +374,34 @@ static void test_refusals(void)
     sweep_free(&c);
 }
 
+/* A journal's history record from before engine ids (version was char[48], the struct 232 bytes)
+ * still decodes (a full rebuild restores such runs); today's record carries the engine id. */
+static void test_history_records(void)
+{
+    unsigned char old[STORE_HISTORY_V1_SIZE];
+    memset(old, 0, sizeof old);
+    StoreHistory h;
+    memset(&h, 0, sizeof h);
+    h.time = 1.5e9;
+    h.ranks = 3;
+    snprintf(h.event, sizeof h.event, "resume");
+    snprintf(h.host, sizeof h.host, "node7");
+    snprintf(h.version, sizeof h.version, "0.1.0 (0123456789ab-dirty)");
+    memcpy(old, &h, offsetof(StoreHistory, version) + 48);
+    StoreHistory o;
+    EXPECT(store_history_from_record(old, sizeof old, &o));
+    EXPECT(o.time == 1.5e9 && o.ranks == 3 && !strcmp(o.event, "resume") && !strcmp(o.host, "node7"));
+    EXPECT_MSG(!strcmp(o.version, "0.1.0 (0123456789ab-dirty)"), "%s", o.version);
+    EXPECT(!strcmp(store_history_engine(&o), ""));
+    char git[48];
+    store_history_git(&o, git, sizeof git);
+    EXPECT_MSG(!strcmp(git, "0123456789ab-dirty"), "%s", git);
+    snprintf(h.version, sizeof h.version, "0.1.0 (0123456789ab)" STORE_ENGINE_TAG "%s", "7ec42a4e89cdc514/fma");
+    EXPECT(store_history_from_record((const unsigned char *)&h, sizeof h, &o));
+    EXPECT_MSG(!strcmp(store_history_engine(&o), "7ec42a4e89cdc514/fma"), "%s", o.version);
+    EXPECT(!store_history_from_record(old, sizeof old - 8, &o)); /* any other size: not a run */
+}
+
 static void test_cleanup(void)
 {
     char cmd[400];
@@ -381,4 +412,5 @@ static void test_cleanup(void)
 TEST_MAIN({"setup", test_setup}, {"roundtrip_inputs", test_roundtrip_inputs},
           {"big_model_chunks", test_big_model_chunks},
           {"coords", test_coords}, {"writer_died", test_writer_died}, {"damaged_file_rebuilt", test_damaged_file_rebuilt},
-          {"refusals", test_refusals}, {"cleanup", test_cleanup})
+          {"refusals", test_refusals}, {"history_records", test_history_records},
+          {"cleanup", test_cleanup})
