@@ -72,6 +72,7 @@ typedef struct {
     int unclipped; /* npy: float32 pixels outside [0, 1] accepted */
     SynParams syn;
     int syn_set[16];
+    char syn_key[32]; /* the first syn parameter given (only syn:... sources take them) */
     long ood_seed;
 } SpecOpts;
 
@@ -90,6 +91,18 @@ static FsStatus opt_doubles(const char *spec, const char *key, const char *v, do
     *n = m;
     free(vals);
     return FS_OK;
+}
+
+/* The synthetic generator's parameters: accepted by syn:... sources only (elsewhere a typo such as
+ * n_per_class for per_class would be ignored silently). */
+static int spec_is_syn_key(const char *k)
+{
+    static const char *const keys[] = {"seed",   "n_per_class", "side",      "beta",        "kappa",
+                                       "kappa_echo", "jitter",  "colour_lo", "target_mean", "target_std",
+                                       "wedge"};
+    for (size_t i = 0; i < FS_ARRAY_LEN(keys); i++)
+        if (!strcmp(k, keys[i])) return 1;
+    return 0;
 }
 
 static FsStatus spec_parse_opts(const char *spec, char *opts, SpecOpts *o)
@@ -169,6 +182,7 @@ static FsStatus spec_parse_opts(const char *spec, char *opts, SpecOpts *o)
             fs_snprintf(msg, sizeof msg, "%.500s", fs_last_error());
             return fs_errorf(st, "dataset spec '%s': %s", spec, msg);
         }
+        if (!o->syn_key[0] && spec_is_syn_key(k)) fs_snprintf(o->syn_key, sizeof o->syn_key, "%.31s", k);
     }
     return FS_OK;
 }
@@ -260,6 +274,10 @@ static FsStatus spec_load_source(const char *spec, const char *src, SpecOpts *o,
     fs_snprintf(kind, sizeof kind, "%.*s", (int)(kl < 31 ? kl : 31), src);
     int train = 0;
     FsStatus st;
+    if (o->syn_key[0] && strcmp(kind, "syn"))
+        return fs_errorf(FS_ERR_CONFIG,
+                         "dataset spec '%s': option '%s' is a parameter of syn:... sets, not of '%s' "
+                         "(subsets: n, per_class, frac)", spec, o->syn_key, kind);
     if (!strcmp(kind, "fashion-mnist") || !strcmp(kind, "mnist")) {
         const char *dir = DATA_FASHION_MNIST_DIR;
         char dbuf[4096];

@@ -394,6 +394,11 @@ static void test_spec_errors(void)
     expect_error("syn:b1:test?n_per_class=x", FS_ERR_CONFIG, "n_per_class", NULL);
     expect_error("syn:b1:test?n_per_class=2&per_class=3", FS_ERR_CONFIG, "cannot take 3", NULL);
     expect_error("syn:b1:test?n_per_class=2&norm=bogus", FS_ERR_CONFIG, "norm=bogus", NULL);
+    /* a syn parameter on another source is refused before any file is read (it was ignored) */
+    expect_error("idx:/nonexistent/i:/nonexistent/l?n_per_class=20", FS_ERR_CONFIG, "option 'n_per_class'",
+                 "not of 'idx'");
+    expect_error("npy:/nonexistent/i.npy:/nonexistent/l.npy?per_class=2&seed=3", FS_ERR_CONFIG,
+                 "option 'seed'", "syn:");
     expect_error("ood:blur:3:syn:b1:test?n_per_class=2", FS_ERR_CONFIG, "unknown corruption", NULL);
     expect_error("ood:gaussian_noise:9:syn:b1:test?n_per_class=2", FS_ERR_CONFIG, "severity", NULL);
     expect_error("", FS_ERR_CONFIG, "empty", NULL);
