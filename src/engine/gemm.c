@@ -210,9 +210,10 @@ static void pack_b(int tb, const float *B, int ldb, int k0, int kc, int j0, int 
             k_done = kc / 16 * 16;
             for (int h = 0; h < GEMM_NR; h += 16)
                 transpose_16x16_blocks(B + (size_t)(j0 + q + h) * ldb + k0, ldb, k_done, dst + h);
-        } else if (avx2 && cols == GEMM_NR) { /* 8x8 blocks */
+        } else if (avx2 && cols % 8 == 0) { /* 8x8 blocks; also the 8, 16, 24-column panels
+                                               * of small weight gradients (else scalar) */
             k_done = kc / 8 * 8;
-            for (int h = 0; h < GEMM_NR; h += 8)
+            for (int h = 0; h < cols; h += 8)
                 transpose_8x8_blocks(B + (size_t)(j0 + q + h) * ldb + k0, ldb, k_done, dst + h);
         }
 #endif
@@ -220,8 +221,9 @@ static void pack_b(int tb, const float *B, int ldb, int k0, int kc, int j0, int 
             const float *src = B + (size_t)(j0 + q + j) * ldb + k0;
             for (int k = k_done; k < kc; k++) dst[(size_t)k * GEMM_NR + j] = src[k];
         }
-        for (int j = cols; j < GEMM_NR; j++)
-            for (int k = 0; k < kc; k++) dst[(size_t)k * GEMM_NR + j] = 0;
+        if (cols < GEMM_NR) /* zero padding, a row segment per k */
+            for (int k = 0; k < kc; k++)
+                memset(dst + (size_t)k * GEMM_NR + cols, 0, sizeof(float) * (size_t)(GEMM_NR - cols));
     }
     (void)simd;
     (void)avx2;
