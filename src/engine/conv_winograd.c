@@ -29,6 +29,14 @@ static int wino_avx2(void)
 #endif
 }
 
+/* Floats from one transformed plane V_xi (C, T) or M_xi (K, T) to the next: C T plus 16 (64
+ * bytes). C T alone is often a multiple of 4 KiB (8 channels x 512 tiles = 16 KiB), so the
+ * transforms' 16 streams, one per plane at the same offset, all fell into one set of the 8-way
+ * L1 cache and evicted each other; the skew puts them in 16 different sets. Layout only: every
+ * value and every sum is the same. */
+#define XI_PAD 16
+static size_t xi_stride(int C, int T) { return (size_t)C * (size_t)T + XI_PAD; }
+
 /* Scratch of the scalar input transform per tile row: padded rows d (4, 2tw+2), B^T d rows
  * (4, 2tw+2), their even / odd columns E, O (4, tw+1), output rows o (4, tw). */
 static size_t scratch_floats(int W)
@@ -82,7 +90,7 @@ static size_t slice_floats(const ConvArgs *a, int n)
 {
     size_t t = (size_t)wino_chunk(a, n) * (size_t)(((a->h + 1) / 2) * ((a->w + 1) / 2));
     size_t cmax = (size_t)(a->cin > a->cout ? a->cin : a->cout);
-    return 2 * 16 * cmax * t + GEMM_WS_THREAD + scratch_floats(a->w) + pad_floats_max(a, n) + 12 * t;
+    return 2 * 16 * (cmax * t + XI_PAD) + GEMM_WS_THREAD + scratch_floats(a->w) + pad_floats_max(a, n) + 12 * t;
 }
 
 /* U_xi (K, C) packed for the products (gemm_pack_a_full), for either orientation */
@@ -115,8 +123,8 @@ static Slice slice_of(const ConvArgs *a, int n, float *ws, int tid)
     const size_t cmax = (size_t)(a->cin > a->cout ? a->cin : a->cout);
     Slice s;
     s.V = ws + shared_floats(a) + (size_t)tid * slice_floats(a, n);
-    s.M = s.V + 16 * cmax * tmax;
-    s.gws = s.M + 16 * cmax * tmax;
+    s.M = s.V + 16 * (cmax * tmax + XI_PAD);
+    s.gws = s.M + 16 * (cmax * tmax + XI_PAD);
     s.scr = s.gws + GEMM_WS_THREAD;
     return s;
 }
@@ -259,7 +267,7 @@ __attribute__((target("avx512f"))) static void transform_input_avx512(const floa
                                                                         int T, float *V, float *P)
 {
     const int th = (H + 1) / 2, tw = (W + 1) / 2;
-    const size_t plane = (size_t)C * T, S = pad_stride(W);
+    const size_t plane = xi_stride(C, T), S = pad_stride(W);
     const __m512i ev = _mm512_set_epi32(30, 28, 26, 24, 22, 20, 18, 16, 14, 12, 10, 8, 6, 4, 2, 0);
     const __m512i od = _mm512_set_epi32(31, 29, 27, 25, 23, 21, 19, 17, 15, 13, 11, 9, 7, 5, 3, 1);
     memset(P, 0, sizeof(float) * pad_floats(H, W));
@@ -324,7 +332,7 @@ __attribute__((target("avx512f"))) static void transform_input_packed(const floa
                                                                         int T, float *V, float *P)
 {
     const int th = H / 2, tw = W / 2, G = 16 / tw, R = nb * th, PH = H + 2;
-    const size_t plane = (size_t)C * T, S = pad_stride(W);
+    const size_t plane = xi_stride(C, T), S = pad_stride(W);
     const __m512i ev = _mm512_set_epi32(30, 28, 26, 24, 22, 20, 18, 16, 14, 12, 10, 8, 6, 4, 2, 0);
     const __m512i od = _mm512_set_epi32(31, 29, 27, 25, 23, 21, 19, 17, 15, 13, 11, 9, 7, 5, 3, 1);
     /* G = 4: lanes 0-7 from a[2h..], 8-15 from b[2h..]; G = 8: lanes 0-3 a[2h..], 4-7 b[2h..],
@@ -409,64 +417,73 @@ __attribute__((target("avx512f"))) static void transform_input_packed(const floa
 #endif
 
 #ifdef WINO_X86
+/* One row r of B^T d for 8 tiles (16 + 2 columns from p on; rows a, b of the padded plane, a + b
+ * when add, else a - b), split into even / odd columns, then B along the columns: the four
+ * planes r * 4 + u of V (out + u * os). The same operations as the scalar loops. */
+static inline __attribute__((always_inline, target("avx2"))) void tin_row(const float *a,
+                                                                          const float *b, int add,
+                                                                          float *out, size_t os)
+{
+    __m256 lo = _mm256_loadu_ps(a), hi = _mm256_loadu_ps(a + 8);
+    __m256 lo1 = _mm256_loadu_ps(a + 2), hi1 = _mm256_loadu_ps(a + 10); /* two columns on */
+    if (add) {
+        lo = _mm256_add_ps(lo, _mm256_loadu_ps(b));
+        hi = _mm256_add_ps(hi, _mm256_loadu_ps(b + 8));
+        lo1 = _mm256_add_ps(lo1, _mm256_loadu_ps(b + 2));
+        hi1 = _mm256_add_ps(hi1, _mm256_loadu_ps(b + 10));
+    } else {
+        lo = _mm256_sub_ps(lo, _mm256_loadu_ps(b));
+        hi = _mm256_sub_ps(hi, _mm256_loadu_ps(b + 8));
+        lo1 = _mm256_sub_ps(lo1, _mm256_loadu_ps(b + 2));
+        hi1 = _mm256_sub_ps(hi1, _mm256_loadu_ps(b + 10));
+    }
+    const __m256 e = simd_even_avx2(lo, hi), o = simd_odd_avx2(lo, hi);
+    const __m256 e1 = simd_even_avx2(lo1, hi1), o1 = simd_odd_avx2(lo1, hi1);
+    _mm256_storeu_ps(out, _mm256_sub_ps(e, e1));
+    _mm256_storeu_ps(out + os, _mm256_add_ps(o, e1));
+    _mm256_storeu_ps(out + 2 * os, _mm256_sub_ps(e1, o));
+    _mm256_storeu_ps(out + 3 * os, _mm256_sub_ps(o, o1));
+}
+
 /* transform_input_avx512's method with AVX2, 8 tiles of a tile row per step: each plane copied
- * once into the zero-padded plane P, B^T d on the four rows of a 16-column window, the even / odd
- * columns split by a shuffle and a 64-bit permute, B along columns; the last tiles of a row
- * through a stack copy. The same additions as the scalar version, so bitwise the same V. */
+ * once into the zero-padded plane P, then per row of B^T d (tin_row) the two 8-column windows
+ * p and p + 2, their even / odd columns split by a shuffle and a 64-bit permute, and B along
+ * columns; a row at a time, so that every value stays in a register (the four rows at once
+ * spilled to the stack). A tile row's last tiles (fewer than 8) go through a stack block. The
+ * same additions as the scalar version, so bitwise the same V. */
 __attribute__((target("avx2"))) static void transform_input_avx2(const float *x, int nb, int C,
                                                                     int c0, int c1, int H, int W,
                                                                     int T, float *V, float *P)
 {
     const int th = (H + 1) / 2, tw = (W + 1) / 2;
-    const size_t plane = (size_t)C * T, S = pad_stride(W);
+    const size_t plane = xi_stride(C, T), S = pad_stride(W);
     memset(P, 0, sizeof(float) * pad_floats(H, W));
+    float blk[16 * 8]; /* the 16 planes' values of a partial step, 8 apart */
     for (int im = 0; im < nb; im++)
         for (int c = c0; c < c1; c++) {
             const float *xc = x + ((size_t)im * C + c) * H * W;
-            for (int yy = 0; yy < H; yy++) /* row yy + 1, columns 1 .. W; the border stays 0 */
-                memcpy(P + (size_t)(yy + 1) * S + 1, xc + (size_t)yy * W, sizeof(float) * (size_t)W);
+            for (int yy = 0; yy < H; yy++) { /* row yy + 1, columns 1 .. W; the border stays 0 */
+                float *dst = P + (size_t)(yy + 1) * S + 1;
+                const float *src = xc + (size_t)yy * W;
+                int q = 0;
+                for (; q + 8 <= W; q += 8) _mm256_storeu_ps(dst + q, _mm256_loadu_ps(src + q));
+                for (; q < W; q++) dst[q] = src[q];
+            }
             for (int ty = 0; ty < th; ty++) {
                 const float *d0 = P + (size_t)(2 * ty) * S, *d1 = d0 + S, *d2 = d1 + S, *d3 = d2 + S;
-                size_t off = (size_t)c * T + (size_t)im * th * tw + (size_t)ty * tw;
+                float *vrow = V + (size_t)c * T + (size_t)im * th * tw + (size_t)ty * tw;
                 for (int j0 = 0; j0 < tw; j0 += 8) {
                     const int rem = tw - j0 < 8 ? tw - j0 : 8;
-                    __m256 e[4], o[4], e1[4], o1[4];
-                    for (int h = 0; h < 2; h++) { /* h = 1: the columns two further on */
-                        size_t p = 2 * (size_t)j0 + 2 * (size_t)h;
-                        __m256 a0 = _mm256_loadu_ps(d0 + p), a1 = _mm256_loadu_ps(d1 + p);
-                        __m256 a2 = _mm256_loadu_ps(d2 + p), a3 = _mm256_loadu_ps(d3 + p);
-                        __m256 b0 = _mm256_loadu_ps(d0 + p + 8), b1 = _mm256_loadu_ps(d1 + p + 8);
-                        __m256 b2 = _mm256_loadu_ps(d2 + p + 8), b3 = _mm256_loadu_ps(d3 + p + 8);
-                        __m256 lo[4] = {_mm256_sub_ps(a0, a2), _mm256_add_ps(a1, a2), _mm256_sub_ps(a2, a1),
-                                        _mm256_sub_ps(a1, a3)};
-                        __m256 hi[4] = {_mm256_sub_ps(b0, b2), _mm256_add_ps(b1, b2), _mm256_sub_ps(b2, b1),
-                                        _mm256_sub_ps(b1, b3)};
-                        for (int r = 0; r < 4; r++) { /* the even and odd columns, in order */
-                            __m256 ve = simd_even_avx2(lo[r], hi[r]), vo = simd_odd_avx2(lo[r], hi[r]);
-                            if (h) {
-                                e1[r] = ve;
-                                o1[r] = vo;
-                            } else {
-                                e[r] = ve;
-                                o[r] = vo;
-                            }
-                        }
-                    }
-                    float *vt = V + off + j0;
-                    for (int r = 0; r < 4; r++) {
-                        __m256 v[4] = {_mm256_sub_ps(e[r], e1[r]), _mm256_add_ps(o[r], e1[r]),
-                                       _mm256_sub_ps(e1[r], o[r]), _mm256_sub_ps(o[r], o1[r])};
-                        for (int u = 0; u < 4; u++) {
-                            float *dst = vt + (size_t)(r * 4 + u) * plane;
-                            if (rem == 8) {
-                                _mm256_storeu_ps(dst, v[u]);
-                            } else { /* no vmaskmovps: a microcoded store on some CPUs */
-                                float tmp[8];
-                                _mm256_storeu_ps(tmp, v[u]);
-                                for (int q = 0; q < rem; q++) dst[q] = tmp[q];
-                            }
-                        }
-                    }
+                    const size_t p = 2 * (size_t)j0;
+                    float *out = rem == 8 ? vrow + j0 : blk;
+                    const size_t os = rem == 8 ? plane : 8;
+                    tin_row(d0 + p, d2 + p, 0, out, os);              /* d0 - d2 */
+                    tin_row(d1 + p, d2 + p, 1, out + 4 * os, os);     /* d1 + d2 */
+                    tin_row(d2 + p, d1 + p, 0, out + 8 * os, os);     /* d2 - d1 */
+                    tin_row(d1 + p, d3 + p, 0, out + 12 * os, os);    /* d1 - d3 */
+                    if (rem < 8) /* no vmaskmovps: a microcoded store on some CPUs */
+                        for (int u = 0; u < 16; u++)
+                            for (int q = 0; q < rem; q++) vrow[(size_t)u * plane + j0 + q] = blk[u * 8 + q];
                 }
             }
         }
@@ -494,7 +511,7 @@ static void transform_input(const float *x, int nb, int C, int c0, int c1, int H
     }
 #endif
     const int th = (H + 1) / 2, tw = (W + 1) / 2, pw = 2 * tw + 2;
-    const size_t plane = (size_t)C * T;
+    const size_t plane = xi_stride(C, T);
     float *d = scr, *bt = d + 4 * pw, *E = bt + 4 * pw, *O = E + 4 * (tw + 1);
     for (int im = 0; im < nb; im++)
         for (int c = c0; c < c1; c++) {
@@ -717,7 +734,7 @@ static void transform_output(const float *M, int nb, int K, int H, int W, int T,
                              int simd)
 {
     const int th = (H + 1) / 2, tw = (W + 1) / 2;
-    const size_t plane = (size_t)K * T, Tz = (size_t)T;
+    const size_t plane = xi_stride(K, T), Tz = (size_t)T;
     float *o = scr; /* (4, T) */
     for (int k = 0; k < K; k++) {
         const float *m[16];
@@ -816,7 +833,7 @@ static void chunk_item(void *ctx, int item, int tid)
     const float *PU = j->U + 16 * (size_t)a->cin * a->cout;
     const size_t pstride = gemm_packed_a_floats(K, C);
     for (int xi = 0; xi < 16; xi++) {
-        float *V = s.V + (size_t)xi * C * T, *M = s.M + (size_t)xi * K * T;
+        float *V = s.V + (size_t)xi * xi_stride(C, T), *M = s.M + (size_t)xi * xi_stride(K, T);
         if (j->simd) gemm_f32_pa(0, K, T, C, 1.0f, PU + (size_t)xi * pstride, V, T, 0.0f, M, T, s.gws);
         else gemm_f32(0, 0, K, T, C, 1.0f, j->U + (size_t)xi * K * C, C, V, T, 0.0f, M, T, s.gws);
     }
@@ -850,7 +867,7 @@ __attribute__((target("avx512f"))) static void transform_dy_avx512(const float *
                                                                      int T, float *Z)
 {
     const int th = H / 2, tw = W / 2;
-    const size_t plane = (size_t)K * T;
+    const size_t plane = xi_stride(K, T);
     const __m512i ev = _mm512_set_epi32(30, 28, 26, 24, 22, 20, 18, 16, 14, 12, 10, 8, 6, 4, 2, 0);
     const __m512i od = _mm512_set_epi32(31, 29, 27, 25, 23, 21, 19, 17, 15, 13, 11, 9, 7, 5, 3, 1);
     const __m512i sign = _mm512_set1_epi32((int)0x80000000u);
@@ -955,7 +972,7 @@ static void transform_dy(const float *dy, int nb, int K, int k0, int k1, int H, 
 #endif
     (void)simd;
     const int th = (H + 1) / 2, tw = (W + 1) / 2;
-    const size_t plane = (size_t)K * T;
+    const size_t plane = xi_stride(K, T);
     for (int im = 0; im < nb; im++)
         for (int k = k0; k < k1; k++) {
             const float *dk = dy + ((size_t)im * K + k) * H * W;
@@ -1014,7 +1031,7 @@ static void wgrad_product_item(void *ctx, int xi, int tid)
     const WgradJob *j = ctx;
     const int C = j->a->cin, K = j->a->cout, T = j->T;
     Slice s = slice_of(j->a, j->n, j->ws, tid);
-    gemm_f32(0, 1, K, C, T, 1.0f, j->Z + (size_t)xi * K * T, T, j->V + (size_t)xi * C * T, T,
+    gemm_f32(0, 1, K, C, T, 1.0f, j->Z + (size_t)xi * xi_stride(K, T), T, j->V + (size_t)xi * xi_stride(C, T), T,
              j->first ? 0.0f : 1.0f, j->dU + (size_t)xi * K * C, C, s.gws);
 }
 

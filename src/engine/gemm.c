@@ -210,9 +210,10 @@ static void pack_b(int tb, const float *B, int ldb, int k0, int kc, int j0, int 
             k_done = kc / 16 * 16;
             for (int h = 0; h < GEMM_NR; h += 16)
                 transpose_16x16_blocks(B + (size_t)(j0 + q + h) * ldb + k0, ldb, k_done, dst + h);
-        } else if (avx2 && cols == GEMM_NR) { /* 8x8 blocks */
+        } else if (avx2 && cols % 8 == 0) { /* 8x8 blocks; also the 8, 16, 24-column panels
+                                               * of small weight gradients (else scalar) */
             k_done = kc / 8 * 8;
-            for (int h = 0; h < GEMM_NR; h += 8)
+            for (int h = 0; h < cols; h += 8)
                 transpose_8x8_blocks(B + (size_t)(j0 + q + h) * ldb + k0, ldb, k_done, dst + h);
         }
 #endif
@@ -220,8 +221,9 @@ static void pack_b(int tb, const float *B, int ldb, int k0, int kc, int j0, int 
             const float *src = B + (size_t)(j0 + q + j) * ldb + k0;
             for (int k = k_done; k < kc; k++) dst[(size_t)k * GEMM_NR + j] = src[k];
         }
-        for (int j = cols; j < GEMM_NR; j++)
-            for (int k = 0; k < kc; k++) dst[(size_t)k * GEMM_NR + j] = 0;
+        if (cols < GEMM_NR) /* zero padding, a row segment per k */
+            for (int k = 0; k < kc; k++)
+                memset(dst + (size_t)k * GEMM_NR + cols, 0, sizeof(float) * (size_t)(GEMM_NR - cols));
     }
     (void)simd;
     (void)avx2;
@@ -357,17 +359,87 @@ __attribute__((target("avx2,fma"))) static void quarter_6x16(int kc, const float
 #undef SV
 }
 
+/* quarter_6x16's sums for 12 rows and 8 columns at once: the tile of a product whose op(B) has
+ * at most 8 columns (a weight gradient of 8 input channels, a 1x1 shortcut's), where two 6x16
+ * quarters would compute 16 columns for 8. Same FMAs in the same k order. */
+__attribute__((target("avx2,fma"))) static void half_12x8(int kc, const float *pa, const float *pb,
+                                                          size_t ldpb, float *tile)
+{
+    __m256 c0 = _mm256_setzero_ps(), c1 = c0, c2 = c0, c3 = c0, c4 = c0, c5 = c0;
+    __m256 c6 = c0, c7 = c0, c8 = c0, c9 = c0, c10 = c0, c11 = c0;
+    for (int k = 0; k < kc; k++) {
+        const __m256 b = _mm256_loadu_ps(pb);
+#define FMA(i) c##i = _mm256_fmadd_ps(_mm256_broadcast_ss(pa + (i)), b, c##i)
+        FMA(0); FMA(1); FMA(2); FMA(3); FMA(4); FMA(5);
+        FMA(6); FMA(7); FMA(8); FMA(9); FMA(10); FMA(11);
+#undef FMA
+        pa += GEMM_MR;
+        pb += ldpb;
+    }
+#define SV(i) _mm256_storeu_ps(tile + (i) * GEMM_NR, c##i)
+    SV(0); SV(1); SV(2); SV(3); SV(4); SV(5); SV(6); SV(7); SV(8); SV(9); SV(10); SV(11);
+#undef SV
+}
+
+/* quarter_6x16 writing C itself (C = alpha acc, or fma(alpha, acc, C)) when its 6 x 16 block
+ * lies inside the tile: no round trip through the tile buffer, which cost as much as the FMAs of
+ * a short product (K = 8 for a Winograd product of 8 channels). Same sums, same update. */
+__attribute__((target("avx2,fma"))) static void quarter_6x16_c(int kc, const float *pa,
+                                                               const float *pb, size_t ldpb,
+                                                               float *C, int ldc, float alpha,
+                                                               int overwrite)
+{
+    __m256 c0a = _mm256_setzero_ps(), c0b = c0a, c1a = c0a, c1b = c0a, c2a = c0a, c2b = c0a;
+    __m256 c3a = c0a, c3b = c0a, c4a = c0a, c4b = c0a, c5a = c0a, c5b = c0a;
+    for (int k = 0; k < kc; k++) {
+        const __m256 b0 = _mm256_loadu_ps(pb), b1 = _mm256_loadu_ps(pb + 8);
+#define FMA(i)                                                                                     \
+    do {                                                                                           \
+        const __m256 a = _mm256_broadcast_ss(pa + (i));                                            \
+        c##i##a = _mm256_fmadd_ps(a, b0, c##i##a);                                                 \
+        c##i##b = _mm256_fmadd_ps(a, b1, c##i##b);                                                 \
+    } while (0)
+        FMA(0); FMA(1); FMA(2); FMA(3); FMA(4); FMA(5);
+#undef FMA
+        pa += GEMM_MR;
+        pb += ldpb;
+    }
+    const __m256 al = _mm256_set1_ps(alpha);
+#define SV(i)                                                                                      \
+    do {                                                                                           \
+        float *c = C + (size_t)(i) * ldc;                                                          \
+        _mm256_storeu_ps(c, overwrite ? _mm256_mul_ps(al, c##i##a)                                 \
+                                      : _mm256_fmadd_ps(al, c##i##a, _mm256_loadu_ps(c)));         \
+        _mm256_storeu_ps(c + 8, overwrite ? _mm256_mul_ps(al, c##i##b)                             \
+                                          : _mm256_fmadd_ps(al, c##i##b, _mm256_loadu_ps(c + 8))); \
+    } while (0)
+    SV(0); SV(1); SV(2); SV(3); SV(4); SV(5);
+#undef SV
+}
+
 __attribute__((target("avx2,fma"))) static void kernel_12x32_avx2(int kc, const float *pa,
                                                                   const float *pb, size_t ldpb,
                                                                   float *C, int ldc, float alpha,
                                                                   int mr, int nr, int overwrite)
 {
     float tile[GEMM_MR * GEMM_NR]; /* acc (MR x NR), row-major */
-    for (int r = 0; r < GEMM_MR && r < mr; r += 6)
-        for (int q = 0; q < GEMM_NR && q < nr; q += 16)
-            quarter_6x16(kc, pa + r, pb + q, ldpb, tile + r * GEMM_NR + q);
+    /* rows [0, direct) in whole 6 x 16 quarters go straight to C; the rest through the tile */
+    int direct = 0;
+    if (nr <= 8 && mr > 6) {
+        half_12x8(kc, pa, pb, ldpb, tile);
+    } else {
+        direct = nr % 16 == 0 ? mr / 6 * 6 : 0;
+        for (int r = 0; r < GEMM_MR && r < mr; r += 6)
+            for (int q = 0; q < GEMM_NR && q < nr; q += 16) {
+                if (r < direct)
+                    quarter_6x16_c(kc, pa + r, pb + q, ldpb, C + (size_t)r * ldc + q, ldc, alpha,
+                                   overwrite);
+                else
+                    quarter_6x16(kc, pa + r, pb + q, ldpb, tile + r * GEMM_NR + q);
+            }
+    }
     const __m256 al = _mm256_set1_ps(alpha);
-    for (int i = 0; i < mr; i++) {
+    for (int i = direct; i < mr; i++) {
         float *c = C + (size_t)i * ldc;
         const float *t = tile + i * GEMM_NR;
         int j = 0;

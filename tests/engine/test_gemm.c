@@ -17,7 +17,8 @@ typedef struct {
 /* M, N, K straddling MR = 12, NR = 32, MC, KC, NC (K > KC, N > NC); edge tiles 1..31 wide.
  * alpha 0.3 / -0.7 (not powers of two) so that a fused and an unfused update differ. */
 static const Dims dims[] = {{1, 1, 1},     {12, 32, 16},  {13, 45, 7},  {37, 90, 333},
-                            {25, 1600, 20}, {130, 33, 650}, {7, 1570, 341}, {24, 64, 640}};
+                            {25, 1600, 20}, {130, 33, 650}, {7, 1570, 341}, {24, 64, 640},
+                            {8, 8, 700}}; /* the last: a weight gradient of 8 x 8 channels (half_12x8) */
 static const float betas[] = {0.0f, 1.0f, -0.75f};
 
 static int simd(void) { return strcmp(gemm_kernel_name(), "openblas") != 0; }
