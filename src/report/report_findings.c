@@ -369,9 +369,11 @@ static void find_learned_first(Find *f, const char *model, const char *band)
         if (c == -3)
             continue;
         nv++;
-        if (c == -2 && n_tie++ == 0) { /* the first tie is named */
-            memcpy(tie0, tied, (size_t)f->k);
-            tie_step = step;
+        if (c == -2) {
+            if (n_tie++ == 0) { /* the first tie is named */
+                memcpy(tie0, tied, (size_t)f->k);
+                tie_step = step;
+            }
         } else if (c == -1)
             n_none++;
         else {
