@@ -330,10 +330,15 @@ __attribute__((target("avx512f"))) static void kernel_12x32(int kc, const float 
 /* 12x32 AVX2 + FMA micro-kernel, the contract above with 16 ymm registers: the tile in four
  * 6x16 quarters (12 accumulators, 2 B vectors, 1 broadcast each), one pass over k per quarter.
  * Per element the same fused multiply-adds in the same k order as kernel_12x32 and kernel_ref,
- * so bitwise the same C on every x86 CPU with FMA. */
+ * so bitwise the same C on every x86 CPU with FMA. A quarter inside the tile updates C from its
+ * registers (Q_SET / Q_ADD); edge quarters store their sums in the tile buffer (Q_TILE) for the
+ * masked update, a round trip that cost as much as the FMAs of a short product (K = 8 for a
+ * Winograd product of 8 channels). */
+enum { Q_TILE, Q_SET, Q_ADD };
 __attribute__((target("avx2,fma"))) static void quarter_6x16(int kc, const float *pa,
                                                              const float *pb, size_t ldpb,
-                                                             float *tile)
+                                                             float *dst, int ldd, float alpha,
+                                                             int mode)
 {
     __m256 c0a = _mm256_setzero_ps(), c0b = c0a, c1a = c0a, c1b = c0a, c2a = c0a, c2b = c0a;
     __m256 c3a = c0a, c3b = c0a, c4a = c0a, c4b = c0a, c5a = c0a, c5b = c0a;
@@ -350,13 +355,19 @@ __attribute__((target("avx2,fma"))) static void quarter_6x16(int kc, const float
         pa += GEMM_MR;
         pb += ldpb;
     }
+    const __m256 al = _mm256_set1_ps(alpha);
+    /* Q_TILE: the sums; Q_SET: alpha times them; Q_ADD: fma(alpha, sum, C) */
+#define OUT(v, p) (mode == Q_TILE ? (v) : mode == Q_SET ? _mm256_mul_ps(al, (v)) \
+                                   : _mm256_fmadd_ps(al, (v), _mm256_loadu_ps(p)))
 #define SV(i)                                                                                      \
     do {                                                                                           \
-        _mm256_storeu_ps(tile + (i) * GEMM_NR, c##i##a);                                           \
-        _mm256_storeu_ps(tile + (i) * GEMM_NR + 8, c##i##b);                                       \
+        float *d = dst + (size_t)(i) * ldd;                                                        \
+        _mm256_storeu_ps(d, OUT(c##i##a, d));                                                      \
+        _mm256_storeu_ps(d + 8, OUT(c##i##b, d + 8));                                              \
     } while (0)
     SV(0); SV(1); SV(2); SV(3); SV(4); SV(5);
 #undef SV
+#undef OUT
 }
 
 /* quarter_6x16's sums for 12 rows and 8 columns at once: the tile of a product whose op(B) has
@@ -381,42 +392,6 @@ __attribute__((target("avx2,fma"))) static void half_12x8(int kc, const float *p
 #undef SV
 }
 
-/* quarter_6x16 writing C itself (C = alpha acc, or fma(alpha, acc, C)) when its 6 x 16 block
- * lies inside the tile: no round trip through the tile buffer, which cost as much as the FMAs of
- * a short product (K = 8 for a Winograd product of 8 channels). Same sums, same update. */
-__attribute__((target("avx2,fma"))) static void quarter_6x16_c(int kc, const float *pa,
-                                                               const float *pb, size_t ldpb,
-                                                               float *C, int ldc, float alpha,
-                                                               int overwrite)
-{
-    __m256 c0a = _mm256_setzero_ps(), c0b = c0a, c1a = c0a, c1b = c0a, c2a = c0a, c2b = c0a;
-    __m256 c3a = c0a, c3b = c0a, c4a = c0a, c4b = c0a, c5a = c0a, c5b = c0a;
-    for (int k = 0; k < kc; k++) {
-        const __m256 b0 = _mm256_loadu_ps(pb), b1 = _mm256_loadu_ps(pb + 8);
-#define FMA(i)                                                                                     \
-    do {                                                                                           \
-        const __m256 a = _mm256_broadcast_ss(pa + (i));                                            \
-        c##i##a = _mm256_fmadd_ps(a, b0, c##i##a);                                                 \
-        c##i##b = _mm256_fmadd_ps(a, b1, c##i##b);                                                 \
-    } while (0)
-        FMA(0); FMA(1); FMA(2); FMA(3); FMA(4); FMA(5);
-#undef FMA
-        pa += GEMM_MR;
-        pb += ldpb;
-    }
-    const __m256 al = _mm256_set1_ps(alpha);
-#define SV(i)                                                                                      \
-    do {                                                                                           \
-        float *c = C + (size_t)(i) * ldc;                                                          \
-        _mm256_storeu_ps(c, overwrite ? _mm256_mul_ps(al, c##i##a)                                 \
-                                      : _mm256_fmadd_ps(al, c##i##a, _mm256_loadu_ps(c)));         \
-        _mm256_storeu_ps(c + 8, overwrite ? _mm256_mul_ps(al, c##i##b)                             \
-                                          : _mm256_fmadd_ps(al, c##i##b, _mm256_loadu_ps(c + 8))); \
-    } while (0)
-    SV(0); SV(1); SV(2); SV(3); SV(4); SV(5);
-#undef SV
-}
-
 __attribute__((target("avx2,fma"))) static void kernel_12x32_avx2(int kc, const float *pa,
                                                                   const float *pb, size_t ldpb,
                                                                   float *C, int ldc, float alpha,
@@ -432,10 +407,11 @@ __attribute__((target("avx2,fma"))) static void kernel_12x32_avx2(int kc, const 
         for (int r = 0; r < GEMM_MR && r < mr; r += 6)
             for (int q = 0; q < GEMM_NR && q < nr; q += 16) {
                 if (r < direct)
-                    quarter_6x16_c(kc, pa + r, pb + q, ldpb, C + (size_t)r * ldc + q, ldc, alpha,
-                                   overwrite);
+                    quarter_6x16(kc, pa + r, pb + q, ldpb, C + (size_t)r * ldc + q, ldc, alpha,
+                                 overwrite ? Q_SET : Q_ADD);
                 else
-                    quarter_6x16(kc, pa + r, pb + q, ldpb, tile + r * GEMM_NR + q);
+                    quarter_6x16(kc, pa + r, pb + q, ldpb, tile + r * GEMM_NR + q, GEMM_NR, 1.0f,
+                                 Q_TILE);
             }
     }
     const __m256 al = _mm256_set1_ps(alpha);
