@@ -93,16 +93,41 @@ static FsStatus opt_doubles(const char *spec, const char *key, const char *v, do
     return FS_OK;
 }
 
-/* The synthetic generator's parameters: accepted by syn:... sources only (elsewhere a typo such as
- * n_per_class for per_class would be ignored silently). */
-static int spec_is_syn_key(const char *k)
+/* The synthetic generator's parameters (syn:... sources only; spec_load_source refuses them on
+ * any other): 1 when k is one, with its parse status in *st; 0 when it is not. */
+static int spec_syn_opt(const char *spec, const char *k, const char *v, SpecOpts *o, FsStatus *st)
 {
-    static const char *const keys[] = {"seed",   "n_per_class", "side",      "beta",        "kappa",
-                                       "kappa_echo", "jitter",  "colour_lo", "target_mean", "target_std",
-                                       "wedge"};
-    for (size_t i = 0; i < FS_ARRAY_LEN(keys); i++)
-        if (!strcmp(k, keys[i])) return 1;
-    return 0;
+    int m = 0;
+    double tmp[4] = {0, 0, 0, 0};
+    if (!strcmp(k, "seed")) {
+        long s;
+        *st = fs_parse_long(v, 0, 1L << 62, "seed", &s);
+        o->syn.seed = (uint64_t)s;
+        o->syn_set[0] = 1;
+    } else if (!strcmp(k, "n_per_class")) {
+        *st = fs_parse_int(v, 1, 1 << 24, "n_per_class", &o->syn.n_per_class);
+        o->syn_set[1] = 1;
+    } else if (!strcmp(k, "side")) *st = fs_parse_int(v, 8, 1024, "side", &o->syn.n);
+    else if (!strcmp(k, "beta")) *st = fs_parse_double(v, 0, 8, "beta", &o->syn.beta);
+    else if (!strcmp(k, "kappa")) {
+        *st = opt_doubles(spec, k, v, 0, 1e3, tmp, 4, &m);
+        if (!*st && m != 4) *st = fs_errorf(FS_ERR_CONFIG, "dataset spec '%s': kappa: expected 4 values", spec);
+        if (!*st) memcpy(o->syn.kappa, tmp, sizeof o->syn.kappa);
+    } else if (!strcmp(k, "kappa_echo")) *st = fs_parse_double(v, 0, 1e3, "kappa_echo", &o->syn.kappa_echo);
+    else if (!strcmp(k, "jitter")) *st = fs_parse_double(v, 0, 1, "jitter", &o->syn.jitter);
+    else if (!strcmp(k, "colour_lo")) *st = fs_parse_double(v, 0, 1, "colour_lo", &o->syn.colour_lo);
+    else if (!strcmp(k, "target_mean")) *st = fs_parse_double(v, 0, 1, "target_mean", &o->syn.target_mean);
+    else if (!strcmp(k, "target_std")) *st = fs_parse_double(v, 1e-6, 1, "target_std", &o->syn.target_std);
+    else if (!strcmp(k, "wedge")) {
+        *st = opt_doubles(spec, k, v, 0, 180, tmp, 2, &m);
+        if (!*st && m != 2) *st = fs_errorf(FS_ERR_CONFIG, "dataset spec '%s': wedge: expected lo,hi degrees", spec);
+        if (!*st) {
+            o->syn.wedge_lo = tmp[0];
+            o->syn.wedge_hi = tmp[1];
+        }
+    } else
+        return 0;
+    return 1;
 }
 
 static FsStatus spec_parse_opts(const char *spec, char *opts, SpecOpts *o)
@@ -114,8 +139,6 @@ static FsStatus spec_parse_opts(const char *spec, char *opts, SpecOpts *o)
         *eq = 0;
         const char *k = kv, *v = eq + 1;
         FsStatus st = FS_OK;
-        int m = 0;
-        double tmp[4] = {0, 0, 0, 0};
         if (!strcmp(k, "n")) st = fs_parse_long(v, 0, 1L << 30, "n", &o->n);
         else if (!strcmp(k, "per_class")) st = fs_parse_long(v, 0, 1L << 30, "per_class", &o->per_class);
         else if (!strcmp(k, "frac")) st = fs_parse_double(v, 0, 1, "frac", &o->frac);
@@ -144,33 +167,8 @@ static FsStatus spec_parse_opts(const char *spec, char *opts, SpecOpts *o)
             else st = fs_errorf(FS_ERR_CONFIG, "labels: '%s' is not fine or coarse", v);
         } else if (!strcmp(k, "unclipped")) st = fs_parse_int(v, 0, 1, "unclipped", &o->unclipped);
         else if (!strcmp(k, "ood_seed")) st = fs_parse_long(v, 0, 1L << 62, "ood_seed", &o->ood_seed);
-        /* synthetic generator parameters */
-        else if (!strcmp(k, "seed")) {
-            long s;
-            st = fs_parse_long(v, 0, 1L << 62, "seed", &s);
-            o->syn.seed = (uint64_t)s;
-            o->syn_set[0] = 1;
-        } else if (!strcmp(k, "n_per_class")) {
-            st = fs_parse_int(v, 1, 1 << 24, "n_per_class", &o->syn.n_per_class);
-            o->syn_set[1] = 1;
-        } else if (!strcmp(k, "side")) st = fs_parse_int(v, 8, 1024, "side", &o->syn.n);
-        else if (!strcmp(k, "beta")) st = fs_parse_double(v, 0, 8, "beta", &o->syn.beta);
-        else if (!strcmp(k, "kappa")) {
-            st = opt_doubles(spec, k, v, 0, 1e3, tmp, 4, &m);
-            if (!st && m != 4) st = fs_errorf(FS_ERR_CONFIG, "dataset spec '%s': kappa: expected 4 values", spec);
-            if (!st) memcpy(o->syn.kappa, tmp, sizeof o->syn.kappa);
-        } else if (!strcmp(k, "kappa_echo")) st = fs_parse_double(v, 0, 1e3, "kappa_echo", &o->syn.kappa_echo);
-        else if (!strcmp(k, "jitter")) st = fs_parse_double(v, 0, 1, "jitter", &o->syn.jitter);
-        else if (!strcmp(k, "colour_lo")) st = fs_parse_double(v, 0, 1, "colour_lo", &o->syn.colour_lo);
-        else if (!strcmp(k, "target_mean")) st = fs_parse_double(v, 0, 1, "target_mean", &o->syn.target_mean);
-        else if (!strcmp(k, "target_std")) st = fs_parse_double(v, 1e-6, 1, "target_std", &o->syn.target_std);
-        else if (!strcmp(k, "wedge")) {
-            st = opt_doubles(spec, k, v, 0, 180, tmp, 2, &m);
-            if (!st && m != 2) st = fs_errorf(FS_ERR_CONFIG, "dataset spec '%s': wedge: expected lo,hi degrees", spec);
-            if (!st) {
-                o->syn.wedge_lo = tmp[0];
-                o->syn.wedge_hi = tmp[1];
-            }
+        else if (spec_syn_opt(spec, k, v, o, &st)) { /* the first one is named if the source is not syn */
+            if (!o->syn_key[0]) fs_snprintf(o->syn_key, sizeof o->syn_key, "%.31s", k);
         } else
             return fs_errorf(FS_ERR_CONFIG,
                              "dataset spec '%s': unknown option '%s' (expected n, per_class, frac, "
@@ -182,7 +180,6 @@ static FsStatus spec_parse_opts(const char *spec, char *opts, SpecOpts *o)
             fs_snprintf(msg, sizeof msg, "%.500s", fs_last_error());
             return fs_errorf(st, "dataset spec '%s': %s", spec, msg);
         }
-        if (!o->syn_key[0] && spec_is_syn_key(k)) fs_snprintf(o->syn_key, sizeof o->syn_key, "%.31s", k);
     }
     return FS_OK;
 }
