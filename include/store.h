@@ -72,6 +72,9 @@ typedef struct {
 /* "1.10.8" as linked at run time (H5get_libversion). */
 const char *store_library_version(void);
 
+/* "PATH.journal": the append-only journal beside store PATH (xmalloc'd). */
+char *store_journal_path(const char *path);
+
 /* Open for writing; create when absent. Recovers a store left by a killed writer. Merges the
  * config's axis values into the store's (new values extend the grid). A store made with a
  * different result-affecting config is refused (FS_ERR_CONFIG listing the changed keys) unless

@@ -125,9 +125,7 @@ static FsStatus write_provenance(Store *st, const SweepConfig *cfg, int created)
  * cannot be read (fs_last_error). Reads only (store_open_read): the store is not modified. */
 static int engine_mixed(const char *path, FsBuf *msg)
 {
-    size_t jl = strlen(path) + 16;
-    char *jpath = xmalloc(jl);
-    fs_snprintf(jpath, jl, "%s.journal", path);
+    char *jpath = store_journal_path(path);
     int exists = fs_file_exists(path) || fs_file_exists(jpath);
     free(jpath);
     if (!exists) return 0;

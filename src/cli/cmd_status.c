@@ -60,9 +60,7 @@ int cmd_status(int argc, char **argv)
         return argc == 2 ? FS_EXIT_OK : FS_EXIT_USAGE;
     }
     const char *path = argv[1];
-    size_t jl = strlen(path) + 16;
-    char *jpath = xmalloc(jl);
-    fs_snprintf(jpath, jl, "%s.journal", path);
+    char *jpath = store_journal_path(path);
     StoreRow *rows = NULL;
     StoreStart *run = NULL;
     StoreHistory *hist = NULL;

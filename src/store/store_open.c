@@ -15,13 +15,19 @@
 const char *store_library_version(void) { return h5f_library_version(); }
 const char *store_path(const Store *st) { return st->path; }
 
+char *store_journal_path(const char *path)
+{
+    size_t n = strlen(path) + 16;
+    char *j = xmalloc(n);
+    fs_snprintf(j, n, "%s.journal", path);
+    return j;
+}
+
 static Store *store_new(const char *path)
 {
     Store *s = xcalloc(1, sizeof *s);
     s->path = xstrdup(path);
-    size_t n = strlen(path) + 16;
-    s->jpath = xmalloc(n);
-    fs_snprintf(s->jpath, n, "%s.journal", path);
+    s->jpath = store_journal_path(path);
     store_tasks_init(s);
     return s;
 }
