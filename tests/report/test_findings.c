@@ -238,23 +238,30 @@ static int check_links(const char *html, int *broken)
     return n;
 }
 
+/* Write the report of store into out (checked) and return its index.html (NULL, and a failed
+ * check, when it cannot be read). sum may be NULL. */
+static char *report_html(const char *store, const char *out, ReportSummary *sum)
+{
+    ReportOptions o = {.store_path = store, .out_dir = out, .write_png_files = 0};
+    EXPECT_MSG(report_write(&o, sum) == FS_OK, "%s", fs_last_error());
+    char path[160], *html = NULL;
+    size_t len;
+    fs_snprintf(path, sizeof path, "%s/index.html", out);
+    EXPECT(fs_read_file(path, &html, &len) == FS_OK);
+    return html;
+}
+
 static void test_findings(void)
 {
-    char dir[64] = "/tmp/fsweep_test_findings_XXXXXX", store[128], out[128], path[160];
+    char dir[64] = "/tmp/fsweep_test_findings_XXXXXX", store[128], out[128];
     EXPECT(mkdtemp(dir) != NULL);
     fs_snprintf(store, sizeof store, "%s/store.h5", dir);
     fs_snprintf(out, sizeof out, "%s/report", dir);
     static Arrays A;
     arrays_fill(&A);
     store_make(store, &A);
-    ReportOptions o = {.store_path = store, .out_dir = out, .write_png_files = 0};
     ReportSummary sum;
-    FsStatus st = report_write(&o, &sum);
-    EXPECT_MSG(st == FS_OK, "%s", fs_last_error());
-    fs_snprintf(path, sizeof path, "%s/index.html", out);
-    char *html = NULL;
-    size_t len;
-    EXPECT(fs_read_file(path, &html, &len) == FS_OK);
+    char *html = report_html(store, out, &sum);
     if (!html)
         return;
     /* Findings is the first section, and the first entry of the table of contents. */
@@ -328,7 +335,7 @@ static void test_findings(void)
 /* A store with only test accuracies: the Findings section names each absent analysis. */
 static void test_findings_absent(void)
 {
-    char dir[64] = "/tmp/fsweep_test_findings_XXXXXX", store[128], out[128], path[160];
+    char dir[64] = "/tmp/fsweep_test_findings_XXXXXX", store[128], out[128];
     EXPECT(mkdtemp(dir) != NULL);
     fs_snprintf(store, sizeof store, "%s/store.h5", dir);
     fs_snprintf(out, sizeof out, "%s/report", dir);
@@ -343,12 +350,7 @@ static void test_findings_absent(void)
     const int64_t d[5] = {1, 1, 1, 2, 1};
     put_arr(f, "test_acc", 5, d, acc, "arch,aug,band,seed,test_band");
     EXPECT(h5f_close(f) == FS_OK);
-    ReportOptions o = {.store_path = store, .out_dir = out, .write_png_files = 0};
-    EXPECT(report_write(&o, NULL) == FS_OK);
-    fs_snprintf(path, sizeof path, "%s/index.html", out);
-    char *html = NULL;
-    size_t len;
-    EXPECT(fs_read_file(path, &html, &len) == FS_OK);
+    char *html = report_html(store, out, NULL);
     EXPECT(contains(html, "HFSS against removal (hfss_dfm): not supported, the analysis was off "
                           "(hfss = false in the run&#39;s config)."));
     EXPECT(contains(html, "Learned first (lo_auc): not supported, its arrays are absent from "
@@ -366,7 +368,7 @@ static void test_findings_absent(void)
  * counted as class -2 (cnt[-2]++: a heap write before the array; glibc aborted in free()). */
 static void test_findings_ties(void)
 {
-    char dir[64] = "/tmp/fsweep_test_ties_XXXXXX", store[128], out[128], path[160];
+    char dir[64] = "/tmp/fsweep_test_ties_XXXXXX", store[128], out[128];
     EXPECT(mkdtemp(dir) != NULL);
     fs_snprintf(store, sizeof store, "%s/store.h5", dir);
     fs_snprintf(out, sizeof out, "%s/report", dir);
@@ -379,12 +381,7 @@ static void test_findings_ties(void)
                 for (int k = 0; k < K; k++) A.lo_auc[1][s][c][t][k] = A.lo_auc[1][0][c][t][k];
         }
     store_make(store, &A);
-    ReportOptions o = {.store_path = store, .out_dir = out, .write_png_files = 0};
-    EXPECT_MSG(report_write(&o, NULL) == FS_OK, "%s", fs_last_error());
-    fs_snprintf(path, sizeof path, "%s/index.html", out);
-    char *html = NULL;
-    size_t len;
-    EXPECT(fs_read_file(path, &html, &len) == FS_OK);
+    char *html = report_html(store, out, NULL);
     char *a2 = model_text(html, "a2");
     EXPECT(contains(a2, "Learned first: inconclusive: no class is first in a strict majority of "
                         "the 3 seeds with values (a tie in 3: C0, C1 reach AUC 0.95 at the same "
