@@ -1,6 +1,6 @@
 /* layer_norm.c: normalisation layers. Batch norm (PyTorch's BatchNorm2d: batch statistics and
- * running ones in training, running ones at inference, optional fused ReLU) runs one channel per
- * pool item; layer norm normalises each row of length dim (ViT tokens). Conventions as in
+ * running ones in training, running ones at inference, optional fused ReLU) runs 4 channels
+ * per pool item where it can; layer norm normalises each row of length dim (ViT tokens). Conventions as in
  * layers.h. */
 #include "layers.h"
 #include "simd.h"
@@ -9,48 +9,16 @@
 #include <math.h>
 
 /* ---------------------------------------------------------------- vector helpers (BN)
- * Sums accumulate in double (8 lanes under AVX-512, checked at run time). */
+ * One order of operations on every CPU, the scalar loops' (no FMA; sums in double, each
+ * channel's summed element by element in index order), so a model trains to the same bits with
+ * or without AVX2 and AVX-512 (simd.h; tests/engine/test_wino_avx2.sh, test_train_cli.sh). The
+ * AVX2 twins keep that order: the sums run 4 channels at once, one double lane per channel
+ * (a lane's additions are the scalar loop's), which also breaks the scalar loop's chain of
+ * dependent additions (4 cycles per element). */
 #ifdef LAYERS_X86
 #include <immintrin.h>
-__attribute__((target("avx512f"))) static double sum_avx512(const float *x, size_t n, double mu,
-                                                             int sq)
-{
-    __m512d a0 = _mm512_setzero_pd(), a1 = _mm512_setzero_pd();
-    const __m512d m = _mm512_set1_pd(mu);
-    size_t i = 0;
-    for (; i + 16 <= n; i += 16) {
-        __m512d lo = _mm512_cvtps_pd(_mm256_loadu_ps(x + i)), hi = _mm512_cvtps_pd(_mm256_loadu_ps(x + i + 8));
-        if (sq) {
-            lo = _mm512_sub_pd(lo, m);
-            hi = _mm512_sub_pd(hi, m);
-            a0 = _mm512_fmadd_pd(lo, lo, a0);
-            a1 = _mm512_fmadd_pd(hi, hi, a1);
-        } else {
-            a0 = _mm512_add_pd(a0, lo);
-            a1 = _mm512_add_pd(a1, hi);
-        }
-    }
-    double s = _mm512_reduce_add_pd(_mm512_add_pd(a0, a1));
-    for (; i < n; i++) s += sq ? ((double)x[i] - mu) * ((double)x[i] - mu) : (double)x[i];
-    return s;
-}
-/* y = x * sc + sh (then max(0, .) when relu) */
-__attribute__((target("avx512f"))) static void affine_avx512(const float *x, float *y, size_t n,
-                                                              float sc, float sh, int relu)
-{
-    const __m512 a = _mm512_set1_ps(sc), b = _mm512_set1_ps(sh), z = _mm512_setzero_ps();
-    size_t i = 0;
-    for (; i + 16 <= n; i += 16) {
-        __m512 v = _mm512_fmadd_ps(_mm512_loadu_ps(x + i), a, b);
-        _mm512_storeu_ps(y + i, relu ? _mm512_max_ps(v, z) : v);
-    }
-    for (; i < n; i++) {
-        float v = x[i] * sc + sh;
-        y[i] = relu ? (v > 0 ? v : 0) : v;
-    }
-}
-/* AVX2 twins of vaffine's and vlin3's scalar loops (simd.h: the same operations, so bitwise the
- * same; no FMA), on the first n / 8 * 8 elements; each returns how many it did. */
+/* AVX2 twins of vaffine's and vlin3's scalar loops (the same operations, so bitwise the same;
+ * no FMA), on the first n / 8 * 8 elements; each returns how many it did. */
 __attribute__((target("avx2"))) static size_t affine_avx2(const float *x, float *y, size_t n, float sc,
                                                            float sh, int relu)
 {
@@ -75,52 +43,73 @@ __attribute__((target("avx2"))) static size_t lin3_avx2(float *dx, const float *
     }
     return i;
 }
-/* *sdy += sum dy, *sdyx += sum dy (x - mu), in double */
-__attribute__((target("avx512f"))) static void dots_avx512(const float *x, const float *dy, size_t n,
-                                                            double mu, double *sdy, double *sdyx)
+/* Four planes x + l * hw (l < 4), element q of each in one double lane: rows r[k] hold elements
+ * q + k of the four planes (a 4 x 4 transpose of one load per plane). */
+__attribute__((target("avx2"))) static inline void rows4_avx2(const float *x, size_t hw, size_t q,
+                                                               __m256d r[4])
 {
-    __m512d a = _mm512_setzero_pd(), b = _mm512_setzero_pd();
-    const __m512d m = _mm512_set1_pd(mu);
-    size_t i = 0;
-    for (; i + 8 <= n; i += 8) {
-        __m512d g = _mm512_cvtps_pd(_mm256_loadu_ps(dy + i));
-        __m512d v = _mm512_sub_pd(_mm512_cvtps_pd(_mm256_loadu_ps(x + i)), m);
-        a = _mm512_add_pd(a, g);
-        b = _mm512_fmadd_pd(g, v, b);
-    }
-    double s1 = _mm512_reduce_add_pd(a), s2 = _mm512_reduce_add_pd(b);
-    for (; i < n; i++) {
-        s1 += (double)dy[i];
-        s2 += (double)dy[i] * ((double)x[i] - mu);
-    }
-    *sdy += s1;
-    *sdyx += s2;
+    __m128 a = _mm_loadu_ps(x + q), b = _mm_loadu_ps(x + hw + q), c = _mm_loadu_ps(x + 2 * hw + q),
+           d = _mm_loadu_ps(x + 3 * hw + q);
+    _MM_TRANSPOSE4_PS(a, b, c, d);
+    r[0] = _mm256_cvtps_pd(a);
+    r[1] = _mm256_cvtps_pd(b);
+    r[2] = _mm256_cvtps_pd(c);
+    r[3] = _mm256_cvtps_pd(d);
 }
-/* dx += c1 dy + c2 (x - mu) + c0 */
-__attribute__((target("avx512f"))) static void lin3_avx512(float *dx, const float *dy,
-                                                            const float *x, size_t n, float c1,
-                                                            float c2, float mu, float c0)
+/* vsum of 4 planes x + l * hw at once: s[l] = the scalar loop's sum of plane l (mu[l] when sq) */
+__attribute__((target("avx2"))) static void sum4_avx2(const float *x, size_t hw, const double mu[4],
+                                                       int sq, double s[4])
 {
-    const __m512 a = _mm512_set1_ps(c1), b = _mm512_set1_ps(c2), c = _mm512_set1_ps(c0),
-                 m = _mm512_set1_ps(mu);
-    size_t i = 0;
-    for (; i + 16 <= n; i += 16) {
-        __m512 v = _mm512_fmadd_ps(_mm512_loadu_ps(dy + i), a, c);
-        v = _mm512_fmadd_ps(_mm512_sub_ps(_mm512_loadu_ps(x + i), m), b, v);
-        _mm512_storeu_ps(dx + i, _mm512_add_ps(_mm512_loadu_ps(dx + i), v));
+    const __m256d m = _mm256_loadu_pd(mu);
+    __m256d acc = _mm256_setzero_pd(), r[4];
+    size_t q = 0;
+    for (; q + 4 <= hw; q += 4) {
+        rows4_avx2(x, hw, q, r);
+        for (int k = 0; k < 4; k++) {
+            __m256d v = r[k];
+            if (sq) {
+                v = _mm256_sub_pd(v, m);
+                v = _mm256_mul_pd(v, v);
+            }
+            acc = _mm256_add_pd(acc, v);
+        }
     }
-    for (; i < n; i++) dx[i] += c1 * dy[i] + c2 * (x[i] - mu) + c0;
+    _mm256_storeu_pd(s, acc);
+    for (; q < hw; q++)
+        for (int l = 0; l < 4; l++) {
+            double v = (double)x[(size_t)l * hw + q];
+            s[l] += sq ? (v - mu[l]) * (v - mu[l]) : v;
+        }
+}
+/* vdots of 4 planes at once (x, dy + l * hw; mu[l]): s1[l] = sum dy, s2[l] = sum dy (x - mu) */
+__attribute__((target("avx2"))) static void dots4_avx2(const float *x, const float *dy, size_t hw,
+                                                        const double mu[4], double s1[4], double s2[4])
+{
+    const __m256d m = _mm256_loadu_pd(mu);
+    __m256d a1 = _mm256_setzero_pd(), a2 = _mm256_setzero_pd(), rx[4], rg[4];
+    size_t q = 0;
+    for (; q + 4 <= hw; q += 4) {
+        rows4_avx2(x, hw, q, rx);
+        rows4_avx2(dy, hw, q, rg);
+        for (int k = 0; k < 4; k++) {
+            a1 = _mm256_add_pd(a1, rg[k]);
+            a2 = _mm256_add_pd(a2, _mm256_mul_pd(rg[k], _mm256_sub_pd(rx[k], m)));
+        }
+    }
+    _mm256_storeu_pd(s1, a1);
+    _mm256_storeu_pd(s2, a2);
+    for (; q < hw; q++)
+        for (int l = 0; l < 4; l++) {
+            double g = (double)dy[(size_t)l * hw + q];
+            s1[l] += g;
+            s2[l] += g * ((double)x[(size_t)l * hw + q] - mu[l]);
+        }
 }
 #endif
 
+/* *sdy += sum dy, *sdyx += sum dy (x - mu), in double */
 static void vdots(const float *x, const float *dy, size_t n, double mu, double *sdy, double *sdyx)
 {
-#ifdef LAYERS_X86
-    if (layer_have_avx512()) {
-        dots_avx512(x, dy, n, mu, sdy, sdyx);
-        return;
-    }
-#endif
     double s1 = 0, s2 = 0;
     for (size_t i = 0; i < n; i++) {
         s1 += (double)dy[i];
@@ -130,14 +119,11 @@ static void vdots(const float *x, const float *dy, size_t n, double mu, double *
     *sdyx += s2;
 }
 
+/* dx += c1 dy + c2 (x - mu) + c0 */
 static void vlin3(float *dx, const float *dy, const float *x, size_t n, float c1, float c2,
                   float mu, float c0)
 {
 #ifdef LAYERS_X86
-    if (layer_have_avx512()) {
-        lin3_avx512(dx, dy, x, n, c1, c2, mu, c0);
-        return;
-    }
     size_t i0 = simd_avx2() ? lin3_avx2(dx, dy, x, n, c1, c2, mu, c0) : 0;
 #else
     size_t i0 = 0;
@@ -148,21 +134,15 @@ static void vlin3(float *dx, const float *dy, const float *x, size_t n, float c1
 /* sum x (sq = 0) or sum (x - mu)^2 (sq = 1), in double */
 static double vsum(const float *x, size_t n, double mu, int sq)
 {
-#ifdef LAYERS_X86
-    if (layer_have_avx512()) return sum_avx512(x, n, mu, sq);
-#endif
     double s = 0;
     for (size_t i = 0; i < n; i++) s += sq ? ((double)x[i] - mu) * ((double)x[i] - mu) : (double)x[i];
     return s;
 }
 
+/* y = x * sc + sh (then max(0, .) when relu) */
 static void vaffine(const float *x, float *y, size_t n, float sc, float sh, int relu)
 {
 #ifdef LAYERS_X86
-    if (layer_have_avx512()) {
-        affine_avx512(x, y, n, sc, sh, relu);
-        return;
-    }
     size_t i0 = simd_avx2() ? affine_avx2(x, y, n, sc, sh, relu) : 0;
 #else
     size_t i0 = 0;
@@ -173,6 +153,47 @@ static void vaffine(const float *x, float *y, size_t n, float sc, float sh, int 
     }
 }
 
+/* Over the n images (stride cs) of the g channels from ch (planes of hw), in image order:
+ * s[l] += vsum of channel ch + l's plane (mu[l] when sq); 4 channels at once under AVX2. */
+static void bn_sums(const float *x, int n, size_t cs, size_t hw, int ch, int g, const double *mu,
+                    int sq, double *s)
+{
+    for (int i = 0; i < n; i++) {
+        const float *p = x + (size_t)i * cs + (size_t)ch * hw;
+#ifdef LAYERS_X86
+        if (g == 4 && simd_avx2()) {
+            static const double zero[4] = {0};
+            double t[4];
+            sum4_avx2(p, hw, sq ? mu : zero, sq, t);
+            for (int l = 0; l < 4; l++) s[l] += t[l];
+            continue;
+        }
+#endif
+        for (int l = 0; l < g; l++) s[l] += vsum(p + (size_t)l * hw, hw, sq ? mu[l] : 0, sq);
+    }
+}
+
+/* bn_sums' twin for vdots: sdy[l] += sum dy, sdyx[l] += sum dy (x - mu[l]) */
+static void bn_dots(const float *x, const float *dy, int n, size_t cs, size_t hw, int ch, int g,
+                    const double *mu, double *sdy, double *sdyx)
+{
+    for (int i = 0; i < n; i++) {
+        const size_t o = (size_t)i * cs + (size_t)ch * hw;
+#ifdef LAYERS_X86
+        if (g == 4 && simd_avx2()) {
+            double t1[4], t2[4];
+            dots4_avx2(x + o, dy + o, hw, mu, t1, t2);
+            for (int l = 0; l < 4; l++) {
+                sdy[l] += t1[l];
+                sdyx[l] += t2[l];
+            }
+            continue;
+        }
+#endif
+        for (int l = 0; l < g; l++) vdots(x + o + (size_t)l * hw, dy + o + (size_t)l * hw, hw, mu[l], &sdy[l], &sdyx[l]);
+    }
+}
+
 /* ---------------------------------------------------------------- batch norm */
 /* cache: mean (C), invstd (C) of the last training batch */
 static size_t bn_cache(const Layer *l, const Tensor *t, int n)
@@ -180,15 +201,20 @@ static size_t bn_cache(const Layer *l, const Tensor *t, int n)
     FS_UNUSED(n);
     return 2 * sizeof(float) * (size_t)LAYER_IN0(l, t)->c;
 }
-/* Batch norm runs one channel per pool item (its sums, running statistics and outputs depend on
- * that channel only, so results do not depend on the thread count). */
+/* Batch norm runs BN_GROUP channels per pool item (bn_group: 4 when C is a multiple of 4, for
+ * the AVX2 sums, else 1); a channel's sums, running statistics and outputs depend on that
+ * channel only, so results depend neither on the thread count nor on the grouping. */
+#define BN_GROUP 4
 typedef struct {
     Layer *l;
     Tensor *t;
     const LayerCtx *c;
+    int g; /* channels per item */
 } BnJob;
 
-static void bn_fwd_item(void *ctx, int ch, int tid)
+static int bn_group(int C) { return C % BN_GROUP == 0 ? BN_GROUP : 1; }
+
+static void bn_fwd_item(void *ctx, int item, int tid)
 {
     FS_UNUSED(tid);
     const BnJob *j = ctx;
@@ -196,42 +222,50 @@ static void bn_fwd_item(void *ctx, int ch, int tid)
     const LayerCtx *c = j->c;
     const Tensor *in = LAYER_IN0(l, j->t);
     Tensor *out = LAYER_OUT(l, j->t);
-    const int C = in->c, n = c->n;
+    const int C = in->c, n = c->n, g = j->g, ch0 = item * g;
     const size_t hw = (size_t)in->h * in->w, cs = (size_t)C * hw;
     const double cnt = (double)n * (double)hw;
     float *mean = l->cache, *invstd = mean + C;
     const float *gamma = l->w[0], *beta = l->w[1];
-    double mu, var;
+    double mu[BN_GROUP] = {0}, var[BN_GROUP] = {0};
     if (c->train) {
-        double s = 0;
-        for (int i = 0; i < n; i++) s += vsum(in->v + i * cs + ch * hw, hw, 0, 0);
-        mu = s / cnt;
-        double ss = 0;
-        for (int i = 0; i < n; i++) ss += vsum(in->v + i * cs + ch * hw, hw, mu, 1);
-        var = ss / cnt;
-        double m = (double)l->momentum;
-        l->buf[0][ch] = (float)((1 - m) * (double)l->buf[0][ch] + m * mu);
-        double unb = cnt > 1 ? var * cnt / (cnt - 1) : var;
-        l->buf[1][ch] = (float)((1 - m) * (double)l->buf[1][ch] + m * unb);
+        double s[BN_GROUP] = {0}, ss[BN_GROUP] = {0};
+        bn_sums(in->v, n, cs, hw, ch0, g, NULL, 0, s);
+        for (int k = 0; k < g; k++) mu[k] = s[k] / cnt;
+        bn_sums(in->v, n, cs, hw, ch0, g, mu, 1, ss);
+        const double m = (double)l->momentum;
+        for (int k = 0; k < g; k++) {
+            const int ch = ch0 + k;
+            var[k] = ss[k] / cnt;
+            l->buf[0][ch] = (float)((1 - m) * (double)l->buf[0][ch] + m * mu[k]);
+            double unb = cnt > 1 ? var[k] * cnt / (cnt - 1) : var[k];
+            l->buf[1][ch] = (float)((1 - m) * (double)l->buf[1][ch] + m * unb);
+        }
     } else {
-        mu = (double)l->buf[0][ch];
-        var = (double)l->buf[1][ch];
+        for (int k = 0; k < g; k++) {
+            mu[k] = (double)l->buf[0][ch0 + k];
+            var[k] = (double)l->buf[1][ch0 + k];
+        }
     }
-    float is = (float)(1.0 / sqrt(var + (double)l->eps));
-    mean[ch] = (float)mu;
-    invstd[ch] = is;
-    float sc = gamma[ch] * is, sh = beta[ch] - (float)mu * sc;
-    for (int i = 0; i < n; i++)
-        vaffine(in->v + i * cs + ch * hw, out->v + i * cs + ch * hw, hw, sc, sh, l->relu);
+    for (int k = 0; k < g; k++) {
+        const int ch = ch0 + k;
+        float is = (float)(1.0 / sqrt(var[k] + (double)l->eps));
+        mean[ch] = (float)mu[k];
+        invstd[ch] = is;
+        float sc = gamma[ch] * is, sh = beta[ch] - (float)mu[k] * sc;
+        for (int i = 0; i < n; i++)
+            vaffine(in->v + i * cs + ch * hw, out->v + i * cs + ch * hw, hw, sc, sh, l->relu);
+    }
 }
 static void bn_fwd(Layer *l, Tensor *t, const LayerCtx *c)
 {
-    BnJob j = {l, t, c};
-    pool_for(LAYER_IN0(l, t)->c, 0, bn_fwd_item, &j);
+    const int C = LAYER_IN0(l, t)->c;
+    BnJob j = {l, t, c, bn_group(C)};
+    pool_for(C / j.g, 0, bn_fwd_item, &j);
     if (c->train) (*l->nbt)++;
 }
 
-static void bn_bwd_item(void *ctx, int ch, int tid)
+static void bn_bwd_item(void *ctx, int item, int tid)
 {
     FS_UNUSED(tid);
     const BnJob *j = ctx;
@@ -239,47 +273,55 @@ static void bn_bwd_item(void *ctx, int ch, int tid)
     const LayerCtx *c = j->c;
     const Tensor *in = LAYER_IN0(l, j->t);
     Tensor *out = LAYER_OUT(l, j->t);
-    const int C = in->c, n = c->n;
+    const int C = in->c, n = c->n, g = j->g, ch0 = item * g;
     const size_t hw = (size_t)in->h * in->w, cs = (size_t)C * hw;
     const double cnt = (double)n * (double)hw;
     const float *mean = l->cache, *invstd = mean + C;
     const float *gamma = l->w[0];
     if (l->relu)
-        for (int i = 0; i < n; i++) layer_relu_mask(out->v + i * cs + ch * hw, out->g + i * cs + ch * hw, hw);
-    double sdy = 0, sdyx = 0;
-    const float mu = mean[ch], is = invstd[ch];
+        for (int k = 0; k < g; k++)
+            for (int i = 0; i < n; i++) {
+                const size_t o = i * cs + (size_t)(ch0 + k) * hw;
+                layer_relu_mask(out->v + o, out->g + o, hw);
+            }
+    double sdy[BN_GROUP] = {0}, sdyx[BN_GROUP] = {0}, mu[BN_GROUP];
+    for (int k = 0; k < g; k++) mu[k] = (double)mean[ch0 + k];
     /* eval mode without parameter gradients needs neither sum (and must not read the
      * input, which a BN-folded forward pass leaves unset) */
     if (c->train || c->param_grad) {
-        for (int i = 0; i < n; i++)
-            vdots(in->v + i * cs + ch * hw, out->g + i * cs + ch * hw, hw, (double)mu, &sdy, &sdyx);
-        sdyx *= (double)is; /* sum dy * xhat */
+        bn_dots(in->v, out->g, n, cs, hw, ch0, g, mu, sdy, sdyx);
+        for (int k = 0; k < g; k++) sdyx[k] *= (double)invstd[ch0 + k]; /* sum dy * xhat */
     }
-    if (c->param_grad) {
-        l->dw[0][ch] += (float)sdyx;
-        l->dw[1][ch] += (float)sdy;
-    }
-    if (!in->g) return;
-    if (c->train) {
-        /* dx += k (dy - a - xhat b), xhat = (x - mu) is */
-        float k = gamma[ch] * is;
-        float a = (float)(sdy / cnt), b = (float)(sdyx / cnt);
-        for (int i = 0; i < n; i++)
-            vlin3(in->g + i * cs + ch * hw, out->g + i * cs + ch * hw, in->v + i * cs + ch * hw, hw, k,
-                  -k * is * b, mu, -k * a);
-    } else {
-        float k = gamma[ch] * is;
-        for (int i = 0; i < n; i++) {
-            const float *dy = out->g + i * cs + ch * hw;
-            float *dx = in->g + i * cs + ch * hw;
-            for (size_t q = 0; q < hw; q++) dx[q] += k * dy[q];
+    for (int k = 0; k < g; k++) {
+        const int ch = ch0 + k;
+        const float is = invstd[ch];
+        if (c->param_grad) {
+            l->dw[0][ch] += (float)sdyx[k];
+            l->dw[1][ch] += (float)sdy[k];
+        }
+        if (!in->g) continue;
+        if (c->train) {
+            /* dx += k (dy - a - xhat b), xhat = (x - mu) is */
+            float kk = gamma[ch] * is;
+            float a = (float)(sdy[k] / cnt), b = (float)(sdyx[k] / cnt);
+            for (int i = 0; i < n; i++)
+                vlin3(in->g + i * cs + ch * hw, out->g + i * cs + ch * hw, in->v + i * cs + ch * hw, hw,
+                      kk, -kk * is * b, mean[ch], -kk * a);
+        } else {
+            float kk = gamma[ch] * is;
+            for (int i = 0; i < n; i++) {
+                const float *dy = out->g + i * cs + ch * hw;
+                float *dx = in->g + i * cs + ch * hw;
+                for (size_t q = 0; q < hw; q++) dx[q] += kk * dy[q];
+            }
         }
     }
 }
 static void bn_bwd(Layer *l, Tensor *t, const LayerCtx *c)
 {
-    BnJob j = {l, t, c};
-    pool_for(LAYER_IN0(l, t)->c, 0, bn_bwd_item, &j);
+    const int C = LAYER_IN0(l, t)->c;
+    BnJob j = {l, t, c, bn_group(C)};
+    pool_for(C / j.g, 0, bn_bwd_item, &j);
 }
 
 /* ---------------------------------------------------------------- layer norm (row-wise) */

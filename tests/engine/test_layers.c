@@ -132,6 +132,52 @@ static void test_wino_digest(void)
     }
 }
 
+/* Batch norm in training (forward with the batch statistics, running statistics, backward with
+ * dx, dgamma, dbeta) and in eval mode, hashed over shapes whose channel counts take the 4-channel
+ * AVX2 sums (C % 4 == 0) or not, and whose planes leave 0 to 3 elements past the 4-wide loop:
+ * tests/engine/test_wino_avx2.sh runs it with and without FSWEEP_NO_AVX2=1 and expects the same
+ * digest. Written to $FSWEEP_BN_DIGEST when set. */
+static void test_bn_digest(void)
+{
+    static const int cases[][5] = {/* n, C, h, w, relu */
+                                   {3, 4, 7, 7, 0}, {2, 8, 5, 3, 1}, {2, 12, 4, 4, 0}, {3, 6, 3, 3, 1},
+                                   {2, 4, 1, 1, 1}, {4, 16, 32, 32, 1}, {2, 5, 6, 2, 0}, {5, 8, 7, 1, 0}};
+    uint64_t h = 0;
+    for (size_t i = 0; i < FS_ARRAY_LEN(cases); i++) {
+        const int n = cases[i][0], C = cases[i][1], H = cases[i][2], W = cases[i][3];
+        Model *m = model_new_empty("bn", C, H, W, 1);
+        EXPECT(model_finalize(m, mb_bn(m, "bn", 0, cases[i][4])) == FS_OK);
+        EXPECT(model_reserve(m, n) == FS_OK);
+        Rng r = rng_derive(13, (uint64_t)i, RNG_STREAM_TEST);
+        fill(m->params, m->n_params, &r, 1);
+        const size_t xs = (size_t)n * C * H * W;
+        float *x = xmalloc(xs * 4), *dy = xmalloc(xs * 4);
+        fill(x, xs, &r, 1);
+        for (size_t q = 0; q < xs; q++) x[q] = 3.0f * x[q] + 0.5f; /* a mean away from 0 */
+        fill(dy, xs, &r, 1);
+        uint64_t p[6] = {h};
+        for (int train = 1; train >= 0; train--) {
+            p[1 + 2 * (1 - train)] = fs_hash64(model_forward(m, x, n, train), xs * 4);
+            model_zero_grad(m);
+            p[2 + 2 * (1 - train)] = fs_hash64(model_backward(m, dy, 1, 1), xs * 4);
+        }
+        p[5] = fs_hash64(m->grads, m->n_params * 4) ^ fs_hash64(m->buffers, 2 * (size_t)C * 4);
+        h = fs_hash64(p, sizeof p);
+        free(x);
+        free(dy);
+        model_free(m);
+    }
+    const char *path = getenv("FSWEEP_BN_DIGEST");
+    if (path) {
+        FILE *f = fopen(path, "w");
+        EXPECT_MSG(f != NULL, "cannot write %s", path);
+        if (f) {
+            EXPECT(fprintf(f, "%016llx\n", (unsigned long long)h) == 17);
+            EXPECT(fclose(f) == 0);
+        }
+    }
+}
+
 /* conv2d_forward_fused (bias + residual + ReLU in the epilogue) against the reference followed
  * by the separate add and ReLU, and bitwise against conv2d_forward plus those passes. */
 static void check_conv_fused(int n, int cin, int h, int w, int cout, int k, int s, int p)
@@ -453,7 +499,7 @@ static void test_bn_running_stats(void)
     model_free(m);
 }
 
-TEST_MAIN({"wino_digest", test_wino_digest}, {"gemm_vs_ref", test_gemm_vs_ref}, {"gemm_threads", test_gemm_threads}, {"conv_vs_ref", test_conv_vs_ref},
+TEST_MAIN({"wino_digest", test_wino_digest}, {"bn_digest", test_bn_digest}, {"gemm_vs_ref", test_gemm_vs_ref}, {"gemm_threads", test_gemm_threads}, {"conv_vs_ref", test_conv_vs_ref},
           {"conv_fused", test_conv_fused}, {"im2col_adjoint", test_im2col_adjoint},
           {"grad_conv", test_grad_conv}, {"grad_bn", test_grad_bn},
           {"grad_activations", test_grad_activations}, {"grad_pools", test_grad_pools},
