@@ -116,13 +116,53 @@ __attribute__((target("avx512f"))) static void transpose_16x16_blocks(const floa
         for (int i = 0; i < 16; i++) _mm512_storeu_ps(dst + (size_t)(k + i) * GEMM_NR, r[i]);
     }
 }
+/* In-register 8 x 8 transpose: r[j] (row j) becomes column j (r[k][j] = old r[j][k]). */
+__attribute__((target("avx2"))) static inline void transpose_8x8(__m256 r[8])
+{
+    __m256 t[8], u[8];
+    for (int j = 0; j < 8; j += 2) {
+        t[j] = _mm256_unpacklo_ps(r[j], r[j + 1]);
+        t[j + 1] = _mm256_unpackhi_ps(r[j], r[j + 1]);
+    }
+    for (int j = 0; j < 8; j += 4) {
+        u[j] = _mm256_shuffle_ps(t[j], t[j + 2], 0x44);
+        u[j + 1] = _mm256_shuffle_ps(t[j], t[j + 2], 0xEE);
+        u[j + 2] = _mm256_shuffle_ps(t[j + 1], t[j + 3], 0x44);
+        u[j + 3] = _mm256_shuffle_ps(t[j + 1], t[j + 3], 0xEE);
+    }
+    for (int j = 0; j < 4; j++) {
+        r[j] = _mm256_permute2f128_ps(u[j], u[j + 4], 0x20);
+        r[j + 4] = _mm256_permute2f128_ps(u[j], u[j + 4], 0x31);
+    }
+}
+
+/* pack_a_panel_avx512 with AVX2 (CPUs without AVX-512): rows 0-7 in 8 x 8 transposes, rows 8-11
+ * in 8 x 8 transposes of which the first 4 lanes are stored; kn a multiple of 8. A copy, so the
+ * panel is the scalar loop's. */
+__attribute__((target("avx2"))) static void pack_a_panel_avx2(const float *src, int ld, int rows,
+                                                               int kn, float *dst)
+{
+    for (int k = 0; k < kn; k += 8) {
+        __m256 r[8];
+        for (int i = 0; i < 8; i++)
+            r[i] = i < rows ? _mm256_loadu_ps(src + (size_t)i * ld + k) : _mm256_setzero_ps();
+        transpose_8x8(r);
+        for (int i = 0; i < 8; i++) _mm256_storeu_ps(dst + (size_t)(k + i) * GEMM_MR, r[i]);
+        for (int i = 0; i < 4; i++)
+            r[i] = 8 + i < rows ? _mm256_loadu_ps(src + (size_t)(8 + i) * ld + k) : _mm256_setzero_ps();
+        for (int i = 4; i < 8; i++) r[i] = _mm256_setzero_ps();
+        transpose_8x8(r);
+        for (int i = 0; i < 8; i++) _mm_storeu_ps(dst + (size_t)(k + i) * GEMM_MR + 8, _mm256_castps256_ps128(r[i]));
+    }
+}
+
 #endif
 
 /* pa[(p*kc + k)*MR + i] = op(A)(i0 + p*MR + i, k0 + k), zero beyond row mc (panel p at
  * offset p*MR*kc). With kc = K, i0 = k0 = 0 this is the full packed layout of gemm.h. */
 static void pack_a(int ta, const float *A, int lda, int i0, int mc, int k0, int kc, float *pa)
 {
-    const int simd = use_avx512();
+    const int simd = use_avx512(), avx2 = use_avx2();
     for (int p = 0; p < mc; p += GEMM_MR) {
         int rows = mc - p < GEMM_MR ? mc - p : GEMM_MR;
         float *dst = pa + (size_t)p * kc;
@@ -133,6 +173,9 @@ static void pack_a(int ta, const float *A, int lda, int i0, int mc, int k0, int 
             if (simd) {
                 k_done = kc / 16 * 16;
                 pack_a_panel_avx512(src, lda, rows, k_done, dst);
+            } else if (avx2) {
+                k_done = kc / 8 * 8;
+                pack_a_panel_avx2(src, lda, rows, k_done, dst);
             }
 #endif
             for (int i = 0; i < rows; i++)
@@ -150,6 +193,7 @@ static void pack_a(int ta, const float *A, int lda, int i0, int mc, int k0, int 
         }
     }
     (void)simd;
+    (void)avx2;
 }
 
 #ifdef GEMM_HAVE_X86
@@ -160,22 +204,10 @@ __attribute__((target("avx2"))) static void transpose_8x8_blocks(const float *sr
                                                                   float *dst)
 {
     for (int k = 0; k < kn; k += 8) {
-        __m256 r[8], t[8], u[8];
+        __m256 r[8];
         for (int j = 0; j < 8; j++) r[j] = _mm256_loadu_ps(src + (size_t)j * ld + k);
-        for (int j = 0; j < 8; j += 2) {
-            t[j] = _mm256_unpacklo_ps(r[j], r[j + 1]);
-            t[j + 1] = _mm256_unpackhi_ps(r[j], r[j + 1]);
-        }
-        for (int j = 0; j < 8; j += 4) {
-            u[j] = _mm256_shuffle_ps(t[j], t[j + 2], 0x44);
-            u[j + 1] = _mm256_shuffle_ps(t[j], t[j + 2], 0xEE);
-            u[j + 2] = _mm256_shuffle_ps(t[j + 1], t[j + 3], 0x44);
-            u[j + 3] = _mm256_shuffle_ps(t[j + 1], t[j + 3], 0xEE);
-        }
-        for (int j = 0; j < 4; j++) {
-            _mm256_storeu_ps(dst + (size_t)(k + j) * GEMM_NR, _mm256_permute2f128_ps(u[j], u[j + 4], 0x20));
-            _mm256_storeu_ps(dst + (size_t)(k + j + 4) * GEMM_NR, _mm256_permute2f128_ps(u[j], u[j + 4], 0x31));
-        }
+        transpose_8x8(r);
+        for (int j = 0; j < 8; j++) _mm256_storeu_ps(dst + (size_t)(k + j) * GEMM_NR, r[j]);
     }
 }
 #endif
