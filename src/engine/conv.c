@@ -468,6 +468,10 @@ void conv2d_backward(const ConvArgs *a, int n, const float *x, const float *w, c
     float *cols = im2col_slice(a, n, ws, 0);
     for (int i0 = 0; i0 < n; i0 += nb_max) {
         const int nb = n - i0 < nb_max ? n - i0 : nb_max, ld = nb * hw;
+        if (conv_wgrad_direct_ok(a, nb, im2col_slice_floats(a, n))) { /* no im2col, same bits */
+            conv_wgrad_direct(a, i0, nb, x, dy, dw, cols);
+            continue;
+        }
         const int direct = is_pointwise(a) && nb == 1;
         PrepJob p = {a, i0, ld, direct, x, dy, cols, nb > 1 ? cols + (size_t)rows * ld : NULL};
         if (!direct || nb > 1) pool_for(nb, threads, dw_prep_item, &p);

@@ -1,5 +1,6 @@
 /* conv.h: the engine's 2-D convolution kernels on float32 NCHW batches: im2col + sgemm (conv.c),
- * Winograd F(2x2,3x3) for 3x3 stride-1 pad-1 layers (conv_winograd.c), and a direct reference in
+ * Winograd F(2x2,3x3) for 3x3 stride-1 pad-1 layers (conv_winograd.c), the weight gradient of
+ * narrow 3x3 layers without im2col (conv_wgrad.c), and a direct reference in
  * double (the tests' oracle). Used by the conv layer (layer_conv.c), the BN-folded inference path
  * (model.c) and the engine's tests and benches; they see no Layer or Tensor, only ConvArgs.
  * Memory: callers own x, w, b, y and the workspace (conv_ws_floats floats); nothing allocates.
@@ -43,6 +44,14 @@ void conv2d_forward_fused(const ConvArgs *a, int n, const float *x, const float 
 /* dx += conv^T(dy) (dx may be NULL), dw += dy * x, db += sum dy (dw/db may be NULL). */
 void conv2d_backward(const ConvArgs *a, int n, const float *x, const float *w, const float *dy,
                      float *dx, float *dw, float *db, float *ws);
+/* Weight gradient of one image chunk (images i0 .. i0 + nb - 1, the chunk conv2d_backward's
+ * im2col path would use) straight from x and dy: dw += dy * x, bitwise the im2col + gemm path's
+ * result (conv_wgrad.c says why). conv_wgrad_direct_ok: 3x3, pad 1, stride 1 or 2, cin % 8 == 0,
+ * cout % 4 == 0, an AVX2 + FMA CPU whose gemm kernel is the engine's (not OpenBLAS), and
+ * nb (h + 2) (w + 2) cin <= buf_floats (buf: the channels-last copy of the chunk). */
+int conv_wgrad_direct_ok(const ConvArgs *a, int nb, size_t buf_floats);
+void conv_wgrad_direct(const ConvArgs *a, int i0, int nb, const float *x, const float *dy, float *dw,
+                       float *buf);
 /* Winograd F(2x2,3x3) for 3x3 stride-1 pad-1 convolutions with >= 8 channels each side
  * (conv_wino_ok); conv2d_forward/backward dispatch to it. ws: conv_wino_ws_floats(a, n). */
 int conv_wino_ok(const ConvArgs *a);

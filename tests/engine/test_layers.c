@@ -53,7 +53,7 @@ static void check_conv_case(int n, int cin, int h, int w, int cout, int k, int s
                "n%d cin%d %dx%d cout%d k%d s%d p%d: fwd %.2g dx %.2g dw %.2g db %.2g", n, cin, h, w,
                cout, k, s, p, e1, e2, e3, e4);
     free(x); free(wt); free(b); free(y); free(yr); free(dy); free(dx); free(dxr); free(dw);
-    free(dwr); free(db); free(dbr); free(work);
+    free(db); free(dbr); free(work);
 }
 
 static void test_conv_vs_ref(void)
@@ -122,6 +122,57 @@ static void test_wino_digest(void)
         free(x); free(wt); free(b); free(y); free(dy); free(dx); free(dw); free(db); free(work);
     }
     const char *path = getenv("FSWEEP_WINO_DIGEST");
+    if (path) {
+        FILE *f = fopen(path, "w");
+        EXPECT_MSG(f != NULL, "cannot write %s", path);
+        if (f) {
+            EXPECT(fprintf(f, "%016llx\n", (unsigned long long)h) == 17);
+            EXPECT(fclose(f) == 0);
+        }
+    }
+}
+
+/* The weight gradients of 3x3 layers that conv_wgrad_direct takes (cin % 8 == 0, cout % 4 == 0,
+ * stride 1 or 2; chunks of one image or many, KC slices that end inside an image, a chunk too
+ * small for its channels-last copy, and one 64-channel Winograd layer that takes neither path),
+ * against the double reference and hashed: tests/engine/test_wino_avx2.sh compares the digest
+ * with FSWEEP_NO_AVX2=1, where the im2col + gemm path computes every dw. Written to
+ * $FSWEEP_WGRAD_DIGEST when set. */
+static void test_wgrad_digest(void)
+{
+    static const int cases[][6] = {/* n, cin, h, w, cout, stride */
+                                   {3, 8, 7, 5, 8, 1},  {2, 16, 9, 9, 12, 2}, {5, 8, 4, 4, 4, 1},
+                                   {2, 8, 32, 32, 8, 1}, {40, 8, 4, 4, 16, 2}, {3, 24, 6, 6, 8, 2},
+                                   {33, 8, 5, 5, 4, 1}, {70, 8, 3, 3, 8, 2}, {4, 8, 2, 2, 8, 2},
+                                   {2, 64, 4, 4, 64, 1}};
+    uint64_t h = 0;
+    for (size_t i = 0; i < FS_ARRAY_LEN(cases); i++) {
+        const int n = cases[i][0], cin = cases[i][1], H = cases[i][2], W = cases[i][3], cout = cases[i][4];
+        ConvArgs a;
+        conv_args_init(&a, cin, H, W, cout, 3, cases[i][5], 1);
+        Rng r = rng_derive(17, (uint64_t)i, RNG_STREAM_TEST);
+        size_t xs = (size_t)n * cin * H * W, ws = (size_t)cout * cin * 9, ys = (size_t)n * cout * a.hout * a.wout;
+        float *x = xmalloc(xs * 4), *wt = xmalloc(ws * 4), *dy = xmalloc(ys * 4), *dw = xmalloc(ws * 4);
+        float *dwf = xcalloc(ws, 4), *work = xmalloc(conv_ws_floats(&a, n) * 4 + 4);
+        fill(x, xs, &r, 1);
+        fill(wt, ws, &r, 1);
+        fill(dy, ys, &r, 1);
+        fill(dw, ws, &r, 1); /* dw accumulates */
+        memcpy(dwf, dw, ws * 4);
+        conv2d_backward(&a, n, x, wt, dy, NULL, dw, NULL, work);
+        conv2d_backward_ref(&a, n, x, wt, dy, NULL, dwf, NULL);
+        double err = 0, den = 1;
+        for (size_t k = 0; k < ws; k++) {
+            double e = fabs((double)dw[k] - (double)dwf[k]);
+            if (e > err) err = e;
+            if (fabs((double)dwf[k]) > den) den = fabs((double)dwf[k]);
+        }
+        EXPECT_MSG(err / den < 1e-4, "wgrad case %zu: rel err %.3g", i, err / den);
+        uint64_t p[2] = {h, fs_hash64(dw, ws * 4)};
+        h = fs_hash64(p, sizeof p);
+        free(x); free(wt); free(dy); free(dw); free(dwf); free(work);
+    }
+    const char *path = getenv("FSWEEP_WGRAD_DIGEST");
     if (path) {
         FILE *f = fopen(path, "w");
         EXPECT_MSG(f != NULL, "cannot write %s", path);
@@ -499,7 +550,7 @@ static void test_bn_running_stats(void)
     model_free(m);
 }
 
-TEST_MAIN({"wino_digest", test_wino_digest}, {"bn_digest", test_bn_digest}, {"gemm_vs_ref", test_gemm_vs_ref}, {"gemm_threads", test_gemm_threads}, {"conv_vs_ref", test_conv_vs_ref},
+TEST_MAIN({"wino_digest", test_wino_digest}, {"bn_digest", test_bn_digest}, {"wgrad_digest", test_wgrad_digest}, {"gemm_vs_ref", test_gemm_vs_ref}, {"gemm_threads", test_gemm_threads}, {"conv_vs_ref", test_conv_vs_ref},
           {"conv_fused", test_conv_fused}, {"im2col_adjoint", test_im2col_adjoint},
           {"grad_conv", test_grad_conv}, {"grad_bn", test_grad_bn},
           {"grad_activations", test_grad_activations}, {"grad_pools", test_grad_pools},
