@@ -53,7 +53,31 @@ typedef struct {
     float *dw, *xt;
 } WgradJob;
 
-/* xt image q = x image i0 + q, channels last, with a zero border of 1 */
+#ifdef WGRAD_X86
+/* o[x C + c] = rows[c][x] for 8 rows (channels) and x < 8: one 8 x 8 register transpose */
+__attribute__((target("avx2"))) static void transpose8_store(const float *r0, size_t rs, float *o, size_t os)
+{
+    __m256 r[8], t[8], u[8];
+    for (int c = 0; c < 8; c++) r[c] = _mm256_loadu_ps(r0 + (size_t)c * rs);
+    for (int c = 0; c < 8; c += 2) {
+        t[c] = _mm256_unpacklo_ps(r[c], r[c + 1]);
+        t[c + 1] = _mm256_unpackhi_ps(r[c], r[c + 1]);
+    }
+    for (int c = 0; c < 8; c += 4) {
+        u[c] = _mm256_shuffle_ps(t[c], t[c + 2], 0x44);
+        u[c + 1] = _mm256_shuffle_ps(t[c], t[c + 2], 0xEE);
+        u[c + 2] = _mm256_shuffle_ps(t[c + 1], t[c + 3], 0x44);
+        u[c + 3] = _mm256_shuffle_ps(t[c + 1], t[c + 3], 0xEE);
+    }
+    for (int c = 0; c < 4; c++) {
+        _mm256_storeu_ps(o + (size_t)c * os, _mm256_permute2f128_ps(u[c], u[c + 4], 0x20));
+        _mm256_storeu_ps(o + (size_t)(c + 4) * os, _mm256_permute2f128_ps(u[c], u[c + 4], 0x31));
+    }
+}
+#endif
+
+/* xt image q = x image i0 + q, channels last, with a zero border of 1 (a copy: 8 x 8 blocks of
+ * (channel, column) transposed in registers, the rest element by element) */
 static void xt_item(void *ctx, int q, int tid)
 {
     (void)tid;
@@ -62,13 +86,22 @@ static void xt_item(void *ctx, int q, int tid)
     const int C = a->cin, Wp = a->w + 2;
     float *d = j->xt + (size_t)q * xt_image_floats(a);
     const float *s = j->x + (size_t)(j->i0 + q) * C * a->h * a->w;
-    memset(d, 0, sizeof(float) * xt_image_floats(a));
-    for (int c = 0; c < C; c++)
-        for (int y = 0; y < a->h; y++) {
-            const float *r = s + ((size_t)c * a->h + y) * a->w;
-            float *o = d + ((size_t)(y + 1) * Wp + 1) * C + c;
-            for (int x = 0; x < a->w; x++) o[(size_t)x * C] = r[x];
-        }
+    const size_t plane = (size_t)a->h * a->w;
+    memset(d, 0, sizeof(float) * (size_t)Wp * C);                                /* top row */
+    memset(d + (size_t)(a->h + 1) * Wp * C, 0, sizeof(float) * (size_t)Wp * C); /* bottom row */
+    for (int y = 0; y < a->h; y++) {
+        float *o = d + ((size_t)(y + 1) * Wp + 1) * C; /* column 0 of row y */
+        memset(o - C, 0, sizeof(float) * (size_t)C);
+        memset(o + (size_t)a->w * C, 0, sizeof(float) * (size_t)C);
+        int x0 = 0;
+#ifdef WGRAD_X86
+        for (; x0 + 8 <= a->w; x0 += 8) /* C % 8 == 0 (conv_wgrad_direct_ok) */
+            for (int c = 0; c < C; c += 8)
+                transpose8_store(s + (size_t)c * plane + (size_t)y * a->w + x0, plane, o + (size_t)x0 * C + c, (size_t)C);
+#endif
+        for (int c = 0; c < C; c++)
+            for (int x = x0; x < a->w; x++) o[(size_t)x * C + c] = s[(size_t)c * plane + (size_t)y * a->w + x];
+    }
 }
 
 #ifdef WGRAD_X86
@@ -88,11 +121,14 @@ __attribute__((target("avx2,fma"))) static void wgrad_item(void *ctx, int item, 
         const int t1 = ld - t0 < GEMM_KC ? ld : t0 + GEMM_KC;
         __m256 c00 = _mm256_setzero_ps(), c01 = c00, c02 = c00, c10 = c00, c11 = c00, c12 = c00;
         __m256 c20 = c00, c21 = c00, c22 = c00, c30 = c00, c31 = c00, c32 = c00;
-        int q = t0 / hw, p = t0 % hw, oy = p / a->wout, ox = p % a->wout;
-        for (int t = t0; t < t1; t++) {
+        /* the pixels t0 .. t1 - 1 in runs along one output row: x advances s C floats a pixel */
+        for (int t = t0; t < t1;) {
+            const int q = t / hw, p = t % hw, oy = p / a->wout, ox = p % a->wout;
+            const int run = a->wout - ox < t1 - t ? a->wout - ox : t1 - t;
             const float *xr = j->xt + (size_t)q * img + ((size_t)(oy * s + ki) * Wp + (size_t)ox * s) * C + 8 * g8;
-            const __m256 b0 = _mm256_loadu_ps(xr), b1 = _mm256_loadu_ps(xr + C), b2 = _mm256_loadu_ps(xr + 2 * C);
             const float *d = j->dy + (size_t)(j->i0 + q) * dys + (size_t)co0 * hw + p;
+            for (int u = 0; u < run; u++, xr += (size_t)s * C, d++) {
+                const __m256 b0 = _mm256_loadu_ps(xr), b1 = _mm256_loadu_ps(xr + C), b2 = _mm256_loadu_ps(xr + 2 * C);
 #define ROW(r)                                                                                     \
     do {                                                                                           \
         const __m256 g = _mm256_broadcast_ss(d + (size_t)(r) * hw);                                \
@@ -100,15 +136,10 @@ __attribute__((target("avx2,fma"))) static void wgrad_item(void *ctx, int item, 
         c##r##1 = _mm256_fmadd_ps(g, b1, c##r##1);                                                 \
         c##r##2 = _mm256_fmadd_ps(g, b2, c##r##2);                                                 \
     } while (0)
-            ROW(0); ROW(1); ROW(2); ROW(3);
+                ROW(0); ROW(1); ROW(2); ROW(3);
 #undef ROW
-            if (++p == hw) { /* next pixel in the gemm's column order */
-                p = oy = ox = 0;
-                q++;
-            } else if (++ox == a->wout) {
-                ox = 0;
-                oy++;
             }
+            t += run;
         }
         const __m256 acc[WG_CO][3] = {{c00, c01, c02}, {c10, c11, c12}, {c20, c21, c22}, {c30, c31, c32}};
         for (int c = 0; c < WG_CO; c++)
