@@ -50,7 +50,8 @@ est = [(m.group(2), float(m.group(1))) for m in re.finditer(r"^\d+\s+todo\s+([0-
 assert len(est) == 99, len(est)
 wall = {int(w): float(h) * 3600 for w, h in re.findall(r"\(\s*(\d+) workers\): about ([0-9.e+]+) h wall", p)}
 total = sum(c for _, c in est)
-chain = 270 + 8.9 + 3850  # TRAIN -> DFM -> HFSS, the longest chain ([cost] of r2_d_hfss.ini)
+first = lambda kind: next(c for k, c in est if k == kind)  # the plan's estimate of one task
+chain = first("train") + first("dfm") + first("hfss")  # TRAIN -> DFM -> HFSS, the longest chain
 tol = 0.005 * total  # plan prints 3 significant digits
 assert abs(wall[1] - total) < tol, (wall[1], total)
 for w in (2, 3):
@@ -59,7 +60,7 @@ for w in (2, 3):
 assert wall[3] <= wall[2] + tol, wall
 # 3 HFSS searches on 2 workers: one worker runs two of them, after at least a TRAIN and a DFM
 # (a bound that sum / W alone, the estimate before the simulation, misses by 0.3 h)
-assert wall[2] >= 270 + 8.9 + 2 * 3850 - tol, wall
+assert wall[2] >= first("train") + first("dfm") + 2 * first("hfss") - tol, wall
 print(wall)
 EOF
 check $? "plan's wall: 1 worker = the sum; 2 and 3 workers within the list-scheduling bounds"
