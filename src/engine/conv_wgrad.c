@@ -54,25 +54,13 @@ typedef struct {
 } WgradJob;
 
 #ifdef WGRAD_X86
-/* o[x C + c] = rows[c][x] for 8 rows (channels) and x < 8: one 8 x 8 register transpose */
+/* o[x C + c] = rows[c][x] for 8 rows (channels, row stride rs) and x < 8 (output stride os) */
 __attribute__((target("avx2"))) static void transpose8_store(const float *r0, size_t rs, float *o, size_t os)
 {
-    __m256 r[8], t[8], u[8];
+    __m256 r[8];
     for (int c = 0; c < 8; c++) r[c] = _mm256_loadu_ps(r0 + (size_t)c * rs);
-    for (int c = 0; c < 8; c += 2) {
-        t[c] = _mm256_unpacklo_ps(r[c], r[c + 1]);
-        t[c + 1] = _mm256_unpackhi_ps(r[c], r[c + 1]);
-    }
-    for (int c = 0; c < 8; c += 4) {
-        u[c] = _mm256_shuffle_ps(t[c], t[c + 2], 0x44);
-        u[c + 1] = _mm256_shuffle_ps(t[c], t[c + 2], 0xEE);
-        u[c + 2] = _mm256_shuffle_ps(t[c + 1], t[c + 3], 0x44);
-        u[c + 3] = _mm256_shuffle_ps(t[c + 1], t[c + 3], 0xEE);
-    }
-    for (int c = 0; c < 4; c++) {
-        _mm256_storeu_ps(o + (size_t)c * os, _mm256_permute2f128_ps(u[c], u[c + 4], 0x20));
-        _mm256_storeu_ps(o + (size_t)(c + 4) * os, _mm256_permute2f128_ps(u[c], u[c + 4], 0x31));
-    }
+    simd_transpose8_avx2(r);
+    for (int x = 0; x < 8; x++) _mm256_storeu_ps(o + (size_t)x * os, r[x]);
 }
 #endif
 

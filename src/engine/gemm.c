@@ -11,6 +11,7 @@
 
 #include "linalg.h"
 #include "pool.h"
+#include "simd.h"
 
 #include <math.h>
 #include <stdint.h>
@@ -116,26 +117,6 @@ __attribute__((target("avx512f"))) static void transpose_16x16_blocks(const floa
         for (int i = 0; i < 16; i++) _mm512_storeu_ps(dst + (size_t)(k + i) * GEMM_NR, r[i]);
     }
 }
-/* In-register 8 x 8 transpose: r[j] (row j) becomes column j (r[k][j] = old r[j][k]). */
-__attribute__((target("avx2"))) static inline void transpose_8x8(__m256 r[8])
-{
-    __m256 t[8], u[8];
-    for (int j = 0; j < 8; j += 2) {
-        t[j] = _mm256_unpacklo_ps(r[j], r[j + 1]);
-        t[j + 1] = _mm256_unpackhi_ps(r[j], r[j + 1]);
-    }
-    for (int j = 0; j < 8; j += 4) {
-        u[j] = _mm256_shuffle_ps(t[j], t[j + 2], 0x44);
-        u[j + 1] = _mm256_shuffle_ps(t[j], t[j + 2], 0xEE);
-        u[j + 2] = _mm256_shuffle_ps(t[j + 1], t[j + 3], 0x44);
-        u[j + 3] = _mm256_shuffle_ps(t[j + 1], t[j + 3], 0xEE);
-    }
-    for (int j = 0; j < 4; j++) {
-        r[j] = _mm256_permute2f128_ps(u[j], u[j + 4], 0x20);
-        r[j + 4] = _mm256_permute2f128_ps(u[j], u[j + 4], 0x31);
-    }
-}
-
 /* pack_a_panel_avx512 with AVX2 (CPUs without AVX-512): rows 0-7 in 8 x 8 transposes, rows 8-11
  * in 8 x 8 transposes of which the first 4 lanes are stored; kn a multiple of 8. A copy, so the
  * panel is the scalar loop's. */
@@ -146,12 +127,12 @@ __attribute__((target("avx2"))) static void pack_a_panel_avx2(const float *src, 
         __m256 r[8];
         for (int i = 0; i < 8; i++)
             r[i] = i < rows ? _mm256_loadu_ps(src + (size_t)i * ld + k) : _mm256_setzero_ps();
-        transpose_8x8(r);
+        simd_transpose8_avx2(r);
         for (int i = 0; i < 8; i++) _mm256_storeu_ps(dst + (size_t)(k + i) * GEMM_MR, r[i]);
         for (int i = 0; i < 4; i++)
             r[i] = 8 + i < rows ? _mm256_loadu_ps(src + (size_t)(8 + i) * ld + k) : _mm256_setzero_ps();
         for (int i = 4; i < 8; i++) r[i] = _mm256_setzero_ps();
-        transpose_8x8(r);
+        simd_transpose8_avx2(r);
         for (int i = 0; i < 8; i++) _mm_storeu_ps(dst + (size_t)(k + i) * GEMM_MR + 8, _mm256_castps256_ps128(r[i]));
     }
 }
@@ -206,7 +187,7 @@ __attribute__((target("avx2"))) static void transpose_8x8_blocks(const float *sr
     for (int k = 0; k < kn; k += 8) {
         __m256 r[8];
         for (int j = 0; j < 8; j++) r[j] = _mm256_loadu_ps(src + (size_t)j * ld + k);
-        transpose_8x8(r);
+        simd_transpose8_avx2(r);
         for (int j = 0; j < 8; j++) _mm256_storeu_ps(dst + (size_t)(k + j) * GEMM_NR, r[j]);
     }
 }

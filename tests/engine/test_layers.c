@@ -89,10 +89,24 @@ static void test_conv_vs_ref(void)
     check_conv_case(3, 64, 6, 16, 64, 3, 1, 1, 0); /* ... tw = 8, th = 3 */
 }
 
+/* The digest tests below write their hash to $FSWEEP_DIGEST when it is set
+ * (tests/engine/test_wino_avx2.sh compares two runs' digests). */
+static void digest_write(uint64_t h)
+{
+    const char *path = getenv("FSWEEP_DIGEST");
+    if (!path) return;
+    FILE *f = fopen(path, "w");
+    EXPECT_MSG(f != NULL, "cannot write %s", path);
+    if (f) {
+        EXPECT(fprintf(f, "%016llx\n", (unsigned long long)h) == 17);
+        EXPECT(fclose(f) == 0);
+    }
+}
+
 /* The Winograd outputs (forward, dx, dw, db) of shapes with partial tiles and tile rows of
  * every length, hashed: tests/engine/test_wino_avx2.sh runs this with and without
  * FSWEEP_NO_AVX2=1 and expects the same digest (the AVX2 loops do the scalar loops' additions in
- * the same order). Written to $FSWEEP_WINO_DIGEST when set; checks only that the shapes run. */
+ * the same order). Written to $FSWEEP_DIGEST when set; checks only that the shapes run. */
 static void test_wino_digest(void)
 {
     static const int cases[][5] = {/* n, cin, h, w, cout */
@@ -121,15 +135,7 @@ static void test_wino_digest(void)
         h = fs_hash64(p, sizeof p);
         free(x); free(wt); free(b); free(y); free(dy); free(dx); free(dw); free(db); free(work);
     }
-    const char *path = getenv("FSWEEP_WINO_DIGEST");
-    if (path) {
-        FILE *f = fopen(path, "w");
-        EXPECT_MSG(f != NULL, "cannot write %s", path);
-        if (f) {
-            EXPECT(fprintf(f, "%016llx\n", (unsigned long long)h) == 17);
-            EXPECT(fclose(f) == 0);
-        }
-    }
+    digest_write(h);
 }
 
 /* The weight gradients of 3x3 layers that conv_wgrad_direct takes (cin % 8 == 0, cout % 4 == 0,
@@ -137,7 +143,7 @@ static void test_wino_digest(void)
  * small for its channels-last copy, and one 64-channel Winograd layer that takes neither path),
  * against the double reference and hashed: tests/engine/test_wino_avx2.sh compares the digest
  * with FSWEEP_NO_AVX2=1, where the im2col + gemm path computes every dw. Written to
- * $FSWEEP_WGRAD_DIGEST when set. */
+ * $FSWEEP_DIGEST when set. */
 static void test_wgrad_digest(void)
 {
     static const int cases[][6] = {/* n, cin, h, w, cout, stride */
@@ -172,22 +178,14 @@ static void test_wgrad_digest(void)
         h = fs_hash64(p, sizeof p);
         free(x); free(wt); free(dy); free(dw); free(dwf); free(work);
     }
-    const char *path = getenv("FSWEEP_WGRAD_DIGEST");
-    if (path) {
-        FILE *f = fopen(path, "w");
-        EXPECT_MSG(f != NULL, "cannot write %s", path);
-        if (f) {
-            EXPECT(fprintf(f, "%016llx\n", (unsigned long long)h) == 17);
-            EXPECT(fclose(f) == 0);
-        }
-    }
+    digest_write(h);
 }
 
 /* Batch norm in training (forward with the batch statistics, running statistics, backward with
  * dx, dgamma, dbeta) and in eval mode, hashed over shapes whose channel counts take the 4-channel
  * AVX2 sums (C % 4 == 0) or not, and whose planes leave 0 to 3 elements past the 4-wide loop:
  * tests/engine/test_wino_avx2.sh runs it with and without FSWEEP_NO_AVX2=1 and expects the same
- * digest. Written to $FSWEEP_BN_DIGEST when set. */
+ * digest. Written to $FSWEEP_DIGEST when set. */
 static void test_bn_digest(void)
 {
     static const int cases[][5] = {/* n, C, h, w, relu */
@@ -218,15 +216,7 @@ static void test_bn_digest(void)
         free(dy);
         model_free(m);
     }
-    const char *path = getenv("FSWEEP_BN_DIGEST");
-    if (path) {
-        FILE *f = fopen(path, "w");
-        EXPECT_MSG(f != NULL, "cannot write %s", path);
-        if (f) {
-            EXPECT(fprintf(f, "%016llx\n", (unsigned long long)h) == 17);
-            EXPECT(fclose(f) == 0);
-        }
-    }
+    digest_write(h);
 }
 
 /* conv2d_forward_fused (bias + residual + ReLU in the epilogue) against the reference followed
