@@ -1,7 +1,7 @@
 /* layer_norm.c: normalisation layers. Batch norm (PyTorch's BatchNorm2d: batch statistics and
- * running ones in training, running ones at inference, optional fused ReLU) runs 4 channels
- * per pool item where it can; layer norm normalises each row of length dim (ViT tokens). Conventions as in
- * layers.h. */
+ * running ones in training, running ones at inference, optional fused ReLU) runs 4 channels per
+ * pool item where it can; layer norm normalises each row of length dim (ViT tokens).
+ * Conventions as in layers.h. */
 #include "layers.h"
 #include "simd.h"
 #include "pool.h"
@@ -15,6 +15,8 @@
  * AVX2 twins keep that order: the sums run 4 channels at once, one double lane per channel
  * (a lane's additions are the scalar loop's), which also breaks the scalar loop's chain of
  * dependent additions (4 cycles per element). */
+/* Channels per batch-norm pool item when C allows: the 4 double lanes of an AVX2 register. */
+#define BN_GROUP 4
 #ifdef LAYERS_X86
 #include <immintrin.h>
 /* AVX2 twins of vaffine's and vlin3's scalar loops (the same operations, so bitwise the same;
@@ -161,7 +163,7 @@ static void bn_sums(const float *x, int n, size_t cs, size_t hw, int ch, int g, 
     for (int i = 0; i < n; i++) {
         const float *p = x + (size_t)i * cs + (size_t)ch * hw;
 #ifdef LAYERS_X86
-        if (g == 4 && simd_avx2()) {
+        if (g == BN_GROUP && simd_avx2()) {
             static const double zero[4] = {0};
             double t[4];
             sum4_avx2(p, hw, sq ? mu : zero, sq, t);
@@ -180,7 +182,7 @@ static void bn_dots(const float *x, const float *dy, int n, size_t cs, size_t hw
     for (int i = 0; i < n; i++) {
         const size_t o = (size_t)i * cs + (size_t)ch * hw;
 #ifdef LAYERS_X86
-        if (g == 4 && simd_avx2()) {
+        if (g == BN_GROUP && simd_avx2()) {
             double t1[4], t2[4];
             dots4_avx2(x + o, dy + o, hw, mu, t1, t2);
             for (int l = 0; l < 4; l++) {
@@ -201,10 +203,9 @@ static size_t bn_cache(const Layer *l, const Tensor *t, int n)
     FS_UNUSED(n);
     return 2 * sizeof(float) * (size_t)LAYER_IN0(l, t)->c;
 }
-/* Batch norm runs BN_GROUP channels per pool item (bn_group: 4 when C is a multiple of 4, for
- * the AVX2 sums, else 1); a channel's sums, running statistics and outputs depend on that
+/* Batch norm runs BN_GROUP channels per pool item (bn_group: BN_GROUP when C is a multiple of
+ * it, for the AVX2 sums, else 1); a channel's sums, running statistics and outputs depend on that
  * channel only, so results depend neither on the thread count nor on the grouping. */
-#define BN_GROUP 4
 typedef struct {
     Layer *l;
     Tensor *t;
@@ -300,15 +301,14 @@ static void bn_bwd_item(void *ctx, int item, int tid)
             l->dw[1][ch] += (float)sdy[k];
         }
         if (!in->g) continue;
+        const float kk = gamma[ch] * is;
         if (c->train) {
-            /* dx += k (dy - a - xhat b), xhat = (x - mu) is */
-            float kk = gamma[ch] * is;
+            /* dx += kk (dy - a - xhat b), xhat = (x - mu) is */
             float a = (float)(sdy[k] / cnt), b = (float)(sdyx[k] / cnt);
             for (int i = 0; i < n; i++)
                 vlin3(in->g + i * cs + ch * hw, out->g + i * cs + ch * hw, in->v + i * cs + ch * hw, hw,
                       kk, -kk * is * b, mean[ch], -kk * a);
         } else {
-            float kk = gamma[ch] * is;
             for (int i = 0; i < n; i++) {
                 const float *dy = out->g + i * cs + ch * hw;
                 float *dx = in->g + i * cs + ch * hw;
