@@ -1,6 +1,6 @@
-/* layer_act.c: activations and the other elementwise layers: ReLU, GELU (erf form), dropout and
- * the residual add (with its fused ReLU). ReLU and the add split into blocks over the engine's
- * pool; layer_relu_mask (ReLU's gradient mask) also serves batch norm's fused ReLU.
+/* layer_act.c: activations and the other elementwise layers: ReLU, GELU (erf form; its
+ * function in gelu.c), dropout and the residual add (with its fused ReLU). ReLU, GELU and the add
+ * split into blocks over the engine's pool; layer_relu_mask (ReLU's gradient mask) also serves batch norm's fused ReLU.
  * Conventions as in layers.h. */
 #include "layers.h"
 #include "pool.h"
@@ -105,7 +105,7 @@ void layer_relu_mask(const float *y, float *dy, size_t len)
 /* ---------------------------------------------------------------- relu, gelu */
 /* Elementwise passes (ReLU, residual add) split into blocks of EW_BLOCK floats over the pool. */
 #define EW_BLOCK 16384
-typedef enum { EW_RELU_FWD, EW_RELU_BWD, EW_ADD_FWD, EW_ADD_BWD } EwOp;
+typedef enum { EW_RELU_FWD, EW_RELU_BWD, EW_GELU_FWD, EW_GELU_BWD, EW_ADD_FWD, EW_ADD_BWD } EwOp;
 typedef struct {
     EwOp op;
     int relu;
@@ -139,6 +139,18 @@ static void ew_item(void *ctx, int item, int tid)
 #endif
         for (size_t q = lo + done; q < lo + len; q++)
             if (j->a[q] > 0) j->da[q] += j->dy[q];
+        break;
+    case EW_GELU_FWD:
+#ifdef LAYERS_X86
+        if (avx2) done = gelu_fwd_avx2(j->a + lo, j->y + lo, len);
+#endif
+        for (size_t q = lo + done; q < lo + len; q++) j->y[q] = gelu_f(j->a[q]);
+        break;
+    case EW_GELU_BWD:
+#ifdef LAYERS_X86
+        if (avx2) done = gelu_bwd_avx2(j->a + lo, j->dy + lo, j->da + lo, len);
+#endif
+        for (size_t q = lo + done; q < lo + len; q++) j->da[q] += j->dy[q] * gelu_grad_f(j->a[q]);
         break;
     case EW_ADD_FWD:
 #ifdef LAYERS_X86
@@ -184,30 +196,17 @@ static void relu_bwd(Layer *l, Tensor *t, const LayerCtx *c)
                .dy = LAYER_OUT(l, t)->g, .da = LAYER_IN0(l, t)->g};
     ew_run(&j);
 }
-float gelu_f(float x)
-{
-    return (float)(0.5 * (double)x * (1.0 + erf((double)x * 0.70710678118654752)));
-}
-float gelu_grad_f(float x)
-{
-    double xd = (double)x;
-    double cdf = 0.5 * (1.0 + erf(xd * 0.70710678118654752));
-    double pdf = exp(-0.5 * xd * xd) * 0.39894228040143268;
-    return (float)(cdf + xd * pdf);
-}
 static void gelu_fwd(Layer *l, Tensor *t, const LayerCtx *c)
 {
-    size_t len = (size_t)c->n * tensor_size(LAYER_IN0(l, t));
-    const float *x = LAYER_IN0(l, t)->v;
-    float *y = LAYER_OUT(l, t)->v;
-    for (size_t q = 0; q < len; q++) y[q] = gelu_f(x[q]);
+    EwJob j = {.op = EW_GELU_FWD, .len = (size_t)c->n * tensor_size(LAYER_IN0(l, t)), .a = LAYER_IN0(l, t)->v,
+               .y = LAYER_OUT(l, t)->v};
+    ew_run(&j);
 }
 static void gelu_bwd(Layer *l, Tensor *t, const LayerCtx *c)
 {
-    size_t len = (size_t)c->n * tensor_size(LAYER_IN0(l, t));
-    const float *x = LAYER_IN0(l, t)->v, *dy = LAYER_OUT(l, t)->g;
-    float *dx = LAYER_IN0(l, t)->g;
-    for (size_t q = 0; q < len; q++) dx[q] += dy[q] * gelu_grad_f(x[q]);
+    EwJob j = {.op = EW_GELU_BWD, .len = (size_t)c->n * tensor_size(LAYER_IN0(l, t)), .a = LAYER_IN0(l, t)->v,
+               .dy = LAYER_OUT(l, t)->g, .da = LAYER_IN0(l, t)->g};
+    ew_run(&j);
 }
 /* ---------------------------------------------------------------- dropout */
 static size_t dropout_cache(const Layer *l, const Tensor *t, int n)

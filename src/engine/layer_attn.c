@@ -4,6 +4,8 @@
  * (T, D, 1). Conventions as in layers.h. */
 #include "layers.h"
 #include "gemm.h"
+#include "simd.h"
+#include "vexp.h"
 
 #include <math.h>
 #include <string.h>
@@ -49,6 +51,80 @@ static void tokens_bwd(Layer *l, Tensor *t, const LayerCtx *c)
     }
 }
 
+/* ---------------------------------------------------------------- softmax rows */
+/* p (T) = softmax(p) and its backward g (T) = p * (g - sum(p * g)) * scale, each in a scalar
+ * form and an AVX2 twin with the same bits for finite inputs (simd.h). The exp is vexp.h's; the
+ * sums are in double, in 8 partial sums (simd_lanes8_total), then the last T % 8 columns in
+ * order. The max is exact in any order. */
+static void softmax_row(float *p, int T)
+{
+    const int T8 = T / 8 * 8;
+    float mx = p[0];
+    for (int j = 1; j < T; j++) mx = p[j] > mx ? p[j] : mx;
+    double l[8] = {0};
+    for (int j = 0; j < T; j++) p[j] = vexp_neg(p[j] - mx, 0.0f);
+    for (int j = 0; j < T8; j++) l[j % 8] += (double)p[j];
+    double s = simd_lanes8_total(l);
+    for (int j = T8; j < T; j++) s += (double)p[j];
+    const float inv = (float)(1.0 / s);
+    for (int j = 0; j < T; j++) p[j] *= inv;
+}
+static void softmax_row_bwd(const float *p, float *g, int T, float scale)
+{
+    const int T8 = T / 8 * 8;
+    double l[8] = {0};
+    for (int j = 0; j < T8; j++) l[j % 8] += (double)p[j] * (double)g[j];
+    double s = simd_lanes8_total(l);
+    for (int j = T8; j < T; j++) s += (double)p[j] * (double)g[j];
+    for (int j = 0; j < T; j++) g[j] = p[j] * (g[j] - (float)s) * scale;
+}
+
+#if defined(__x86_64__) && defined(__GNUC__)
+__attribute__((target("avx2"))) static void softmax_row_avx2(float *p, int T)
+{
+    const int T8 = T / 8 * 8;
+    float mx = p[0];
+    if (T8) {
+        __m256 m = _mm256_loadu_ps(p);
+        for (int j = 8; j < T8; j += 8) m = _mm256_max_ps(m, _mm256_loadu_ps(p + j));
+        float mm[8];
+        _mm256_storeu_ps(mm, m);
+        for (int i = 0; i < 8; i++) mx = mm[i] > mx ? mm[i] : mx;
+    }
+    for (int j = T8; j < T; j++) mx = p[j] > mx ? p[j] : mx;
+    const __m256 mv = _mm256_set1_ps(mx), zero = _mm256_setzero_ps();
+    __m256d lo = _mm256_setzero_pd(), hi = lo;
+    for (int j = 0; j < T8; j += 8) {
+        __m256 e = vexp_neg_avx2(_mm256_sub_ps(_mm256_loadu_ps(p + j), mv), zero);
+        _mm256_storeu_ps(p + j, e);
+        simd_acc8_avx2(&lo, &hi, e);
+    }
+    double s = simd_lanes8_total_avx2(lo, hi);
+    for (int j = T8; j < T; j++) {
+        p[j] = vexp_neg(p[j] - mx, 0.0f);
+        s += (double)p[j];
+    }
+    const float inv = (float)(1.0 / s);
+    const __m256 iv = _mm256_set1_ps(inv);
+    for (int j = 0; j < T8; j += 8) _mm256_storeu_ps(p + j, _mm256_mul_ps(_mm256_loadu_ps(p + j), iv));
+    for (int j = T8; j < T; j++) p[j] *= inv;
+}
+__attribute__((target("avx2"))) static void softmax_row_bwd_avx2(const float *p, float *g, int T, float scale)
+{
+    const int T8 = T / 8 * 8;
+    __m256d lo = _mm256_setzero_pd(), hi = lo;
+    for (int j = 0; j < T8; j += 8) simd_dot8_avx2(&lo, &hi, _mm256_loadu_ps(p + j), _mm256_loadu_ps(g + j));
+    double s = simd_lanes8_total_avx2(lo, hi);
+    for (int j = T8; j < T; j++) s += (double)p[j] * (double)g[j];
+    const float sf = (float)s;
+    const __m256 sv = _mm256_set1_ps(sf), cv = _mm256_set1_ps(scale);
+    for (int j = 0; j < T8; j += 8)
+        _mm256_storeu_ps(g + j, _mm256_mul_ps(_mm256_mul_ps(_mm256_loadu_ps(p + j),
+                                                            _mm256_sub_ps(_mm256_loadu_ps(g + j), sv)), cv));
+    for (int j = T8; j < T; j++) g[j] = p[j] * (g[j] - sf) * scale;
+}
+#endif
+
 /* ---------------------------------------------------------------- multi-head self-attention */
 /* Input and output (T, D, 1). w[0] in_proj_weight (3D, D), w[1] in_proj_bias (3D),
  * w[2] out_proj.weight (D, D), w[3] out_proj.bias (D); PyTorch's nn.MultiheadAttention.
@@ -80,30 +156,29 @@ static void mhsa_fwd(Layer *l, Tensor *t, const LayerCtx *c)
           *O = P + (size_t)n * H * T * T;
     const float scale = 1.0f / sqrtf((float)dh);
     gemm_f32(0, 1, n * T, 3 * D, D, 1.0f, LAYER_IN0(l, t)->v, D, l->w[0], D, 0.0f, qkv, 3 * D, LAYER_GWS(c));
-    for (size_t r = 0; r < (size_t)n * T; r++)
-        for (int j = 0; j < 3 * D; j++) qkv[r * 3 * D + j] += l->w[1][j];
+    simd_rows_add(qkv, l->w[1], (size_t)n * T, (size_t)3 * D);
+#if defined(__x86_64__) && defined(__GNUC__)
+    const int avx2 = simd_avx2();
+#endif
     for (int i = 0; i < n; i++)
         for (int hh = 0; hh < H; hh++) {
             const float *q = qkv + (size_t)i * T * 3 * D + hh * dh, *k = q + D, *v = q + 2 * D;
             float *p = P + ((size_t)i * H + hh) * T * T;
             gemm_f32(0, 1, T, T, dh, scale, q, 3 * D, k, 3 * D, 0.0f, p, T, LAYER_GWS(c));
             for (int r = 0; r < T; r++) {
-                float *pr = p + (size_t)r * T, mx = pr[0];
-                for (int j = 1; j < T; j++) mx = pr[j] > mx ? pr[j] : mx;
-                double s = 0;
-                for (int j = 0; j < T; j++) {
-                    pr[j] = expf(pr[j] - mx);
-                    s += (double)pr[j];
+#if defined(__x86_64__) && defined(__GNUC__)
+                if (avx2) {
+                    softmax_row_avx2(p + (size_t)r * T, T);
+                    continue;
                 }
-                float inv = (float)(1.0 / s);
-                for (int j = 0; j < T; j++) pr[j] *= inv;
+#endif
+                softmax_row(p + (size_t)r * T, T);
             }
             gemm_f32(0, 0, T, dh, T, 1.0f, p, T, v, 3 * D, 0.0f, O + (size_t)i * T * D + hh * dh, D, LAYER_GWS(c));
         }
     float *y = LAYER_OUT(l, t)->v;
     gemm_f32(0, 1, n * T, D, D, 1.0f, O, D, l->w[2], D, 0.0f, y, D, LAYER_GWS(c));
-    for (size_t r = 0; r < (size_t)n * T; r++)
-        for (int j = 0; j < D; j++) y[r * D + j] += l->w[3][j];
+    simd_rows_add(y, l->w[3], (size_t)n * T, (size_t)D);
 }
 static void mhsa_bwd(Layer *l, Tensor *t, const LayerCtx *c)
 {
@@ -117,9 +192,11 @@ static void mhsa_bwd(Layer *l, Tensor *t, const LayerCtx *c)
     gemm_f32(0, 0, n * T, D, D, 1.0f, dy, D, l->w[2], D, 0.0f, dO, D, LAYER_GWS(c));
     if (c->param_grad) {
         gemm_f32(1, 0, D, D, n * T, 1.0f, dy, D, O, D, 1.0f, l->dw[2], D, LAYER_GWS(c));
-        for (size_t r = 0; r < (size_t)n * T; r++)
-            for (int j = 0; j < D; j++) l->dw[3][j] += dy[r * D + j];
+        simd_rows_sum(l->dw[3], dy, (size_t)n * T, (size_t)D);
     }
+#if defined(__x86_64__) && defined(__GNUC__)
+    const int avx2 = simd_avx2();
+#endif
     for (int i = 0; i < n; i++)
         for (int hh = 0; hh < H; hh++) {
             const size_t off = (size_t)i * T * 3 * D + (size_t)hh * dh;
@@ -132,11 +209,13 @@ static void mhsa_bwd(Layer *l, Tensor *t, const LayerCtx *c)
             gemm_f32(1, 0, T, dh, T, 1.0f, p, T, dOh, D, 0.0f, dv, 3 * D, LAYER_GWS(c));
             /* softmax backward, then the 1/sqrt(dh) scale */
             for (int r = 0; r < T; r++) {
-                const float *pr = p + (size_t)r * T;
-                float *gr = dP + (size_t)r * T;
-                double s = 0;
-                for (int j = 0; j < T; j++) s += (double)pr[j] * (double)gr[j];
-                for (int j = 0; j < T; j++) gr[j] = pr[j] * (gr[j] - (float)s) * scale;
+#if defined(__x86_64__) && defined(__GNUC__)
+                if (avx2) {
+                    softmax_row_bwd_avx2(p + (size_t)r * T, dP + (size_t)r * T, T, scale);
+                    continue;
+                }
+#endif
+                softmax_row_bwd(p + (size_t)r * T, dP + (size_t)r * T, T, scale);
             }
             /* dQ = dS K; dK = dS^T Q */
             gemm_f32(0, 0, T, dh, T, 1.0f, dP, T, k, 3 * D, 0.0f, dq, 3 * D, LAYER_GWS(c));
@@ -147,8 +226,7 @@ static void mhsa_bwd(Layer *l, Tensor *t, const LayerCtx *c)
         gemm_f32(0, 0, n * T, D, 3 * D, 1.0f, dqkv, 3 * D, l->w[0], D, 1.0f, LAYER_IN0(l, t)->g, D, LAYER_GWS(c));
     if (c->param_grad) {
         gemm_f32(1, 0, 3 * D, D, n * T, 1.0f, dqkv, 3 * D, LAYER_IN0(l, t)->v, D, 1.0f, l->dw[0], D, LAYER_GWS(c));
-        for (size_t r = 0; r < (size_t)n * T; r++)
-            for (int j = 0; j < 3 * D; j++) l->dw[1][j] += dqkv[r * 3 * D + j];
+        simd_rows_sum(l->dw[1], dqkv, (size_t)n * T, (size_t)3 * D);
     }
 }
 

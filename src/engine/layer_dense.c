@@ -4,6 +4,7 @@
  * Conventions as in layers.h. */
 #include "layers.h"
 #include "gemm.h"
+#include "simd.h"
 
 /* ---------------------------------------------------------------- linear (row-wise) */
 static FsStatus linear_shape(Layer *l, const Tensor *in, const Tensor *b, int *c, int *h, int *w)
@@ -30,9 +31,7 @@ static void linear_fwd(Layer *l, Tensor *t, const LayerCtx *c)
     float *y = LAYER_OUT(l, t)->v;
     gemm_f32(0, 1, rows, l->out_dim, l->dim, 1.0f, LAYER_IN0(l, t)->v, l->dim, l->w[0], l->dim, 0.0f,
                  y, l->out_dim, LAYER_GWS(c));
-    if (l->bias)
-        for (int r = 0; r < rows; r++)
-            for (int o = 0; o < l->out_dim; o++) y[(size_t)r * l->out_dim + o] += l->w[1][o];
+    if (l->bias) simd_rows_add(y, l->w[1], (size_t)rows, (size_t)l->out_dim);
 }
 static void linear_bwd(Layer *l, Tensor *t, const LayerCtx *c)
 {
@@ -44,9 +43,7 @@ static void linear_bwd(Layer *l, Tensor *t, const LayerCtx *c)
     if (!c->param_grad) return;
     gemm_f32(1, 0, l->out_dim, l->dim, rows, 1.0f, dy, l->out_dim, LAYER_IN0(l, t)->v, l->dim, 1.0f,
                  l->dw[0], l->dim, LAYER_GWS(c));
-    if (l->bias)
-        for (int r = 0; r < rows; r++)
-            for (int o = 0; o < l->out_dim; o++) l->dw[1][o] += dy[(size_t)r * l->out_dim + o];
+    if (l->bias) simd_rows_sum(l->dw[1], dy, (size_t)rows, (size_t)l->out_dim);
 }
 
 static size_t gemm_only_ws(const Layer *l, const Tensor *t, int n)

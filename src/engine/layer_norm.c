@@ -337,46 +337,164 @@ static size_t ln_cache(const Layer *l, const Tensor *t, int n)
 {
     return 2 * sizeof(float) * ((size_t)n * tensor_size(LAYER_IN0(l, t)) / (size_t)l->dim);
 }
+/* One row: mean and 1 / std (sums in double, 8 partial sums: simd_lanes8_total), then
+ * y = (x - mean) rstd w + b. ln_row_fwd_avx2 is its twin (the same bits; simd.h). */
+static void ln_row_fwd(const float *x, float *y, size_t D, const float *w, const float *b, double eps,
+                       float *st)
+{
+    const size_t D8 = D / 8 * 8;
+    double l[8] = {0}, m[8] = {0};
+    for (size_t d = 0; d < D8; d++) l[d % 8] += (double)x[d];
+    double s = simd_lanes8_total(l);
+    for (size_t d = D8; d < D; d++) s += (double)x[d];
+    const double mu = s / (double)D;
+    for (size_t d = 0; d < D8; d++) m[d % 8] += ((double)x[d] - mu) * ((double)x[d] - mu);
+    double ss = simd_lanes8_total(m);
+    for (size_t d = D8; d < D; d++) ss += ((double)x[d] - mu) * ((double)x[d] - mu);
+    const float rs = (float)(1.0 / sqrt(ss / (double)D + eps)), muf = (float)mu;
+    st[0] = muf;
+    st[1] = rs;
+    for (size_t d = 0; d < D; d++) y[d] = (x[d] - muf) * rs * w[d] + b[d];
+}
+/* One row's backward from the cached mean and rstd: dx += rs (dy w - mean(dy w) - xhat
+ * mean(dy w xhat)); with dw, db: dw += dy xhat, db += dy. */
+static void ln_row_bwd(const float *x, const float *dy, float *dx, size_t D, const float *w, float *dw,
+                       float *db, const float *st)
+{
+    const size_t D8 = D / 8 * 8;
+    const float mu = st[0], rs = st[1];
+    double la[8] = {0}, lb[8] = {0};
+    for (size_t d = 0; d < D8; d++) {
+        float xh = (x[d] - mu) * rs, g = dy[d] * w[d];
+        la[d % 8] += (double)g;
+        lb[d % 8] += (double)g * (double)xh;
+    }
+    double a = simd_lanes8_total(la), b = simd_lanes8_total(lb);
+    for (size_t d = D8; d < D; d++) {
+        float xh = (x[d] - mu) * rs, g = dy[d] * w[d];
+        a += (double)g;
+        b += (double)g * (double)xh;
+    }
+    if (dw)
+        for (size_t d = 0; d < D; d++) {
+            dw[d] += dy[d] * ((x[d] - mu) * rs);
+            db[d] += dy[d];
+        }
+    float ma = (float)(a / (double)D), mb = (float)(b / (double)D);
+    for (size_t d = 0; d < D; d++) {
+        float xh = (x[d] - mu) * rs;
+        dx[d] += rs * (dy[d] * w[d] - ma - xh * mb);
+    }
+}
+#ifdef LAYERS_X86
+__attribute__((target("avx2"))) static void ln_row_fwd_avx2(const float *x, float *y, size_t D, const float *w,
+                                                             const float *b, double eps, float *st)
+{
+    const size_t D8 = D / 8 * 8;
+    __m256d lo = _mm256_setzero_pd(), hi = lo;
+    for (size_t d = 0; d < D8; d += 8) simd_acc8_avx2(&lo, &hi, _mm256_loadu_ps(x + d));
+    double s = simd_lanes8_total_avx2(lo, hi);
+    for (size_t d = D8; d < D; d++) s += (double)x[d];
+    const double mu = s / (double)D;
+    const __m256d mv = _mm256_set1_pd(mu);
+    lo = hi = _mm256_setzero_pd();
+    for (size_t d = 0; d < D8; d += 8) {
+        __m256 v = _mm256_loadu_ps(x + d);
+        __m256d a = _mm256_sub_pd(_mm256_cvtps_pd(_mm256_castps256_ps128(v)), mv);
+        __m256d c = _mm256_sub_pd(_mm256_cvtps_pd(_mm256_extractf128_ps(v, 1)), mv);
+        lo = _mm256_add_pd(lo, _mm256_mul_pd(a, a));
+        hi = _mm256_add_pd(hi, _mm256_mul_pd(c, c));
+    }
+    double ss = simd_lanes8_total_avx2(lo, hi);
+    for (size_t d = D8; d < D; d++) ss += ((double)x[d] - mu) * ((double)x[d] - mu);
+    const float rs = (float)(1.0 / sqrt(ss / (double)D + eps)), muf = (float)mu;
+    st[0] = muf;
+    st[1] = rs;
+    const __m256 mf = _mm256_set1_ps(muf), rv = _mm256_set1_ps(rs);
+    for (size_t d = 0; d < D8; d += 8)
+        _mm256_storeu_ps(y + d, _mm256_add_ps(_mm256_mul_ps(_mm256_mul_ps(_mm256_sub_ps(_mm256_loadu_ps(x + d), mf), rv),
+                                                            _mm256_loadu_ps(w + d)),
+                                              _mm256_loadu_ps(b + d)));
+    for (size_t d = D8; d < D; d++) y[d] = (x[d] - muf) * rs * w[d] + b[d];
+}
+__attribute__((target("avx2"))) static void ln_row_bwd_avx2(const float *x, const float *dy, float *dx, size_t D,
+                                                             const float *w, float *dw, float *db, const float *st)
+{
+    const size_t D8 = D / 8 * 8;
+    const float mu = st[0], rs = st[1];
+    const __m256 mf = _mm256_set1_ps(mu), rv = _mm256_set1_ps(rs);
+    __m256d alo = _mm256_setzero_pd(), ahi = alo, blo = alo, bhi = alo;
+    for (size_t d = 0; d < D8; d += 8) {
+        __m256 xh = _mm256_mul_ps(_mm256_sub_ps(_mm256_loadu_ps(x + d), mf), rv);
+        __m256 g = _mm256_mul_ps(_mm256_loadu_ps(dy + d), _mm256_loadu_ps(w + d));
+        simd_acc8_avx2(&alo, &ahi, g);
+        simd_dot8_avx2(&blo, &bhi, g, xh);
+    }
+    double a = simd_lanes8_total_avx2(alo, ahi), b = simd_lanes8_total_avx2(blo, bhi);
+    for (size_t d = D8; d < D; d++) {
+        float xh = (x[d] - mu) * rs, g = dy[d] * w[d];
+        a += (double)g;
+        b += (double)g * (double)xh;
+    }
+    float ma = (float)(a / (double)D), mb = (float)(b / (double)D);
+    const __m256 mav = _mm256_set1_ps(ma), mbv = _mm256_set1_ps(mb);
+    for (size_t d = 0; d < D8; d += 8) {
+        __m256 dyv = _mm256_loadu_ps(dy + d);
+        __m256 xh = _mm256_mul_ps(_mm256_sub_ps(_mm256_loadu_ps(x + d), mf), rv);
+        if (dw) {
+            _mm256_storeu_ps(dw + d, _mm256_add_ps(_mm256_loadu_ps(dw + d), _mm256_mul_ps(dyv, xh)));
+            _mm256_storeu_ps(db + d, _mm256_add_ps(_mm256_loadu_ps(db + d), dyv));
+        }
+        __m256 u = _mm256_sub_ps(_mm256_sub_ps(_mm256_mul_ps(dyv, _mm256_loadu_ps(w + d)), mav), _mm256_mul_ps(xh, mbv));
+        _mm256_storeu_ps(dx + d, _mm256_add_ps(_mm256_loadu_ps(dx + d), _mm256_mul_ps(rv, u)));
+    }
+    for (size_t d = D8; d < D; d++) {
+        float xh = (x[d] - mu) * rs;
+        if (dw) {
+            dw[d] += dy[d] * xh;
+            db[d] += dy[d];
+        }
+        dx[d] += rs * (dy[d] * w[d] - ma - xh * mb);
+    }
+}
+#endif
 static void ln_fwd(Layer *l, Tensor *t, const LayerCtx *c)
 {
     const size_t D = (size_t)l->dim, rows = (size_t)c->n * tensor_size(LAYER_IN0(l, t)) / D;
     float *st = l->cache;
+#ifdef LAYERS_X86
+    const int avx2 = simd_avx2();
+#endif
     for (size_t r = 0; r < rows; r++) {
         const float *x = LAYER_IN0(l, t)->v + r * D;
         float *y = LAYER_OUT(l, t)->v + r * D;
-        double s = 0, ss = 0;
-        for (size_t d = 0; d < D; d++) s += (double)x[d];
-        double mu = s / (double)D;
-        for (size_t d = 0; d < D; d++) ss += ((double)x[d] - mu) * ((double)x[d] - mu);
-        float rs = (float)(1.0 / sqrt(ss / (double)D + (double)l->eps));
-        st[2 * r] = (float)mu;
-        st[2 * r + 1] = rs;
-        for (size_t d = 0; d < D; d++) y[d] = (x[d] - (float)mu) * rs * l->w[0][d] + l->w[1][d];
+#ifdef LAYERS_X86
+        if (avx2) {
+            ln_row_fwd_avx2(x, y, D, l->w[0], l->w[1], (double)l->eps, st + 2 * r);
+            continue;
+        }
+#endif
+        ln_row_fwd(x, y, D, l->w[0], l->w[1], (double)l->eps, st + 2 * r);
     }
 }
 static void ln_bwd(Layer *l, Tensor *t, const LayerCtx *c)
 {
     const size_t D = (size_t)l->dim, rows = (size_t)c->n * tensor_size(LAYER_IN0(l, t)) / D;
     const float *st = l->cache;
+    float *dw = c->param_grad ? l->dw[0] : NULL, *db = c->param_grad ? l->dw[1] : NULL;
+#ifdef LAYERS_X86
+    const int avx2 = simd_avx2();
+#endif
     for (size_t r = 0; r < rows; r++) {
         const float *x = LAYER_IN0(l, t)->v + r * D, *dy = LAYER_OUT(l, t)->g + r * D;
         float *dx = LAYER_IN0(l, t)->g + r * D;
-        const float mu = st[2 * r], rs = st[2 * r + 1];
-        double a = 0, b = 0;
-        for (size_t d = 0; d < D; d++) {
-            float xh = (x[d] - mu) * rs, g = dy[d] * l->w[0][d];
-            a += (double)g;
-            b += (double)g * (double)xh;
-            if (c->param_grad) {
-                l->dw[0][d] += dy[d] * xh;
-                l->dw[1][d] += dy[d];
-            }
+#ifdef LAYERS_X86
+        if (avx2) {
+            ln_row_bwd_avx2(x, dy, dx, D, l->w[0], dw, db, st + 2 * r);
+            continue;
         }
-        float ma = (float)(a / (double)D), mb = (float)(b / (double)D);
-        for (size_t d = 0; d < D; d++) {
-            float xh = (x[d] - mu) * rs;
-            dx[d] += rs * (dy[d] * l->w[0][d] - ma - xh * mb);
-        }
+#endif
+        ln_row_bwd(x, dy, dx, D, l->w[0], dw, db, st + 2 * r);
     }
 }
 

@@ -158,8 +158,17 @@ void layer_relu_mask(const float *y, float *dy, size_t len);
  * number of argmax hits. */
 double softmax_xent(const float *logits, const int32_t *y, int n, int k, float scale,
                     float *dlogits, int *correct);
-/* GELU (erf form, PyTorch's default) and its derivative. */
+/* GELU (erf form, PyTorch's default) and its derivative (gelu.c): float, at most 7 ulp from
+ * the double reference gelu_ref / gelu_grad_ref. The AVX2 twins (x86 only) give the same bits
+ * on the first len / 8 * 8 elements and return how many they did: y = GELU(x);
+ * dx += dy * GELU'(x). */
 float gelu_f(float x);
 float gelu_grad_f(float x);
+double gelu_ref(double x);
+double gelu_grad_ref(double x);
+#if defined(__x86_64__) && defined(__GNUC__)
+size_t gelu_fwd_avx2(const float *x, float *y, size_t len);
+size_t gelu_bwd_avx2(const float *x, const float *dy, float *dx, size_t len);
+#endif
 
 #endif

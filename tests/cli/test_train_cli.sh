@@ -75,4 +75,18 @@ a.visititems(lambda n, o: names.append(n) if isinstance(o, h5py.Dataset) and n.s
 assert len(names) > 50 and all(np.array_equal(a[n][()], b[n][()]) for n in names)
 PYEOF
 check $? "AVX2 and scalar Winograd loops (FSWEEP_NO_AVX2=1): bitwise the same model"
+# The same for a ViT: GELU, the attention softmax and layer norm (rows of 65 tokens and 36
+# features leave scalar tails after the 8-wide loops).
+for e in 0 1; do
+  FSWEEP_NO_AVX2=$e $B/fsweep train --data 'syn:b1:train?n_per_class=20' --arch vit --set vit_depth=2 \
+    --set vit_dim=36 --set vit_heads=2 --set epochs=1 --set batch=16 --threads 1 --out "$tmp/v$e.h5" >"$tmp/v$e.log" 2>&1 || break
+done &&
+$PY - "$tmp/v0.h5" "$tmp/v1.h5" <<'PYEOF'
+import sys, h5py, numpy as np
+a, b = h5py.File(sys.argv[1], "r"), h5py.File(sys.argv[2], "r")
+names = []
+a.visititems(lambda n, o: names.append(n) if isinstance(o, h5py.Dataset) and n.startswith("state_dict") else None)
+assert len(names) > 20 and all(np.array_equal(a[n][()], b[n][()]) for n in names)
+PYEOF
+check $? "ViT: AVX2 and scalar GELU, softmax and layer norm (FSWEEP_NO_AVX2=1): bitwise the same model"
 finish

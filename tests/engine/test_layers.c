@@ -6,6 +6,7 @@
 #include "linalg.h"
 #include "pool.h"
 #include "engine/model_build.h"
+#include "engine/simd.h"
 #include "rng.h"
 
 #include <float.h>
@@ -212,6 +213,63 @@ static void test_bn_digest(void)
         model_free(m);
     }
     digest_write(h);
+}
+
+/* GELU (gelu.c) against the double reference gelu_ref: at most 8 ulp (a float's spacing at the
+ * rounded reference) on [-14, 14] where |GELU(x)| > 1e-30, the derivative within 4e-7; and, on
+ * an AVX2 CPU, the AVX2 twins bitwise equal to the scalar functions on the same values plus
+ * specials (+-0, +-inf, NaN, the clamp, subnormals), lengths that leave a scalar tail. */
+static void test_gelu_accuracy(void)
+{
+    const size_t n = 2800001 + 64;
+    float *x = xmalloc(n * 4), *y = xmalloc(n * 4), *dy = xmalloc(n * 4), *dx = xmalloc(n * 4);
+    Rng r = rng_derive(11, 0, RNG_STREAM_TEST);
+    for (size_t q = 0; q < 2800001; q++) x[q] = (float)(-14.0 + 1e-5 * (double)q);
+    for (size_t q = 2800001; q < n; q++) x[q] = (float)rng_uniform_range(&r, -4, 4);
+    const float sp[] = {0.0f, -0.0f, INFINITY, -INFINITY, NAN, 12.5f, -12.5f, 12.500001f, -12.500001f,
+                        1e-40f, -1e-40f, FLT_MIN, -FLT_MAX, FLT_MAX, 3e-8f, -3e-8f};
+    memcpy(x + 2800001, sp, sizeof sp);
+    double worst_ulp = 0, worst_x = 0, worst_g = 0;
+    for (size_t q = 0; q < 2800001; q++) {
+        double ref = gelu_ref((double)x[q]), got = (double)gelu_f(x[q]);
+        if (fabs(ref) > 1e-30) {
+            float rf = (float)fabs(ref);
+            double ulp = fabs(got - ref) / (double)(nextafterf(rf, INFINITY) - rf);
+            if (ulp > worst_ulp) worst_ulp = ulp, worst_x = (double)x[q];
+        }
+        double eg = fabs((double)gelu_grad_f(x[q]) - gelu_grad_ref((double)x[q]));
+        if (eg > worst_g) worst_g = eg;
+    }
+    EXPECT_MSG(worst_ulp <= 8 && worst_g <= 4e-7, "GELU: %.2f ulp at x = %.7g (at most 8), derivative %.3g (at most 4e-7)",
+               worst_ulp, worst_x, worst_g);
+    EXPECT(gelu_f(0.0f) == 0.0f && gelu_f(20.0f) == 20.0f && gelu_f(-20.0f) == 0.0f && isnan(gelu_f(NAN)));
+#if defined(__x86_64__) && defined(__GNUC__)
+    if (simd_avx2()) {
+        const size_t lens[] = {n, 7, 13};
+        for (int li = 0; li < 3; li++) {
+            const size_t len = lens[li];
+            const float *xs = x + n - len; /* the specials are in the last 64 */
+            size_t done = gelu_fwd_avx2(xs, y, len), bad = 0;
+            for (size_t q = done; q < len; q++) y[q] = gelu_f(xs[q]);
+            for (size_t q = 0; q < len; q++) {
+                float ys = gelu_f(xs[q]);
+                bad += memcmp(&ys, &y[q], 4) != 0;
+                dy[q] = (float)(q % 7) - 3.0f;
+                dx[q] = 0.25f;
+            }
+            done = gelu_bwd_avx2(xs, dy, dx, len);
+            for (size_t q = done; q < len; q++) dx[q] += dy[q] * gelu_grad_f(xs[q]);
+            for (size_t q = 0; q < len; q++) {
+                float ds = 0.25f + dy[q] * gelu_grad_f(xs[q]);
+                bad += memcmp(&ds, &dx[q], 4) != 0;
+            }
+            EXPECT_MSG(bad == 0, "GELU AVX2 vs scalar, length %zu: %zu values differ in bits", len, bad);
+        }
+    } else {
+        printf("note: no AVX2: the AVX2 GELU is not compared\n");
+    }
+#endif
+    free(x); free(y); free(dy); free(dx);
 }
 
 /* conv2d_forward_fused (bias + residual + ReLU in the epilogue) against the reference followed
@@ -447,6 +505,8 @@ static int b_add(Model *m) { return mb_add(m, 0, mb_gelu(m, 0), 1); }
 static int b_ln(Model *m) { return mb_layernorm(m, "ln", 0, 6, 1e-6); }
 static int b_tokens(Model *m) { return mb_vit_tokens(m, "cls", "pos", mb_conv(m, "p", 0, 4, 2, 2, 0, 1)); }
 static int b_mhsa(Model *m) { return mb_attention(m, "att", 0, 6, 2); }
+static int b_mhsa_wide(Model *m) { return mb_attention(m, "att", 0, 12, 2); }
+static int b_ln_wide(Model *m) { return mb_layernorm(m, "ln", 0, 12, 1e-6); }
 static int b_cls(Model *m) { return mb_class_token(m, 0); }
 
 static void test_grad_conv(void)
@@ -487,6 +547,9 @@ static void test_grad_vit_parts(void)
     grad_check("layernorm", b_ln, 3, 6, 1, 2, 1);
     grad_check("patch embedding", b_tokens, 3, 4, 4, 2, 1);
     grad_check("attention", b_mhsa, 5, 6, 1, 2, 1);
+    /* rows of 8 + 3 tokens and 8 + 4 features: the AVX2 softmax and layer norm with their tails */
+    grad_check("attention 11 tokens", b_mhsa_wide, 11, 12, 1, 2, 1);
+    grad_check("layernorm 12", b_ln_wide, 3, 12, 1, 2, 1);
     grad_check("class token", b_cls, 4, 3, 1, 2, 1);
 }
 
@@ -535,7 +598,7 @@ static void test_bn_running_stats(void)
     model_free(m);
 }
 
-TEST_MAIN({"wino_digest", test_wino_digest}, {"bn_digest", test_bn_digest}, {"wgrad_digest", test_wgrad_digest}, {"gemm_vs_ref", test_gemm_vs_ref}, {"gemm_threads", test_gemm_threads}, {"conv_vs_ref", test_conv_vs_ref},
+TEST_MAIN({"gelu_accuracy", test_gelu_accuracy}, {"wino_digest", test_wino_digest}, {"bn_digest", test_bn_digest}, {"wgrad_digest", test_wgrad_digest}, {"gemm_vs_ref", test_gemm_vs_ref}, {"gemm_threads", test_gemm_threads}, {"conv_vs_ref", test_conv_vs_ref},
           {"conv_fused", test_conv_fused}, {"im2col_adjoint", test_im2col_adjoint},
           {"grad_conv", test_grad_conv}, {"grad_bn", test_grad_bn},
           {"grad_activations", test_grad_activations}, {"grad_pools", test_grad_pools},
