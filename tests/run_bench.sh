@@ -14,7 +14,8 @@ if /usr/bin/python3 -c 'import torch, torchvision' 2>/dev/null; then
   echo "$ref" | sed 's/^/   /'
   FSWEEP_TORCH_REF=$(echo "$ref" | awk '$1 == "torch" {printf "%s%s:%s:%s", sep, $2, $3, $4; sep=","}')
   FSWEEP_TORCH_REF8=$(echo "$ref" | awk '$1 == "torch8" {printf "%s%s:%s:%s", sep, $2, $3, $4; sep=","}')
-  export FSWEEP_TORCH_REF FSWEEP_TORCH_REF8
+  FSWEEP_TORCH_REFVIT=$(echo "$ref" | awk '$1 == "torchvit" {printf "%s%s:%s:%s", sep, $2, $3, $4; sep=","}')
+  export FSWEEP_TORCH_REF FSWEEP_TORCH_REF8 FSWEEP_TORCH_REFVIT
 else
   echo "== PyTorch reference: python3-torch not installed (apt-get install python3-torch python3-torchvision)"
 fi

@@ -341,30 +341,33 @@ __attribute__((target("avx512f"))) static void kernel_12x32(int kc, const float 
 
 #ifdef GEMM_HAVE_X86
 /* 12x32 AVX2 + FMA micro-kernel, the contract above with 16 ymm registers: the tile in four
- * 6x16 quarters (12 accumulators, 2 B vectors, 1 broadcast each), one pass over k per quarter.
+ * 6x16 quarters (12 accumulators, 2 B vectors, 1 broadcast each), one pass over k per quarter;
+ * a panel of at most 8 rows (the last of M = 8, 16, 20, ..) in 4x16 blocks instead.
  * Per element the same fused multiply-adds in the same k order as kernel_12x32 and kernel_ref,
  * so bitwise the same C on every x86 CPU with FMA. A quarter inside the tile updates C from its
  * registers (Q_SET / Q_ADD); edge quarters store their sums in the tile buffer (Q_TILE) for the
  * masked update, a round trip that cost as much as the FMAs of a short product (K = 8 for a
  * Winograd product of 8 channels). */
 enum { Q_TILE, Q_SET, Q_ADD };
-__attribute__((target("avx2,fma"))) static void quarter_6x16(int kc, const float *pa,
-                                                             const float *pb, size_t ldpb,
-                                                             float *dst, int ldd, float alpha,
-                                                             int mode)
+/* R x 16 block of the tile (R = 6: a quarter; R = 4: the 4-row blocks of a panel of at most 8
+ * rows, so that M = 8 or 16, the narrow layers' output channels, compute no padding rows: 12
+ * rows for 8 before). The loops over rows unroll fully (R is a constant of each caller), so the
+ * accumulators stay in registers. */
+static inline __attribute__((always_inline, target("avx2,fma"))) void
+block_rx16(const int R, int kc, const float *pa, const float *pb, size_t ldpb, float *dst, int ldd,
+           float alpha, int mode)
 {
-    __m256 c0a = _mm256_setzero_ps(), c0b = c0a, c1a = c0a, c1b = c0a, c2a = c0a, c2b = c0a;
-    __m256 c3a = c0a, c3b = c0a, c4a = c0a, c4b = c0a, c5a = c0a, c5b = c0a;
+    __m256 ca[6], cb[6];
+#pragma GCC unroll 6
+    for (int i = 0; i < R; i++) ca[i] = cb[i] = _mm256_setzero_ps();
     for (int k = 0; k < kc; k++) {
         const __m256 b0 = _mm256_loadu_ps(pb), b1 = _mm256_loadu_ps(pb + 8);
-#define FMA(i)                                                                                     \
-    do {                                                                                           \
-        const __m256 a = _mm256_broadcast_ss(pa + (i));                                            \
-        c##i##a = _mm256_fmadd_ps(a, b0, c##i##a);                                                 \
-        c##i##b = _mm256_fmadd_ps(a, b1, c##i##b);                                                 \
-    } while (0)
-        FMA(0); FMA(1); FMA(2); FMA(3); FMA(4); FMA(5);
-#undef FMA
+#pragma GCC unroll 6
+        for (int i = 0; i < R; i++) {
+            const __m256 a = _mm256_broadcast_ss(pa + i);
+            ca[i] = _mm256_fmadd_ps(a, b0, ca[i]);
+            cb[i] = _mm256_fmadd_ps(a, b1, cb[i]);
+        }
         pa += GEMM_MR;
         pb += ldpb;
     }
@@ -372,15 +375,26 @@ __attribute__((target("avx2,fma"))) static void quarter_6x16(int kc, const float
     /* Q_TILE: the sums; Q_SET: alpha times them; Q_ADD: fma(alpha, sum, C) */
 #define OUT(v, p) (mode == Q_TILE ? (v) : mode == Q_SET ? _mm256_mul_ps(al, (v)) \
                                    : _mm256_fmadd_ps(al, (v), _mm256_loadu_ps(p)))
-#define SV(i)                                                                                      \
-    do {                                                                                           \
-        float *d = dst + (size_t)(i) * ldd;                                                        \
-        _mm256_storeu_ps(d, OUT(c##i##a, d));                                                      \
-        _mm256_storeu_ps(d + 8, OUT(c##i##b, d + 8));                                              \
-    } while (0)
-    SV(0); SV(1); SV(2); SV(3); SV(4); SV(5);
-#undef SV
+#pragma GCC unroll 6
+    for (int i = 0; i < R; i++) {
+        float *d = dst + (size_t)i * ldd;
+        _mm256_storeu_ps(d, OUT(ca[i], d));
+        _mm256_storeu_ps(d + 8, OUT(cb[i], d + 8));
+    }
 #undef OUT
+}
+__attribute__((target("avx2,fma"))) static void quarter_6x16(int kc, const float *pa,
+                                                             const float *pb, size_t ldpb,
+                                                             float *dst, int ldd, float alpha,
+                                                             int mode)
+{
+    block_rx16(6, kc, pa, pb, ldpb, dst, ldd, alpha, mode);
+}
+__attribute__((target("avx2,fma"))) static void block_4x16(int kc, const float *pa, const float *pb,
+                                                           size_t ldpb, float *dst, int ldd,
+                                                           float alpha, int mode)
+{
+    block_rx16(4, kc, pa, pb, ldpb, dst, ldd, alpha, mode);
 }
 
 /* quarter_6x16's sums for 12 rows and 8 columns at once: the tile of a product whose op(B) has
@@ -416,15 +430,18 @@ __attribute__((target("avx2,fma"))) static void kernel_12x32_avx2(int kc, const 
     if (nr <= 8 && mr > 6) {
         half_12x8(kc, pa, pb, ldpb, tile);
     } else {
-        direct = nr % 16 == 0 ? mr / 6 * 6 : 0;
-        for (int r = 0; r < GEMM_MR && r < mr; r += 6)
+        /* blocks of 6 rows, or of 4 when the panel has at most 8 (no padding rows computed) */
+        const int rb = mr <= 8 ? 4 : 6;
+        direct = nr % 16 == 0 ? mr / rb * rb : 0;
+        for (int r = 0; r < GEMM_MR && r < mr; r += rb)
             for (int q = 0; q < GEMM_NR && q < nr; q += 16) {
-                if (r < direct)
-                    quarter_6x16(kc, pa + r, pb + q, ldpb, C + (size_t)r * ldc + q, ldc, alpha,
-                                 overwrite ? Q_SET : Q_ADD);
+                float *d = r < direct ? C + (size_t)r * ldc + q : tile + r * GEMM_NR + q;
+                const int ld = r < direct ? ldc : GEMM_NR, mode = r < direct ? (overwrite ? Q_SET : Q_ADD) : Q_TILE;
+                const float a = r < direct ? alpha : 1.0f;
+                if (rb == 4)
+                    block_4x16(kc, pa + r, pb + q, ldpb, d, ld, a, mode);
                 else
-                    quarter_6x16(kc, pa + r, pb + q, ldpb, tile + r * GEMM_NR + q, GEMM_NR, 1.0f,
-                                 Q_TILE);
+                    quarter_6x16(kc, pa + r, pb + q, ldpb, d, ld, a, mode);
             }
     }
     const __m256 al = _mm256_set1_ps(alpha);

@@ -7,7 +7,8 @@
  * tests/run_bench.sh measured it (FSWEEP_TORCH_REF); then the same for the size the
  * reproduction trains, ResNet-18 at width 1/8 on 32x32x1 (training batch 32, inference batch
  * 256; FSWEEP_TORCH_REF8), where small products leave the transforms, packing and batch norm a
- * larger share of the time. Training FLOPs are counted as 3 x forward
+ * larger share of the time; and ViT-tiny at width 1/4 as r2_bc_vit.ini trains it (FSWEEP_TORCH_REFVIT).
+ * `--only resnet18|resnet18_8|vit` times one of the three. Training FLOPs are counted as 3 x forward
  * (forward, input gradient, weight gradient). Rates are the best of 5 repetitions, by wall
  * clock and per CPU-second of this process (on a shared machine the wall numbers drop, the
  * CPU-time ones much less). Nothing here is asserted except kernel agreement. */
@@ -256,8 +257,12 @@ int main(int argc, char **argv)
     /* the paper's ResNet-18 (the figures above are its peak), then the size the reproduction
      * trains (jobs/paper/r2_*.ini: width 1/8 on 32 x 32 x 1 Fashion-MNIST, training batch 32,
      * inference batch 256 as in the analyses) */
-    bench_model("resnet18", 1.0, 3, 64, 100, "FSWEEP_TORCH_REF", peak1);
-    bench_model("resnet18", 0.125, 1, 32, 256, "FSWEEP_TORCH_REF8", peak1);
+    /* `bench_engine --only resnet18|resnet18_8|vit`: one of the three (interleaved A/B runs) */
+    const char *only = argc > 2 && !strcmp(argv[1], "--only") ? argv[2] : NULL;
+    if (!only || !strcmp(only, "resnet18")) bench_model("resnet18", 1.0, 3, 64, 100, "FSWEEP_TORCH_REF", peak1);
+    if (!only || !strcmp(only, "resnet18_8"))
+        bench_model("resnet18", 0.125, 1, 32, 256, "FSWEEP_TORCH_REF8", peak1);
+    if (!only || !strcmp(only, "vit")) bench_model("vit_tiny", 0.25, 1, 32, 256, "FSWEEP_TORCH_REFVIT", peak1);
     printf("  peak resident memory %.0f MiB\n", (double)fs_peak_rss() / 1048576.0);
     return 0;
 }

@@ -6,9 +6,13 @@ images/s (batch 64: forward, cross-entropy, backward, SGD Nesterov step) and inf
 (batch 100, eval mode, no_grad), best of 5 timed repetitions after warm-up, the same protocol
 as bench_engine. Then the size the reproduction trains (jobs/paper/r2_*.ini): the same network at
 width 1/8 (8, 16, 32, 64 channels, fsweep's `--set width=0.125`) on 32x32x1, training batch 32,
-inference batch 256. Prints one line per size and thread count:
+inference batch 256; and ViT-tiny at width 1/4 as jobs/paper/r2_bc_vit.ini trains it (torchvision's
+VisionTransformer: 12 layers, 3 heads, dim 48, MLP 192, patch 4 on 32x32x1; batch 32 / 256).
+Prints one line per size and thread count:
   torch THREADS TRAIN_IPS INFER_IPS     (full width)
-  torch8 THREADS TRAIN_IPS INFER_IPS    (width 1/8)"""
+  torch8 THREADS TRAIN_IPS INFER_IPS    (width 1/8)
+  torchvit THREADS TRAIN_IPS INFER_IPS  (ViT-tiny/4)
+Arguments (optional): which sizes to run, e.g. `torchvit` (default: all three)."""
 import sys
 import time
 
@@ -58,6 +62,14 @@ def model_width(width, cin):
     return nn.Sequential(*layers)
 
 
+def model_vit(cin):
+    """fsweep's vit_tiny at width 0.25 (343,834 parameters on one input channel)."""
+    m = torchvision.models.VisionTransformer(image_size=32, patch_size=4, num_layers=12, num_heads=3,
+                                             hidden_dim=48, mlp_dim=192, num_classes=10)
+    m.conv_proj = torch.nn.Conv2d(cin, 48, 4, 4)
+    return m
+
+
 def best_rate(fn, images, reps=5, inner=3):
     fn()
     best = 0.0
@@ -94,14 +106,14 @@ def rates(m, cin, batch, batch_infer):
 
 def main():
     torch.manual_seed(0)
-    for threads in (1, 2):
-        torch.set_num_threads(threads)
-        print("torch %d %.1f %.1f" % ((threads,) + rates(model(), 3, 64, 100)))
-        sys.stdout.flush()
-    for threads in (1, 2):
-        torch.set_num_threads(threads)
-        print("torch8 %d %.1f %.1f" % ((threads,) + rates(model_width(0.125, 1), 1, 32, 256)))
-        sys.stdout.flush()
+    sizes = {"torch": lambda: rates(model(), 3, 64, 100),
+             "torch8": lambda: rates(model_width(0.125, 1), 1, 32, 256),
+             "torchvit": lambda: rates(model_vit(1), 1, 32, 256)}
+    for name in sys.argv[1:] or list(sizes):
+        for threads in (1, 2):
+            torch.set_num_threads(threads)
+            print("%s %d %.1f %.1f" % ((name, threads) + sizes[name]()))
+            sys.stdout.flush()
 
 
 if __name__ == "__main__":

@@ -18,7 +18,10 @@ typedef struct {
  * alpha 0.3 / -0.7 (not powers of two) so that a fused and an unfused update differ. */
 static const Dims dims[] = {{1, 1, 1},     {12, 32, 16},  {13, 45, 7},  {37, 90, 333},
                             {25, 1600, 20}, {130, 33, 650}, {7, 1570, 341}, {24, 64, 640},
-                            {8, 8, 700}}; /* the last: a weight gradient of 8 x 8 channels (half_12x8) */
+                            {8, 8, 700}, /* a weight gradient of 8 x 8 channels (half_12x8) */
+                            /* panels of at most 8 rows (4-row blocks): whole, through the tile,
+                             * and after a 12-row panel */
+                            {16, 64, 24}, {8, 96, 9}, {20, 48, 33}, {6, 40, 5}};
 static const float betas[] = {0.0f, 1.0f, -0.75f};
 
 static int simd(void) { return strcmp(gemm_kernel_name(), "openblas") != 0; }
