@@ -342,14 +342,15 @@ __attribute__((target("avx512f"))) static void kernel_12x32(int kc, const float 
 #ifdef GEMM_HAVE_X86
 /* 12x32 AVX2 + FMA micro-kernel, the contract above with 16 ymm registers: the tile in four
  * 6x16 quarters (12 accumulators, 2 B vectors, 1 broadcast each), one pass over k per quarter;
- * a panel of at most 8 rows (the last of M = 8, 16, 20, ..) in 4x16 blocks instead.
+ * a panel of at most 4, or of 7 or 8 rows (M = 8 or 16: the narrow layers' output channels) in
+ * 4x16 blocks instead.
  * Per element the same fused multiply-adds in the same k order as kernel_12x32 and kernel_ref,
  * so bitwise the same C on every x86 CPU with FMA. A quarter inside the tile updates C from its
  * registers (Q_SET / Q_ADD); edge quarters store their sums in the tile buffer (Q_TILE) for the
  * masked update, a round trip that cost as much as the FMAs of a short product (K = 8 for a
  * Winograd product of 8 channels). */
 enum { Q_TILE, Q_SET, Q_ADD };
-/* R x 16 block of the tile (R = 6: a quarter; R = 4: the 4-row blocks of a panel of at most 8
+/* R x 16 block of the tile (R = 6: a quarter; R = 4: the blocks of a panel of at most 4 or of 7-8
  * rows, so that M = 8 or 16, the narrow layers' output channels, compute no padding rows: 12
  * rows for 8 before). The loops over rows unroll fully (R is a constant of each caller), so the
  * accumulators stay in registers. */
@@ -430,8 +431,9 @@ __attribute__((target("avx2,fma"))) static void kernel_12x32_avx2(int kc, const 
     if (nr <= 8 && mr > 6) {
         half_12x8(kc, pa, pb, ldpb, tile);
     } else {
-        /* blocks of 6 rows, or of 4 when the panel has at most 8 (no padding rows computed) */
-        const int rb = mr <= 8 ? 4 : 6;
+        /* blocks of 6 rows, or of 4 where that computes fewer padding rows (mr <= 4: 4 rows,
+         * not 6; mr = 7, 8: 8 rows, not 12) */
+        const int rb = mr <= 4 || (mr > 6 && mr <= 8) ? 4 : 6;
         direct = nr % 16 == 0 ? mr / rb * rb : 0;
         for (int r = 0; r < GEMM_MR && r < mr; r += rb)
             for (int q = 0; q < GEMM_NR && q < nr; q += 16) {

@@ -19,9 +19,10 @@ typedef struct {
 static const Dims dims[] = {{1, 1, 1},     {12, 32, 16},  {13, 45, 7},  {37, 90, 333},
                             {25, 1600, 20}, {130, 33, 650}, {7, 1570, 341}, {24, 64, 640},
                             {8, 8, 700}, /* a weight gradient of 8 x 8 channels (half_12x8) */
-                            /* panels of at most 8 rows (4-row blocks): whole, through the tile,
-                             * and after a 12-row panel */
-                            {16, 64, 24}, {8, 96, 9}, {20, 48, 33}, {6, 40, 5}};
+                            /* panels of 4 or 7-8 rows (4-row blocks) and of 5-6 (a 6-row quarter):
+                             * whole, through the tile, after a 12-row panel */
+                            {16, 64, 24}, {8, 96, 9}, {20, 48, 33}, {6, 40, 5}, {17, 64, 10},
+                            {5, 64, 12}};
 static const float betas[] = {0.0f, 1.0f, -0.75f};
 
 static int simd(void) { return strcmp(gemm_kernel_name(), "openblas") != 0; }
