@@ -6,9 +6,10 @@
  *   h = Phi(-a) = erfc(z) / 2 = e R(t) / 2, with t = 1 / (1 + GELU_P z),
  *   Phi(x) = 1 - h for x >= 0, h for x < 0;  phi(x) = e / sqrt(2 pi).
  * R(t) is a degree-9 polynomial fitted to erfc(z) exp(z^2) on z in [0, 9.5] for the least
- * largest relative error (Lawson's iteration, 7e-9 in double). a^2 / 2 is passed to the exp as
- * an exact high part (a with 12 significant bits, squared) and a small low part, so that its
- * rounding is not magnified by the exponent for large |x|; the exp is vexp.h's.
+ * largest relative error (Lawson's iteration, 7e-9 in double; tests/engine/gelu_fit.py makes the
+ * coefficients). a^2 / 2 is passed to the exp as an exact high part (a with 12 significant bits,
+ * squared) and a small low part, so that its rounding is not magnified by the exponent for
+ * large |x|; the exp is vexp.h's.
  * Accuracy against the double reference (gelu_ref, tests/engine/test_layers.c gelu_accuracy):
  * at most 7 ulp of GELU(x) over [-14, 14] (mean 0.7 ulp on |x| < 3) and 2.2e-7 absolute on the
  * derivative; beyond |x| = GELU_CLAMP, Phi is taken as exactly 0 or 1. For comparison, the
