@@ -1,7 +1,7 @@
 /* layer_act.c: activations and the other elementwise layers: ReLU, GELU (erf form; its
- * function in gelu.c), dropout and the residual add (with its fused ReLU). ReLU, GELU and the add
- * split into blocks over the engine's pool; layer_relu_mask (ReLU's gradient mask) also serves batch norm's fused ReLU.
- * Conventions as in layers.h. */
+ * function in gelu.c), dropout and the residual add (with its fused ReLU). ReLU, GELU and the
+ * add split into blocks over the engine's pool; layer_relu_mask (ReLU's gradient mask) also
+ * serves batch norm's fused ReLU. Conventions as in layers.h. */
 #include "layers.h"
 #include "pool.h"
 #include "simd.h"
@@ -103,7 +103,7 @@ void layer_relu_mask(const float *y, float *dy, size_t len)
 }
 
 /* ---------------------------------------------------------------- relu, gelu */
-/* Elementwise passes (ReLU, residual add) split into blocks of EW_BLOCK floats over the pool. */
+/* Elementwise passes (ReLU, GELU, residual add) split into blocks of EW_BLOCK floats over the pool. */
 #define EW_BLOCK 16384
 typedef enum { EW_RELU_FWD, EW_RELU_BWD, EW_GELU_FWD, EW_GELU_BWD, EW_ADD_FWD, EW_ADD_BWD } EwOp;
 typedef struct {

@@ -83,8 +83,8 @@ static inline __attribute__((target("avx2"))) void simd_dot8_avx2(__m256d *lo, _
                                            _mm256_cvtps_pd(_mm256_extractf128_ps(b, 1))));
 }
 
-/* y[r][j] (+)= x[r][j] for rows r, columns j < cols8 (a multiple of 8); row stride ys / xs; xs 0
- * adds the same row x to every row */
+/* y[r][j] += x[r][j] for rows r, columns j < cols8 (a multiple of 8); row strides ys / xs (xs 0:
+ * the same row x added to every row) */
 static inline __attribute__((target("avx2"))) void simd_rows_add_avx2(float *y, size_t ys, const float *x,
                                                                         size_t xs, size_t rows, size_t cols8)
 {
