@@ -352,8 +352,8 @@ __attribute__((target("avx512f"))) static void kernel_12x32(int kc, const float 
 enum { Q_TILE, Q_SET, Q_ADD };
 /* R x 16 block of the tile (R = 6: a quarter; R = 4: the blocks of a panel of at most 4 or of 7-8
  * rows, so that M = 8 or 16, the narrow layers' output channels, compute no padding rows: 12
- * rows for 8 before). The loops over rows unroll fully (R is a constant of each caller), so the
- * accumulators stay in registers. */
+ * rows for 8 before). Inlined with R a constant at each call, so the loops over rows unroll
+ * fully and the accumulators stay in registers. */
 static inline __attribute__((always_inline, target("avx2,fma"))) void
 block_rx16(const int R, int kc, const float *pa, const float *pb, size_t ldpb, float *dst, int ldd,
            float alpha, int mode)
@@ -384,21 +384,8 @@ block_rx16(const int R, int kc, const float *pa, const float *pb, size_t ldpb, f
     }
 #undef OUT
 }
-__attribute__((target("avx2,fma"))) static void quarter_6x16(int kc, const float *pa,
-                                                             const float *pb, size_t ldpb,
-                                                             float *dst, int ldd, float alpha,
-                                                             int mode)
-{
-    block_rx16(6, kc, pa, pb, ldpb, dst, ldd, alpha, mode);
-}
-__attribute__((target("avx2,fma"))) static void block_4x16(int kc, const float *pa, const float *pb,
-                                                           size_t ldpb, float *dst, int ldd,
-                                                           float alpha, int mode)
-{
-    block_rx16(4, kc, pa, pb, ldpb, dst, ldd, alpha, mode);
-}
 
-/* quarter_6x16's sums for 12 rows and 8 columns at once: the tile of a product whose op(B) has
+/* the 6x16 quarters' sums for 12 rows and 8 columns at once: the tile of a product whose op(B) has
  * at most 8 columns (a weight gradient of 8 input channels, a 1x1 shortcut's), where two 6x16
  * quarters would compute 16 columns for 8. Same FMAs in the same k order. */
 __attribute__((target("avx2,fma"))) static void half_12x8(int kc, const float *pa, const float *pb,
@@ -441,9 +428,9 @@ __attribute__((target("avx2,fma"))) static void kernel_12x32_avx2(int kc, const 
                 const int ld = r < direct ? ldc : GEMM_NR, mode = r < direct ? (overwrite ? Q_SET : Q_ADD) : Q_TILE;
                 const float a = r < direct ? alpha : 1.0f;
                 if (rb == 4)
-                    block_4x16(kc, pa + r, pb + q, ldpb, d, ld, a, mode);
+                    block_rx16(4, kc, pa + r, pb + q, ldpb, d, ld, a, mode);
                 else
-                    quarter_6x16(kc, pa + r, pb + q, ldpb, d, ld, a, mode);
+                    block_rx16(6, kc, pa + r, pb + q, ldpb, d, ld, a, mode);
             }
     }
     const __m256 al = _mm256_set1_ps(alpha);

@@ -375,14 +375,13 @@ static void ln_row_bwd(const float *x, const float *dy, float *dx, size_t D, con
         a += (double)g;
         b += (double)g * (double)xh;
     }
-    if (dw)
-        for (size_t d = 0; d < D; d++) {
-            dw[d] += dy[d] * ((x[d] - mu) * rs);
-            db[d] += dy[d];
-        }
     float ma = (float)(a / (double)D), mb = (float)(b / (double)D);
     for (size_t d = 0; d < D; d++) {
         float xh = (x[d] - mu) * rs;
+        if (dw) {
+            dw[d] += dy[d] * xh;
+            db[d] += dy[d];
+        }
         dx[d] += rs * (dy[d] * w[d] - ma - xh * mb);
     }
 }
